@@ -1,0 +1,144 @@
+// Package content is paperboy's domain: the articles of a newspaper edition
+// and the parsers that cut them out of page text and Markdown files. It is
+// pure: readers in, values out; it never touches the database or the network.
+package content
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Kind tells what sort of item an Article is.
+type Kind string
+
+// The kinds of item found on a page.
+const (
+	// KindArticle is a report with a byline, a headline and paragraphs.
+	KindArticle Kind = "article"
+	// KindPhoto is photo news: a caption and a photographer's credit.
+	KindPhoto Kind = "photo"
+)
+
+// Author is a person credited on an item, with the role the paper gives
+// them (记者, 通讯员, 实习生, 见习记者; for Markdown articles, any role or none).
+type Author struct {
+	Name string `json:"name"`
+	Role string `json:"role"`
+}
+
+// Article is one item of an edition: a report, photo news or a web-only
+// Markdown article.
+//
+// The parser fills the content fields and ID; the store adds Topics,
+// Created and Updated when it saves the article.
+type Article struct {
+	// ID is stable across re-ingests and corrections; see StableID.
+	ID   string `json:"id"`
+	Kind Kind   `json:"kind"`
+	// Title is the main headline. Kicker (引题) stands above it and
+	// Subtitle (副题) below; either may be empty. DisplayTitle joins them.
+	Title    string `json:"title"`
+	Kicker   string `json:"kicker,omitempty"`
+	Subtitle string `json:"subtitle,omitempty"`
+	// Byline is the article's opening credit as printed, e.g.
+	// "本报讯（记者郭树勋）", or a photo's credit, "本报见习记者 万千 摄".
+	Byline  string   `json:"byline,omitempty"`
+	Authors []Author `json:"authors"`
+	// Paragraphs is clean text: no line-wrap breaks, no OCR spacing.
+	Paragraphs []string `json:"paragraphs"`
+	// Summary is set by Markdown front matter; feeds and digests derive a
+	// lead from the paragraphs when it is empty.
+	Summary string `json:"summary,omitempty"`
+	// Date is the edition date, YYYY-MM-DD.
+	Date string `json:"date"`
+	// Lines is the first and last line of the source file the item came
+	// from (1-based, inclusive); zero for Markdown articles.
+	Lines [2]int `json:"lines"`
+	// Source names the file the item came from, relative to its directory.
+	Source string `json:"source,omitempty"`
+
+	// Topics, Created and Updated are set by the store.
+	Topics  []string  `json:"topics,omitempty"`
+	Created time.Time `json:"created,omitzero"`
+	Updated time.Time `json:"updated,omitzero"`
+}
+
+// DisplayTitle is the headline as one line: kicker, title and subtitle
+// joined with one space, skipping the empty parts.
+func (a Article) DisplayTitle() string {
+	parts := make([]string, 0, 3)
+	for _, p := range []string{a.Kicker, a.Title, a.Subtitle} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// Text is the article body: its paragraphs separated by blank lines.
+func (a Article) Text() string { return strings.Join(a.Paragraphs, "\n\n") }
+
+// Warning reports text that the parser could not place in any item, or a
+// guess it had to make, with where it was found.
+type Warning struct {
+	File    string `json:"file,omitempty"`
+	Lines   [2]int `json:"lines"`
+	Message string `json:"message"`
+	// Text is the unplaced text, when the warning is about text.
+	Text string `json:"text,omitempty"`
+}
+
+// String formats the warning as "file:first-last: message: text".
+func (w Warning) String() string {
+	var b strings.Builder
+	if w.File != "" {
+		b.WriteString(w.File)
+		b.WriteByte(':')
+	}
+	b.WriteString(strconv.Itoa(w.Lines[0]))
+	if w.Lines[1] != w.Lines[0] {
+		b.WriteByte('-')
+		b.WriteString(strconv.Itoa(w.Lines[1]))
+	}
+	b.WriteString(": ")
+	b.WriteString(w.Message)
+	if w.Text != "" {
+		b.WriteString(": ")
+		b.WriteString(w.Text)
+	}
+	return b.String()
+}
+
+// Edition is what one source file yields: its date, its items in page
+// order and the warnings met on the way.
+type Edition struct {
+	// Date is the edition date, YYYY-MM-DD.
+	Date string
+	// Source is the file name the edition came from.
+	Source   string
+	Articles []Article
+	Warnings []Warning
+}
+
+// StableID returns the id of an item: the edition date and 12 hex digits of
+// a SHA-256 over the edition date, the item's kind and its key, e.g.
+// "2021-07-20-1f3a9c0b2d4e".
+//
+// The key is what identifies an item within its edition and survives a
+// correction of its text: for articles the display title with all white
+// space removed; for photos the credit line and the photo's ordinal among
+// the edition's photos. So an edited paragraph keeps the id, while a new
+// headline is a new article (the old one is removed on re-ingest). Parsers
+// make keys unique within an edition by appending "#2", "#3" to repeats.
+func StableID(date string, kind Kind, key string) string {
+	h := sha256.New()
+	h.Write([]byte(date))
+	h.Write([]byte{0})
+	h.Write([]byte(kind))
+	h.Write([]byte{0})
+	h.Write([]byte(key))
+	return date + "-" + hex.EncodeToString(h.Sum(nil)[:6])
+}
