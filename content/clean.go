@@ -2,7 +2,6 @@ package content
 
 import (
 	"strings"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -12,7 +11,11 @@ func isSpace(r rune) bool {
 	if r < utf8.RuneSelf {
 		return r == ' ' || r == '\t' || r == '\n' || r == '\v' || r == '\f' || r == '\r'
 	}
-	return r == 0x200B || r == 0xFEFF || unicode.IsSpace(r)
+	switch r {
+	case 0x85, 0xA0, 0x1680, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000, 0xFEFF:
+		return true
+	}
+	return r >= 0x2000 && r <= 0x200B
 }
 
 // isWide reports a character set full width on the page: Chinese, Japanese
@@ -71,15 +74,7 @@ func width(s string) int {
 // characters (Latin words, numbers) become one space.
 func cleanLine(s string) string {
 	// Fast path: nothing to do for a line without white space.
-	hasSpace := false
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r' || c >= utf8.RuneSelf && hasWideSpaceAt(s, i) {
-			hasSpace = true
-			break
-		}
-	}
-	if !hasSpace {
+	if !hasSpace(s) {
 		return s
 	}
 	var b strings.Builder
@@ -101,10 +96,21 @@ func cleanLine(s string) string {
 	return b.String()
 }
 
-// hasWideSpaceAt reports whether the multi-byte rune at s[i] is white space.
-func hasWideSpaceAt(s string, i int) bool {
-	r, _ := utf8.DecodeRuneInString(s[i:])
-	return isSpace(r)
+// hasSpace reports whether s holds white space (isSpace). Only runes whose
+// UTF-8 lead byte is C2, E1, E2, E3 or EF can be multi-byte white space,
+// so other runes are skipped without decoding.
+func hasSpace(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case ' ', '\t', '\n', '\v', '\f', '\r':
+			return true
+		case 0xC2, 0xE1, 0xE2, 0xE3, 0xEF:
+			if r, _ := utf8.DecodeRuneInString(s[i:]); isSpace(r) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // joinText appends line b to text a, the way a wrapped line joins: no space
@@ -123,6 +129,32 @@ func joinText(a, b string) string {
 		return a + " " + b
 	}
 	return a + b
+}
+
+// textJoiner joins wrapped lines like joinText without quadratic copying.
+type textJoiner struct{ b []byte }
+
+func (j *textJoiner) add(s string) {
+	if s == "" {
+		return
+	}
+	if len(j.b) > 0 {
+		last, _ := utf8.DecodeLastRune(j.b)
+		first, _ := utf8.DecodeRuneInString(s)
+		if isLatinLetter(last) && isLatinLetter(first) {
+			j.b = append(j.b, ' ')
+		}
+	}
+	j.b = append(j.b, s...)
+}
+
+func (j *textJoiner) empty() bool { return len(j.b) == 0 }
+
+// take returns the joined text and starts over.
+func (j *textJoiner) take() string {
+	s := string(j.b)
+	j.b = j.b[:0]
+	return s
 }
 
 func isLatinLetter(r rune) bool {

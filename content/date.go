@@ -2,6 +2,8 @@ package content
 
 import (
 	"path/filepath"
+	"slices"
+	"strings"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -78,47 +80,56 @@ func validDate(year, month, day int) (string, bool) {
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // inferDate guesses the edition date from page text: the first "M月D日"
-// the text mentions, in the year of the first "YYYY年" it mentions. It is
-// a guess (a report usually mentions the day before the edition), so the
-// parser warns when it uses it. It returns the line number of the month
-// and day mention.
+// the text mentions (lines joined, since a date may wrap: "7\n月13日"), in
+// the year of the first "YYYY年" it mentions. It is a guess (a report
+// usually mentions the day before the edition), so the parser warns when it
+// uses it. line is where the month and day mention starts.
 func inferDate(lines []pline) (date string, line int, ok bool) {
-	year, month, day := 0, 0, 0
+	var b strings.Builder
+	starts := make([]int, 0, len(lines)) // byte offset of each line in b
 	for _, l := range lines {
-		s := l.text
-		for i := 0; i < len(s); i++ {
-			if !isDigit(s[i]) || i > 0 && isDigit(s[i-1]) {
-				continue
-			}
-			j := i
-			for j < len(s) && isDigit(s[j]) && j-i < 5 {
-				j++
-			}
-			n, _ := strconv.Atoi(s[i:j])
-			r, size := utf8.DecodeRuneInString(s[j:])
-			switch {
-			case r == '年' && j-i == 4 && year == 0 && n >= 1900 && n <= 2099:
-				year = n
-			case r == '月' && month == 0 && n >= 1 && n <= 12:
-				k := j + size
-				e := k
-				for e < len(s) && isDigit(s[e]) && e-k < 2 {
-					e++
-				}
-				d, _ := strconv.Atoi(s[k:e])
-				if r2, _ := utf8.DecodeRuneInString(s[e:]); e > k && (r2 == '日' || r2 == '号') && d >= 1 && d <= 31 {
-					month, day, line = n, d, l.n
-				}
-			}
-			i = j - 1
+		starts = append(starts, b.Len())
+		b.WriteString(l.text)
+	}
+	s := b.String()
+	year, month, day, at := 0, 0, 0, -1
+	for i := 0; i < len(s) && (year == 0 || month == 0); i++ {
+		if !isDigit(s[i]) || i > 0 && isDigit(s[i-1]) {
+			continue
 		}
-		if year != 0 && month != 0 {
-			break
+		j := i
+		for j < len(s) && isDigit(s[j]) && j-i < 5 {
+			j++
 		}
+		n, _ := strconv.Atoi(s[i:j])
+		r, size := utf8.DecodeRuneInString(s[j:])
+		switch {
+		case r == '年' && j-i == 4 && year == 0 && n >= 1900 && n <= 2099:
+			year = n
+		case r == '月' && month == 0 && n >= 1 && n <= 12:
+			k := j + size
+			e := k
+			for e < len(s) && isDigit(s[e]) && e-k < 2 {
+				e++
+			}
+			d, _ := strconv.Atoi(s[k:e])
+			if r2, _ := utf8.DecodeRuneInString(s[e:]); e > k && (r2 == '日' || r2 == '号') && d >= 1 && d <= 31 {
+				month, day, at = n, d, i
+			}
+		}
+		i = j - 1
 	}
 	if year == 0 || month == 0 {
 		return "", 0, false
 	}
+	idx, found := slices.BinarySearch(starts, at)
+	if !found {
+		idx--
+	}
+	// Empty lines share their start with the next line: take the last.
+	for idx+1 < len(starts) && starts[idx+1] == at {
+		idx++
+	}
 	date, ok = validDate(year, month, day)
-	return date, line, ok
+	return date, lines[idx].n, ok
 }

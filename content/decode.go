@@ -38,7 +38,6 @@ func (e *DecodeError) Error() string {
 // nor GB18030 give a *DecodeError naming the file and the byte offset, so
 // nothing is half-parsed.
 func DecodeText(b []byte, name string) (string, error) {
-	name = displayName(name)
 	switch {
 	case bytes.HasPrefix(b, []byte{0xEF, 0xBB, 0xBF}):
 		if off := invalidUTF8(b[3:]); off >= 0 {
@@ -48,23 +47,19 @@ func DecodeText(b []byte, name string) (string, error) {
 	case bytes.HasPrefix(b, []byte{0xFF, 0xFE}), bytes.HasPrefix(b, []byte{0xFE, 0xFF}):
 		return decodeUTF16(b, name)
 	}
-	utfBad := invalidUTF8(b)
-	if utfBad < 0 {
-		return checkControls(string(b), 0, name)
-	}
-	// Control bytes mean binary whatever the encoding; report them before
-	// trying GB18030, whose decoder would pass them through.
-	if off := controlByte(b); off >= 0 && off < utfBad {
+	// Control bytes mean binary in either encoding: neither UTF-8 nor
+	// GB18030 uses bytes below 0x20 inside a multi-byte character.
+	if off := controlByte(b); off >= 0 {
 		return "", &DecodeError{Name: name, Offset: off, Reason: fmt.Sprintf("binary data (byte 0x%02X), not a text file", b[off])}
 	}
-	gbBad := invalidGB18030(b)
-	if gbBad >= 0 {
+	utfBad := invalidUTF8(b)
+	if utfBad < 0 {
+		return normalizeLineEnds(string(b)), nil
+	}
+	if gbBad := invalidGB18030(b); gbBad >= 0 {
 		// Report where the more successful reading broke down: for a GBK
 		// file with one corrupt byte that is the corrupt byte.
 		off := max(gbBad, utfBad)
-		if c := controlByte(b); c >= 0 && c <= off {
-			return "", &DecodeError{Name: name, Offset: c, Reason: fmt.Sprintf("binary data (byte 0x%02X), not a text file", b[c])}
-		}
 		return "", &DecodeError{Name: name, Offset: off, Reason: fmt.Sprintf("byte 0x%02X is neither UTF-8 nor GB18030 text; convert the file to UTF-8", b[off])}
 	}
 	out, err := simplifiedchinese.GB18030.NewDecoder().Bytes(b)
@@ -137,11 +132,16 @@ func checkControls(s string, base int, name string) (string, error) {
 			return "", &DecodeError{Name: name, Offset: base + i, Reason: fmt.Sprintf("binary data (byte 0x%02X), not a text file", s[i])}
 		}
 	}
+	return normalizeLineEnds(s), nil
+}
+
+// normalizeLineEnds turns CRLF and lone CR line ends into LF.
+func normalizeLineEnds(s string) string {
 	if strings.IndexByte(s, '\r') >= 0 {
 		s = strings.ReplaceAll(s, "\r\n", "\n")
 		s = strings.ReplaceAll(s, "\r", "\n")
 	}
-	return s, nil
+	return s
 }
 
 func decodeUTF16(b []byte, name string) (string, error) {

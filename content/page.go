@@ -432,19 +432,18 @@ func paragraphs(ls []bodyLine) []string {
 		}
 	}
 	var paras []string
-	cur := ""
+	var cur textJoiner
 	for i, l := range ls {
-		if i > 0 && cur != "" {
+		if i > 0 && !cur.empty() {
 			prev := ls[i-1]
 			if endsSentence(prev.text) && (l.afterBlank || prev.w <= ref-shortCells) {
-				paras = append(paras, cur)
-				cur = ""
+				paras = append(paras, cur.take())
 			}
 		}
-		cur = joinText(cur, l.text)
+		cur.add(l.text)
 	}
-	if cur != "" {
-		paras = append(paras, cur)
+	if !cur.empty() {
+		paras = append(paras, cur.take())
 	}
 	return paras
 }
@@ -520,7 +519,7 @@ func titleParts(blocks []*block) (kicker, title, subtitle string) {
 // photo emits photo news: caption paragraphs, credit and a derived title.
 func (p *pageParser) photo(u unit) {
 	a := Article{Kind: KindPhoto, Date: p.date, Source: p.source, Authors: []Author{}}
-	caption := ""
+	var capJ textJoiner
 	for _, b := range u.blocks {
 		for li, l := range b.lines {
 			text := l.text
@@ -533,9 +532,10 @@ func (p *pageParser) photo(u unit) {
 					a.Authors = []Author{}
 				}
 			}
-			caption = joinText(caption, text)
+			capJ.add(text)
 		}
 	}
+	caption := capJ.take()
 	// A caption is one paragraph: its short lines are layout, not breaks.
 	a.Paragraphs = []string{}
 	if caption != "" {
