@@ -3,8 +3,8 @@ package content
 import (
 	"path/filepath"
 	"slices"
-	"strings"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 )

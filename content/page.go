@@ -458,16 +458,24 @@ func (p *pageParser) article(head *unit, u unit) {
 		last = max(last, head.blocks[len(head.blocks)-1].last().n)
 	}
 	var ls []bodyLine
+	skip := 0 // lines of the first block the byline took whole
+	rest := "" // the byline's last line after the byline, cleaned
+	if u.byline {
+		var raw string
+		raw, rest, skip = splitByline(u.blocks[0].lines)
+		a.Byline, a.Authors = parseByline(raw)
+		if a.Authors == nil {
+			a.Authors = []Author{}
+		}
+	}
 	for bi, b := range u.blocks {
 		for li, l := range b.lines {
 			text := l.text
-			if bi == 0 && li == 0 && u.byline {
-				raw, rest := splitRawAt(l.raw, nonSpace(l.text[:bylineLen(l.text)]))
-				a.Byline, a.Authors = parseByline(raw)
-				if a.Authors == nil {
-					a.Authors = []Author{}
+			if bi == 0 && li < skip {
+				if li < skip-1 {
+					continue
 				}
-				text = cleanLine(rest)
+				text = rest
 			}
 			if text == "" {
 				continue
@@ -487,6 +495,26 @@ func (p *pageParser) article(head *unit, u unit) {
 	}
 	a.ID = StableID(p.date, KindArticle, p.uniqueKey(key))
 	p.ed.Articles = append(p.ed.Articles, a)
+}
+
+// splitByline cuts the byline off the first lines of an article. A byline
+// whose parenthesis does not close on its line continues on the next
+// ("本报讯（记者王小明 李华 通讯员" / "赵强）7月19日…"). It returns the
+// byline as printed, the cleaned text after it and how many lines it
+// spans.
+func splitByline(lines []pline) (raw, rest string, n int) {
+	first := lines[0]
+	end := bylineLen(first.text)
+	if len(lines) > 1 && strings.ContainsAny(first.text[end:], "（(") && !strings.ContainsAny(first.text[end:], "）)") {
+		joined := first.text + lines[1].text
+		if e := bylineLen(joined); e > len(first.text) {
+			rawJoined := first.raw + " " + lines[1].raw
+			raw, after := splitRawAt(rawJoined, nonSpace(joined[:e]))
+			return raw, cleanLine(after), 2
+		}
+	}
+	raw, after := splitRawAt(first.raw, nonSpace(first.text[:end]))
+	return raw, cleanLine(after), 1
 }
 
 // titleParts turns a headline group into kicker, title and subtitle. Lines
