@@ -241,7 +241,10 @@ func (p *pageParser) classify(blocks []*block) {
 	}
 	// Headlines: a candidate counts when what follows is a byline, a photo,
 	// the end, or another headline part, and what precedes is a finished
-	// sentence, a photo, a headline part or the page's start.
+	// sentence, a photo, a headline part or the page's start. Before plain
+	// text (an article without a byline) only a candidate without commas
+	// that ends well short of the page's column width counts: a column
+	// break leaves a line as wide as the text that follows.
 	next := make([]bool, len(blocks)+1)
 	for i := len(blocks) - 1; i >= 0; i-- {
 		b := blocks[i]
@@ -253,7 +256,8 @@ func (p *pageParser) classify(blocks []*block) {
 			continue
 		}
 		n := blocks[i+1]
-		next[i] = n.kind == blockByline || n.kind == blockPhoto || next[i+1]
+		next[i] = n.kind == blockByline || n.kind == blockPhoto || next[i+1] ||
+			b.last().w < maxWidth(n)*3/4 && !strings.ContainsAny(blockText(b), "，,、")
 	}
 	for i, b := range blocks {
 		if !next[i] {
@@ -267,6 +271,24 @@ func (p *pageParser) classify(blocks []*block) {
 		}
 		b.kind = blockHeadline
 	}
+}
+
+// maxWidth is the width of a block's widest line in cells.
+func maxWidth(b *block) int {
+	w := 0
+	for _, l := range b.lines {
+		w = max(w, l.w)
+	}
+	return w
+}
+
+// blockText is the cleaned text of a block's lines, joined.
+func blockText(b *block) string {
+	var j textJoiner
+	for _, l := range b.lines {
+		j.add(l.text)
+	}
+	return j.take()
 }
 
 // headlineShaped reports a block that can be a headline part: at most
@@ -370,7 +392,19 @@ func (p *pageParser) build(us []unit) {
 		switch u.kind {
 		case blockPhoto:
 			used[i] = true
-			p.photo(u)
+			// A headline group that no article can take (after-mode: one
+			// following the photo; before-mode: one preceding it) is the
+			// photo's own headline.
+			var head *unit
+			if before && i > 0 && us[i-1].kind == blockHeadline && !used[i-1] {
+				head = &us[i-1]
+				used[i-1] = true
+			}
+			if !before && i+1 < len(us) && us[i+1].kind == blockHeadline {
+				head = &us[i+1]
+				used[i+1] = true
+			}
+			p.photo(head, u)
 		case blockBody:
 			used[i] = true
 			var head *unit
@@ -388,8 +422,8 @@ func (p *pageParser) build(us []unit) {
 			}
 			p.article(head, u)
 		case blockHeadline:
-			if before && i+1 < len(us) && us[i+1].kind == blockBody {
-				continue // taken by the text run that follows
+			if before && i+1 < len(us) && (us[i+1].kind == blockBody || us[i+1].kind == blockPhoto) {
+				continue // taken by the text run or photo that follows
 			}
 			used[i] = true
 			p.unplaced(u.blocks, "headline without an article")
@@ -544,8 +578,9 @@ func titleParts(blocks []*block) (kicker, title, subtitle string) {
 	}
 }
 
-// photo emits photo news: caption paragraphs, credit and a derived title.
-func (p *pageParser) photo(u unit) {
+// photo emits photo news: caption paragraph, credit, and its headline
+// group or else a title derived from the caption.
+func (p *pageParser) photo(head *unit, u unit) {
 	a := Article{Kind: KindPhoto, Date: p.date, Source: p.source, Authors: []Author{}}
 	var capJ textJoiner
 	for _, b := range u.blocks {
@@ -569,8 +604,14 @@ func (p *pageParser) photo(u unit) {
 	if caption != "" {
 		a.Paragraphs = []string{caption}
 	}
-	a.Title = photoTitle(caption)
 	a.Lines = [2]int{u.blocks[0].lines[0].n, u.blocks[len(u.blocks)-1].last().n}
+	if head != nil {
+		a.Kicker, a.Title, a.Subtitle = titleParts(head.blocks)
+		a.Lines[0] = min(a.Lines[0], head.blocks[0].lines[0].n)
+		a.Lines[1] = max(a.Lines[1], head.blocks[len(head.blocks)-1].last().n)
+	} else {
+		a.Title = photoTitle(caption)
+	}
 	key := a.Byline + "#" + strconv.Itoa(u.blocks[0].photo)
 	a.ID = StableID(p.date, KindPhoto, p.uniqueKey(key))
 	p.ed.Articles = append(p.ed.Articles, a)

@@ -29,12 +29,14 @@ func runeCounts(texts ...string) map[rune]int {
 }
 
 // placedText is every text an edition placed: titles, bylines, credits,
-// paragraphs and warning texts. A photo's title is derived from its
-// caption, so it is not placed text.
+// paragraphs and warning texts. A photo without a headline has a title
+// derived from its caption (a part of it), which is not placed text.
 func placedText(ed Edition) []string {
 	var out []string
 	for _, a := range ed.Articles {
-		if a.Kind != KindPhoto {
+		derived := a.Kind == KindPhoto && a.Kicker == "" && a.Subtitle == "" &&
+			strings.Contains(squeeze(strings.Join(a.Paragraphs, "")), squeeze(a.Title))
+		if !derived {
 			out = append(out, a.Kicker, a.Title, a.Subtitle)
 		}
 		out = append(out, a.Byline)
