@@ -492,7 +492,7 @@ func (p *pageParser) article(head *unit, u unit) {
 		last = max(last, head.blocks[len(head.blocks)-1].last().n)
 	}
 	var ls []bodyLine
-	skip := 0 // lines of the first block the byline took whole
+	skip := 0  // lines of the first block the byline took whole
 	rest := "" // the byline's last line after the byline, cleaned
 	if u.byline {
 		var raw string
