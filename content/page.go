@@ -176,9 +176,53 @@ func splitBlocks(lines []pline) []*block {
 			flush(i)
 			start = i
 		}
+		// A photo credit ends its block even without a blank line after.
+		if start >= 0 && i+1 < len(lines) && lines[i+1].text != "" && creditRunes(l.text, l.raw) > 0 {
+			flush(i + 1)
+		}
 	}
 	flush(len(lines))
-	return blocks
+	return splitHeadlineTails(blocks)
+}
+
+// splitHeadlineTails separates a headline set without a blank line
+// between the end of one article and the byline of the next (or a photo,
+// or a caption followed by a credit line, or the page's end): when such a block ends with up to three
+// headline-shaped lines without commas after a finished sentence, those
+// lines become a block of their own.
+func splitHeadlineTails(blocks []*block) []*block {
+	out := make([]*block, 0, len(blocks))
+	for i, b := range blocks {
+		if len(b.lines) > 1 && (i+1 == len(blocks) || opensItem(blocks[i+1]) ||
+			i+2 < len(blocks) && len(blocks[i+2].lines) == 1 && opensItem(blocks[i+2])) {
+			cut := -1
+			for j := len(b.lines) - 2; j >= 0 && j >= len(b.lines)-4; j-- {
+				if endsSentence(b.lines[j].text) {
+					cut = j + 1
+					break
+				}
+			}
+			if cut > 0 {
+				tail := &block{lines: b.lines[cut:]}
+				if headlineShaped(tail) && !strings.ContainsAny(blockText(tail), "，,、") {
+					out = append(out, &block{lines: b.lines[:cut]}, tail)
+					continue
+				}
+			}
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// opensItem reports a block that starts an item without a headline of its
+// own in front: a byline, or a photo (its last line is a credit).
+func opensItem(b *block) bool {
+	if bylineLen(b.lines[0].text) > 0 {
+		return true
+	}
+	last := b.last()
+	return creditRunes(last.text, last.raw) > 0
 }
 
 // pageParser carries the state of one page's assembly.

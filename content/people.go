@@ -198,13 +198,14 @@ func parseByline(raw string) (text string, authors []Author) {
 
 // creditRunes returns how many runes at the end of the cleaned line s form
 // a photo credit ("本报见习记者万千摄" alone or after the caption's last
-// sentence), or 0. raw is the line as printed: a bare "张三 摄" counts only
-// when a space sets the name off from 摄, so "…纷纷驻足拍摄" is not a credit.
+// sentence), or 0. The credit must open with an agency ("本报") or a role,
+// or be set off by a space before 摄 in raw, the line as printed ("张三
+// 摄"); what is left after agency and roles must be 2 to 16 ideographs
+// (the names). So "…纷纷驻足拍摄" and "由本报记者拍摄" are not credits.
 func creditRunes(s, raw string) int {
 	if !strings.HasSuffix(s, "摄") {
 		return 0
 	}
-	// The credit is what follows the last sentence end.
 	tail := s
 	for i, r := range s {
 		if r == '。' || r == '！' || r == '？' {
@@ -216,29 +217,37 @@ func creditRunes(s, raw string) int {
 	if n < 3 || n > 30 {
 		return 0
 	}
-	body := strings.TrimSuffix(tail, "摄")
+	core := strings.TrimSuffix(tail, "摄")
+	opened := false
 	for _, a := range agencies {
-		body = strings.TrimPrefix(body, a)
-	}
-	hasRole := false
-	for i := range body {
-		if matchRole(body[i:]) != "" {
-			hasRole = true
+		if c, ok := strings.CutPrefix(core, a); ok {
+			core, opened = c, true
 			break
 		}
 	}
-	if !hasRole {
-		// "张三 摄": a short all-ideograph name set off by a space.
+	opened = opened || matchRole(core) != ""
+	if !opened {
 		trimmed := strings.TrimRightFunc(raw, isSpace)
 		before := strings.TrimSuffix(trimmed, "摄")
-		if before == trimmed || before == strings.TrimRightFunc(before, isSpace) || n > 10 {
+		if before == trimmed || before == strings.TrimRightFunc(before, isSpace) {
 			return 0
 		}
-		for _, r := range body {
-			if !isWord(r) {
-				return 0
-			}
+	}
+	names := 0
+	for i := 0; i < len(core); {
+		if role := matchRole(core[i:]); role != "" {
+			i += len(role)
+			continue
 		}
+		r, size := utf8.DecodeRuneInString(core[i:])
+		if !isWord(r) && r != '·' && !isNameSep(r) {
+			return 0
+		}
+		names++
+		i += size
+	}
+	if names < 2 || names > 16 {
+		return 0
 	}
 	return n
 }

@@ -20,6 +20,8 @@ type layout struct {
 	// tight leaves out the blank line between paragraphs when the last
 	// line ends short by two characters or more, as some pages do.
 	tight bool
+	// glued sets headlines without blank lines around them.
+	glued bool
 }
 
 // wrap breaks text into lines of at most cells half-width cells.
@@ -95,14 +97,18 @@ func renderPage(items []expectedItem, l layout, seed uint64) string {
 		}
 	}
 	headline := func(title string) {
-		blank()
+		if !l.glued {
+			blank()
+		}
 		for i, part := range strings.Split(title, " ") {
-			if i > 0 {
+			if i > 0 && !l.glued {
 				blank()
 			}
 			page = append(page, wrap(part, max(l.cells, 24))...)
 		}
-		blank()
+		if !l.glued {
+			blank()
+		}
 	}
 	gap := l.columnGap
 	for _, it := range items {
@@ -126,7 +132,7 @@ func renderPage(items []expectedItem, l layout, seed uint64) string {
 			if i == 0 {
 				p = it.Byline + p
 			}
-			if !l.tight || i == 0 || width(cleanLine(page[len(page)-1])) > l.cells-4 {
+			if !l.tight && !(l.glued && i == 0) || i > 0 && width(cleanLine(page[len(page)-1])) > l.cells-4 {
 				blank()
 			}
 			body(wrap(p, l.cells), &gap)
@@ -165,8 +171,8 @@ func TestParsePageLayouts(t *testing.T) {
 	for _, cells := range []int{22, 26, 30, 38, 48, 64} {
 		for _, before := range []bool{false, true} {
 			for _, noise := range []bool{false, true} {
-				l := layout{cells: cells, before: before, noise: noise, columnGap: 9 + cells%5, tight: noise && before}
-				name := fmt.Sprintf("cells=%d/before=%v/noise=%v/tight=%v", cells, before, noise, l.tight)
+				l := layout{cells: cells, before: before, noise: noise, columnGap: 9 + cells%5, tight: noise && before, glued: cells%4 == 2}
+				name := fmt.Sprintf("cells=%d/before=%v/noise=%v/tight=%v/glued=%v", cells, before, noise, l.tight, l.glued)
 				t.Run(name, func(t *testing.T) {
 					page := renderPage(items, l, uint64(cells))
 					ed, err := ParsePage(strings.NewReader(page), ParseOptions{Name: "2021-07-20.txt"})
