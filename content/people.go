@@ -125,6 +125,27 @@ func parsePeople(raw, roleSep string) (authors []Author, text string) {
 // line s ("本报讯（记者郭树勋）", "本报北京7月20日电（记者 X）", "新华社…电"),
 // or 0 when s does not open with one.
 func bylineLen(s string) int {
+	mark := ornamentLen(s)
+	if n := bylineLenAt(s[mark:]); n > 0 {
+		return mark + n
+	}
+	return 0
+}
+
+// ornamentLen is the length of the marks some papers set before a byline
+// ("■本报讯").
+func ornamentLen(s string) int {
+	n := 0
+	for _, r := range s {
+		if !strings.ContainsRune("■□●○◆◇★☆▲△▶►", r) {
+			break
+		}
+		n += utf8.RuneLen(r)
+	}
+	return n
+}
+
+func bylineLenAt(s string) int {
 	agency := ""
 	for _, a := range agencies {
 		if strings.HasPrefix(s, a) {
@@ -133,6 +154,15 @@ func bylineLen(s string) int {
 		}
 	}
 	if agency == "" {
+		return 0
+	}
+	if matchRole(s[len(agency):]) != "" {
+		// A line of people only: "本报记者 张三 通讯员 李四". Spaces are
+		// gone from the cleaned line, so a name run longer than four
+		// characters is taken for text.
+		if peopleOnly(s[len(agency):], 24, 4) {
+			return len(s)
+		}
 		return 0
 	}
 	// The dateline between the agency and 讯/电 is short and holds no
@@ -164,6 +194,34 @@ func bylineLen(s string) int {
 	return end
 }
 
+// peopleOnly reports whether s (cleaned, agency removed) is only roles and
+// names: ideographs, "·" and name separators, 2 to maxNames name
+// characters, at most maxSeg of them between two roles or separators.
+func peopleOnly(s string, maxNames, maxSeg int) bool {
+	names, seg := 0, 0
+	for i := 0; i < len(s); {
+		if role := matchRole(s[i:]); role != "" {
+			i += len(role)
+			seg = 0
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		if isNameSep(r) && r != '，' && r != ',' {
+			seg = 0
+			continue
+		}
+		if !isWord(r) && r != '·' {
+			return false
+		}
+		names++
+		if seg++; seg > maxSeg {
+			return false
+		}
+	}
+	return names >= 2 && names <= maxNames
+}
+
 // closingParen returns the byte offset just past the parenthesis closing
 // the one that opens s, if it closes within 40 runes, else 0.
 func closingParen(s string) int {
@@ -184,6 +242,10 @@ func closingParen(s string) int {
 func parseByline(raw string) (text string, authors []Author) {
 	open := strings.IndexAny(raw, "（(")
 	if open < 0 {
+		prefix, authors, people := agencyPeople(raw)
+		if len(authors) > 0 {
+			return prefix + people, authors
+		}
 		return cleanLine(raw), nil
 	}
 	close := strings.LastIndexAny(raw, "）)")
@@ -203,21 +265,40 @@ func parseByline(raw string) (text string, authors []Author) {
 // 摄"); what is left after agency and roles must be 2 to 16 ideographs
 // (the names). So "…纷纷驻足拍摄" and "由本报记者拍摄" are not credits.
 func creditRunes(s, raw string) int {
-	if !strings.HasSuffix(s, "摄") {
+	// "（记者 张三 摄）": a credit in parentheses.
+	inParens := strings.HasSuffix(s, "摄）") || strings.HasSuffix(s, "摄)")
+	body := s
+	if inParens {
+		_, size := utf8.DecodeLastRuneInString(s)
+		body = s[:len(s)-size]
+	}
+	if !strings.HasSuffix(body, "摄") {
 		return 0
 	}
-	tail := s
-	for i, r := range s {
+	tail := body
+	for i, r := range body {
 		if r == '。' || r == '！' || r == '？' {
-			tail = s[i+len(string(r)):]
+			tail = body[i+len(string(r)):]
 		}
 	}
 	tail = strings.TrimLeftFunc(tail, isCloser)
+	if inParens {
+		open := strings.LastIndexAny(tail, "（(")
+		if open < 0 {
+			return 0
+		}
+		tail = tail[open:]
+	}
 	n := utf8.RuneCountInString(tail)
 	if n < 3 || n > 30 {
 		return 0
 	}
 	core := strings.TrimSuffix(tail, "摄")
+	if inParens {
+		_, size := utf8.DecodeRuneInString(core)
+		core = core[size:]
+		n++ // the closing parenthesis
+	}
 	opened := false
 	for _, a := range agencies {
 		if c, ok := strings.CutPrefix(core, a); ok {
@@ -225,7 +306,7 @@ func creditRunes(s, raw string) int {
 			break
 		}
 	}
-	opened = opened || matchRole(core) != ""
+	opened = opened || inParens || matchRole(core) != ""
 	if !opened {
 		trimmed := strings.TrimRightFunc(raw, isSpace)
 		before := strings.TrimSuffix(trimmed, "摄")
@@ -233,20 +314,7 @@ func creditRunes(s, raw string) int {
 			return 0
 		}
 	}
-	names := 0
-	for i := 0; i < len(core); {
-		if role := matchRole(core[i:]); role != "" {
-			i += len(role)
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(core[i:])
-		if !isWord(r) && r != '·' && !isNameSep(r) {
-			return 0
-		}
-		names++
-		i += size
-	}
-	if names < 2 || names > 16 {
+	if !peopleOnly(core, 16, 16) {
 		return 0
 	}
 	return n
@@ -255,19 +323,36 @@ func creditRunes(s, raw string) int {
 // parseCredit reads a raw photo credit ("本报见习记者 万 千 摄") into its
 // clean text ("本报见习记者 万千 摄") and the photographers.
 func parseCredit(raw string) (text string, authors []Author) {
-	raw = strings.TrimRightFunc(raw, isSpace)
+	raw = strings.TrimFunc(raw, isSpace)
+	open, close := "", ""
+	if r, size := utf8.DecodeLastRuneInString(raw); r == '）' || r == ')' {
+		if o, osize := utf8.DecodeRuneInString(raw); o == '（' || o == '(' {
+			open, close = raw[:osize], raw[len(raw)-size:]
+			raw = strings.TrimFunc(raw[osize:len(raw)-size], isSpace)
+		}
+	}
 	raw = strings.TrimSuffix(raw, "摄")
-	raw = strings.Join(mergeLetterSpaced(fieldsSpace(raw)), " ")
-	prefix := ""
+	prefix, authors, people := agencyPeople(raw)
+	if people == "" {
+		return open + prefix + "摄" + close, authors
+	}
+	return open + prefix + people + " 摄" + close, authors
+}
+
+// agencyPeople reads a raw line of people that may open with an agency
+// ("本 报 记 者 张 三", "本报记者 张三 李四"): the agency (with any
+// ornament before it), the people, and their text with a space between a
+// role and its names.
+func agencyPeople(raw string) (prefix string, authors []Author, text string) {
+	s := strings.Join(mergeLetterSpaced(fieldsSpace(raw)), " ")
+	mark := ornamentLen(s)
+	prefix, s = s[:mark], s[mark:]
 	for _, a := range agencies {
-		if strings.HasPrefix(raw, a) {
-			prefix, raw = a, raw[len(a):]
+		if strings.HasPrefix(s, a) {
+			prefix, s = prefix+a, s[len(a):]
 			break
 		}
 	}
-	authors, people := parsePeople(raw, " ")
-	if people == "" {
-		return prefix + "摄", authors
-	}
-	return prefix + people + " 摄", authors
+	authors, text = parsePeople(s, " ")
+	return prefix, authors, text
 }

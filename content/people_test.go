@@ -1,0 +1,150 @@
+package content
+
+import (
+	"fmt"
+	"testing"
+)
+
+func TestParseByline(t *testing.T) {
+	tests := []struct {
+		name        string
+		raw         string
+		wantText    string
+		wantAuthors string
+	}{
+		{"one reporter", "本报讯（记者郭树勋）", "本报讯（记者郭树勋）", "[{郭树勋 记者}]"},
+		{"space before parenthesis", "本报讯 （记者付凯明）", "本报讯（记者付凯明）", "[{付凯明 记者}]"},
+		{"letter-spaced", "本 报 讯 （ 记 者 郭 树 勋 ）", "本报讯（记者郭树勋）", "[{郭树勋 记者}]"},
+		{"reporter and correspondent", "本报讯（记者张三 通讯员李四）", "本报讯（记者张三 通讯员李四）", "[{张三 记者} {李四 通讯员}]"},
+		{"correspondent only", "本报讯（通讯员王五）", "本报讯（通讯员王五）", "[{王五 通讯员}]"},
+		{"reporter and intern", "本报讯（记者X某 实习生赵六）", "本报讯（记者X某 实习生赵六）", "[{X某 记者} {赵六 实习生}]"},
+		{"several per role", "本报讯（记者张三 李四 通讯员王五、赵六）", "本报讯（记者张三 李四 通讯员王五、赵六）", "[{张三 记者} {李四 记者} {王五 通讯员} {赵六 通讯员}]"},
+		{"trainee reporter, spaced names", "本报讯（见习记者 万 千）", "本报讯（见习记者万千）", "[{万千 见习记者}]"},
+		{"dateline", "本报北京7月20日电（记者 张三）", "本报北京7月20日电（记者张三）", "[{张三 记者}]"},
+		{"people line", "本报记者 张三 李四", "本报记者 张三 李四", "[{张三 记者} {李四 记者}]"},
+		{"ornament", "■本报讯（记者张三）", "■本报讯（记者张三）", "[{张三 记者}]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if n := bylineLen(cleanLine(tt.raw)); n != len(cleanLine(tt.raw)) {
+				t.Errorf("bylineLen(%q) = %d, want the whole line (%d)", cleanLine(tt.raw), n, len(cleanLine(tt.raw)))
+			}
+			text, authors := parseByline(tt.raw)
+			if text != tt.wantText || fmt.Sprint(authors) != tt.wantAuthors {
+				t.Errorf("parseByline(%q) = %q, %v; want %q, %s", tt.raw, text, authors, tt.wantText, tt.wantAuthors)
+			}
+		})
+	}
+}
+
+func TestBylineLenRejectsBodyText(t *testing.T) {
+	for _, s := range []string{
+		"本报记者近日从市电业局获悉，",
+		"本报今年共刊发稿件三千篇。",
+		"本报记者张三李四王五赵六来到现场",
+		"据本报讯（记者张三）",
+		"记者张三",
+	} {
+		if n := bylineLen(s); n != 0 {
+			t.Errorf("bylineLen(%q) = %d, want 0", s, n)
+		}
+	}
+}
+
+func TestCredit(t *testing.T) {
+	tests := []struct {
+		name        string
+		raw         string
+		wantRunes   int
+		wantText    string
+		wantAuthors string
+	}{
+		{"own line", "本报见习记者 万 千 摄", 9, "本报见习记者 万千 摄", "[{万千 见习记者}]"},
+		{"after the caption", "受到客户青睐。 本报记者 翟鹏程 摄", 8, "本报记者 翟鹏程 摄", "[{翟鹏程 记者}]"},
+		{"two photographers", "通讯员 张三 李四 摄", 8, "通讯员 张三 李四 摄", "[{张三 通讯员} {李四 通讯员}]"},
+		{"bare name", "张 伟 摄", 3, "张伟 摄", "[{张伟 }]"},
+		{"in parentheses", "现场作业。（记者 王五 摄）", 7, "（记者 王五 摄）", "[{王五 记者}]"},
+		{"glued", "本报记者翟鹏程摄", 8, "本报记者 翟鹏程 摄", "[{翟鹏程 记者}]"},
+		{"body text ending in 拍摄", "市民纷纷驻足拍摄", 0, "", ""},
+		{"body text with a role", "照片由本报记者拍摄", 0, "", ""},
+		{"too long", "本报记者" + "张三李四王五赵六钱七孙八周九吴十郑十一" + " 摄", 0, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n := creditRunes(cleanLine(tt.raw), tt.raw)
+			if n != tt.wantRunes {
+				t.Fatalf("creditRunes(%q) = %d, want %d", tt.raw, n, tt.wantRunes)
+			}
+			if n == 0 {
+				return
+			}
+			_, creditRaw := splitRawAt(tt.raw, nonSpace(tt.raw)-n)
+			text, authors := parseCredit(creditRaw)
+			if text != tt.wantText || fmt.Sprint(authors) != tt.wantAuthors {
+				t.Errorf("parseCredit(%q) = %q, %v; want %q, %s", creditRaw, text, authors, tt.wantText, tt.wantAuthors)
+			}
+		})
+	}
+}
+
+func TestCleanLine(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{" 本报讯（记者郭树勋） 7 月", "本报讯（记者郭树勋）7月"},
+		{"示范区 （高新区） 党", "示范区（高新区）党"},
+		{"安 排 、 再 部 署 。", "安排、再部署。"},
+		{"召开 2021 年第 12 次", "召开2021年第12次"},
+		{"App  Store 上线", "App Store上线"},
+		{"\u3000\u3000全角空格", "全角空格"},
+		{"5G and LED", "5G and LED"},
+	}
+	for _, tt := range tests {
+		if got := cleanLine(tt.in); got != tt.want {
+			t.Errorf("cleanLine(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestTitleParts(t *testing.T) {
+	mk := func(lines ...string) *block {
+		b := &block{}
+		for _, l := range lines {
+			b.lines = append(b.lines, pline{raw: l, text: cleanLine(l)})
+		}
+		return b
+	}
+	tests := []struct {
+		name                    string
+		blocks                  []*block
+		kicker, title, subtitle string
+	}{
+		{"one line", []*block{mk("示范区党政联席会议召开")}, "", "示范区党政联席会议召开", ""},
+		{"wrapped", []*block{mk("中原英才计划（育才系列", "）初评结果公布")}, "", "中原英才计划（育才系列）初评结果公布", ""},
+		{"two parts on a line", []*block{mk("打造区域金融中心 强化产业发展引擎")}, "", "打造区域金融中心 强化产业发展引擎", ""},
+		{"letter-spaced", []*block{mk("防 汛 一 线 党 旗 红")}, "", "防汛一线党旗红", ""},
+		{"kicker and title", []*block{mk("中原英才计划（育才系列）初评结果公布"), mk("示范区申报项目实现零突破")}, "中原英才计划（育才系列）初评结果公布", "示范区申报项目实现零突破", ""},
+		{"title and subtitle", []*block{mk("示范区生态环境局"), mk("开展环境安全综合应急演练")}, "", "示范区生态环境局", "开展环境安全综合应急演练"},
+		{"dash subtitle", []*block{mk("我市召开生态环境保护大会"), mk("——部署工作")}, "", "我市召开生态环境保护大会", "——部署工作"},
+		{"three parts", []*block{mk("坚持生态优先"), mk("我市召开大会"), mk("——部署工作")}, "坚持生态优先", "我市召开大会", "——部署工作"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			k, ti, s := titleParts(tt.blocks)
+			if k != tt.kicker || ti != tt.title || s != tt.subtitle {
+				t.Errorf("titleParts = %q, %q, %q; want %q, %q, %q", k, ti, s, tt.kicker, tt.title, tt.subtitle)
+			}
+		})
+	}
+}
+
+func TestPhotoTitle(t *testing.T) {
+	tests := []struct{ caption, want string }{
+		{"7月19日12时许，中原路积水严重。图为抢险人员在现场作业。", "抢险人员在现场作业"},
+		{"7月16日，焦作智造机电设备有限公司的研发人员在调试自动焊接机械臂。该公司位于科技园。", "焦作智造机电设备有限公司的研发人员在调试自动焊接机械臂"},
+		{"环卫工人清理路面积水，全市出动环卫工人三千余人次，清理积水点四十六处，保障道路畅通。", "环卫工人清理路面积水，全市出动环卫工人三千余人次"},
+	}
+	for _, tt := range tests {
+		if got := photoTitle(tt.caption); got != tt.want {
+			t.Errorf("photoTitle(%q) = %q, want %q", tt.caption, got, tt.want)
+		}
+	}
+}
