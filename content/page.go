@@ -439,27 +439,10 @@ func (p *pageParser) build(us []unit) {
 			// A headline group that no article can take (after-mode: one
 			// following the photo; before-mode: one preceding it) is the
 			// photo's own headline.
-			var head *unit
-			if before && i > 0 && us[i-1].kind == blockHeadline && !used[i-1] {
-				head = &us[i-1]
-				used[i-1] = true
-			}
-			if !before && i+1 < len(us) && us[i+1].kind == blockHeadline {
-				head = &us[i+1]
-				used[i+1] = true
-			}
-			p.photo(head, u)
+			p.photo(takeHeadline(us, used, i, before), u)
 		case blockBody:
 			used[i] = true
-			var head *unit
-			if before && i > 0 && us[i-1].kind == blockHeadline && !used[i-1] {
-				head = &us[i-1]
-				used[i-1] = true
-			}
-			if !before && i+1 < len(us) && us[i+1].kind == blockHeadline {
-				head = &us[i+1]
-				used[i+1] = true
-			}
+			head := takeHeadline(us, used, i, before)
 			if head == nil && !u.byline {
 				p.unplaced(u.blocks, "text outside any article (no byline, no headline)")
 				continue
@@ -473,6 +456,21 @@ func (p *pageParser) build(us []unit) {
 			p.unplaced(u.blocks, "headline without an article")
 		}
 	}
+}
+
+// takeHeadline returns the headline group of the item at us[i] (the
+// group before it when headlines come before, else the one after) and
+// marks it used, or returns nil.
+func takeHeadline(us []unit, used []bool, i int, before bool) *unit {
+	j := i + 1
+	if before {
+		j = i - 1
+	}
+	if j < 0 || j >= len(us) || us[j].kind != blockHeadline || used[j] {
+		return nil
+	}
+	used[j] = true
+	return &us[j]
 }
 
 // unplaced reports blocks that fit no item.
