@@ -74,7 +74,10 @@ type unit struct {
 // Paragraphs: a blank line after a finished sentence is a paragraph break,
 // any other blank line a column break (the lines join, even mid-word); a
 // line that ends a sentence more than one character short of the column's
-// typical (median) width also ends its paragraph.
+// full width also ends its paragraph. The full width is the upper quartile
+// of the item's line widths (in half-width cells): most lines are full, the
+// short ones are paragraph ends and indented starts, and OCR'd lines vary
+// by a character.
 //
 // The edition date comes from the file name (EditionDateFromName), else
 // opts.Date, else it is inferred from the text: the first "M月D日" in the
@@ -498,11 +501,11 @@ func paragraphs(ls []bodyLine) []string {
 	for _, l := range ls {
 		ws = append(ws, l.w)
 	}
-	ref := 0
+	ref := 0 // the column's full width
 	if len(ws) > 0 {
 		slices.Sort(ws)
 		if len(ws) >= 3 {
-			ref = ws[len(ws)/2]
+			ref = ws[len(ws)*3/4]
 		} else {
 			ref = ws[len(ws)-1]
 		}

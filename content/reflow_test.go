@@ -25,16 +25,24 @@ type layout struct {
 }
 
 // wrap breaks text into lines of at most cells half-width cells.
-func wrap(text string, cells int) []string {
+func wrap(text string, cells int) []string { return wrapJitter(text, cells, nil) }
+
+// wrapJitter wraps like wrap; with rng, a line may end one character early,
+// as justified OCR'd columns do.
+func wrapJitter(text string, cells int, rng *rand.Rand) []string {
 	var lines []string
 	var cur strings.Builder
 	w := 0
+	limit := cells
 	for _, r := range text {
 		rw := 1
 		if isWide(r) {
 			rw = 2
 		}
-		if w+rw > cells && w > 0 {
+		if w+rw > limit && w > 0 {
+			if rng != nil {
+				limit = cells - 2*rng.IntN(2)
+			}
 			lines = append(lines, cur.String())
 			cur.Reset()
 			w = 0
@@ -135,7 +143,11 @@ func renderPage(items []expectedItem, l layout, seed uint64) string {
 			if !l.tight && !(l.glued && i == 0) || i > 0 && width(cleanLine(page[len(page)-1])) > l.cells-4 {
 				blank()
 			}
-			body(wrap(p, l.cells), &gap)
+			var jitter *rand.Rand
+			if l.noise {
+				jitter = rng
+			}
+			body(wrapJitter(p, l.cells, jitter), &gap)
 		}
 		if !l.before {
 			headline(it.Title)
