@@ -61,7 +61,7 @@ type unit struct {
 // a block ending with a photo credit ("本报记者 X 摄", alone or after the
 // caption's last sentence) closes photo news, whose caption is the text
 // before the credit back to the last sentence end that closes a block.
-// Headline parts are blocks of at most three lines with no sentence-ending
+// Headline parts are blocks of at most four lines with no sentence-ending
 // punctuation inside, standing after a finished sentence and before a
 // byline, a photo, another headline part or the end of the page;
 // consecutive parts form one headline group (kicker, title, subtitle).
@@ -259,9 +259,11 @@ func (p *pageParser) classify(blocks []*block) {
 		last := b.last()
 		start := k
 		if len(b.lines) == 1 && b.credit == utf8.RuneCountInString(last.text) {
-			// A credit on its own: the caption is the block before, if it
-			// is finished text and not an article's opening.
-			if k > 0 && blocks[k-1].kind == blockBody && endsSentence(blocks[k-1].last().text) {
+			// A credit on its own: the caption is the block before, unless
+			// that opens an article, is another photo or looks like a
+			// headline (a caption has commas even when its full stop is
+			// missing).
+			if k > 0 && blocks[k-1].kind == blockBody && !(blocks[k-1].cand && !strings.ContainsAny(blockText(blocks[k-1]), "，,、")) {
 				start = k - 1
 			}
 		}
@@ -339,10 +341,10 @@ func blockText(b *block) string {
 }
 
 // headlineShaped reports a block that can be a headline part: at most
-// three lines, no sentence-ending punctuation or semicolon inside, not
+// four lines, no sentence-ending punctuation or semicolon inside, not
 // ending on a comma or colon, at most 64 characters.
 func headlineShaped(b *block) bool {
-	if len(b.lines) > 3 {
+	if len(b.lines) > 4 {
 		return false
 	}
 	n := 0

@@ -1,0 +1,87 @@
+package content
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// summary is a compact view of an item for shape tests:
+// "kind|display title|authors|paragraph count".
+func summary(a Article) string {
+	return fmt.Sprintf("%s|%s|%v|%d", a.Kind, squeeze(a.DisplayTitle()), a.Authors, len(a.Paragraphs))
+}
+
+// TestParsePageShapes covers page shapes the samples do not have.
+func TestParsePageShapes(t *testing.T) {
+	tests := []struct {
+		name     string
+		page     string
+		want     []string
+		wantWarn string // a warning message fragment, "" for none
+	}{
+		{
+			name: "no blank lines at all, headlines before",
+			page: "第一条新闻标题\n本报讯（记者张三）今天上午，会议召开。\n会议要求，各部门要进一步落实责任，确保工作落\n到实处，推动全市经济社会发展取得明显成效。\n第二条新闻标题\n本报讯（通讯员李四 王五）昨天下午，活动举行。\n",
+			want: []string{
+				"article|第一条新闻标题|[{张三 记者}]|2",
+				"article|第二条新闻标题|[{李四 通讯员} {王五 通讯员}]|1",
+			},
+		},
+		{
+			name: "no blank lines at all, headlines after",
+			page: "本报讯（记者张三）今天上午，会议召开。\n会议要求，各部门要进一步落实责任，确保工作落\n到实处，推动全市经济社会发展取得明显成效。\n第一条新闻标题\n本报讯（实习生赵六）昨天下午，活动举行。\n第二条新闻标题\n",
+			want: []string{
+				"article|第一条新闻标题|[{张三 记者}]|2",
+				"article|第二条新闻标题|[{赵六 实习生}]|1",
+			},
+		},
+		{
+			name: "caption without a full stop, credit alone, headlines before",
+			page: "新闻标题\n\n本报讯（记者张三）今天上午，会议召开。\n\n市民在公园里晨练，锻炼身体\n\n本报记者 李 四 摄\n",
+			want: []string{
+				"article|新闻标题|[{张三 记者}]|1",
+				"photo|市民在公园里晨练，锻炼身体|[{李四 记者}]|1",
+			},
+		},
+		{
+			name: "kicker, title and subtitle in separate blocks",
+			page: "坚持生态优先\n\n我市召开生态环境保护大会\n\n——部署下半年工作\n\n本报讯（记者张三）今天上午，大会召开。\n",
+			want: []string{"article|坚持生态优先我市召开生态环境保护大会——部署下半年工作|[{张三 记者}]|1"},
+		},
+		{
+			name:     "article without a headline",
+			page:     "标题一\n\n本报讯（记者张三）今天上午，会议召开。\n\n本报讯（记者李四）今天下午，活动举行。\n",
+			want:     []string{"article|标题一|[{张三 记者}]|1", "article||[{李四 记者}]|1"},
+			wantWarn: "article has no headline",
+		},
+		{
+			name: "photo with its own headline, headlines after",
+			page: "本报讯（记者张三）今天上午，会议召开。\n\n会议召开\n\n7月19日，环卫工人清理路面积水。\n本报记者 李四 摄\n\n雨中坚守\n",
+			want: []string{"article|会议召开|[{张三 记者}]|1", "photo|雨中坚守|[{李四 记者}]|1"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ed, err := ParsePage(strings.NewReader(tt.page), ParseOptions{Name: "2021-07-20.txt"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, a := range ed.Articles {
+				got = append(got, summary(a))
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("items:\n got %q\nwant %q\nwarnings: %v", got, tt.want, ed.Warnings)
+			}
+			if d := conservationDiff(tt.page, ed); d != "" {
+				t.Errorf("not conserved: %s", d)
+			}
+			warned := slices.ContainsFunc(ed.Warnings, func(w Warning) bool { return tt.wantWarn != "" && strings.Contains(w.Message, tt.wantWarn) })
+			if warned != (tt.wantWarn != "") || tt.wantWarn == "" && len(ed.Warnings) > 0 {
+				t.Errorf("warnings %v, want %q", ed.Warnings, tt.wantWarn)
+			}
+		})
+	}
+}
