@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -66,7 +67,7 @@ func DecodeText(b []byte, name string) (string, error) {
 	if err != nil {
 		return "", &DecodeError{Name: name, Offset: 0, Reason: fmt.Sprintf("GB18030: %v", err)}
 	}
-	return checkControls(string(out), 0, name)
+	return normalizeLineEnds(string(out)), nil
 }
 
 // invalidUTF8 returns the offset of the first byte that is not valid UTF-8,
@@ -157,13 +158,18 @@ func decodeUTF16(b []byte, name string) (string, error) {
 			u = append(u, uint16(b[i+1])<<8|uint16(b[i]))
 		}
 	}
-	rs := utf16.Decode(u)
-	for i, r := range rs {
-		if r == utf8.RuneError {
-			return "", &DecodeError{Name: name, Offset: 2 + 2*i, Reason: "invalid UTF-16 surrogate"}
+	for i, c := range u {
+		if c < 0x80 && isBinaryByte(byte(c)) {
+			return "", &DecodeError{Name: name, Offset: 2 + 2*i, Reason: fmt.Sprintf("binary data (U+%04X), not a text file", c)}
 		}
 	}
-	return checkControls(string(rs), 0, name)
+	rs := utf16.Decode(u)
+	if i := slices.Index(rs, utf8.RuneError); i >= 0 {
+		// Offsets count UTF-16 units before the bad one; a surrogate pair
+		// before it makes this an underestimate, never past the error.
+		return "", &DecodeError{Name: name, Offset: 2 + 2*i, Reason: "invalid UTF-16 surrogate"}
+	}
+	return normalizeLineEnds(string(rs)), nil
 }
 
 // displayName is the base name used in messages and Source fields.

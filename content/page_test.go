@@ -242,6 +242,9 @@ func TestParsePageRejectsBadInput(t *testing.T) {
 		{"control byte in GBK", append(append([]byte{}, gbk[:4]...), 0x01), 4, "binary data"},
 		{"corrupt GBK", append(append([]byte{}, gbk[:8]...), 0xFF, 'x'), 8, "neither UTF-8 nor GB18030"},
 		{"bad UTF-8 after BOM", []byte("\xef\xbb\xbfabc\xffdef"), 6, "invalid UTF-8"},
+		{"control byte after BOM", []byte("\xef\xbb\xbfab\x02"), 5, "binary data"},
+		{"UTF-16 with NUL", []byte("\xff\xfea\x00\x00\x00"), 4, "binary data"},
+		{"UTF-16 lone surrogate", []byte("\xff\xfea\x00\x00\xd8b\x00"), 4, "surrogate"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
