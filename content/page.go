@@ -20,7 +20,7 @@ type pline struct {
 	n    int    // 1-based line number
 	raw  string // as decoded
 	text string // OCR spacing removed (cleanLine)
-	w    int    // display width of text
+	w    int    // display width of text and its indent
 }
 
 // blockKind classifies a block of lines.
@@ -72,12 +72,13 @@ type unit struct {
 // "before". Text that fits no item is returned as a warning with its lines.
 //
 // Paragraphs: a blank line after a finished sentence is a paragraph break,
-// any other blank line a column break (the lines join, even mid-word); a
-// line that ends a sentence more than one character short of the column's
-// full width also ends its paragraph. The full width is the upper quartile
-// of the item's line widths (in half-width cells): most lines are full, the
-// short ones are paragraph ends and indented starts, and OCR'd lines vary
-// by a character.
+// any other blank line a column break (the lines join, even mid-word). A
+// sentence end also closes the paragraph when the next line is indented
+// (a full-width space, a tab or two spaces) or when the line ends more
+// than one character short of the column's full width. The full width is
+// the upper quartile of the item's line widths (in half-width cells): most
+// lines are full, the short ones are paragraph ends and indented starts,
+// and OCR'd lines vary by a character.
 //
 // The edition date comes from the file name (EditionDateFromName), else
 // opts.Date, else it is inferred from the text: the first "M月D日" in the
@@ -137,7 +138,7 @@ func parsePageText(text string, opts ParseOptions) (Edition, error) {
 	lines := make([]pline, len(rawLines))
 	for i, raw := range rawLines {
 		t := cleanLine(raw)
-		lines[i] = pline{n: i + 1, raw: raw, text: t, w: width(t)}
+		lines[i] = pline{n: i + 1, raw: raw, text: t, w: width(t) + indentCells(raw)}
 	}
 	if !ok {
 		d, at, found := inferDate(lines)
@@ -495,6 +496,35 @@ type bodyLine struct {
 	text       string // clean text (without the byline or credit)
 	w          int    // display width of the whole source line
 	afterBlank bool   // a blank line precedes it within the item
+	indented   bool   // set in by a full-width space or two spaces
+}
+
+// indentCells is the width of a line's leading white space: an indent
+// takes room in the column like text does.
+func indentCells(raw string) int {
+	w := 0
+	for _, r := range raw {
+		switch {
+		case r == '\u3000':
+			w += 2
+		case isSpace(r):
+			w++
+		default:
+			return w
+		}
+	}
+	return 0 // a blank line
+}
+
+// indented reports a line set in like a paragraph's first line: it starts
+// with a full-width space, a tab or two spaces (one leading space is OCR
+// noise).
+func indented(raw string) bool {
+	if strings.HasPrefix(raw, "  ") {
+		return true
+	}
+	raw = strings.TrimPrefix(raw, " ")
+	return strings.HasPrefix(raw, "\u3000") || strings.HasPrefix(raw, "\t")
 }
 
 // paragraphs joins body lines into paragraphs (see ParsePage).
@@ -517,7 +547,7 @@ func paragraphs(ls []bodyLine) []string {
 	for i, l := range ls {
 		if i > 0 && !cur.empty() {
 			prev := ls[i-1]
-			if endsSentence(prev.text) && (l.afterBlank || prev.w <= ref-shortCells) {
+			if endsSentence(prev.text) && (l.afterBlank || l.indented || prev.w <= ref-shortCells) {
 				paras = append(paras, cur.take())
 			}
 		}
@@ -561,7 +591,7 @@ func (p *pageParser) article(head *unit, u unit) {
 			if text == "" {
 				continue
 			}
-			ls = append(ls, bodyLine{text: text, w: l.w, afterBlank: li == 0 && bi > 0})
+			ls = append(ls, bodyLine{text: text, w: l.w, afterBlank: li == 0 && bi > 0, indented: indented(l.raw)})
 		}
 	}
 	a.Paragraphs = paragraphs(ls)

@@ -22,6 +22,9 @@ type layout struct {
 	tight bool
 	// glued sets headlines without blank lines around them.
 	glued bool
+	// indent starts paragraphs with two full-width spaces instead of a
+	// blank line.
+	indent bool
 }
 
 // wrap breaks text into lines of at most cells half-width cells.
@@ -140,7 +143,10 @@ func renderPage(items []expectedItem, l layout, seed uint64) string {
 			if i == 0 {
 				p = it.Byline + p
 			}
-			if !l.tight && !(l.glued && i == 0) || i > 0 && width(cleanLine(page[len(page)-1])) > l.cells-4 {
+			switch {
+			case l.indent && i > 0:
+				p = "\u3000\u3000" + p
+			case !l.tight && !(l.glued && i == 0) || i > 0 && width(cleanLine(page[len(page)-1])) > l.cells-4:
 				blank()
 			}
 			var jitter *rand.Rand
@@ -183,8 +189,8 @@ func TestParsePageLayouts(t *testing.T) {
 	for _, cells := range []int{22, 26, 30, 38, 48, 64} {
 		for _, before := range []bool{false, true} {
 			for _, noise := range []bool{false, true} {
-				l := layout{cells: cells, before: before, noise: noise, columnGap: 9 + cells%5, tight: noise && before, glued: cells%4 == 2}
-				name := fmt.Sprintf("cells=%d/before=%v/noise=%v/tight=%v/glued=%v", cells, before, noise, l.tight, l.glued)
+				l := layout{cells: cells, before: before, noise: noise, columnGap: 9 + cells%5, tight: noise && before, glued: cells%4 == 2, indent: cells%3 == 0 && !before}
+				name := fmt.Sprintf("cells=%d/before=%v/noise=%v/tight=%v/glued=%v/indent=%v", cells, before, noise, l.tight, l.glued, l.indent)
 				t.Run(name, func(t *testing.T) {
 					page := renderPage(items, l, uint64(cells))
 					ed, err := ParsePage(strings.NewReader(page), ParseOptions{Name: "2021-07-20.txt"})

@@ -46,6 +46,11 @@ func TestParsePageShapes(t *testing.T) {
 			},
 		},
 		{
+			name: "indented paragraphs without blank lines",
+			page: "新闻标题\n\n本报讯（记者张三）今天上午，全市工作会议在市政府召开。\n\u3000\u3000会议要求，各部门要进一步落实责任，确保各项工作落\n到实处，推动全市经济社会发展取得明显的成效。\n  会议强调，要加强督导，确保各项任务按时完成见效。\n",
+			want: []string{"article|新闻标题|[{张三 记者}]|3"},
+		},
+		{
 			name: "kicker, title and subtitle in separate blocks",
 			page: "坚持生态优先\n\n我市召开生态环境保护大会\n\n——部署下半年工作\n\n本报讯（记者张三）今天上午，大会召开。\n",
 			want: []string{"article|坚持生态优先我市召开生态环境保护大会——部署下半年工作|[{张三 记者}]|1"},
