@@ -113,25 +113,9 @@ func hasSpace(s string) bool {
 	return false
 }
 
-// joinText appends line b to text a, the way a wrapped line joins: no space
-// between wide characters or digits (a number can wrap mid-way: "76" +
-// "4万元"), one space between two Latin letters, which wrap at word ends.
-func joinText(a, b string) string {
-	if a == "" {
-		return b
-	}
-	if b == "" {
-		return a
-	}
-	last, _ := utf8.DecodeLastRuneInString(a)
-	first, _ := utf8.DecodeRuneInString(b)
-	if isLatinLetter(last) && isLatinLetter(first) {
-		return a + " " + b
-	}
-	return a + b
-}
-
-// textJoiner joins wrapped lines like joinText without quadratic copying.
+// textJoiner joins wrapped lines: no space between wide characters or
+// digits (a number can wrap mid-way: "76" + "4万元"), one space between
+// two Latin letters, which wrap at word ends.
 type textJoiner struct{ b []byte }
 
 func (j *textJoiner) add(s string) {

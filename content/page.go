@@ -636,11 +636,11 @@ func splitByline(lines []pline) (raw, rest string, n int) {
 func titleParts(blocks []*block) (kicker, title, subtitle string) {
 	parts := make([]string, 0, len(blocks))
 	for _, b := range blocks {
-		s := ""
+		var j textJoiner
 		for _, l := range b.lines {
-			s = joinText(s, cleanHeadline(l.raw))
+			j.add(cleanHeadline(l.raw))
 		}
-		parts = append(parts, s)
+		parts = append(parts, j.take())
 	}
 	switch len(parts) {
 	case 1:

@@ -7,7 +7,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"unicode/utf8"
 )
 
 // layout is how a test page is set: column width, headline placement and
@@ -221,6 +220,3 @@ func numbered(page string) string {
 	}
 	return b.String()
 }
-
-// runeLen is a shorthand for tests.
-func runeLen(s string) int { return utf8.RuneCountInString(s) }
