@@ -171,6 +171,17 @@ func endsSentence(s string) bool {
 	return false
 }
 
+// finished reports a line that ends a sentence, or is a note in
+// parentheses on its own ("（下转第2版）", "（完）"): text after it starts
+// afresh.
+func finished(s string) bool {
+	if endsSentence(s) {
+		return true
+	}
+	return (strings.HasPrefix(s, "（") || strings.HasPrefix(s, "(")) &&
+		(strings.HasSuffix(s, "）") || strings.HasSuffix(s, ")"))
+}
+
 // nonSpace counts the non-space runes of s.
 func nonSpace(s string) int {
 	n := 0

@@ -201,7 +201,7 @@ func splitHeadlineTails(blocks []*block) []*block {
 			i+2 < len(blocks) && len(blocks[i+2].lines) == 1 && opensItem(blocks[i+2])) {
 			cut := -1
 			for j := len(b.lines) - 2; j >= 0 && j >= len(b.lines)-4; j-- {
-				if endsSentence(b.lines[j].text) {
+				if finished(b.lines[j].text) {
 					cut = j + 1
 					break
 				}
@@ -315,7 +315,7 @@ func (p *pageParser) classify(blocks []*block) {
 		}
 		if i > 0 {
 			prev := blocks[i-1]
-			if prev.kind != blockPhoto && prev.kind != blockHeadline && !endsSentence(prev.last().text) {
+			if prev.kind != blockPhoto && prev.kind != blockHeadline && !finished(prev.last().text) {
 				continue
 			}
 		}
@@ -547,7 +547,7 @@ func paragraphs(ls []bodyLine) []string {
 	for i, l := range ls {
 		if i > 0 && !cur.empty() {
 			prev := ls[i-1]
-			if endsSentence(prev.text) && (l.afterBlank || l.indented || prev.w <= ref-shortCells) {
+			if finished(prev.text) && (l.afterBlank || l.indented || prev.w <= ref-shortCells) {
 				paras = append(paras, cur.take())
 			}
 		}

@@ -51,6 +51,11 @@ func TestParsePageShapes(t *testing.T) {
 			want: []string{"article|新闻标题|[{张三 记者}]|3"},
 		},
 		{
+			name: "jump line before the headline",
+			page: "本报讯（记者张三）今天上午，全市工作会议在市政府召开，会议要求\n（下转第2版）\n\n全市工作会议召开\n\n本报讯（记者李四）今天下午，活动举行。\n\n活动举行\n",
+			want: []string{"article|全市工作会议召开|[{张三 记者}]|1", "article|活动举行|[{李四 记者}]|1"},
+		},
+		{
 			name: "kicker, title and subtitle in separate blocks",
 			page: "坚持生态优先\n\n我市召开生态环境保护大会\n\n——部署下半年工作\n\n本报讯（记者张三）今天上午，大会召开。\n",
 			want: []string{"article|坚持生态优先我市召开生态环境保护大会——部署下半年工作|[{张三 记者}]|1"},
