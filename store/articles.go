@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/paperboy-news/paperboy/content"
 )
@@ -73,19 +74,12 @@ func newRow(a content.Article, pos int) (row, error) {
 	if au == nil {
 		au = []content.Author{}
 	}
-	ps := a.Paragraphs
-	if ps == nil {
-		ps = []string{}
-	}
 	ab, err := json.Marshal(au)
 	if err != nil {
 		return r, fmt.Errorf("article %s: %w", a.ID, err)
 	}
-	pb, err := json.Marshal(ps)
-	if err != nil {
-		return r, fmt.Errorf("article %s: %w", a.ID, err)
-	}
-	r.authors, r.paragraphs = string(ab), string(pb)
+	r.authors = string(ab)
+	r.paragraphs = string(appendJSONStrings(nil, a.Paragraphs))
 	r.hash = contentHash(a, r.authors, r.paragraphs)
 	return r, nil
 }
@@ -93,12 +87,71 @@ func newRow(a content.Article, pos int) (row, error) {
 // contentHash is the SHA-256 of an article's content fields: what a
 // correction changes. Lines, position and topics are left out on purpose.
 func contentHash(a content.Article, authors, paragraphs string) string {
-	h := sha256.New()
-	for _, f := range []string{string(a.Kind), a.Title, a.Kicker, a.Subtitle, a.Byline, authors, paragraphs, a.Summary, a.Date} {
-		h.Write([]byte(f))
-		h.Write([]byte{0})
+	fields := []string{string(a.Kind), a.Title, a.Kicker, a.Subtitle, a.Byline, authors, paragraphs, a.Summary, a.Date}
+	n := 0
+	for _, f := range fields {
+		n += len(f) + 1
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	buf := make([]byte, 0, n)
+	for _, f := range fields {
+		buf = append(buf, f...)
+		buf = append(buf, 0)
+	}
+	sum := sha256.Sum256(buf)
+	return hex.EncodeToString(sum[:])
+}
+
+// appendJSONStrings appends ss as a JSON array of strings. It is
+// encoding/json's output minus the HTML escaping (<, >, & are stored as
+// they are), without reflection: paragraphs are most of what ingest
+// writes. Invalid UTF-8 becomes U+FFFD, as with encoding/json.
+func appendJSONStrings(b []byte, ss []string) []byte {
+	const hexDigits = "0123456789abcdef"
+	b = append(b, '[')
+	for i, s := range ss {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		for j := 0; j < len(s); {
+			c := s[j]
+			if c < utf8.RuneSelf {
+				switch {
+				case c == '"' || c == '\\':
+					b = append(b, '\\', c)
+				case c == '\n':
+					b = append(b, '\\', 'n')
+				case c == '\r':
+					b = append(b, '\\', 'r')
+				case c == '\t':
+					b = append(b, '\\', 't')
+				case c == '\b':
+					b = append(b, '\\', 'b')
+				case c == '\f':
+					b = append(b, '\\', 'f')
+				case c < 0x20:
+					b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+				default:
+					b = append(b, c)
+				}
+				j++
+				continue
+			}
+			r, size := utf8.DecodeRuneInString(s[j:])
+			switch {
+			case r == utf8.RuneError && size == 1:
+				b = append(b, "\\ufffd"...)
+			case r == '\u2028' || r == '\u2029':
+				// Valid JSON, but not valid JavaScript: escape as encoding/json does.
+				b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+			default:
+				b = append(b, s[j:j+size]...)
+			}
+			j += size
+		}
+		b = append(b, '"')
+	}
+	return append(b, ']')
 }
 
 // storedArticle is what SaveEdition compares against: an existing row.
