@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"os"
 	"slices"
 	"testing"
@@ -31,6 +32,7 @@ func testConfig(t testing.TB) Config {
 		Items:        50,
 		Topics:       []Topic{{Name: "防汛", Slug: "flood"}, {Name: "经济", Slug: "economy"}},
 		TagAuthority: "example.org,2021",
+		Logger:       slog.New(slog.DiscardHandler),
 	}
 }
 
