@@ -342,7 +342,15 @@ func (c Config) json(m Meta, items []item) ([]byte, error) {
 			ji.Tags = append(ji.Tags, t.Name)
 		}
 	}
-	b, err := json.MarshalIndent(jf, "", "  ")
+	// JSON Feed requires "items", but gorilla's field is omitempty.
+	root := struct {
+		*feeds.JSONFeed
+		Items []*feeds.JSONItem `json:"items"`
+	}{jf, jf.Items}
+	if root.Items == nil {
+		root.Items = []*feeds.JSONItem{}
+	}
+	b, err := json.MarshalIndent(root, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("feed: encode json: %w", err)
 	}

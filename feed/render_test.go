@@ -327,7 +327,9 @@ func TestRenderEmptyAndBadInput(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: empty feed: %v", tf.format, err)
 		}
-		strictCheck(t, tf.format, b)
+		if doc := strictCheck(t, tf.format, b); doc != nil && !bytes.Contains(b, []byte(`"items": []`)) {
+			t.Errorf("empty JSON feed has no items array:\n%s", b)
+		}
 		if _, err := gofeed.NewParser().Parse(bytes.NewReader(b)); err != nil {
 			t.Errorf("%s: empty feed unreadable: %v", tf.format, err)
 		}
