@@ -124,7 +124,7 @@ func BenchmarkServeAtom(b *testing.B) {
 		size   int
 	}{
 		{"identity", nil, len(res.Body)},
-		{"gzip", http.Header{"Accept-Encoding": {"gzip, deflate, br"}}, len(res.Gzipped)},
+		{"gzip", http.Header{"Accept-Encoding": {"gzip, deflate, br"}}, len(res.Gzipped())},
 		{"304", http.Header{"If-None-Match": {res.ETag}}, 0},
 	}
 	for _, tc := range cases {
@@ -152,7 +152,7 @@ func BenchmarkServeAtom(b *testing.B) {
 		tr := &http.Transport{DisableCompression: true, MaxIdleConnsPerHost: 64}
 		defer tr.CloseIdleConnections()
 		client := &http.Client{Transport: tr}
-		b.SetBytes(int64(len(res.Gzipped)))
+		b.SetBytes(int64(len(res.Gzipped())))
 		b.ReportAllocs()
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {

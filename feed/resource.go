@@ -8,19 +8,18 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
 // Resource is a ready response: a body rendered once, its gzip form
-// compressed once, and the validators that let clients skip it. Serving it
-// is a lookup, and it is safe for concurrent use because nothing in it
-// changes after NewResource.
+// compressed at most once, and the validators that let clients skip it.
+// Serving it is a lookup; it is safe for concurrent use.
 type Resource struct {
 	// ContentType includes the charset, e.g. "application/atom+xml; charset=utf-8".
 	ContentType string
-	// Body is the identity representation; Gzipped the gzip one.
-	Body    []byte
-	Gzipped []byte
+	// Body is the identity representation.
+	Body []byte
 	// ETag is the strong validator of Body: a quoted SHA-256 prefix. The
 	// gzip representation's is ETag with "-gz" before the closing quote.
 	ETag string
@@ -28,31 +27,48 @@ type Resource struct {
 	Modified time.Time
 	// CacheControl is sent as is.
 	CacheControl string
+
+	gzipOnce sync.Once
+	gzipped  []byte
 }
+
+// minGzip is the smallest body worth a gzip round trip.
+const minGzip = 512
 
 // NewResource prepares body for serving. modified is the content's own
 // last-change time (for a feed, its newest item's), not the render time,
-// so re-rendering unchanged content changes no header.
+// so re-rendering unchanged content changes no header. The gzip form is
+// made on the first request that accepts it, or by Precompress.
 func NewResource(contentType string, body []byte, modified time.Time, cacheControl string) *Resource {
 	sum := sha256.Sum256(body)
-	r := &Resource{
+	return &Resource{
 		ContentType:  contentType,
 		Body:         body,
 		ETag:         `"` + hex.EncodeToString(sum[:12]) + `"`,
 		Modified:     modified.UTC().Truncate(time.Second),
 		CacheControl: cacheControl,
 	}
-	// Small bodies are not worth a gzip round trip.
-	if len(body) >= 512 {
+}
+
+// Precompress makes the gzip form now, so no request waits for it.
+func (r *Resource) Precompress() { r.Gzipped() }
+
+// Gzipped is the gzip form of Body, or nil when Body is too small or does
+// not shrink.
+func (r *Resource) Gzipped() []byte {
+	if len(r.Body) < minGzip {
+		return nil
+	}
+	r.gzipOnce.Do(func() {
 		var b bytes.Buffer
 		zw, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
-		zw.Write(body)
+		zw.Write(r.Body)
 		zw.Close()
-		if b.Len() < len(body) {
-			r.Gzipped = b.Bytes()
+		if b.Len() < len(r.Body) {
+			r.gzipped = b.Bytes()
 		}
-	}
-	return r
+	})
+	return r.gzipped
 }
 
 // ServeHTTP writes the resource, or 304 Not Modified when the request's
@@ -65,25 +81,34 @@ func (r *Resource) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		h.Set("Cache-Control", r.CacheControl)
 	}
 	h.Set("X-Content-Type-Options", "nosniff")
-	body, etag := r.Body, r.ETag
-	if r.Gzipped != nil {
+	wantGzip := false
+	if len(r.Body) >= minGzip {
 		h.Add("Vary", "Accept-Encoding")
-		if acceptsGzip(req.Header.Values("Accept-Encoding")) {
-			body, etag = r.Gzipped, gzipETag(r.ETag)
-			h.Set("Content-Encoding", "gzip")
-		}
+		wantGzip = acceptsGzip(req.Header.Values("Accept-Encoding"))
 	}
-	h.Set("ETag", etag)
 	if !r.Modified.IsZero() {
 		h.Set("Last-Modified", r.Modified.Format(http.TimeFormat))
 	}
 	if notModified(req, r.ETag, r.Modified) {
-		// A 304 must not describe a body it does not send.
+		// The tag of the representation the client would have got; the
+		// 304 itself carries no body and so no Content-Type.
+		etag := r.ETag
+		if wantGzip {
+			etag = gzipETag(etag)
+		}
+		h.Set("ETag", etag)
 		h.Del("Content-Type")
-		h.Del("Content-Encoding")
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
+	body, etag := r.Body, r.ETag
+	if wantGzip {
+		if gz := r.Gzipped(); gz != nil {
+			body, etag = gz, gzipETag(r.ETag)
+			h.Set("Content-Encoding", "gzip")
+		}
+	}
+	h.Set("ETag", etag)
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(http.StatusOK)
 	if req.Method != http.MethodHead {

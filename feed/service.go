@@ -83,7 +83,9 @@ func (s *Service) Refresh(ctx context.Context) error {
 				next[path] = r
 				continue
 			}
-			next[path] = NewResource(f.ContentType(), body, modified, s.cfg.CacheControl)
+			r := NewResource(f.ContentType(), body, modified, s.cfg.CacheControl)
+			r.Precompress()
+			next[path] = r
 		}
 	}
 	s.current.Store(&next)

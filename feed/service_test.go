@@ -168,6 +168,11 @@ func TestServeConditionalGzipHead(t *testing.T) {
 		})
 	}
 
+	resp := get(t, "GET", url, map[string]string{"Accept-Encoding": "gzip", "If-None-Match": gzipETag(etag)})
+	if got := resp.Header.Get("ETag"); got != gzipETag(etag) {
+		t.Errorf("304 to a gzip client: ETag %q, want %q", got, gzipETag(etag))
+	}
+
 	// Re-rendering unchanged articles keeps the bytes and the ETag.
 	before := svc.Resource("/atom.xml")
 	if err := svc.Refresh(context.Background()); err != nil {
