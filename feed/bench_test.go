@@ -6,12 +6,15 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/paperboy-news/paperboy/content"
+	"github.com/paperboy-news/paperboy/store"
 )
 
 // benchArticles is 100,000 articles of realistic size: 2,000 editions of
@@ -33,7 +36,7 @@ var benchArticles = sync.OnceValue(func() []content.Article {
 				Authors:    []content.Author{{Name: "郭树勋", Role: "记者"}},
 				Paragraphs: []string{para, para, para, para, para},
 				Date:       date,
-				Topics:     []string{"flood"},
+				Topics:     benchTopics(i),
 				Created:    day.AddDate(0, 0, -e),
 				Updated:    day.AddDate(0, 0, -e).Add(time.Duration(i) * time.Second),
 			})
@@ -42,13 +45,21 @@ var benchArticles = sync.OnceValue(func() []content.Article {
 	return arts
 })
 
+func benchTopics(i int) []string {
+	if i%5 == 0 {
+		return []string{"flood"}
+	}
+	return nil
+}
+
 // BenchmarkRenderFeeds renders the main feed in all three formats from a
-// source of 100,000 articles: each op reads the newest 50 and renders RSS,
+// SQLite store of 100,000 articles: each op reads the newest 50 and renders RSS,
 // Atom and JSON. "changed" also gzips, as a refresh after an ingest does.
 func BenchmarkRenderFeeds(b *testing.B) {
 	for _, changed := range []bool{false, true} {
 		b.Run(fmt.Sprintf("changed=%v", changed), func(b *testing.B) {
-			src := &bumpSource{memSource: memSource{arts: benchArticles()}, bump: changed}
+			s := openBenchStore(b)
+			src := &bumpSource{src: s, bump: changed}
 			cfg := testConfig(b)
 			cfg.Topics = nil
 			svc, err := NewService(cfg, src)
@@ -74,18 +85,45 @@ func BenchmarkRenderFeeds(b *testing.B) {
 			b.ReportMetric(float64(3*b.N)/b.Elapsed().Seconds(), "renders/s")
 		})
 	}
+	// render-only: the same 50 articles, already read, through all three
+	// renderers; the cost without the query.
+	b.Run("render-only", func(b *testing.B) {
+		cfg, err := testConfig(b).withDefaults()
+		if err != nil {
+			b.Fatal(err)
+		}
+		arts := benchArticles()[:cfg.Items]
+		size := 0
+		b.ReportAllocs()
+		for b.Loop() {
+			items, err := cfg.items(arts)
+			if err != nil {
+				b.Fatal(err)
+			}
+			size = 0
+			for _, f := range AllFormats {
+				body, err := cfg.renderFormat(f, cfg.MainMeta(), items)
+				if err != nil {
+					b.Fatal(err)
+				}
+				size += len(body)
+			}
+		}
+		b.SetBytes(int64(size))
+		b.ReportMetric(float64(3*b.N)/b.Elapsed().Seconds(), "renders/s")
+	})
 }
 
 // bumpSource moves the newest article's Updated on every read when bump
 // is set, so every refresh sees a change.
 type bumpSource struct {
-	memSource memSource
-	bump      bool
-	n         int
+	src  ArticleSource
+	bump bool
+	n    int
 }
 
 func (s *bumpSource) LatestArticles(ctx context.Context, topic string, limit int) ([]content.Article, error) {
-	arts, err := s.memSource.LatestArticles(ctx, topic, limit)
+	arts, err := s.src.LatestArticles(ctx, topic, limit)
 	if err != nil || !s.bump || len(arts) == 0 {
 		return arts, err
 	}
@@ -103,12 +141,13 @@ func (w *discardWriter) Header() http.Header         { return w.h }
 func (w *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
 func (w *discardWriter) WriteHeader(int)             {}
 
-// BenchmarkServeAtom serves /atom.xml (50 items from 100,000 articles)
+// BenchmarkServeAtom serves /atom.xml (50 items from a store of 100,000
+// articles)
 // through the registered mux: plain, gzip, a 304 revalidation, and over
 // loopback HTTP with keep-alive.
 func BenchmarkServeAtom(b *testing.B) {
 	cfg := testConfig(b)
-	svc, err := NewService(cfg, memSource{arts: benchArticles()})
+	svc, err := NewService(cfg, openBenchStore(b))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -173,4 +212,63 @@ func BenchmarkServeAtom(b *testing.B) {
 		})
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "requests/s")
 	})
+}
+
+// benchStorePath is a SQLite store of benchArticles, built once per test
+// binary (seeding 100,000 articles takes a while) and removed by TestMain.
+var benchStorePath = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "paperboy-feed-bench-")
+	if err != nil {
+		return "", err
+	}
+	benchDirs = append(benchDirs, dir)
+	path := filepath.Join(dir, "bench.db")
+	ctx := context.Background()
+	s, err := store.Open(ctx, path)
+	if err != nil {
+		return "", err
+	}
+	defer s.Close()
+	arts := benchArticles()
+	for i := 0; i < len(arts); {
+		date := arts[i].Date
+		j := i
+		for j < len(arts) && arts[j].Date == date {
+			j++
+		}
+		ed := content.Edition{Date: date, Source: "pages/" + date + ".txt", Articles: arts[i:j]}
+		if _, err := s.SaveEdition(ctx, ed, date); err != nil {
+			return "", fmt.Errorf("seed %s: %w", date, err)
+		}
+		i = j
+	}
+	return path, nil
+})
+
+var benchDirs []string
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, d := range benchDirs {
+		os.RemoveAll(d)
+	}
+	os.Exit(code)
+}
+
+func openBenchStore(b *testing.B) *store.Store {
+	b.Helper()
+	path, err := benchStorePath()
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := store.Open(context.Background(), path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	n, err := s.CountArticles(context.Background())
+	if err != nil || n != len(benchArticles()) {
+		b.Fatalf("bench store has %d articles (%v), want %d", n, err, len(benchArticles()))
+	}
+	return s
 }

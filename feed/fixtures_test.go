@@ -2,11 +2,11 @@ package feed
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,57 +14,54 @@ import (
 )
 
 // sampleDate is the edition date of the sample page.
-const sampleDate = "2021-07-15"
+const sampleDate = "2021-07-20"
 
-// testConfig is the site the tests render.
-func testConfig(t testing.TB) Config {
+// samplePage is the sample edition (the seed page config.toml ships).
+const samplePage = "testdata/2021-07-20.txt"
+
+// sampleTopics assigns topics by keyword, as ingest does with the
+// configured topics.
+var sampleTopics = map[string][]string{"flood": {"防汛", "度汛"}, "economy": {"项目", "资金", "金融"}}
+
+// parseSample is the sample page through the real parser, with topics.
+func parseSample(t testing.TB) content.Edition {
 	t.Helper()
-	loc, err := time.LoadLocation("Asia/Shanghai")
+	f, err := os.Open(samplePage)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Config{
-		Title:        "示范区报",
-		Description:  "示范区报每日电子版",
-		BaseURL:      "https://news.example.org/",
-		Language:     "zh-CN",
-		Location:     loc,
-		Items:        50,
-		Topics:       []Topic{{Name: "防汛", Slug: "flood"}, {Name: "经济", Slug: "economy"}},
-		TagAuthority: "example.org,2021",
-		Logger:       slog.New(slog.DiscardHandler),
+	defer f.Close()
+	ed, err := content.ParsePage(f, content.ParseOptions{Name: filepath.Base(samplePage)})
+	if err != nil {
+		t.Fatal(err)
 	}
+	if ed.Date != sampleDate || len(ed.Articles) != 13 {
+		t.Fatalf("sample parsed to %s with %d items, want %s with 13", ed.Date, len(ed.Articles), sampleDate)
+	}
+	ed.Source = "pages/" + filepath.Base(samplePage)
+	for i := range ed.Articles {
+		a := &ed.Articles[i]
+		for _, slug := range []string{"flood", "economy"} {
+			for _, kw := range sampleTopics[slug] {
+				if strings.Contains(a.DisplayTitle()+a.Text(), kw) {
+					a.Topics = append(a.Topics, slug)
+					break
+				}
+			}
+		}
+	}
+	return ed
 }
 
-// sampleArticles is the sample edition's parser output as the store would
-// return it: ids, topics and times filled in.
+// sampleArticles is the sample edition as the store returns it, with
+// fixed times so that renders are reproducible.
 func sampleArticles(t testing.TB) []content.Article {
 	t.Helper()
-	raw, err := os.ReadFile("testdata/seed-page.expected.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var arts []content.Article
-	if err := json.Unmarshal(raw, &arts); err != nil {
-		t.Fatal(err)
-	}
-	created := time.Date(2021, 7, 14, 22, 30, 0, 0, time.UTC)
+	arts := parseSample(t).Articles
+	created := time.Date(2021, 7, 19, 22, 30, 0, 0, time.UTC)
 	for i := range arts {
-		a := &arts[i]
-		a.Date = sampleDate
-		key := a.DisplayTitle()
-		if a.Kind == content.KindPhoto {
-			key = fmt.Sprintf("%s#%d", a.Byline, i)
-		}
-		a.ID = content.StableID(a.Date, a.Kind, key)
-		a.Created = created
-		a.Updated = created.Add(time.Duration(i) * time.Minute)
-		if i%3 == 0 {
-			a.Topics = []string{"flood"}
-		}
-		if i%4 == 0 {
-			a.Topics = append(a.Topics, "economy")
-		}
+		arts[i].Created = created
+		arts[i].Updated = created.Add(time.Duration(i) * time.Minute)
 	}
 	return arts
 }
@@ -108,4 +105,24 @@ func (m memSource) LatestArticles(ctx context.Context, topic string, limit int) 
 		}
 	}
 	return out, nil
+}
+
+// testConfig is the site the tests render.
+func testConfig(t testing.TB) Config {
+	t.Helper()
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Config{
+		Title:        "示范区报",
+		Description:  "示范区报每日电子版",
+		BaseURL:      "https://news.example.org/",
+		Language:     "zh-CN",
+		Location:     loc,
+		Items:        50,
+		Topics:       []Topic{{Name: "防汛", Slug: "flood"}, {Name: "经济", Slug: "economy"}},
+		TagAuthority: "example.org,2021",
+		Logger:       slog.New(slog.DiscardHandler),
+	}
 }

@@ -52,20 +52,24 @@ func allowedRune(r rune) bool {
 	return true
 }
 
-// Title is the article's headline as feeds and pages show it: kicker,
-// title and subtitle; for photo news, PhotoLabel and the caption's start.
+// Title is the article's headline as feeds and lists show it: kicker,
+// title and subtitle. Photo news is marked "图片新闻：" before its title,
+// or before the caption's start when the parser found no title.
 func Title(a content.Article) string {
-	if t := strings.TrimSpace(Clean(a.DisplayTitle())); t != "" {
+	t := strings.TrimSpace(Clean(a.DisplayTitle()))
+	if a.Kind != content.KindPhoto {
+		if t == "" {
+			t = truncate(firstParagraph(a), 24)
+		}
 		return t
 	}
-	if a.Kind == content.KindPhoto || len(a.Paragraphs) > 0 {
-		lead := truncate(firstParagraph(a), 24)
-		if lead == "" {
-			return PhotoLabel
-		}
-		return PhotoLabel + "：" + lead
+	if t == "" {
+		t = truncate(firstParagraph(a), 24)
 	}
-	return PhotoLabel
+	if t == "" {
+		return PhotoLabel
+	}
+	return PhotoLabel + "：" + t
 }
 
 // Summary is the article's lead: its Summary when set, otherwise the first

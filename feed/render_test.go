@@ -381,6 +381,8 @@ func TestSummaryAndTitle(t *testing.T) {
 		{"summary field wins", content.Article{Title: "T", Summary: "摘要", Paragraphs: []string{"正文"}}, "T", "摘要"},
 		{"lead is cut", content.Article{Title: "T", Paragraphs: []string{"", long}}, "T", strings.Repeat("长", 100) + "…"},
 		{"photo without title", content.Article{Kind: content.KindPhoto, Paragraphs: []string{"短说明"}}, "图片新闻：短说明", "短说明"},
+		{"photo with title", content.Article{Kind: content.KindPhoto, Title: "抢险", Paragraphs: []string{"说明"}}, "图片新闻：抢险", "说明"},
+		{"article without title", content.Article{Paragraphs: []string{"正文"}}, "正文", "正文"},
 		{"photo without text", content.Article{Kind: content.KindPhoto}, "图片新闻", ""},
 		{"title parts", content.Article{Kicker: "引", Title: "主", Subtitle: "副"}, "引 主 副", ""},
 	}

@@ -9,9 +9,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/mmcdole/gofeed"
 
@@ -68,6 +68,18 @@ func readAll(t *testing.T, r io.Reader) []byte {
 func TestServeFeeds(t *testing.T) {
 	arts := sampleArticles(t)
 	_, srv := newTestServer(t, memSource{arts: arts})
+	count := func(slug string) int {
+		n := 0
+		for _, a := range arts {
+			if slices.Contains(a.Topics, slug) {
+				n++
+			}
+		}
+		if n == 0 || n == len(arts) {
+			t.Fatalf("topic %s has %d of %d sample articles; the test needs some but not all", slug, n, len(arts))
+		}
+		return n
+	}
 	tests := []struct {
 		path      string
 		wantType  string
@@ -76,9 +88,9 @@ func TestServeFeeds(t *testing.T) {
 		{"/rss.xml", "application/rss+xml; charset=utf-8", len(arts)},
 		{"/atom.xml", "application/atom+xml; charset=utf-8", len(arts)},
 		{"/feed.json", "application/feed+json; charset=utf-8", len(arts)},
-		{"/topics/flood/rss.xml", "application/rss+xml; charset=utf-8", 5},
-		{"/topics/flood/atom.xml", "application/atom+xml; charset=utf-8", 5},
-		{"/topics/economy/feed.json", "application/feed+json; charset=utf-8", 4},
+		{"/topics/flood/rss.xml", "application/rss+xml; charset=utf-8", count("flood")},
+		{"/topics/flood/atom.xml", "application/atom+xml; charset=utf-8", count("flood")},
+		{"/topics/economy/feed.json", "application/feed+json; charset=utf-8", count("economy")},
 	}
 	for _, tc := range tests {
 		t.Run(tc.path, func(t *testing.T) {
@@ -104,12 +116,13 @@ func TestServeFeeds(t *testing.T) {
 }
 
 func TestServeConditionalGzipHead(t *testing.T) {
-	svc, srv := newTestServer(t, memSource{arts: sampleArticles(t)})
+	arts := sampleArticles(t)
+	svc, srv := newTestServer(t, memSource{arts: arts})
 	url := srv.URL + "/atom.xml"
 	first := get(t, "GET", url, nil)
 	body := readAll(t, first.Body)
 	etag, lastMod := first.Header.Get("ETag"), first.Header.Get("Last-Modified")
-	wantMod := time.Date(2021, 7, 14, 22, 42, 0, 0, time.UTC).Format(http.TimeFormat)
+	wantMod := arts[len(arts)-1].Updated.Format(http.TimeFormat)
 	if lastMod != wantMod {
 		t.Errorf("Last-Modified %q, want the newest item's update %q", lastMod, wantMod)
 	}

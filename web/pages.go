@@ -6,6 +6,7 @@ import (
 	"html"
 	"html/template"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/paperboy-news/paperboy/content"
@@ -115,8 +116,11 @@ func (s *Site) view(a content.Article) articleView {
 		DateText:    s.dateText(a.Date),
 		EditionPath: feed.EditionPath(a.Date),
 	}
-	if v.Title == "" && v.Kicker == "" && v.Subtitle == "" {
-		v.Title = feed.Title(a)
+	if v.Photo && v.Kicker == "" {
+		v.Kicker = feed.PhotoLabel
+	}
+	if v.Title == "" {
+		v.Title = strings.TrimPrefix(feed.Title(a), feed.PhotoLabel+"：")
 	}
 	for _, au := range a.Authors {
 		if n := feed.Clean(au.Name); n != "" {

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -21,7 +20,7 @@ import (
 	"github.com/paperboy-news/paperboy/store"
 )
 
-const sampleDate = "2021-07-15"
+const sampleDate = "2021-07-20"
 
 // memSource answers like the store over a slice ordered newest edition
 // first, page order within.
@@ -95,23 +94,25 @@ func (m *memSource) Editions(ctx context.Context, limit int) ([]EditionSummary, 
 	return out, nil
 }
 
+// sampleArticles is the sample page through the real parser, with fixed
+// times and a topic, as the store would return it.
 func sampleArticles(t testing.TB) []content.Article {
 	t.Helper()
-	raw, err := os.ReadFile("../feed/testdata/seed-page.expected.json")
+	f, err := os.Open("../feed/testdata/2021-07-20.txt")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var arts []content.Article
-	if err := json.Unmarshal(raw, &arts); err != nil {
+	defer f.Close()
+	ed, err := content.ParsePage(f, content.ParseOptions{Name: "2021-07-20.txt"})
+	if err != nil {
 		t.Fatal(err)
 	}
+	arts := ed.Articles
 	for i := range arts {
 		a := &arts[i]
-		a.Date = sampleDate
-		a.ID = content.StableID(a.Date, a.Kind, fmt.Sprintf("%s#%d", a.DisplayTitle(), i))
-		a.Created = time.Date(2021, 7, 14, 22, 30, 0, 0, time.UTC)
+		a.Created = time.Date(2021, 7, 19, 22, 30, 0, 0, time.UTC)
 		a.Updated = a.Created.Add(time.Duration(i) * time.Minute)
-		if i%3 == 0 {
+		if strings.Contains(a.DisplayTitle()+a.Text(), "防汛") {
 			a.Topics = []string{"flood"}
 		}
 	}
@@ -211,12 +212,12 @@ func TestPages(t *testing.T) {
 		want       []string
 		notWant    []string
 	}{
-		{"index", "/", 200, []string{`<html lang="zh-CN">`, "近期版面", "2021年7月15日 星期四", "13 篇", `href="/editions/2021-07-15/"`, `href="` + feed.ArticlePath(first.ID) + `"`, "示范区党政联席会议召开"}, nil},
-		{"edition", "/editions/2021-07-15/", 200, []string{"2021年7月15日 星期四 版", "示范区党政联席会议召开", "图片新闻：", "本报讯（记者郭树勋）"}, []string{nastyArticle().ID}},
-		{"article", feed.ArticlePath(first.ID), 200, []string{"<h1>示范区党政联席会议召开</h1>", "作者：记者 郭树勋", `<time datetime="2021-07-15">2021年7月15日 星期四</time>`, "<p>" + first.Paragraphs[1] + "</p>", `href="/topics/flood/" rel="tag">防汛</a>`, `href="/editions/2021-07-15/"`}, nil},
+		{"index", "/", 200, []string{`<html lang="zh-CN">`, "近期版面", "2021年7月20日 星期二", "13 篇", `href="/editions/2021-07-20/"`, `href="` + feed.ArticlePath(first.ID) + `"`, "示范区党政联席会议召开"}, nil},
+		{"edition", "/editions/2021-07-20/", 200, []string{"2021年7月20日 星期二 版", "示范区党政联席会议召开", "图片新闻：", "本报讯（记者郭树勋）"}, []string{nastyArticle().ID}},
+		{"article", feed.ArticlePath(first.ID), 200, []string{"<h1>示范区党政联席会议召开</h1>", "作者：记者 郭树勋", `<time datetime="2021-07-20">2021年7月20日 星期二</time>`, "<p>" + first.Paragraphs[1] + "</p>", `href="/topics/flood/" rel="tag">防汛</a>`, `href="/editions/2021-07-20/"`}, nil},
 		{"photo article", feed.ArticlePath(arts[5].ID), 200, []string{"<figure><figcaption>", "万千"}, nil},
 		{"nasty article", feed.ArticlePath(nastyArticle().ID), 200, []string{`<p class="kicker">引题&lt;i&gt;斜&lt;/i&gt;</p>`, "<h1>标题&lt;script&gt;alert(1)&lt;/script&gt; &amp; ]]&gt;</h1>", `<p class="subtitle">副题 😀</p>`, "记者 张三、通讯员 李四", ">经济</a>", "第二段 &amp; 完"}, []string{"<script", "\x01"}},
-		{"topic", "/topics/flood/", 200, []string{"专题：防汛", `href="/topics/flood/atom.xml"`, "示范区党政联席会议召开"}, []string{"示范区组织收听收看"}},
+		{"topic", "/topics/flood/", 200, []string{"专题：防汛", `href="/topics/flood/atom.xml"`, "示范区党政联席会议召开"}, []string{"示范区四家企业获省级高质量发展专项资金"}},
 		{"unknown article", "/articles/2021-07-15-000000000000/", 404, []string{"页面不存在"}, nil},
 		{"malformed article id", "/articles/..%2f..%2fetc/", 404, []string{"页面不存在"}, nil},
 		{"unknown edition", "/editions/2020-01-01/", 404, []string{"页面不存在"}, nil},
@@ -257,7 +258,7 @@ func TestPageRedirectsConditionalsHealth(t *testing.T) {
 	if resp.StatusCode != http.StatusMovedPermanently || resp.Header.Get("Location") != feed.ArticlePath(arts[0].ID) {
 		t.Errorf("slashless article: %d to %q, want 301 to the permalink", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	resp, _ = fetch(t, "GET", srv.URL+"/editions/2021-07-15", nil)
+	resp, _ = fetch(t, "GET", srv.URL+"/editions/2021-07-20", nil)
 	if resp.StatusCode != http.StatusMovedPermanently {
 		t.Errorf("slashless edition: %d, want 301", resp.StatusCode)
 	}
@@ -355,5 +356,51 @@ func TestExport(t *testing.T) {
 	entries, _ = os.ReadDir(filepath.Dir(out))
 	if len(entries) != 1 {
 		t.Errorf("failed export left %d entries beside the output", len(entries))
+	}
+}
+
+// TestSiteOnStore serves and exports the sample edition from a real SQLite
+// store: every article of the store has its page, linked from its edition.
+func TestSiteOnStore(t *testing.T) {
+	ctx := context.Background()
+	f, err := os.Open("../feed/testdata/2021-07-20.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ed, err := content.ParsePage(f, content.ParseOptions{Name: "2021-07-20.txt"})
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ed.Source = "pages/2021-07-20.txt"
+	s, err := store.Open(ctx, filepath.Join(t.TempDir(), "paperboy.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.SaveEdition(ctx, ed, "sample"); err != nil {
+		t.Fatal(err)
+	}
+	site, srv := serve(t, s)
+	_, index := fetch(t, "GET", srv.URL+"/", nil)
+	if !strings.Contains(index, fmt.Sprintf("%d 篇", len(ed.Articles))) {
+		t.Errorf("index lacks the edition's article count %d", len(ed.Articles))
+	}
+	_, edition := fetch(t, "GET", srv.URL+feed.EditionPath(ed.Date), nil)
+	for _, a := range ed.Articles {
+		if !strings.Contains(edition, `href="`+feed.ArticlePath(a.ID)+`"`) {
+			t.Errorf("edition page does not link %s", a.ID)
+		}
+		resp, page := fetch(t, "GET", srv.URL+feed.ArticlePath(a.ID), nil)
+		if resp.StatusCode != 200 || !strings.Contains(page, a.Authors[0].Name) {
+			t.Errorf("%s: status %d, author %q shown: %v", a.ID, resp.StatusCode, a.Authors[0].Name, strings.Contains(page, a.Authors[0].Name))
+		}
+	}
+	n, err := site.Export(ctx, filepath.Join(t.TempDir(), "out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 9 + 1 + 1 + 2 + 1 + len(ed.Articles); n != want {
+		t.Errorf("exported %d files, want %d", n, want)
 	}
 }
