@@ -24,6 +24,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"check", "validate the configuration file and print a summary", runCheck},
+		{"feeds", "write the feeds and web pages as static files", runFeeds},
 	}
 }
 
