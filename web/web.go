@@ -159,6 +159,10 @@ func (s *Site) Register(mux *http.ServeMux) {
 	mux.Handle("/", notFound)
 }
 
+// Feeds is the feed service the site serves; the daemon calls its Refresh
+// at start and after every ingest that changed something.
+func (s *Site) Feeds() *feed.Service { return s.feeds }
+
 // Handler is a mux with everything Register mounts.
 func (s *Site) Handler() http.Handler {
 	mux := http.NewServeMux()

@@ -39,14 +39,7 @@ func runFeeds(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *out == "" {
 		return fmt.Errorf("%w: feeds needs -out DIR", errUsage)
 	}
-	c, err := config.Load(*path)
-	var problems config.Problems
-	if errors.As(err, &problems) {
-		for _, p := range problems {
-			fmt.Fprintln(stderr, p)
-		}
-		return fmt.Errorf("%s: %d problem(s); run 'paperboy check'", *path, len(problems))
-	}
+	c, err := loadConfig(*path, stderr)
 	if err != nil {
 		return err
 	}
@@ -69,6 +62,20 @@ func runFeeds(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fmt.Fprintf(stdout, "wrote %d files to %s\n", n, *out)
 	return nil
+}
+
+// loadConfig loads the configuration file, printing each problem on its
+// own line to stderr when it has any.
+func loadConfig(path string, stderr io.Writer) (*config.Config, error) {
+	c, err := config.Load(path)
+	var problems config.Problems
+	if errors.As(err, &problems) {
+		for _, p := range problems {
+			fmt.Fprintln(stderr, p)
+		}
+		return nil, fmt.Errorf("%s: %d problem(s); run 'paperboy check'", path, len(problems))
+	}
+	return c, err
 }
 
 // newSite builds the feeds and the website from the configuration; the
