@@ -43,17 +43,15 @@ func (c Config) TopicMeta(t Topic) Meta {
 
 // item is an article prepared once for all three formats.
 type item struct {
-	id         string
-	link       string
-	title      string
-	summary    string
-	content    string
-	authors    []string
-	topics     []Topic
-	published  time.Time
-	updated    time.Time
-	articleID  string
-	editionDay string
+	id        string
+	link      string
+	title     string
+	summary   string
+	content   string
+	authors   []string
+	topics    []Topic
+	published time.Time
+	updated   time.Time
 }
 
 func (c Config) items(arts []content.Article) ([]item, error) {
@@ -64,16 +62,14 @@ func (c Config) items(arts []content.Article) ([]item, error) {
 			return nil, fmt.Errorf("feed: %w", err)
 		}
 		it := item{
-			id:         c.TagURI(a.ID),
-			link:       c.URL(ArticlePath(a.ID)),
-			title:      Title(a),
-			summary:    Summary(a),
-			content:    ContentHTML(a),
-			authors:    AuthorNames(a),
-			published:  pub,
-			updated:    c.Updated(a, pub),
-			articleID:  a.ID,
-			editionDay: a.Date,
+			id:        c.TagURI(a.ID),
+			link:      c.URL(ArticlePath(a.ID)),
+			title:     Title(a),
+			summary:   Summary(a),
+			content:   ContentHTML(a),
+			authors:   AuthorNames(a),
+			published: pub,
+			updated:   c.Updated(a, pub),
 		}
 		for _, slug := range a.Topics {
 			it.topics = append(it.topics, Topic{Slug: Clean(slug), Name: Clean(c.topicName(slug))})

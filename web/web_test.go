@@ -234,6 +234,9 @@ func TestPages(t *testing.T) {
 			if ct := resp.Header.Get("Content-Type"); ct != "text/html; charset=utf-8" {
 				t.Errorf("content type %q", ct)
 			}
+			if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") {
+				t.Errorf("content security policy %q", csp)
+			}
 			for _, w := range append(tc.want, autodiscovery...) {
 				if !strings.Contains(body, w) {
 					t.Errorf("page lacks %q", w)
