@@ -277,3 +277,42 @@ func TestAcceptsGzip(t *testing.T) {
 		}
 	}
 }
+
+// TestServeDuringRefresh serves while refreshing; run with -race. Every
+// response is one whole feed, the old or the new.
+func TestServeDuringRefresh(t *testing.T) {
+	arts := sampleArticles(t)
+	src := &bumpSource{src: memSource{arts: arts}, bump: true}
+	svc, err := NewService(testConfig(t), src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	svc.Register(mux, nil)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 20 {
+			if err := svc.Refresh(context.Background()); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	for {
+		select {
+		case <-done:
+			return
+		default:
+		}
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, httptest.NewRequest("GET", "/feed.json", nil))
+		fd, err := gofeed.NewParser().Parse(rec.Body)
+		if err != nil || len(fd.Items) != len(arts) {
+			t.Fatalf("mid-refresh response: %v", err)
+		}
+	}
+}
