@@ -196,17 +196,19 @@ func (s *Store) DigestRunBySlot(ctx context.Context, digest string, slot time.Ti
 	return r, nil
 }
 
-// LastCompletedDigestRun returns digest's completed (done or skipped) run
-// with the latest window end, or an error wrapping ErrNotFound if it never
-// completed one. The next run covers the articles created after its window.
-func (s *Store) LastCompletedDigestRun(ctx context.Context, digest string) (DigestRun, error) {
+// LastDigestRun returns digest's run with the latest window end among those
+// that did not fail (sending, done or skipped: a run still sending has
+// frozen its articles and will deliver them), or an error wrapping
+// ErrNotFound if there is none. The next run covers the articles created
+// after its window.
+func (s *Store) LastDigestRun(ctx context.Context, digest string) (DigestRun, error) {
 	r, err := scanRun(s.db.QueryRowContext(ctx, `SELECT `+runColumns+` FROM digest_runs
-		WHERE digest = ? AND status IN ('done', 'skipped') ORDER BY window_end DESC, id DESC LIMIT 1`, digest))
+		WHERE digest = ? AND status != 'failed' ORDER BY window_end DESC, id DESC LIMIT 1`, digest))
 	if errors.Is(err, sql.ErrNoRows) {
 		err = ErrNotFound
 	}
 	if err != nil {
-		return DigestRun{}, fmt.Errorf("store: last completed run of digest %s: %w", digest, err)
+		return DigestRun{}, fmt.Errorf("store: last run of digest %s: %w", digest, err)
 	}
 	return r, nil
 }

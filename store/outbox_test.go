@@ -40,8 +40,11 @@ func TestCreateDigestRunIsOneOutboxPerSlot(t *testing.T) {
 	if _, err := s.DigestRunBySlot(ctx, "daily", slot.Add(time.Hour)); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("missing slot: err = %v, want ErrNotFound", err)
 	}
-	if _, err := s.LastCompletedDigestRun(ctx, "daily"); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("no completed run: err = %v, want ErrNotFound", err)
+	if _, err := s.LastDigestRun(ctx, "other"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("no run: err = %v, want ErrNotFound", err)
+	}
+	if last, err := s.LastDigestRun(ctx, "daily"); err != nil || last.ID != got.ID {
+		t.Fatalf("last run = %+v, %v; want the sending run", last, err)
 	}
 }
 
@@ -102,13 +105,20 @@ func TestDeliveryLifecycle(t *testing.T) {
 		t.Fatalf("next attempt = %v; want %v", c.NextAttempt, now.Add(time.Minute))
 	}
 	must(s.FinishDigestRun(ctx, run.ID, RunDone, ""))
-	last, err := s.LastCompletedDigestRun(ctx, "daily")
-	if err != nil || last.ID != run.ID || last.Finished.IsZero() {
-		t.Fatalf("last completed = %+v, %v", last, err)
+	last, err := s.LastDigestRun(ctx, "daily")
+	if err != nil || last.ID != run.ID || last.Finished.IsZero() || last.Status != RunDone {
+		t.Fatalf("last run = %+v, %v", last, err)
+	}
+	failed, _, err := s.CreateDigestRun(ctx, DigestRun{Digest: "daily", Slot: slot.Add(24 * time.Hour), Status: RunSending,
+		WindowEnd: slot.Add(24 * time.Hour)}, nil)
+	must(err)
+	must(s.FinishDigestRun(ctx, failed.ID, RunFailed, "all deliveries failed"))
+	if last, err = s.LastDigestRun(ctx, "daily"); err != nil || last.ID != run.ID {
+		t.Fatalf("last run after a failed one = %+v, %v; want run %d", last, err, run.ID)
 	}
 	recent, err := s.RecentDigestRuns(ctx, "", 5)
-	if err != nil || len(recent) != 1 || recent[0].Counts.Failed != 1 || len(recent[0].LastErrors) != 2 ||
-		recent[0].LastErrors[0] != "c@x.cn: 550 no such user" {
+	if err != nil || len(recent) != 2 || recent[1].Counts.Failed != 1 || len(recent[1].LastErrors) != 2 ||
+		recent[1].LastErrors[0] != "c@x.cn: 550 no such user" || recent[0].Error != "all deliveries failed" {
 		t.Fatalf("recent = %+v, %v", recent, err)
 	}
 	if ok, err := s.IsUnsubscribed(ctx, "l", "d@x.cn"); err != nil || !ok {
