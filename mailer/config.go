@@ -116,7 +116,8 @@ type SMTPConfig struct {
 type Digest struct {
 	// Name identifies the digest in runs, Message-IDs and List-Ids.
 	Name string
-	// Title is the digest's reader-facing name; default SiteTitle.
+	// Title is the digest's reader-facing name; default the catalogue's
+	// ("每日新闻摘要").
 	Title string
 	// Lists are the recipient lists it goes to (names in Config.Lists).
 	Lists []string
@@ -261,7 +262,7 @@ func (cfg Config) withDefaults() (Config, map[string]*digestConf, error) {
 			continue
 		}
 		if d.Title == "" {
-			d.Title = cfg.SiteTitle
+			d.Title = cat.DigestTitle
 		}
 		if len(d.Lists) == 0 {
 			bad("digest %s: no recipient lists", d.Name)

@@ -137,6 +137,7 @@ func testConfig(s *sink, n int) Config {
 		BackoffMax:  5 * time.Millisecond,
 		Logger:      discardLog,
 	}
+	cfg.FileDir = filepath.Join(os.TempDir(), "paperboy-unused")
 	if s != nil {
 		cfg.Transport = "smtp"
 		cfg.SMTP = SMTPConfig{Host: "127.0.0.1", Port: s.port, TLSPolicy: TLSNone, Timeout: 5 * time.Second}

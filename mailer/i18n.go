@@ -25,6 +25,8 @@ type Catalogue struct {
 	ReadMore        string
 	AuthorSeparator string
 	Why             string // {site} {digest} {list}
+	// DigestTitle is a digest's reader-facing name when it sets none.
+	DigestTitle string
 	Publisher       string // {address}
 	Unsubscribe     string
 	WebsiteLink     string
@@ -50,7 +52,8 @@ var catalogueZH = Catalogue{
 	MoreHeadlines:   "更多新闻",
 	ReadMore:        "阅读全文",
 	AuthorSeparator: "、",
-	Why:             "您收到这封邮件，是因为您的邮箱地址在{site}“{digest}”的“{list}”订阅名单上。",
+	Why:             "您收到这封邮件，是因为您订阅了{site}的“{digest}”（订阅名单：{list}）。",
+	DigestTitle:     "每日新闻摘要",
 	Publisher:       "发行：{address}",
 	Unsubscribe:     "退订",
 	WebsiteLink:     "访问网站",

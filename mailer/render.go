@@ -232,7 +232,26 @@ func lead(a content.Article) string {
 	if a.Summary != "" {
 		return truncate(a.Summary, leadRunes)
 	}
-	return truncate(strings.Join(a.Paragraphs, " "), leadRunes)
+	return truncate(joinParagraphs(a.Paragraphs), leadRunes)
+}
+
+// joinParagraphs runs paragraphs together: directly after Chinese
+// punctuation, with a space otherwise.
+func joinParagraphs(ps []string) string {
+	var b strings.Builder
+	for _, p := range ps {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if b.Len() > 0 {
+			if r, _ := utf8.DecodeLastRuneInString(b.String()); r < 0x3000 {
+				b.WriteByte(' ')
+			}
+		}
+		b.WriteString(p)
+	}
+	return b.String()
 }
 
 // truncate cuts s to at most n runes, preferring to end at a sentence

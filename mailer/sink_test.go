@@ -155,7 +155,7 @@ func (ss *sinkSession) Data(r io.Reader) error {
 func addresses(n int) []string {
 	as := make([]string, n)
 	for i := range as {
-		as[i] = "r" + strconv.Itoa(10000+i)[1:] + "@example.org"
+		as[i] = "r" + strconv.Itoa(10000 + i)[1:] + "@example.org"
 	}
 	return as
 }

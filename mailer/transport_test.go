@@ -1,0 +1,120 @@
+package mailer
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/paperboy-news/paperboy/store"
+)
+
+func TestFileTransportWritesOneEMLPerRecipient(t *testing.T) {
+	st := openStore(t)
+	arts := &fixtureArticles{}
+	arts.add(sampleEdition(t, "2021-07-20", slot.Add(-time.Hour))...)
+	cfg := testConfig(nil, 5)
+	cfg.FileDir = filepath.Join(t.TempDir(), "outbox")
+	// Header injection attempts through every configurable value.
+	cfg.FromName = "示范区新闻\r\nBcc: victim@example.org"
+	cfg.Digests[0].Subject = "{{.Site}}\r\nBcc: victim@example.org\n{{.Lead}}"
+	m := newDigests(t, cfg, st, arts)
+	res, err := m.Run(context.Background(), "daily", slot)
+	if err != nil || res.Sent != 5 || res.Status != store.RunDone {
+		t.Fatalf("run = %+v, %v", res, err)
+	}
+	files, err := filepath.Glob(filepath.Join(cfg.FileDir, "*.eml"))
+	if err != nil || len(files) != 5 {
+		t.Fatalf("%d .eml files (%v), want 5", len(files), err)
+	}
+	leftovers, _ := filepath.Glob(filepath.Join(cfg.FileDir, ".*"))
+	if len(leftovers) != 0 {
+		t.Fatalf("temporary files left behind: %v", leftovers)
+	}
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := parseMessage(t, raw)
+		if p.header.Get("Bcc") != "" || strings.Contains(string(raw), "\nBcc:") {
+			t.Fatalf("%s: header injection got through", f)
+		}
+		if p.subject != "示范区新闻 Bcc: victim@example.org 示范区党政联席会议召开" {
+			t.Fatalf("subject = %q", p.subject)
+		}
+		want := emlName(p.header.Get("Message-Id"))
+		if filepath.Base(f) != want {
+			t.Fatalf("file %s named for Message-ID should be %s", f, want)
+		}
+	}
+}
+
+func TestPreviewAndSendTest(t *testing.T) {
+	s := startSink(t, true, nil)
+	st := openStore(t)
+	arts := &fixtureArticles{}
+	arts.add(sampleEdition(t, "2021-07-20", slot.Add(-time.Hour))...)
+	m := newDigests(t, testConfig(s, 3), st, arts)
+	ctx := context.Background()
+
+	dir := filepath.Join(t.TempDir(), "preview")
+	pv, err := m.Preview(ctx, "daily", "r0001@example.org", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{pv.HTMLPath, pv.TextPath, pv.EML} {
+		if fi, err := os.Stat(f); err != nil || fi.Size() == 0 {
+			t.Fatalf("preview file %s: %v", f, err)
+		}
+	}
+	raw, _ := os.ReadFile(pv.EML)
+	checkMessage(t, raw, "r0001@example.org", wantSubject, 13)
+
+	id, err := m.SendTest(ctx, "daily", "editor@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs := s.messages("editor@example.org")
+	if len(msgs) != 1 {
+		t.Fatalf("test address got %d messages", len(msgs))
+	}
+	if got := checkMessage(t, msgs[0], "editor@example.org", wantSubject, 13).header.Get("Message-Id"); got != "<"+id+">" {
+		t.Fatalf("Message-ID %s, SendTest returned %s", got, id)
+	}
+	// Neither created a run nor sent to the list.
+	if s.total() != 1 {
+		t.Fatalf("sink has %d messages, want only the test message", s.total())
+	}
+	if _, err := st.DigestRunBySlot(ctx, "daily", slot); err == nil {
+		t.Fatal("preview or test created a run")
+	}
+	if _, err := m.Preview(ctx, "nope", "a@example.org", dir); err == nil || !strings.Contains(err.Error(), `unknown digest "nope"`) {
+		t.Fatalf("unknown digest: err = %v", err)
+	}
+}
+
+func TestConfigErrorsAreListedTogether(t *testing.T) {
+	cfg := Config{
+		BaseURL:   "news.example.cn",
+		From:      "not an address",
+		Transport: "pigeon",
+		Lists:     map[string][]string{"residents": {"ok@example.org", "Bad Name <x@example.org>"}},
+		Digests: []Digest{
+			{Name: "daily", Lists: []string{"residents", "missing"}, Subject: "{{.Nope}}"},
+			{Name: "daily", Lists: []string{"residents"}},
+		},
+	}
+	_, err := New(cfg, nil, nil)
+	if err == nil {
+		t.Fatal("bad config accepted")
+	}
+	for _, want := range []string{"base URL", "from address", "unsubscribe secret", "transport \"pigeon\"",
+		"list residents: recipient \"Bad Name <x@example.org>\"", `list "missing" is not defined`, "subject template", "defined twice"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+}
