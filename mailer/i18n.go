@@ -27,9 +27,9 @@ type Catalogue struct {
 	Why             string // {site} {digest} {list}
 	// DigestTitle is a digest's reader-facing name when it sets none.
 	DigestTitle string
-	Publisher       string // {address}
-	Unsubscribe     string
-	WebsiteLink     string
+	Publisher   string // {address}
+	Unsubscribe string
+	WebsiteLink string
 
 	UnsubscribeConfirmTitle  string
 	UnsubscribeConfirmText   string // {address} {list} {site}
