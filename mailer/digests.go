@@ -36,26 +36,13 @@ type OutboxStore interface {
 	Unsubscribe(ctx context.Context, list, address string) error
 }
 
-// ArticleQuery selects the articles of a digest run.
-type ArticleQuery struct {
-	// CreatedAfter and CreatedUpTo bound the articles' creation times:
-	// (CreatedAfter, CreatedUpTo].
-	CreatedAfter, CreatedUpTo time.Time
-	// MinDate is the oldest edition date that counts, "YYYY-MM-DD".
-	MinDate string
-	// Topics: any of these; none means all.
-	Topics []string
-	Limit  int
-}
-
-// ArticleSource is where digests get their articles; StoreArticles adapts
-// *store.Store.
+// ArticleSource is where digests get their articles; *store.Store is one.
 type ArticleSource interface {
-	// NewArticles returns the articles matching q in page order.
-	NewArticles(ctx context.Context, q ArticleQuery) ([]content.Article, error)
-	// LatestEditionDate is the newest edition's date, or an error wrapping
-	// store.ErrNotFound when there is none.
-	LatestEditionDate(ctx context.Context) (string, error)
+	// ArticlesSince returns the articles matching q, newest edition first
+	// and in page order within an edition.
+	ArticlesSince(ctx context.Context, q store.ArticleQuery) ([]content.Article, error)
+	// Editions returns up to limit editions, newest first.
+	Editions(ctx context.Context, limit int) ([]store.EditionSummary, error)
 	// EditionArticles returns an edition's articles in page order.
 	EditionArticles(ctx context.Context, date string) ([]content.Article, error)
 	// Article returns one article, or an error wrapping store.ErrNotFound.
@@ -133,7 +120,7 @@ func (m *Digests) selectArticles(ctx context.Context, d *digestConf, slot time.T
 	switch {
 	case err == nil:
 		sel.windowStart = last.WindowEnd
-		sel.articles, err = m.articles.NewArticles(ctx, ArticleQuery{
+		sel.articles, err = m.articles.ArticlesSince(ctx, store.ArticleQuery{
 			CreatedAfter: last.WindowEnd,
 			CreatedUpTo:  sel.windowEnd,
 			MinDate:      slot.In(m.cfg.Location).Add(-d.Period).Format(time.DateOnly),
@@ -147,14 +134,14 @@ func (m *Digests) selectArticles(ctx context.Context, d *digestConf, slot time.T
 	case !errors.Is(err, store.ErrNotFound):
 		return selection{}, err
 	}
-	date, err := m.articles.LatestEditionDate(ctx)
-	if errors.Is(err, store.ErrNotFound) {
-		return sel, nil
-	}
+	eds, err := m.articles.Editions(ctx, 1)
 	if err != nil {
 		return selection{}, err
 	}
-	all, err := m.articles.EditionArticles(ctx, date)
+	if len(eds) == 0 {
+		return sel, nil
+	}
+	all, err := m.articles.EditionArticles(ctx, eds[0].Date)
 	if err != nil {
 		return selection{}, err
 	}

@@ -17,7 +17,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,71 +24,17 @@ import (
 	"github.com/paperboy-news/paperboy/store"
 )
 
-// fixtureArticles is an ArticleSource over articles held in memory,
-// applying ArticleQuery as the store does.
-type fixtureArticles struct {
-	mu   sync.Mutex
-	arts []content.Article
-}
-
-func (f *fixtureArticles) add(arts ...content.Article) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.arts = append(f.arts, arts...)
-}
-
-func (f *fixtureArticles) NewArticles(_ context.Context, q ArticleQuery) ([]content.Article, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var out []content.Article
-	for _, a := range f.arts {
-		if a.Created.After(q.CreatedAfter) && !a.Created.After(q.CreatedUpTo) && a.Date >= q.MinDate &&
-			hasTopic(a, q.Topics) && (q.Limit == 0 || len(out) < q.Limit) {
-			out = append(out, a)
-		}
+// saveEdition stores arts as the edition of their date.
+func saveEdition(tb testing.TB, st *store.Store, arts []content.Article) {
+	tb.Helper()
+	ed := content.Edition{Date: arts[0].Date, Source: "pages/" + arts[0].Date + ".txt", Articles: arts}
+	if _, err := st.SaveEdition(context.Background(), ed, "hash-"+ed.Date); err != nil {
+		tb.Fatal(err)
 	}
-	return out, nil
 }
 
-func (f *fixtureArticles) LatestEditionDate(context.Context) (string, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	latest := newestDate(f.arts)
-	if latest == "" {
-		return "", fmt.Errorf("latest edition: %w", store.ErrNotFound)
-	}
-	return latest, nil
-}
-
-func (f *fixtureArticles) EditionArticles(_ context.Context, date string) ([]content.Article, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var out []content.Article
-	for _, a := range f.arts {
-		if a.Date == date {
-			out = append(out, a)
-		}
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("edition %s: %w", date, store.ErrNotFound)
-	}
-	return out, nil
-}
-
-func (f *fixtureArticles) Article(_ context.Context, id string) (content.Article, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for _, a := range f.arts {
-		if a.ID == id {
-			return a, nil
-		}
-	}
-	return content.Article{}, fmt.Errorf("article %s: %w", id, store.ErrNotFound)
-}
-
-// sampleEdition is the sample page's articles as edition date, created at
-// created.
-func sampleEdition(t testing.TB, date string, created time.Time) []content.Article {
+// sampleEdition is the sample page's articles as edition date.
+func sampleEdition(t testing.TB, date string) []content.Article {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join("testdata", "articles.json"))
 	if err != nil {
@@ -103,7 +48,6 @@ func sampleEdition(t testing.TB, date string, created time.Time) []content.Artic
 		a := &arts[i]
 		a.Date = date
 		a.ID = content.StableID(date, a.Kind, fmt.Sprintf("%s#%d", a.DisplayTitle(), i))
-		a.Created, a.Updated = created, created
 		if i%2 == 0 {
 			a.Topics = []string{"politics"}
 		}

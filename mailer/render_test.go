@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/paperboy-news/paperboy/content"
 	"github.com/paperboy-news/paperboy/store"
@@ -34,7 +33,7 @@ func golden(t *testing.T, name, got string) {
 }
 
 func TestRenderGolden(t *testing.T) {
-	arts := sampleEdition(t, "2021-07-20", slot)
+	arts := sampleEdition(t, "2021-07-20")
 	// Escaping: a headline with markup must come out as text.
 	arts[1].Kicker = `<script>alert("x")</script> & 引题`
 	m := newDigests(t, testConfig(nil, 1), nil, nil)
@@ -93,17 +92,17 @@ func TestLead(t *testing.T) {
 func TestLongDigestStaysUnderSizeLimit(t *testing.T) {
 	var arts []content.Article
 	for range 12 {
-		arts = append(arts, sampleEdition(t, "2021-07-20", slot.Add(-time.Hour))...)
+		arts = append(arts, sampleEdition(t, "2021-07-20")...)
 	}
 	for i := range arts {
 		arts[i].ID = content.StableID("2021-07-20", arts[i].Kind, strings.Repeat("x", i))
 		arts[i].Summary = strings.Repeat("长", 100)
 	}
-	src := &fixtureArticles{}
-	src.add(arts...)
+	st := openStore(t)
+	saveEdition(t, st, arts)
 	cfg := testConfig(nil, 2)
 	cfg.FileDir = t.TempDir()
-	m := newDigests(t, cfg, openStore(t), src)
+	m := newDigests(t, cfg, st, st)
 	res, err := m.Run(context.Background(), "daily", slot)
 	if err != nil || res.Sent != 2 {
 		t.Fatalf("run = %+v, %v", res, err)

@@ -26,9 +26,8 @@ func TestRunDeliversOnceToEveryRecipientThroughTemporaryFailures(t *testing.T) {
 		return accept
 	})
 	st := openStore(t)
-	arts := &fixtureArticles{}
-	arts.add(sampleEdition(t, "2021-07-20", slot.Add(-time.Hour))...)
-	m := newDigests(t, testConfig(s, n), st, arts)
+	saveEdition(t, st, sampleEdition(t, "2021-07-20"))
+	m := newDigests(t, testConfig(s, n), st, st)
 
 	var progressCalls atomic.Int64
 	res, err := m.RunWithProgress(context.Background(), "daily", slot, func(p Progress) { progressCalls.Add(1) })
@@ -84,10 +83,9 @@ func TestPermanentFailuresAreRecordedAndNeverRetried(t *testing.T) {
 		return accept
 	})
 	st := openStore(t)
-	arts := &fixtureArticles{}
-	arts.add(sampleEdition(t, "2021-07-20", slot.Add(-time.Hour))...)
+	saveEdition(t, st, sampleEdition(t, "2021-07-20"))
 	cfg := testConfig(s, n)
-	m := newDigests(t, cfg, st, arts)
+	m := newDigests(t, cfg, st, st)
 
 	res, err := m.Run(context.Background(), "daily", slot)
 	if err != nil {
@@ -132,9 +130,8 @@ func TestCancelledRunResumesWithOnlyTheRest(t *testing.T) {
 	const n = 600
 	s := startSink(t, true, nil)
 	st := openStore(t)
-	arts := &fixtureArticles{}
-	arts.add(sampleEdition(t, "2021-07-20", slot.Add(-time.Hour))...)
-	m := newDigests(t, testConfig(s, n), st, arts)
+	saveEdition(t, st, sampleEdition(t, "2021-07-20"))
+	m := newDigests(t, testConfig(s, n), st, st)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	var accepted atomic.Int64
@@ -170,11 +167,10 @@ func TestCancelledRunResumesWithOnlyTheRest(t *testing.T) {
 func TestDigestSelectsNewArticlesWithinPeriodAndSkipsEmpty(t *testing.T) {
 	s := startSink(t, true, nil)
 	st := openStore(t)
-	arts := &fixtureArticles{}
-	arts.add(sampleEdition(t, "2021-07-20", slot.Add(-time.Hour))...)
+	saveEdition(t, st, sampleEdition(t, "2021-07-20"))
 	cfg := testConfig(s, 3)
 	cfg.Digests = append(cfg.Digests, Digest{Name: "politics", Lists: []string{"residents"}, Topics: []string{"politics"}, SkipEmpty: true})
-	m := newDigests(t, cfg, st, arts)
+	m := newDigests(t, cfg, st, st)
 	ctx := context.Background()
 
 	// First run: the latest edition, all of it / its politics articles.
@@ -196,10 +192,8 @@ func TestDigestSelectsNewArticlesWithinPeriodAndSkipsEmpty(t *testing.T) {
 	}
 
 	// A new edition and a backfilled old one: only the new one counts.
-	created := time.Now().Add(time.Second)
-	m.cfg.Now = func() time.Time { return created.Add(time.Minute) }
-	arts.add(sampleEdition(t, "2021-07-22", created)[:2]...)
-	arts.add(sampleEdition(t, "2020-01-01", created)...)
+	saveEdition(t, st, sampleEdition(t, "2021-07-22")[:2])
+	saveEdition(t, st, sampleEdition(t, "2020-01-01"))
 	res, err = m.Run(ctx, "daily", next.Add(24*time.Hour))
 	if err != nil || res.Articles != 2 || res.Sent != 3 {
 		t.Fatalf("third run = %+v, %v; want the 2 new articles, not the backfill", res, err)
@@ -214,9 +208,8 @@ func TestDigestSelectsNewArticlesWithinPeriodAndSkipsEmpty(t *testing.T) {
 func TestUnsubscribedAddressesAreSkipped(t *testing.T) {
 	s := startSink(t, true, nil)
 	st := openStore(t)
-	arts := &fixtureArticles{}
-	arts.add(sampleEdition(t, "2021-07-20", slot.Add(-time.Hour))...)
-	m := newDigests(t, testConfig(s, 5), st, arts)
+	saveEdition(t, st, sampleEdition(t, "2021-07-20"))
+	m := newDigests(t, testConfig(s, 5), st, st)
 	ctx := context.Background()
 	if err := st.Unsubscribe(ctx, "residents", "r0001@example.org"); err != nil {
 		t.Fatal(err)

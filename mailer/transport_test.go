@@ -6,21 +6,19 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/paperboy-news/paperboy/store"
 )
 
 func TestFileTransportWritesOneEMLPerRecipient(t *testing.T) {
 	st := openStore(t)
-	arts := &fixtureArticles{}
-	arts.add(sampleEdition(t, "2021-07-20", slot.Add(-time.Hour))...)
+	saveEdition(t, st, sampleEdition(t, "2021-07-20"))
 	cfg := testConfig(nil, 5)
 	cfg.FileDir = filepath.Join(t.TempDir(), "outbox")
 	// Header injection attempts through every configurable value.
 	cfg.FromName = "示范区新闻\r\nBcc: victim@example.org"
 	cfg.Digests[0].Subject = "{{.Site}}\r\nBcc: victim@example.org\n{{.Lead}}"
-	m := newDigests(t, cfg, st, arts)
+	m := newDigests(t, cfg, st, st)
 	res, err := m.Run(context.Background(), "daily", slot)
 	if err != nil || res.Sent != 5 || res.Status != store.RunDone {
 		t.Fatalf("run = %+v, %v", res, err)
@@ -55,9 +53,8 @@ func TestFileTransportWritesOneEMLPerRecipient(t *testing.T) {
 func TestPreviewAndSendTest(t *testing.T) {
 	s := startSink(t, true, nil)
 	st := openStore(t)
-	arts := &fixtureArticles{}
-	arts.add(sampleEdition(t, "2021-07-20", slot.Add(-time.Hour))...)
-	m := newDigests(t, testConfig(s, 3), st, arts)
+	saveEdition(t, st, sampleEdition(t, "2021-07-20"))
+	m := newDigests(t, testConfig(s, 3), st, st)
 	ctx := context.Background()
 
 	dir := filepath.Join(t.TempDir(), "preview")

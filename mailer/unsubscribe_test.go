@@ -40,7 +40,7 @@ func TestUnsubscribeToken(t *testing.T) {
 func TestUnsubscribeHandler(t *testing.T) {
 	st := openStore(t)
 	cfg := testConfig(nil, 3)
-	m := newDigests(t, cfg, st, &fixtureArticles{})
+	m := newDigests(t, cfg, st, st)
 	mux := http.NewServeMux()
 	mux.Handle("/unsubscribe", m.UnsubscribeHandler())
 	srv := httptest.NewServer(mux)
