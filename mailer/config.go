@@ -133,7 +133,8 @@ type Digest struct {
 	// the site's time zone), so backfilling old editions does not flood
 	// the digest; default 24h. The first run ever takes the latest edition.
 	Period time.Duration
-	// MaxArticles caps the articles in one digest; default 200.
+	// MaxArticles caps the articles in one digest; 0 means no cap (a long
+	// digest lists the articles past the size limit as headlines only).
 	MaxArticles int
 }
 
@@ -287,8 +288,8 @@ func (cfg Config) withDefaults() (Config, map[string]*digestConf, error) {
 		if d.Period <= 0 {
 			d.Period = 24 * time.Hour
 		}
-		if d.MaxArticles <= 0 {
-			d.MaxArticles = 200
+		if d.MaxArticles < 0 {
+			bad("digest %s: max articles %d: want 0 (no cap) or more", d.Name, d.MaxArticles)
 		}
 		digests[d.Name] = &digestConf{Digest: d, subject: tmpl}
 	}

@@ -117,6 +117,11 @@ type selection struct {
 func (m *Digests) selectArticles(ctx context.Context, d *digestConf, slot time.Time) (selection, error) {
 	sel := selection{windowEnd: m.cfg.Now().UTC()}
 	last, err := m.store.LastDigestRun(ctx, d.Name)
+	if err == nil && last.WindowStart.IsZero() && len(last.ArticleIDs) == 0 {
+		// The first run found no edition at all: the next one is still a
+		// first run and takes the latest edition.
+		err = store.ErrNotFound
+	}
 	switch {
 	case err == nil:
 		sel.windowStart = last.WindowEnd
@@ -146,7 +151,7 @@ func (m *Digests) selectArticles(ctx context.Context, d *digestConf, slot time.T
 		return selection{}, err
 	}
 	for _, a := range all {
-		if len(sel.articles) < d.MaxArticles && hasTopic(a, d.Topics) {
+		if (d.MaxArticles == 0 || len(sel.articles) < d.MaxArticles) && hasTopic(a, d.Topics) {
 			sel.articles = append(sel.articles, a)
 		}
 	}

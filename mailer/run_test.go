@@ -222,3 +222,21 @@ func TestUnsubscribedAddressesAreSkipped(t *testing.T) {
 		t.Fatalf("unsubscribed address got %d messages", got)
 	}
 }
+
+func TestFirstRunOnEmptyStoreDoesNotHideTheFirstEdition(t *testing.T) {
+	s := startSink(t, true, nil)
+	st := openStore(t)
+	m := newDigests(t, testConfig(s, 2), st, st)
+	ctx := context.Background()
+	res, err := m.Run(ctx, "daily", slot.Add(-24*time.Hour))
+	if err != nil || res.Status != store.RunSkipped {
+		t.Fatalf("run on an empty store = %+v, %v; want skipped", res, err)
+	}
+	// The first edition arrives later; it is older than the period allows
+	// for the next slot, but no digest has carried an edition yet.
+	saveEdition(t, st, sampleEdition(t, "2021-07-20"))
+	res, err = m.Run(ctx, "daily", slot.Add(72*time.Hour))
+	if err != nil || res.Articles != 13 || res.Sent != 2 {
+		t.Fatalf("next run = %+v, %v; want the latest edition", res, err)
+	}
+}

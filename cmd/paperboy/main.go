@@ -24,6 +24,8 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"check", "validate the configuration file and print a summary", runCheck},
+		{"digest", "run, preview (-preview DIR) or test-send (-to ADDRESS) a digest", runDigest},
+		{"status", "show recent digest runs with sent, pending and failed counts", runStatus},
 	}
 }
 
