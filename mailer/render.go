@@ -111,44 +111,46 @@ func (m *Digests) render(p digestPage) (*body, error) {
 	for _, a := range append(news, photos...) {
 		items = append(items, m.item(a))
 	}
-	renderN := func(full, headlines int) (*body, error) {
-		return m.renderItems(p, items, full, headlines)
-	}
+	n := len(items)
 	fits := func(b *body) bool { return encodedSize(b.size) <= m.cfg.MaxMessageBytes-headerAllowance }
-
-	b, err := renderN(len(items), 0)
-	if err != nil || fits(b) {
+	if b, err := m.renderItems(p, items, n, n); err != nil || fits(b) {
 		return b, err
 	}
-	// The most articles in full that fit; fewer in full never makes the
-	// message bigger, so the predicate is monotonic.
-	var renderErr error
-	full := sort.Search(len(items)+1, func(n int) bool {
-		b, err := renderN(len(items)-n, len(items))
-		if err != nil {
-			renderErr = err
-			return true
-		}
-		return fits(b)
-	})
-	if renderErr != nil {
-		return nil, renderErr
+	// cut renders the first full items in full and the rest up to limit
+	// as headlines, and says whether the message fits.
+	cut := func(full, limit int) (bool, error) {
+		b, err := m.renderItems(p, items, full, limit)
+		return err == nil && fits(b), err
 	}
-	full = max(0, len(items)-full)
+	// The most articles in full that fit; fewer in full never makes the
+	// message bigger, so the search is monotonic.
+	demoted, err := smallestFitting(n, func(k int) (bool, error) { return cut(n-k, n) })
+	if err != nil {
+		return nil, err
+	}
+	full := max(0, n-demoted)
 	// Even as headlines all the articles may not fit: then drop headlines
 	// from the end; the site has them all.
-	headlines := sort.Search(len(items)-full+1, func(n int) bool {
-		b, err := renderN(full, len(items)-n)
+	dropped, err := smallestFitting(n-full, func(k int) (bool, error) { return cut(full, n-k) })
+	if err != nil {
+		return nil, err
+	}
+	return m.renderItems(p, items, full, max(full, n-dropped))
+}
+
+// smallestFitting is the smallest k in [0, n] for which fits(k) holds
+// (n+1 if none does), fits being monotonic; it stops at the first error.
+func smallestFitting(n int, fits func(k int) (bool, error)) (int, error) {
+	var firstErr error
+	k := sort.Search(n+1, func(k int) bool {
+		ok, err := fits(k)
 		if err != nil {
-			renderErr = err
+			firstErr = err
 			return true
 		}
-		return fits(b)
+		return ok
 	})
-	if renderErr != nil {
-		return nil, renderErr
-	}
-	return renderN(full, max(full, len(items)-headlines))
+	return k, firstErr
 }
 
 // encodedSize is the size of n body bytes in base64 with 76-character

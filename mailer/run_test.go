@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-smtp"
+
 	"github.com/paperboy-news/paperboy/store"
 )
 
@@ -126,6 +128,34 @@ func TestPermanentFailuresAreRecordedAndNeverRetried(t *testing.T) {
 	}
 }
 
+// TestIdleConnectionClosedByServerIsRedialed: the server drops idle
+// connections faster than the rate limit sends, so every message after the
+// first finds its connection dead (go-mail's ErrConnCheck) and must re-dial
+// without counting a failed attempt.
+func TestIdleConnectionClosedByServerIsRedialed(t *testing.T) {
+	const n = 4
+	s := startSink(t, true, nil, func(srv *smtp.Server) { srv.ReadTimeout = 30 * time.Millisecond })
+	st := openStore(t)
+	saveEdition(t, st, sampleEdition(t, "2021-07-20"))
+	cfg := testConfig(s, n)
+	cfg.Connections = 1
+	cfg.RatePerSecond = 10
+	m := newDigests(t, cfg, st, st)
+	var last Progress
+	res, err := m.RunWithProgress(context.Background(), "daily", slot, func(p Progress) { last = p })
+	if err != nil || res.Sent != n {
+		t.Fatalf("run = %+v, %v", res, err)
+	}
+	if last.Retried != 0 || last.Sent != n {
+		t.Fatalf("progress = %+v; want every message sent at its first attempt", last)
+	}
+	for _, rcpt := range addresses(n) {
+		if got, tries := len(s.messages(rcpt)), s.rcptAttempts(rcpt); got != 1 || tries != 1 {
+			t.Fatalf("%s: %d messages after %d RCPTs, want 1 and 1", rcpt, got, tries)
+		}
+	}
+}
+
 func TestCancelledRunResumesWithOnlyTheRest(t *testing.T) {
 	const n = 600
 	s := startSink(t, true, nil)
@@ -153,9 +183,14 @@ func TestCancelledRunResumesWithOnlyTheRest(t *testing.T) {
 	}
 	s.onAccept = nil
 
-	res2, err := m.Run(context.Background(), "daily", slot)
-	if err != nil || !res2.Resumed || res2.Sent != n || res2.Status != store.RunDone {
-		t.Fatalf("resumed result = %+v, %v", res2, err)
+	// As after a restart: a new mailer resumes what was left.
+	m = newDigests(t, testConfig(s, n), st, st)
+	resumed, err := m.Resume(context.Background())
+	if err != nil || len(resumed) != 1 {
+		t.Fatalf("resume = %+v, %v", resumed, err)
+	}
+	if res2 := resumed[0]; !res2.Resumed || res2.Sent != n || res2.Status != store.RunDone {
+		t.Fatalf("resumed result = %+v", res2)
 	}
 	for _, rcpt := range addresses(n) {
 		if got := len(s.messages(rcpt)); got != 1 {

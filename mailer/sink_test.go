@@ -43,7 +43,7 @@ type sink struct {
 	attempts map[string]int
 }
 
-func startSink(tb testing.TB, keep bool, rule func(rcpt string, attempt int) sinkAction) *sink {
+func startSink(tb testing.TB, keep bool, rule func(rcpt string, attempt int) sinkAction, opts ...func(*smtp.Server)) *sink {
 	tb.Helper()
 	s := &sink{rule: rule, keep: keep, msgs: map[string][][]byte{}, attempts: map[string]int{}}
 	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
@@ -52,6 +52,9 @@ func startSink(tb testing.TB, keep bool, rule func(rcpt string, attempt int) sin
 	srv.Domain = "localhost"
 	srv.AllowInsecureAuth = true
 	srv.ErrorLog = discardLogger{}
+	for _, o := range opts {
+		o(srv)
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)

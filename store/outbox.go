@@ -213,6 +213,28 @@ func (s *Store) LastDigestRun(ctx context.Context, digest string) (DigestRun, er
 	return r, nil
 }
 
+// UnfinishedDigestRuns returns the runs still sending (interrupted by a
+// crash or shutdown), oldest slot first.
+func (s *Store) UnfinishedDigestRuns(ctx context.Context) ([]DigestRun, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+runColumns+` FROM digest_runs WHERE status = 'sending' ORDER BY slot, id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: unfinished digest runs: %w", err)
+	}
+	defer rows.Close()
+	var runs []DigestRun
+	for rows.Next() {
+		r, err := scanRun(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: unfinished digest runs: %w", err)
+		}
+		runs = append(runs, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: unfinished digest runs: %w", err)
+	}
+	return runs, nil
+}
+
 // DueDeliveries returns up to limit pending deliveries of run that may be
 // tried at now, with recipients sorted after the given one (keyset paging:
 // pass the last recipient of the previous page, "" for the first).

@@ -104,7 +104,13 @@ func TestDeliveryLifecycle(t *testing.T) {
 	if c, _ = s.DeliveryCounts(ctx, run.ID); !c.NextAttempt.Equal(now.Add(time.Minute)) {
 		t.Fatalf("next attempt = %v; want %v", c.NextAttempt, now.Add(time.Minute))
 	}
+	if open, err := s.UnfinishedDigestRuns(ctx); err != nil || len(open) != 1 || open[0].ID != run.ID {
+		t.Fatalf("unfinished runs = %+v, %v; want run %d", open, err, run.ID)
+	}
 	must(s.FinishDigestRun(ctx, run.ID, RunDone, ""))
+	if open, err := s.UnfinishedDigestRuns(ctx); err != nil || len(open) != 0 {
+		t.Fatalf("unfinished runs after finishing = %+v, %v", open, err)
+	}
 	last, err := s.LastDigestRun(ctx, "daily")
 	if err != nil || last.ID != run.ID || last.Finished.IsZero() || last.Status != RunDone {
 		t.Fatalf("last run = %+v, %v", last, err)
