@@ -85,7 +85,20 @@ func runDigest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			fmt.Fprintf(stdout, "\r\033[Ksent %d · failed %d · remaining %d · %.0f msg/s", p.Sent, p.Failed, p.Remaining, p.Rate)
 		}
 	}
+	// A run this command started and was interrupted in is finished first;
+	// otherwise the run is for now.
 	slot := time.Now().UTC().Truncate(time.Second)
+	open, err := st.UnfinishedDigestRuns(ctx)
+	if err != nil {
+		return err
+	}
+	for _, r := range open {
+		if r.Digest == name {
+			fmt.Fprintf(stdout, "resuming run %d of %s for %s\n", r.ID, name, r.Slot.In(c.Site.Location).Format(time.DateTime))
+			slot = r.Slot
+			break
+		}
+	}
 	res, err := m.RunWithProgress(ctx, name, slot, progress)
 	if tty {
 		fmt.Fprintln(stdout)

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/paperboy-news/paperboy/content"
 	"github.com/paperboy-news/paperboy/store"
@@ -107,5 +108,31 @@ func TestDigestCommandUsage(t *testing.T) {
 	if err := run(context.Background(), []string{"digest", "-config", cfgPath, "nope"}, &stdout, &stderr); err == nil ||
 		!strings.Contains(err.Error(), `unknown digest "nope"`) {
 		t.Errorf("unknown digest: err = %v", err)
+	}
+}
+
+func TestDigestCommandResumesAnInterruptedRun(t *testing.T) {
+	cfgPath, dir := digestSetup(t)
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(dir, "data", "paperboy.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	slot := time.Date(2021, 7, 20, 23, 0, 0, 0, time.UTC)
+	_, _, err = st.CreateDigestRun(ctx, store.DigestRun{Digest: "daily", Slot: slot, Status: store.RunSending, Subject: "interrupted"},
+		[]store.OutboxRecipient{{Address: "reader1@example.org", List: "demo", MessageID: "m1@example.org"}})
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if err := run(ctx, []string{"digest", "daily", "-config", cfgPath}, &stdout, &stderr); err != nil {
+		t.Fatalf("run: %v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "resuming run 1 of daily for 2021-07-21 07:00:00") || !strings.Contains(stdout.String(), "sent 1, failed 0") {
+		t.Fatalf("output = %q", stdout.String())
+	}
+	if emls, _ := filepath.Glob(filepath.Join(dir, "outbox", "m1@example.org.eml")); len(emls) != 1 {
+		t.Fatal("the interrupted run's pending delivery was not sent")
 	}
 }
