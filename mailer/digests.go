@@ -366,19 +366,25 @@ func (m *Digests) finish(ctx context.Context, run store.DigestRun, c store.Deliv
 	return status, nil
 }
 
-// draft renders the digest a run for slot would send now, without creating
-// the run: for previews and test messages.
-func (m *Digests) draft(ctx context.Context, d *digestConf, list string, slot time.Time) (string, *body, error) {
+// draft is the digest a run for slot would send now, rendered without
+// creating the run: for previews and test messages.
+type draft struct {
+	subject  string
+	body     *body
+	articles int
+}
+
+func (m *Digests) draft(ctx context.Context, d *digestConf, list string, slot time.Time) (draft, error) {
 	sel, err := m.selectArticles(ctx, d, slot)
 	if err != nil {
-		return "", nil, err
+		return draft{}, err
 	}
 	subject, err := m.subject(d, sel.articles, slot)
 	if err != nil {
-		return "", nil, err
+		return draft{}, err
 	}
 	b, err := m.render(digestPage{subject: subject, site: m.cfg.SiteTitle, digest: d.Title, list: list, articles: sel.articles})
-	return subject, b, err
+	return draft{subject: subject, body: b, articles: len(sel.articles)}, err
 }
 
 // listOf is the digest's list naming address, else its first list.
@@ -397,6 +403,10 @@ func (m *Digests) listOf(d *digestConf, address string) string {
 type PreviewResult struct {
 	Subject                 string
 	HTMLPath, TextPath, EML string
+	// Articles is how many articles the digest would list; with none and
+	// SkipEmpty, WouldSkip says a run now would send nothing.
+	Articles  int
+	WouldSkip bool
 }
 
 // Preview renders the digest a run would send now to recipient and writes
@@ -421,11 +431,12 @@ func (m *Digests) preview(ctx context.Context, name, recipient, dir string) (Pre
 	}
 	now := m.cfg.Now()
 	list := m.listOf(d, to)
-	subject, b, err := m.draft(ctx, d, list, now)
+	dr, err := m.draft(ctx, d, list, now)
 	if err != nil {
 		return PreviewResult{}, err
 	}
-	msg, err := m.message(d, subject, b, envelope{to: to, list: list, messageID: "preview." + m.messageID(d.Name, now, to)}, now)
+	b := dr.body
+	msg, err := m.message(d, dr.subject, b, envelope{to: to, list: list, messageID: "preview." + m.messageID(d.Name, now, to)}, now)
 	if err != nil {
 		return PreviewResult{}, err
 	}
@@ -434,10 +445,12 @@ func (m *Digests) preview(ctx context.Context, name, recipient, dir string) (Pre
 	}
 	unsub := m.unsubscribeURL(list, to)
 	res := PreviewResult{
-		Subject:  subject,
-		HTMLPath: filepath.Join(dir, name+".html"),
-		TextPath: filepath.Join(dir, name+".txt"),
-		EML:      filepath.Join(dir, name+".eml"),
+		Subject:   dr.subject,
+		Articles:  dr.articles,
+		WouldSkip: dr.articles == 0 && d.SkipEmpty,
+		HTMLPath:  filepath.Join(dir, name+".html"),
+		TextPath:  filepath.Join(dir, name+".txt"),
+		EML:       filepath.Join(dir, name+".eml"),
 	}
 	for _, f := range []struct{ path, data string }{{res.HTMLPath, b.htmlFor(unsub)}, {res.TextPath, b.textFor(unsub)}} {
 		err := writeFileAtomic(f.path, func(w *os.File) error {
@@ -476,12 +489,12 @@ func (m *Digests) sendTest(ctx context.Context, name, to string) (string, error)
 	}
 	now := m.cfg.Now()
 	list := m.listOf(d, addr)
-	subject, b, err := m.draft(ctx, d, list, now)
+	dr, err := m.draft(ctx, d, list, now)
 	if err != nil {
 		return "", err
 	}
 	id := fmt.Sprintf("test.%d.%s", now.UnixNano(), m.messageID(d.Name, now, addr))
-	msg, err := m.message(d, subject, b, envelope{to: addr, list: list, messageID: id}, now)
+	msg, err := m.message(d, dr.subject, dr.body, envelope{to: addr, list: list, messageID: id}, now)
 	if err != nil {
 		return "", err
 	}

@@ -45,7 +45,7 @@ func (m *Digests) message(digest *digestConf, subject string, b *body, env envel
 		return nil, fmt.Errorf("to %q: %w", env.to, err)
 	}
 	msg.Subject(headerValue.Replace(subject))
-	msg.SetDateWithValue(date)
+	msg.SetDateWithValue(date.In(m.cfg.Location))
 	msg.SetMessageIDWithValue(headerValue.Replace(env.messageID))
 	msg.SetGenHeaderPreformatted(mail.Header("List-Id"), headerValue.Replace(m.listID(digest, env.list)))
 	unsub := m.unsubscribeURL(env.list, env.to)

@@ -59,8 +59,8 @@ func TestPreviewAndSendTest(t *testing.T) {
 
 	dir := filepath.Join(t.TempDir(), "preview")
 	pv, err := m.Preview(ctx, "daily", "r0001@example.org", dir)
-	if err != nil {
-		t.Fatal(err)
+	if err != nil || pv.Articles != 13 || pv.WouldSkip || pv.Subject != wantSubject {
+		t.Fatalf("preview = %+v, %v", pv, err)
 	}
 	for _, f := range []string{pv.HTMLPath, pv.TextPath, pv.EML} {
 		if fi, err := os.Stat(f); err != nil || fi.Size() == 0 {

@@ -67,7 +67,11 @@ func runDigest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "preview of %s for %s: %s\n  %s\n  %s\n  %s\n", name, recipient, res.Subject, res.HTMLPath, res.TextPath, res.EML)
+		fmt.Fprintf(stdout, "preview of %s for %s: %s (%d article(s))\n  %s\n  %s\n  %s\n",
+			name, recipient, res.Subject, res.Articles, res.HTMLPath, res.TextPath, res.EML)
+		if res.WouldSkip {
+			fmt.Fprintln(stdout, "nothing new: a run now would send nothing (skip_empty)")
+		}
 		return nil
 	case *to != "":
 		id, err := m.SendTest(ctx, name, *to)
