@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -23,7 +24,7 @@ import (
 // OutboxStore is the part of the store the mailer keeps its outbox in;
 // *store.Store is one.
 type OutboxStore interface {
-	CreateDigestRun(ctx context.Context, run store.DigestRun, recipients []store.OutboxRecipient) (store.DigestRun, bool, error)
+	CreateDigestRun(ctx context.Context, run store.DigestRun, recipients iter.Seq[store.OutboxRecipient]) (store.DigestRun, bool, error)
 	DigestRunBySlot(ctx context.Context, digest string, slot time.Time) (store.DigestRun, error)
 	LastDigestRun(ctx context.Context, digest string) (store.DigestRun, error)
 	DueDeliveries(ctx context.Context, runID int64, after string, now time.Time, limit int) ([]store.Delivery, error)
@@ -195,19 +196,21 @@ func (m *Digests) subject(d *digestConf, arts []content.Article, slot time.Time)
 	return strings.TrimSpace(headerValue.Replace(b.String())), nil
 }
 
-// recipients lists the digest's recipients with their Message-IDs.
-func (m *Digests) recipients(d *digestConf, slot time.Time) []store.OutboxRecipient {
-	var rs []store.OutboxRecipient
-	for _, list := range d.Lists {
-		for _, a := range m.cfg.Lists[list] {
-			addr, err := parseRecipient(a)
-			if err != nil {
-				continue // New refused invalid addresses already
+// recipients yields the digest's recipients with their Message-IDs.
+func (m *Digests) recipients(d *digestConf, slot time.Time) iter.Seq[store.OutboxRecipient] {
+	return func(yield func(store.OutboxRecipient) bool) {
+		for _, list := range d.Lists {
+			for _, a := range m.cfg.Lists[list] {
+				addr, err := parseRecipient(a)
+				if err != nil {
+					continue // New refused invalid addresses already
+				}
+				if !yield(store.OutboxRecipient{Address: addr, List: list, MessageID: m.messageID(d.Name, slot, addr)}) {
+					return
+				}
 			}
-			rs = append(rs, store.OutboxRecipient{Address: addr, List: list, MessageID: m.messageID(d.Name, slot, addr)})
 		}
 	}
-	return rs
 }
 
 // Run runs digest name for slot. It is idempotent per (name, slot): the
@@ -316,7 +319,7 @@ func (m *Digests) createRun(ctx context.Context, d *digestConf, slot time.Time) 
 	for _, a := range sel.articles {
 		run.ArticleIDs = append(run.ArticleIDs, a.ID)
 	}
-	var rcpts []store.OutboxRecipient
+	var rcpts iter.Seq[store.OutboxRecipient]
 	if len(sel.articles) == 0 && d.SkipEmpty {
 		run.Status = store.RunSkipped
 		m.log.Info("digest_run_skipped", "digest", d.Name, "reason", "no new articles")

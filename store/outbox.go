@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"strings"
 	"time"
 )
@@ -120,7 +121,10 @@ func scanRun(row interface{ Scan(...any) error }) (DigestRun, error) {
 //
 // If a run for (run.Digest, run.Slot) exists already, CreateDigestRun
 // changes nothing and returns that run with created false.
-func (s *Store) CreateDigestRun(ctx context.Context, run DigestRun, recipients []OutboxRecipient) (_ DigestRun, created bool, err error) {
+//
+// The recipients are read once, as they are inserted, so a long list need
+// not be held in memory twice.
+func (s *Store) CreateDigestRun(ctx context.Context, run DigestRun, recipients iter.Seq[OutboxRecipient]) (_ DigestRun, created bool, err error) {
 	ids := run.ArticleIDs
 	if ids == nil {
 		ids = []string{}
@@ -163,9 +167,11 @@ func (s *Store) CreateDigestRun(ctx context.Context, run DigestRun, recipients [
 			return err
 		}
 		defer stmt.Close()
-		for _, r := range recipients {
-			if _, err := stmt.ExecContext(ctx, run.ID, r.Address, r.List, r.MessageID, r.List, r.Address); err != nil {
-				return fmt.Errorf("delivery to %s: %w", r.Address, err)
+		if recipients != nil {
+			for r := range recipients {
+				if _, err := stmt.ExecContext(ctx, run.ID, r.Address, r.List, r.MessageID, r.List, r.Address); err != nil {
+					return fmt.Errorf("delivery to %s: %w", r.Address, err)
+				}
 			}
 		}
 		run.Created = now.UTC().Truncate(time.Microsecond)

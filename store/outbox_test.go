@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 )
@@ -22,11 +23,11 @@ func TestCreateDigestRunIsOneOutboxPerSlot(t *testing.T) {
 		{Address: "a@example.com", List: "staff", MessageID: "m3@x"},
 		{Address: "b@example.com", List: "staff", MessageID: "m4@x"},
 	}
-	got, created, err := s.CreateDigestRun(ctx, run, rcpts)
+	got, created, err := s.CreateDigestRun(ctx, run, slices.Values(rcpts))
 	if err != nil || !created {
 		t.Fatalf("create: created=%v err=%v", created, err)
 	}
-	again, created, err := s.CreateDigestRun(ctx, run, []OutboxRecipient{{Address: "c@example.com", List: "x", MessageID: "m5@x"}})
+	again, created, err := s.CreateDigestRun(ctx, run, slices.Values([]OutboxRecipient{{Address: "c@example.com", List: "x", MessageID: "m5@x"}}))
 	if err != nil || created || again.ID != got.ID {
 		t.Fatalf("second create: id %d vs %d, created=%v err=%v", again.ID, got.ID, created, err)
 	}
@@ -56,7 +57,7 @@ func TestDeliveryLifecycle(t *testing.T) {
 	for _, a := range []string{"a@x.cn", "b@x.cn", "c@x.cn", "d@x.cn", "e@x.cn"} {
 		rcpts = append(rcpts, OutboxRecipient{Address: a, List: "l", MessageID: a + "-id"})
 	}
-	run, _, err := s.CreateDigestRun(ctx, DigestRun{Digest: "daily", Slot: slot, Status: RunSending, WindowEnd: slot}, rcpts)
+	run, _, err := s.CreateDigestRun(ctx, DigestRun{Digest: "daily", Slot: slot, Status: RunSending, WindowEnd: slot}, slices.Values(rcpts))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -120,7 +121,7 @@ func TestDigestCommandResumesAnInterruptedRun(t *testing.T) {
 	}
 	slot := time.Date(2021, 7, 20, 23, 0, 0, 0, time.UTC)
 	_, _, err = st.CreateDigestRun(ctx, store.DigestRun{Digest: "daily", Slot: slot, Status: store.RunSending, Subject: "interrupted"},
-		[]store.OutboxRecipient{{Address: "reader1@example.org", List: "demo", MessageID: "m1@example.org"}})
+		slices.Values([]store.OutboxRecipient{{Address: "reader1@example.org", List: "demo", MessageID: "m1@example.org"}}))
 	st.Close()
 	if err != nil {
 		t.Fatal(err)
