@@ -67,10 +67,38 @@ var catalogueZH = Catalogue{
 	UnsubscribeBadLinkText:   "这个退订链接无效或不完整。请直接点击邮件中的退订链接。",
 }
 
+// catalogueEN is English, for sites that publish in it.
+var catalogueEN = Catalogue{
+	Lang:            "en",
+	DefaultSubject:  "{{.Site}}, {{.Date}}: {{.Lead}} ({{.Count}} articles)",
+	DateLayout:      "January 2",
+	Intro:           "{site}, {date}: {count} articles.",
+	EmptyDigest:     "Nothing new today.",
+	NewsSection:     "News",
+	PhotoSection:    "Photo news",
+	MoreHeadlines:   "More news",
+	ReadMore:        "Read more",
+	AuthorSeparator: ", ",
+	Why:             "You receive this email because you subscribed to {site}'s \u201c{digest}\u201d (list: {list}).",
+	DigestTitle:     "Daily digest",
+	Publisher:       "Published by {address}",
+	Unsubscribe:     "Unsubscribe",
+	WebsiteLink:     "Visit the website",
+
+	UnsubscribeConfirmTitle:  "Unsubscribe?",
+	UnsubscribeConfirmText:   "Stop sending {site}'s \u201c{list}\u201d emails to {address}?",
+	UnsubscribeConfirmButton: "Unsubscribe",
+	UnsubscribedTitle:        "Unsubscribed",
+	UnsubscribedText:         "{address} has left {site}'s \u201c{list}\u201d list and will get no more of these emails.",
+	UnsubscribeBadLinkTitle:  "Invalid link",
+	UnsubscribeBadLinkText:   "This unsubscribe link is invalid or incomplete. Please use the link in the email itself.",
+}
+
 // catalogues maps a language tag to its catalogue. Add a language by adding
 // a Catalogue here.
 var catalogues = map[string]*Catalogue{
 	"zh-CN": &catalogueZH,
+	"en":    &catalogueEN,
 }
 
 // CatalogueFor returns the catalogue for lang: an exact match, else one of
