@@ -141,7 +141,9 @@ func (h *unsubscribeHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			Title:  h.cat.UnsubscribeConfirmTitle,
 			Text:   fill(h.cat.UnsubscribeConfirmText, kv...),
 			Button: h.cat.UnsubscribeConfirmButton,
-			Action: r.URL.Path + "?" + url.Values{"t": {token}}.Encode(),
+			// Relative, so the form posts back here wherever the handler
+			// is mounted (and behind http.StripPrefix).
+			Action: "?" + url.Values{"t": {token}}.Encode(),
 			Token:  token,
 		})
 		return

@@ -75,7 +75,8 @@ func TestUnsubscribeHandler(t *testing.T) {
 
 	// GET only asks.
 	code, page := do("GET", "t="+url.QueryEscape(token), "")
-	if code != 200 || !strings.Contains(page, "确认退订") || !strings.Contains(page, "r0001@example.org") || !strings.Contains(page, `method="post"`) {
+	if code != 200 || !strings.Contains(page, "确认退订") || !strings.Contains(page, "r0001@example.org") ||
+		!strings.Contains(page, `<form method="post" action="?t=`+url.QueryEscape(token)+`">`) {
 		t.Fatalf("GET = %d %s", code, page)
 	}
 	if unsubscribed("r0001@example.org") {
