@@ -115,3 +115,24 @@ func TestConfigErrorsAreListedTogether(t *testing.T) {
 		}
 	}
 }
+
+func TestMandatoryTLSAgainstPlainServerFailsClearly(t *testing.T) {
+	s := startSink(t, true, nil)
+	st := openStore(t)
+	saveEdition(t, st, sampleEdition(t, "2021-07-20"))
+	cfg := testConfig(s, 2)
+	cfg.SMTP.TLSPolicy = TLSMandatory
+	m := newDigests(t, cfg, st, st)
+	res, err := m.Run(context.Background(), "daily", slot)
+	if err != nil || res.Status != store.RunFailed || res.Failed != 2 || s.total() != 0 {
+		t.Fatalf("run = %+v, %v; want both deliveries failed and nothing sent in clear", res, err)
+	}
+	runs, _ := st.RecentDigestRuns(context.Background(), "daily", 1)
+	if errs := strings.Join(runs[0].LastErrors, "\n"); !strings.Contains(errs, "gave up after 4 attempts: connect to 127.0.0.1") ||
+		!strings.Contains(strings.ToLower(errs), "starttls") {
+		t.Fatalf("errors = %q", errs)
+	}
+	if runs[0].Error != "all 2 deliveries failed" {
+		t.Fatalf("run error = %q", runs[0].Error)
+	}
+}
