@@ -134,11 +134,19 @@ func (ss *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
 }
 
 func (ss *sinkSession) Data(r io.Reader) error {
-	raw, err := io.ReadAll(r)
+	s := ss.s
+	var (
+		raw []byte
+		err error
+	)
+	if s.keep {
+		raw, err = io.ReadAll(r)
+	} else {
+		_, err = io.Copy(io.Discard, r) // benchmarks: count, keep nothing
+	}
 	if err != nil {
 		return err
 	}
-	s := ss.s
 	s.mu.Lock()
 	for _, rc := range ss.rcpts {
 		if s.keep {
