@@ -1,6 +1,7 @@
 package mailer
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -110,6 +111,9 @@ type SMTPConfig struct {
 	Timeout time.Duration
 	// HELO is the name sent in EHLO; default the Domain.
 	HELO string
+	// TLSConfig, if set, replaces the default TLS settings (system roots,
+	// server name Host), e.g. to trust a private CA.
+	TLSConfig *tls.Config
 }
 
 // Digest is one configured digest.

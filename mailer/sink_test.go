@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 )
 
@@ -36,6 +37,8 @@ type sink struct {
 	keep bool
 	// onAccept, if set, is called after each accepted message.
 	onAccept func(rcpt string)
+	// user and pass, if set, are required (AUTH PLAIN) before MAIL.
+	user, pass string
 
 	mu       sync.Mutex
 	msgs     map[string][][]byte
@@ -92,16 +95,34 @@ func (s *sink) rcptAttempts(rcpt string) int {
 }
 
 type sinkSession struct {
-	s     *sink
-	c     *smtp.Conn
-	rcpts []string
-	drop  bool
+	s      *sink
+	c      *smtp.Conn
+	rcpts  []string
+	drop   bool
+	authed bool
+}
+
+func (ss *sinkSession) AuthMechanisms() []string { return []string{sasl.Plain} }
+
+func (ss *sinkSession) Auth(string) (sasl.Server, error) {
+	return sasl.NewPlainServer(func(_, user, pass string) error {
+		if ss.s.user == "" || user != ss.s.user || pass != ss.s.pass {
+			return &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "bad credentials"}
+		}
+		ss.authed = true
+		return nil
+	}), nil
 }
 
 func (ss *sinkSession) Reset()        { ss.rcpts, ss.drop = nil, false }
 func (ss *sinkSession) Logout() error { return nil }
 
-func (ss *sinkSession) Mail(string, *smtp.MailOptions) error { return nil }
+func (ss *sinkSession) Mail(string, *smtp.MailOptions) error {
+	if ss.s.user != "" && !ss.authed {
+		return smtp.ErrAuthRequired
+	}
+	return nil
+}
 
 func (ss *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
 	s := ss.s

@@ -62,6 +62,9 @@ func (s *smtpSender) dial(ctx context.Context) error {
 	default:
 		opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory))
 	}
+	if s.cfg.TLSConfig != nil {
+		opts = append(opts, mail.WithTLSConfig(s.cfg.TLSConfig))
+	}
 	if s.cfg.Username != "" {
 		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthAutoDiscover),
 			mail.WithUsername(s.cfg.Username), mail.WithPassword(s.cfg.Password))

@@ -2,10 +2,23 @@ package mailer
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"fmt"
+	"math/big"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
 
 	"github.com/paperboy-news/paperboy/store"
 )
@@ -134,5 +147,78 @@ func TestMandatoryTLSAgainstPlainServerFailsClearly(t *testing.T) {
 	}
 	if runs[0].Error != "all 2 deliveries failed" {
 		t.Fatalf("run error = %q", runs[0].Error)
+	}
+}
+
+// selfSigned makes a certificate for 127.0.0.1 and a pool trusting it.
+func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "127.0.0.1"},
+		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, pool
+}
+
+func TestSTARTTLSWithAuth(t *testing.T) {
+	cert, pool := selfSigned(t)
+	var sawTLS atomic.Bool
+	s := startSink(t, true, nil, func(srv *smtp.Server) {
+		srv.AllowInsecureAuth = false // AUTH only after STARTTLS
+		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, VerifyConnection: func(tls.ConnectionState) error {
+			sawTLS.Store(true)
+			return nil
+		}}
+	})
+	s.user, s.pass = "paperboy", "s3cret"
+	st := openStore(t)
+	saveEdition(t, st, sampleEdition(t, "2021-07-20"))
+	tests := []struct {
+		name     string
+		password string
+		sent     int
+	}{
+		{"right password", "s3cret", 3},
+		{"wrong password", "wrong", 0},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := testConfig(s, 3)
+			cfg.Digests[0].Name = fmt.Sprintf("d%d", i)
+			cfg.SMTP.TLSPolicy = TLSMandatory
+			cfg.SMTP.Username, cfg.SMTP.Password = "paperboy", tc.password
+			cfg.SMTP.TLSConfig = &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"}
+			m := newDigests(t, cfg, st, st)
+			res, err := m.Run(context.Background(), cfg.Digests[0].Name, slot)
+			if err != nil || res.Sent != tc.sent || res.Sent+res.Failed != 3 {
+				t.Fatalf("run = %+v, %v; want %d sent", res, err, tc.sent)
+			}
+		})
+	}
+	if !sawTLS.Load() {
+		t.Fatal("the sink never negotiated TLS")
+	}
+	runs, _ := st.RecentDigestRuns(context.Background(), "d1", 1)
+	if errs := strings.Join(runs[0].LastErrors, "\n"); !strings.Contains(errs, "535") {
+		t.Fatalf("wrong password: errors = %q, want the 535 reply", errs)
 	}
 }
