@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
 
 	"github.com/paperboy-news/paperboy/config"
 	"github.com/paperboy-news/paperboy/feed"
@@ -44,10 +42,7 @@ func runFeeds(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	logger := c.Logger(stderr)
-	if err := os.MkdirAll(filepath.Dir(c.Store.Path), 0o755); err != nil {
-		return fmt.Errorf("feeds: %w", err)
-	}
-	st, err := store.Open(ctx, c.Store.Path)
+	st, err := openConfiguredStore(ctx, c)
 	if err != nil {
 		return err
 	}

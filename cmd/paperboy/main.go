@@ -26,6 +26,8 @@ func commands() []command {
 		{"check", "validate the configuration file and print a summary", runCheck},
 		{"parse", "parse page files and print their items as JSON", runParse},
 		{"feeds", "write the feeds and web pages as static files", runFeeds},
+		{"digest", "run, preview (-preview DIR) or test-send (-to ADDRESS) a digest", runDigest},
+		{"status", "show recent digest runs with sent, pending and failed counts", runStatus},
 	}
 }
 

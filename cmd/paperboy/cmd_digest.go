@@ -1,0 +1,234 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/paperboy-news/paperboy/config"
+	"github.com/paperboy-news/paperboy/mailer"
+	"github.com/paperboy-news/paperboy/store"
+)
+
+// runDigest runs, previews or test-sends one digest.
+func runDigest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("digest", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := config.PathFlag(fs)
+	preview := fs.String("preview", "", "write NAME.html, NAME.txt and NAME.eml for one recipient into `dir`; send nothing")
+	to := fs.String("to", "", "send one test message to `address` (outside the outbox); with -preview, preview for it")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: paperboy digest NAME [-config FILE] [-preview DIR] [-to ADDRESS]")
+		fmt.Fprintln(fs.Output(), "Without flags, runs the digest now through the outbox: every recipient once, resumable.")
+		fs.PrintDefaults()
+	}
+	name, err := parseWithName(fs, args)
+	if err != nil {
+		return err
+	}
+	c, err := loadConfig(*path, stderr)
+	if err != nil {
+		return err
+	}
+	logger := c.Logger(stderr)
+	st, err := openConfiguredStore(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	mcfg, err := mailerConfig(c, logger)
+	if err != nil {
+		return err
+	}
+	m, err := mailer.New(mcfg, st, st)
+	if err != nil {
+		return err
+	}
+
+	switch {
+	case *preview != "":
+		recipient := *to
+		if recipient == "" {
+			if recipient, err = firstRecipient(c, name); err != nil {
+				return err
+			}
+		}
+		res, err := m.Preview(ctx, name, recipient, *preview)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "preview of %s for %s: %s (%d article(s))\n  %s\n  %s\n  %s\n",
+			name, recipient, res.Subject, res.Articles, res.HTMLPath, res.TextPath, res.EML)
+		if res.WouldSkip {
+			fmt.Fprintln(stdout, "nothing new: a run now would send nothing (skip_empty)")
+		}
+		return nil
+	case *to != "":
+		id, err := m.SendTest(ctx, name, *to)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "sent a test of %s to %s (Message-ID <%s>)\n", name, *to, id)
+		return nil
+	}
+
+	var progress func(mailer.Progress)
+	tty := isTerminal(stdout)
+	if tty {
+		progress = func(p mailer.Progress) {
+			fmt.Fprintf(stdout, "\r\033[Ksent %d · failed %d · remaining %d · %.0f msg/s", p.Sent, p.Failed, p.Remaining, p.Rate)
+		}
+	}
+	// A run this command started and was interrupted in is finished first;
+	// otherwise the run is for now.
+	slot := time.Now().UTC().Truncate(time.Second)
+	open, err := st.UnfinishedDigestRuns(ctx)
+	if err != nil {
+		return err
+	}
+	for _, r := range open {
+		if r.Digest == name {
+			fmt.Fprintf(stdout, "resuming run %d of %s for %s\n", r.ID, name, r.Slot.In(c.Site.Location).Format(time.DateTime))
+			slot = r.Slot
+			break
+		}
+	}
+	res, err := m.RunWithProgress(ctx, name, slot, progress)
+	if tty {
+		fmt.Fprintln(stdout)
+	}
+	fmt.Fprintf(stdout, "digest %s (run %d): %s, %d article(s); sent %d, failed %d, skipped %d, pending %d\n",
+		name, res.RunID, res.Status, res.Articles, res.Sent, res.Failed, res.Skipped, res.Pending)
+	return err
+}
+
+// parseWithName parses flags before and after the one NAME argument.
+func parseWithName(fs *flag.FlagSet, args []string) (string, error) {
+	var names []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return "", err
+			}
+			return "", fmt.Errorf("%w: %v", errUsage, err)
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		names = append(names, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if len(names) != 1 {
+		return "", fmt.Errorf("%w: %s takes one digest name, got %q", errUsage, fs.Name(), names)
+	}
+	return names[0], nil
+}
+
+// openConfiguredStore opens the configured database, creating its
+// directory if needed.
+func openConfiguredStore(ctx context.Context, c *config.Config) (*store.Store, error) {
+	if err := os.MkdirAll(filepath.Dir(c.Store.Path), 0o755); err != nil {
+		return nil, fmt.Errorf("store directory: %w", err)
+	}
+	return store.Open(ctx, c.Store.Path)
+}
+
+// mailerConfig maps the configuration onto the mailer's, reading the SMTP
+// password and the unsubscribe secret from the environment.
+func mailerConfig(c *config.Config, logger *slog.Logger) (mailer.Config, error) {
+	password, err := c.SMTP.Password()
+	if err != nil {
+		return mailer.Config{}, err
+	}
+	secret, err := c.Unsubscribe.Secret()
+	if errors.Is(err, config.ErrSecretUnset) && c.SMTP.Transport == "file" {
+		// Nothing leaves the machine with the file transport: let a fresh
+		// clone run the whole flow, with links that stop working once a
+		// real secret is set.
+		logger.Warn("unsubscribe_secret_unset", "env", c.Unsubscribe.SecretEnv, "transport", "file")
+		sum := sha256.Sum256([]byte("paperboy development secret " + c.Path))
+		secret, err = sum[:], nil
+	}
+	if err != nil {
+		return mailer.Config{}, err
+	}
+	lists := make(map[string][]string, len(c.Lists))
+	for _, l := range c.Lists {
+		rs, err := config.LoadRecipients(l)
+		if err != nil {
+			return mailer.Config{}, err
+		}
+		for _, r := range rs {
+			lists[l.Name] = append(lists[l.Name], r.Address)
+		}
+	}
+	digests := make([]mailer.Digest, 0, len(c.Digests))
+	for _, d := range c.Digests {
+		digests = append(digests, mailer.Digest{
+			Name: d.Name, Lists: d.Lists, Topics: d.Topics, Subject: d.Subject,
+			SkipEmpty: d.SkipEmpty, Period: d.Period, MaxArticles: d.MaxArticles,
+		})
+	}
+	return mailer.Config{
+		SiteTitle:         c.Site.Title,
+		BaseURL:           strings.TrimRight(c.Site.BaseURL.String(), "/"),
+		Language:          c.Site.Language,
+		Location:          c.Site.Location,
+		PublisherAddress:  c.Site.PublisherAddress,
+		From:              c.SMTP.From,
+		FromName:          c.SMTP.FromName,
+		UnsubscribeSecret: secret,
+		Lists:             lists,
+		Digests:           digests,
+		Transport:         c.SMTP.Transport,
+		FileDir:           c.SMTP.FileDir,
+		SMTP: mailer.SMTPConfig{
+			Host: c.SMTP.Host, Port: c.SMTP.Port, TLSPolicy: mailer.TLSPolicy(c.SMTP.TLS),
+			Username: c.SMTP.User, Password: password, Timeout: c.SMTP.Timeout,
+		},
+		Connections:   c.SMTP.Connections,
+		RatePerSecond: c.SMTP.Rate,
+		MaxAttempts:   c.SMTP.Retries + 1,
+		BackoffBase:   c.SMTP.Backoff,
+		Logger:        logger,
+	}, nil
+}
+
+// firstRecipient is the first address of the digest's first list, for a
+// preview without -to.
+func firstRecipient(c *config.Config, digest string) (string, error) {
+	d, err := c.Digest(digest)
+	if err != nil {
+		return "", err
+	}
+	for _, name := range d.Lists {
+		l, err := c.List(name)
+		if err != nil {
+			return "", err
+		}
+		rs, err := config.LoadRecipients(l)
+		if err != nil {
+			return "", err
+		}
+		if len(rs) > 0 {
+			return rs[0].Address, nil
+		}
+	}
+	return "", fmt.Errorf("digest %s: its lists are empty; give -to ADDRESS", digest)
+}
+
+// isTerminal reports whether w is a terminal, for progress lines.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}

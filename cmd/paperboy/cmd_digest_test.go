@@ -1,0 +1,139 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/paperboy-news/paperboy/content"
+	"github.com/paperboy-news/paperboy/store"
+)
+
+// digestSetup copies the shipped config.toml into a temp dir with the
+// sample page ingested into its store, and returns the config path.
+func digestSetup(t *testing.T) (cfgPath, dir string) {
+	t.Helper()
+	dir = t.TempDir()
+	raw, err := os.ReadFile("../../config.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfgPath = filepath.Join(dir, "config.toml")
+	if err := os.WriteFile(cfgPath, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	page, err := os.Open("../../pages/2021-07-20.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer page.Close()
+	ed, err := content.ParsePage(page, content.ParseOptions{Name: "pages/2021-07-20.txt"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ed.Source = "2021-07-20.txt"
+	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(context.Background(), filepath.Join(dir, "data", "paperboy.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.SaveEdition(context.Background(), ed, "sample"); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PAPERBOY_UNSUBSCRIBE_SECRET", "cmd-test-secret-0123456789")
+	return cfgPath, dir
+}
+
+func TestDigestCommandPreviewRunAndStatus(t *testing.T) {
+	cfgPath, dir := digestSetup(t)
+	ctx := context.Background()
+	var stdout, stderr bytes.Buffer
+
+	previewDir := filepath.Join(dir, "preview")
+	if err := run(ctx, []string{"digest", "daily", "-config", cfgPath, "-preview", previewDir}, &stdout, &stderr); err != nil {
+		t.Fatalf("preview: %v\n%s", err, stderr.String())
+	}
+	for _, f := range []string{"daily.html", "daily.txt", "daily.eml"} {
+		if _, err := os.Stat(filepath.Join(previewDir, f)); err != nil {
+			t.Fatalf("preview file: %v", err)
+		}
+	}
+	if !strings.Contains(stdout.String(), "reader1@example.org") {
+		t.Fatalf("preview output = %q, want the first recipient", stdout.String())
+	}
+	if emls, _ := filepath.Glob(filepath.Join(dir, "outbox", "*.eml")); len(emls) != 0 {
+		t.Fatalf("preview sent %d messages", len(emls))
+	}
+
+	stdout.Reset()
+	if err := run(ctx, []string{"digest", "-config", cfgPath, "daily"}, &stdout, &stderr); err != nil {
+		t.Fatalf("run: %v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "done") || !strings.Contains(stdout.String(), "sent 2, failed 0") {
+		t.Fatalf("run summary = %q", stdout.String())
+	}
+	emls, _ := filepath.Glob(filepath.Join(dir, "outbox", "*.eml"))
+	if len(emls) != 2 {
+		t.Fatalf("outbox has %d .eml files, want 2", len(emls))
+	}
+
+	stdout.Reset()
+	if err := run(ctx, []string{"status", "-config", cfgPath}, &stdout, &stderr); err != nil {
+		t.Fatalf("status: %v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "digest daily") || !strings.Contains(stdout.String(), "done     sent 2, pending 0, failed 0") {
+		t.Fatalf("status = %q", stdout.String())
+	}
+}
+
+func TestDigestCommandUsage(t *testing.T) {
+	cfgPath, _ := digestSetup(t)
+	var stdout, stderr bytes.Buffer
+	for _, args := range [][]string{
+		{"digest", "-config", cfgPath},
+		{"digest", "-config", cfgPath, "daily", "weekly"},
+		{"digest", "-config", cfgPath, "-bogus", "daily"},
+	} {
+		if err := run(context.Background(), args, &stdout, &stderr); err == nil || !strings.Contains(err.Error(), "usage") {
+			t.Errorf("%q: err = %v, want a usage error", args, err)
+		}
+	}
+	if err := run(context.Background(), []string{"digest", "-config", cfgPath, "nope"}, &stdout, &stderr); err == nil ||
+		!strings.Contains(err.Error(), `unknown digest "nope"`) {
+		t.Errorf("unknown digest: err = %v", err)
+	}
+}
+
+func TestDigestCommandResumesAnInterruptedRun(t *testing.T) {
+	cfgPath, dir := digestSetup(t)
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(dir, "data", "paperboy.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	slot := time.Date(2021, 7, 20, 23, 0, 0, 0, time.UTC)
+	_, _, err = st.CreateDigestRun(ctx, store.DigestRun{Digest: "daily", Slot: slot, Status: store.RunSending, Subject: "interrupted"},
+		slices.Values([]store.OutboxRecipient{{Address: "reader1@example.org", List: "demo", MessageID: "m1@example.org"}}))
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if err := run(ctx, []string{"digest", "daily", "-config", cfgPath}, &stdout, &stderr); err != nil {
+		t.Fatalf("run: %v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "resuming run 1 of daily for 2021-07-21 07:00:00") || !strings.Contains(stdout.String(), "sent 1, failed 0") {
+		t.Fatalf("output = %q", stdout.String())
+	}
+	if emls, _ := filepath.Glob(filepath.Join(dir, "outbox", "m1@example.org.eml")); len(emls) != 1 {
+		t.Fatal("the interrupted run's pending delivery was not sent")
+	}
+}

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/paperboy-news/paperboy/config"
+)
+
+// runStatus prints the recent runs of every digest with their delivery
+// counts and last errors.
+func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("status", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := config.PathFlag(fs)
+	n := fs.Int("n", 5, "show the last `n` runs of each digest")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: paperboy status [-config FILE] [-n N]")
+		fmt.Fprintln(fs.Output(), "Shows each digest's recent runs: sent, pending, failed and the last errors.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return nil
+		}
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if fs.NArg() > 0 || *n < 1 {
+		return fmt.Errorf("%w: status takes no arguments and -n of 1 or more", errUsage)
+	}
+	c, err := loadConfig(*path, stderr)
+	if err != nil {
+		return err
+	}
+	st, err := openConfiguredStore(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	p := &summaryWriter{w: stdout}
+	for _, d := range c.Digests {
+		runs, err := st.RecentDigestRuns(ctx, d.Name, *n)
+		if err != nil {
+			return err
+		}
+		p.f("digest %s (%s):\n", d.Name, d.Schedule)
+		if len(runs) == 0 {
+			p.f("  no runs yet\n")
+		}
+		for _, r := range runs {
+			subject := r.Subject
+			if r.Status == "skipped" {
+				subject = "(nothing new)"
+			}
+			p.f("  %s  %-7s  sent %d, pending %d, failed %d, skipped %d  %s\n",
+				r.Slot.In(c.Site.Location).Format("2006-01-02 15:04 MST"), r.Status,
+				r.Counts.Sent, r.Counts.Pending, r.Counts.Failed, r.Counts.Skipped, subject)
+			if r.Error != "" {
+				p.f("      error: %s\n", r.Error)
+			}
+			if r.Status == "sending" && !r.Counts.NextAttempt.IsZero() {
+				p.f("      next retry: %s\n", r.Counts.NextAttempt.In(c.Site.Location).Format(time.DateTime))
+			}
+			for _, e := range r.LastErrors {
+				p.f("      %s\n", e)
+			}
+		}
+	}
+	return p.err
+}

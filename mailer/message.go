@@ -1,0 +1,65 @@
+package mailer
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"mime"
+	"strings"
+	"time"
+
+	"github.com/wneessen/go-mail"
+)
+
+// headerValue strips CR and LF, so no value can start a header of its own.
+var headerValue = strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ")
+
+// envelope is what differs between the messages of one run.
+type envelope struct {
+	to        string
+	list      string
+	messageID string
+}
+
+// messageID is the Message-ID (without angle brackets) of digest's run
+// for slot to recipient: derived from all three, so it is the same
+// whenever the delivery is tried, and on the site's domain.
+func (m *Digests) messageID(digest string, slot time.Time, recipient string) string {
+	h := sha256.Sum256([]byte(recipient))
+	return fmt.Sprintf("%s.%s.%s@%s", digest, slot.UTC().Format("20060102T150405Z"), hex.EncodeToString(h[:10]), m.cfg.Domain)
+}
+
+// listID is the List-Id value of digest's list (RFC 2919).
+func (m *Digests) listID(digest *digestConf, list string) string {
+	phrase := mime.BEncoding.Encode("UTF-8", headerValue.Replace(digest.Title))
+	return fmt.Sprintf("%s <%s.%s.%s>", phrase, list, digest.Name, m.cfg.Domain)
+}
+
+// message builds one recipient's message from a body rendered once.
+func (m *Digests) message(digest *digestConf, subject string, b *body, env envelope, date time.Time) (*mail.Msg, error) {
+	msg := mail.NewMsg(mail.WithEncoding(mail.EncodingB64), mail.WithNoDefaultUserAgent())
+	if err := msg.FromFormat(headerValue.Replace(m.cfg.FromName), headerValue.Replace(m.cfg.From)); err != nil {
+		return nil, fmt.Errorf("from %q: %w", m.cfg.From, err)
+	}
+	if err := msg.To(headerValue.Replace(env.to)); err != nil {
+		return nil, fmt.Errorf("to %q: %w", env.to, err)
+	}
+	msg.Subject(headerValue.Replace(subject))
+	msg.SetDateWithValue(date.In(m.cfg.Location))
+	msg.SetMessageIDWithValue(headerValue.Replace(env.messageID))
+	msg.SetGenHeaderPreformatted(mail.Header("List-Id"), headerValue.Replace(m.listID(digest, env.list)))
+	unsub := m.unsubscribeURL(env.list, env.to)
+	if strings.HasPrefix(unsub, "https://") {
+		if err := msg.SetListUnsubscribeOneClick(unsub); err != nil {
+			return nil, fmt.Errorf("list-unsubscribe: %w", err)
+		}
+	} else {
+		msg.SetListUnsubscribe(unsub)
+	}
+	msg.SetGenHeader(mail.HeaderContentLang, headerValue.Replace(m.cat.Lang))
+	msg.SetGenHeader(mail.HeaderPrecedence, "bulk")
+	msg.SetGenHeader(mail.Header("Auto-Submitted"), "auto-generated")
+	msg.SetBodyString(mail.TypeTextPlain, b.textFor(unsub))
+	msg.AddAlternativeString(mail.TypeTextHTML, b.htmlFor(unsub))
+	return msg, nil
+}

@@ -1,0 +1,283 @@
+package mailer
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	htmltemplate "html/template"
+	"sort"
+	"strconv"
+	"strings"
+	texttemplate "text/template"
+	"unicode/utf8"
+
+	"github.com/paperboy-news/paperboy/content"
+)
+
+//go:embed templates/*.tmpl
+var templateFiles embed.FS
+
+var (
+	htmlTemplates = htmltemplate.Must(htmltemplate.ParseFS(templateFiles, "templates/*.html.tmpl"))
+	textTemplates = texttemplate.Must(texttemplate.ParseFS(templateFiles, "templates/*.txt.tmpl"))
+)
+
+// unsubscribeSentinel stands for the recipient's unsubscribe URL in a body
+// rendered once per run; it is made only of characters both templates
+// leave alone, so each message swaps in its own link without re-rendering.
+const unsubscribeSentinel = "https://unsubscribe.paperboy.invalid/0c3f9e"
+
+// leadRunes is about how long a lead is.
+const leadRunes = 100
+
+// headerAllowance is what a message spends outside its two bodies
+// (headers, MIME boundaries, the two unsubscribe links), generously.
+const headerAllowance = 3000
+
+// itemView is one article as the templates see it.
+type itemView struct {
+	Title    string
+	Kicker   string
+	Subtitle string
+	URL      string
+	Authors  string
+	Lead     string
+	Photo    bool
+}
+
+// digestView is what the digest templates see.
+type digestView struct {
+	T         *Catalogue
+	Lang      string
+	Subject   string
+	Site      string
+	SiteURL   string
+	Intro     string
+	Empty     bool
+	News      []itemView
+	Photos    []itemView
+	Headlines []itemView
+	Publisher string
+	Why       string
+	// UnsubscribeURL is unsubscribeSentinel in a body rendered for many
+	// recipients.
+	UnsubscribeURL string
+}
+
+// body is a digest rendered once: each part split around the unsubscribe
+// sentinel.
+type body struct {
+	html, text []string
+	// size is the bodies' length without the links.
+	size int
+	// full and headlines count the articles shown in full and as headline
+	// only.
+	full, headlines int
+}
+
+// htmlFor and textFor join the parts around a recipient's link.
+func (b *body) htmlFor(unsubscribeURL string) string {
+	return strings.Join(b.html, htmltemplate.HTMLEscapeString(unsubscribeURL))
+}
+
+func (b *body) textFor(unsubscribeURL string) string {
+	return strings.Join(b.text, unsubscribeURL)
+}
+
+// digestPage is the reader-facing content of one run.
+type digestPage struct {
+	subject  string
+	site     string
+	digest   string
+	list     string
+	articles []content.Article
+}
+
+// render lays out the digest, showing as many articles in full as keep an
+// encoded message under maxBytes and the rest as headlines only.
+func (m *Digests) render(p digestPage) (*body, error) {
+	items := make([]itemView, 0, len(p.articles))
+	news := make([]content.Article, 0, len(p.articles))
+	var photos []content.Article
+	for _, a := range p.articles {
+		if a.Kind == content.KindPhoto {
+			photos = append(photos, a)
+		} else {
+			news = append(news, a)
+		}
+	}
+	// News first, then photo news: the order the sections appear in, so
+	// the articles that lose their lead first are the last ones shown.
+	for _, a := range append(news, photos...) {
+		items = append(items, m.item(a))
+	}
+	n := len(items)
+	fits := func(b *body) bool { return encodedSize(b.size) <= m.cfg.MaxMessageBytes-headerAllowance }
+	if b, err := m.renderItems(p, items, n, n); err != nil || fits(b) {
+		return b, err
+	}
+	// cut renders the first full items in full and the rest up to limit
+	// as headlines, and says whether the message fits.
+	cut := func(full, limit int) (bool, error) {
+		b, err := m.renderItems(p, items, full, limit)
+		return err == nil && fits(b), err
+	}
+	// The most articles in full that fit; fewer in full never makes the
+	// message bigger, so the search is monotonic.
+	demoted, err := smallestFitting(n, func(k int) (bool, error) { return cut(n-k, n) })
+	if err != nil {
+		return nil, err
+	}
+	full := max(0, n-demoted)
+	// Even as headlines all the articles may not fit: then drop headlines
+	// from the end; the site has them all.
+	dropped, err := smallestFitting(n-full, func(k int) (bool, error) { return cut(full, n-k) })
+	if err != nil {
+		return nil, err
+	}
+	return m.renderItems(p, items, full, max(full, n-dropped))
+}
+
+// smallestFitting is the smallest k in [0, n] for which fits(k) holds
+// (n+1 if none does), fits being monotonic; it stops at the first error.
+func smallestFitting(n int, fits func(k int) (bool, error)) (int, error) {
+	var firstErr error
+	k := sort.Search(n+1, func(k int) bool {
+		ok, err := fits(k)
+		if err != nil {
+			firstErr = err
+			return true
+		}
+		return ok
+	})
+	return k, firstErr
+}
+
+// encodedSize is the size of n body bytes in base64 with 76-character
+// lines.
+func encodedSize(n int) int {
+	b64 := (n + 2) / 3 * 4
+	return b64 + b64/76*2
+}
+
+// renderItems renders the first full items in full and the next ones, up
+// to limit, as headlines.
+func (m *Digests) renderItems(p digestPage, items []itemView, full, limit int) (*body, error) {
+	cat := m.cat
+	limit = min(limit, len(items))
+	v := digestView{
+		T:              cat,
+		Lang:           cat.Lang,
+		Subject:        p.subject,
+		Site:           p.site,
+		SiteURL:        m.cfg.BaseURL + "/",
+		Empty:          len(items) == 0,
+		Publisher:      fill(cat.Publisher, "address", m.cfg.PublisherAddress),
+		Why:            fill(cat.Why, "site", m.cfg.SiteTitle, "digest", p.digest, "list", p.list),
+		UnsubscribeURL: unsubscribeSentinel,
+	}
+	v.Intro = fill(cat.Intro, "site", p.site, "date", cat.formatDate(newestDate(p.articles)), "count", strconv.Itoa(len(items)))
+	for i, it := range items {
+		switch {
+		case i < full && it.Photo:
+			v.Photos = append(v.Photos, it)
+		case i < full:
+			v.News = append(v.News, it)
+		case i < limit:
+			v.Headlines = append(v.Headlines, it)
+		}
+	}
+	var h, t bytes.Buffer
+	if err := htmlTemplates.ExecuteTemplate(&h, "digest.html.tmpl", v); err != nil {
+		return nil, fmt.Errorf("render html: %w", err)
+	}
+	if err := textTemplates.ExecuteTemplate(&t, "digest.txt.tmpl", v); err != nil {
+		return nil, fmt.Errorf("render text: %w", err)
+	}
+	b := &body{
+		html:      strings.Split(h.String(), unsubscribeSentinel),
+		text:      strings.Split(t.String(), unsubscribeSentinel),
+		full:      min(full, len(items)),
+		headlines: max(0, limit-full),
+	}
+	b.size = h.Len() + t.Len() - (len(b.html)+len(b.text)-2)*len(unsubscribeSentinel)
+	return b, nil
+}
+
+// item turns an article into what the templates show.
+func (m *Digests) item(a content.Article) itemView {
+	it := itemView{
+		Title:    a.Title,
+		Kicker:   a.Kicker,
+		Subtitle: a.Subtitle,
+		URL:      m.cfg.Permalink(a),
+		Lead:     lead(a),
+		Photo:    a.Kind == content.KindPhoto,
+	}
+	if it.Title == "" {
+		it.Title = truncate(it.Lead, 30)
+	}
+	names := make([]string, 0, len(a.Authors))
+	for _, au := range a.Authors {
+		names = append(names, au.Role+au.Name)
+	}
+	it.Authors = strings.Join(names, m.cat.AuthorSeparator)
+	if it.Authors == "" && it.Photo {
+		it.Authors = a.Byline
+	}
+	return it
+}
+
+// lead is the article's summary, or about the first leadRunes characters
+// of its text.
+func lead(a content.Article) string {
+	if a.Summary != "" {
+		return truncate(a.Summary, leadRunes)
+	}
+	return truncate(joinParagraphs(a.Paragraphs), leadRunes)
+}
+
+// joinParagraphs runs paragraphs together: directly after Chinese
+// punctuation, with a space otherwise.
+func joinParagraphs(ps []string) string {
+	var b strings.Builder
+	for _, p := range ps {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if b.Len() > 0 {
+			if r, _ := utf8.DecodeLastRuneInString(b.String()); r < 0x3000 {
+				b.WriteByte(' ')
+			}
+		}
+		b.WriteString(p)
+	}
+	return b.String()
+}
+
+// truncate cuts s to at most n runes, preferring to end at a sentence
+// end in the last third, else adding an ellipsis.
+func truncate(s string, n int) string {
+	s = strings.TrimSpace(s)
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	runes := []rune(s)[:n]
+	for i := n - 1; i >= n*2/3; i-- {
+		switch runes[i] {
+		case '。', '！', '？', '.', '!', '?':
+			return string(runes[:i+1])
+		}
+	}
+	return string(runes) + "…"
+}
+
+// newestDate is the latest edition date among articles, "" if none.
+func newestDate(articles []content.Article) string {
+	newest := ""
+	for _, a := range articles {
+		newest = max(newest, a.Date)
+	}
+	return newest
+}

@@ -1,0 +1,213 @@
+package mailer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/wneessen/go-mail"
+)
+
+// Sender delivers messages one at a time over one connection. The mailer
+// opens Config.Connections of them per run, each used by one goroutine.
+type Sender interface {
+	// Send delivers msg. A failure is a *DeliveryError saying whether it
+	// is worth retrying.
+	Send(ctx context.Context, msg *mail.Msg) error
+	Close() error
+}
+
+// DeliveryError is a failed delivery: the SMTP reply code (0 for a network
+// or local error), whether a later attempt may succeed, and the reply.
+type DeliveryError struct {
+	Code      int
+	Temporary bool
+	Err       error
+}
+
+func (e *DeliveryError) Error() string { return e.Err.Error() }
+func (e *DeliveryError) Unwrap() error { return e.Err }
+
+// newSender opens a Sender for the configured transport.
+func (m *Digests) newSender() Sender {
+	if m.cfg.Transport == "smtp" {
+		return &smtpSender{cfg: m.cfg.SMTP}
+	}
+	return &fileSender{dir: m.cfg.FileDir}
+}
+
+// smtpSender keeps one SMTP connection, dialing it on first use and again
+// after it dropped.
+type smtpSender struct {
+	cfg    SMTPConfig
+	client *mail.Client
+}
+
+func (s *smtpSender) dial(ctx context.Context) error {
+	opts := []mail.Option{
+		mail.WithPort(s.cfg.Port),
+		mail.WithTimeout(s.cfg.Timeout),
+		mail.WithHELO(s.cfg.HELO),
+	}
+	switch s.cfg.TLSPolicy {
+	case TLSNone:
+		opts = append(opts, mail.WithTLSPolicy(mail.NoTLS))
+	case TLSOpportunistic:
+		opts = append(opts, mail.WithTLSPolicy(mail.TLSOpportunistic))
+	case TLSImplicit:
+		opts = append(opts, mail.WithSSL())
+	default:
+		opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory))
+	}
+	if s.cfg.TLSConfig != nil {
+		opts = append(opts, mail.WithTLSConfig(s.cfg.TLSConfig))
+	}
+	if s.cfg.Username != "" {
+		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthAutoDiscover),
+			mail.WithUsername(s.cfg.Username), mail.WithPassword(s.cfg.Password))
+	}
+	c, err := mail.NewClient(s.cfg.Host, opts...)
+	if err == nil {
+		err = c.DialWithContext(ctx)
+	}
+	if err != nil {
+		return &DeliveryError{Temporary: true, Err: fmt.Errorf("connect to %s:%d: %w", s.cfg.Host, s.cfg.Port, err)}
+	}
+	s.client = c
+	return nil
+}
+
+// Send delivers msg, re-dialing once if the connection turned out dead
+// before anything was sent.
+func (s *smtpSender) Send(ctx context.Context, msg *mail.Msg) error {
+	for try := 0; ; try++ {
+		if s.client == nil {
+			if err := s.dial(ctx); err != nil {
+				return err
+			}
+		}
+		err := s.client.Send(msg)
+		if err == nil {
+			return nil
+		}
+		if msg.IsDelivered() {
+			// Accepted; only the RSET after it failed. Start afresh next
+			// time rather than trust the connection.
+			s.drop()
+			return nil
+		}
+		var se *mail.SendError
+		if errors.As(err, &se) && se.Reason == mail.ErrConnCheck && try == 0 {
+			// The server closed the idle connection: nothing was sent.
+			s.drop()
+			continue
+		}
+		code := 0
+		if se != nil {
+			code = se.ErrorCode()
+		}
+		switch {
+		case code >= 500:
+			return &DeliveryError{Code: code, Err: err}
+		case code >= 400:
+			return &DeliveryError{Code: code, Temporary: true, Err: err}
+		default:
+			// go-mail reports network errors as permanent with code 0:
+			// a dropped connection is worth another try on a new one.
+			s.drop()
+			return &DeliveryError{Temporary: true, Err: err}
+		}
+	}
+}
+
+func (s *smtpSender) drop() {
+	if s.client != nil {
+		_ = s.client.Close() // the connection is already broken
+		s.client = nil
+	}
+}
+
+// Close says QUIT and closes the connection.
+func (s *smtpSender) Close() error {
+	if s.client == nil {
+		return nil
+	}
+	err := s.client.Close()
+	s.client = nil
+	if err != nil {
+		return fmt.Errorf("close smtp connection: %w", err)
+	}
+	return nil
+}
+
+// fileSender writes each message to dir as <Message-ID>.eml, atomically,
+// so a re-sent message replaces its earlier copy.
+type fileSender struct{ dir string }
+
+// Send writes msg into the directory.
+func (f *fileSender) Send(_ context.Context, msg *mail.Msg) error {
+	if err := writeEML(f.dir, emlName(msg.GetMessageID()), msg); err != nil {
+		return &DeliveryError{Temporary: true, Err: err}
+	}
+	return nil
+}
+
+// Close does nothing: files are closed as they are written.
+func (f *fileSender) Close() error { return nil }
+
+// emlName turns a Message-ID into a safe file name.
+func emlName(messageID string) string {
+	id := strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '_', r == '@':
+			return r
+		case r == '<' || r == '>':
+			return -1
+		}
+		return '_'
+	}, messageID)
+	return id + ".eml"
+}
+
+// writeEML writes msg to dir/name through a temporary file and a rename.
+func writeEML(dir, name string, msg *mail.Msg) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("write %s: %w", filepath.Join(dir, name), err)
+	}
+	return writeFileAtomic(filepath.Join(dir, name), func(f *os.File) error {
+		_, err := msg.WriteTo(f)
+		return err
+	})
+}
+
+// writeFileAtomic writes path via a temporary file in the same directory,
+// so readers never see half a file.
+func writeFileAtomic(path string, write func(*os.File) error) (err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+			err = fmt.Errorf("write %s: %w", path, err)
+		}
+	}()
+	if err = write(f); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	if err = os.Chmod(f.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}

@@ -1,0 +1,431 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"strings"
+	"time"
+)
+
+// Digest run statuses (digest_runs.status).
+const (
+	RunSending = "sending"
+	RunDone    = "done"
+	RunSkipped = "skipped"
+	RunFailed  = "failed"
+)
+
+// Delivery statuses (deliveries.status). A delivery is pending until the
+// server accepts it (sent), refuses it for good or runs out of attempts
+// (failed), or its address unsubscribed after the run was created (skipped).
+const (
+	DeliveryPending = "pending"
+	DeliverySent    = "sent"
+	DeliveryFailed  = "failed"
+	DeliverySkipped = "skipped"
+)
+
+// DigestRun is the outbox's head: one digest for one scheduled slot.
+type DigestRun struct {
+	ID     int64
+	Digest string
+	Slot   time.Time
+	Status string
+	// Subject and ArticleIDs are frozen when the run is created, so a
+	// resumed run sends the very same digest.
+	Subject    string
+	ArticleIDs []string
+	// WindowStart and WindowEnd bound the articles' creation times the run
+	// covers: (WindowStart, WindowEnd].
+	WindowStart time.Time
+	WindowEnd   time.Time
+	Error       string
+	Created     time.Time
+	Finished    time.Time
+}
+
+// OutboxRecipient is one recipient handed to CreateDigestRun.
+type OutboxRecipient struct {
+	Address   string
+	List      string
+	MessageID string
+}
+
+// Delivery is one recipient's row of a run.
+type Delivery struct {
+	RunID       int64
+	Recipient   string
+	List        string
+	MessageID   string
+	Status      string
+	Attempts    int
+	NextAttempt time.Time
+	LastCode    int
+	LastError   string
+	Sent        time.Time
+	// Unsubscribed is true when the address left its list after the run
+	// was created.
+	Unsubscribed bool
+}
+
+// DeliveryCounts sums a run's deliveries by status.
+type DeliveryCounts struct {
+	Pending, Sent, Failed, Skipped int
+	// NextAttempt is the earliest time a pending delivery may be tried
+	// again; zero when one is due now or none is pending.
+	NextAttempt time.Time
+}
+
+// DigestRunStatus is a run with its delivery counts and its most recent
+// delivery errors, for status reports.
+type DigestRunStatus struct {
+	DigestRun
+	Counts     DeliveryCounts
+	LastErrors []string
+}
+
+const runColumns = `id, digest, slot, status, subject, article_ids, window_start, window_end, error, created_at, finished_at`
+
+func scanRun(row interface{ Scan(...any) error }) (DigestRun, error) {
+	var (
+		r                                          DigestRun
+		slot, ids, wStart, wEnd, created, finished string
+	)
+	if err := row.Scan(&r.ID, &r.Digest, &slot, &r.Status, &r.Subject, &ids, &wStart, &wEnd, &r.Error, &created, &finished); err != nil {
+		return DigestRun{}, err
+	}
+	if err := json.Unmarshal([]byte(ids), &r.ArticleIDs); err != nil {
+		return DigestRun{}, fmt.Errorf("run %d: article ids: %w", r.ID, err)
+	}
+	var err error
+	for _, f := range []struct {
+		dst *time.Time
+		src string
+	}{{&r.Slot, slot}, {&r.WindowStart, wStart}, {&r.WindowEnd, wEnd}, {&r.Created, created}, {&r.Finished, finished}} {
+		if *f.dst, err = parseTime(f.src); err != nil {
+			return DigestRun{}, fmt.Errorf("run %d: %w", r.ID, err)
+		}
+	}
+	return r, nil
+}
+
+// CreateDigestRun creates run (its ID, Created and Finished are ignored)
+// together with a pending delivery for every recipient, in one transaction,
+// so a crash leaves either the whole outbox or none of it. Addresses that
+// unsubscribed from their list are left out; an address on several lists
+// gets one delivery, from the first list naming it.
+//
+// If a run for (run.Digest, run.Slot) exists already, CreateDigestRun
+// changes nothing and returns that run with created false.
+//
+// The recipients are read once, as they are inserted, so a long list need
+// not be held in memory twice.
+func (s *Store) CreateDigestRun(ctx context.Context, run DigestRun, recipients iter.Seq[OutboxRecipient]) (_ DigestRun, created bool, err error) {
+	ids := run.ArticleIDs
+	if ids == nil {
+		ids = []string{}
+	}
+	idsJSON, err := json.Marshal(ids)
+	if err != nil {
+		return DigestRun{}, false, fmt.Errorf("store: create digest run %s: %w", run.Digest, err)
+	}
+	now := s.now()
+	err = s.withTx(ctx, func(tx *sql.Tx) error {
+		existing, err := scanRun(tx.QueryRowContext(ctx, `SELECT `+runColumns+` FROM digest_runs WHERE digest = ? AND slot = ?`,
+			run.Digest, formatTime(run.Slot)))
+		if err == nil {
+			run = existing
+			return nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		finished := ""
+		if run.Status != RunSending {
+			finished = formatTime(now)
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO digest_runs
+			(digest, slot, status, subject, article_ids, window_start, window_end, error, created_at, finished_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			run.Digest, formatTime(run.Slot), run.Status, run.Subject, string(idsJSON),
+			formatTime(run.WindowStart), formatTime(run.WindowEnd), run.Error, formatTime(now), finished)
+		if err != nil {
+			return err
+		}
+		if run.ID, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO deliveries (run_id, recipient, list, message_id, status)
+			SELECT ?, ?, ?, ?, 'pending'
+			WHERE NOT EXISTS (SELECT 1 FROM unsubscribes WHERE list = ? AND address = ?)
+			ON CONFLICT (run_id, recipient) DO NOTHING`)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		if recipients != nil {
+			for r := range recipients {
+				if _, err := stmt.ExecContext(ctx, run.ID, r.Address, r.List, r.MessageID, r.List, r.Address); err != nil {
+					return fmt.Errorf("delivery to %s: %w", r.Address, err)
+				}
+			}
+		}
+		run.Created = now.UTC().Truncate(time.Microsecond)
+		if finished != "" {
+			run.Finished = run.Created
+		}
+		run.ArticleIDs = ids
+		created = true
+		return nil
+	})
+	if err != nil {
+		return DigestRun{}, false, fmt.Errorf("store: create digest run %s %s: %w", run.Digest, formatTime(run.Slot), err)
+	}
+	return run, created, nil
+}
+
+// DigestRunBySlot returns the run of digest for slot, or an error wrapping
+// ErrNotFound.
+func (s *Store) DigestRunBySlot(ctx context.Context, digest string, slot time.Time) (DigestRun, error) {
+	r, err := scanRun(s.db.QueryRowContext(ctx, `SELECT `+runColumns+` FROM digest_runs WHERE digest = ? AND slot = ?`,
+		digest, formatTime(slot)))
+	if errors.Is(err, sql.ErrNoRows) {
+		err = ErrNotFound
+	}
+	if err != nil {
+		return DigestRun{}, fmt.Errorf("store: digest run %s %s: %w", digest, formatTime(slot), err)
+	}
+	return r, nil
+}
+
+// LastDigestRun returns digest's run with the latest window end among those
+// that did not fail (sending, done or skipped: a run still sending has
+// frozen its articles and will deliver them), or an error wrapping
+// ErrNotFound if there is none. The next run covers the articles created
+// after its window.
+func (s *Store) LastDigestRun(ctx context.Context, digest string) (DigestRun, error) {
+	r, err := scanRun(s.db.QueryRowContext(ctx, `SELECT `+runColumns+` FROM digest_runs
+		WHERE digest = ? AND status != 'failed' ORDER BY window_end DESC, id DESC LIMIT 1`, digest))
+	if errors.Is(err, sql.ErrNoRows) {
+		err = ErrNotFound
+	}
+	if err != nil {
+		return DigestRun{}, fmt.Errorf("store: last run of digest %s: %w", digest, err)
+	}
+	return r, nil
+}
+
+// UnfinishedDigestRuns returns the runs still sending (interrupted by a
+// crash or shutdown), oldest slot first.
+func (s *Store) UnfinishedDigestRuns(ctx context.Context) ([]DigestRun, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+runColumns+` FROM digest_runs WHERE status = 'sending' ORDER BY slot, id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: unfinished digest runs: %w", err)
+	}
+	defer rows.Close()
+	var runs []DigestRun
+	for rows.Next() {
+		r, err := scanRun(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: unfinished digest runs: %w", err)
+		}
+		runs = append(runs, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: unfinished digest runs: %w", err)
+	}
+	return runs, nil
+}
+
+// DueDeliveries returns up to limit pending deliveries of run that may be
+// tried at now, with recipients sorted after the given one (keyset paging:
+// pass the last recipient of the previous page, "" for the first).
+func (s *Store) DueDeliveries(ctx context.Context, runID int64, after string, now time.Time, limit int) ([]Delivery, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT d.recipient, d.list, d.message_id, d.status, d.attempts,
+			d.next_attempt_at, d.last_code, d.last_error,
+			EXISTS (SELECT 1 FROM unsubscribes u WHERE u.list = d.list AND u.address = d.recipient)
+		FROM deliveries d
+		WHERE d.run_id = ? AND d.status = 'pending' AND d.recipient > ? AND d.next_attempt_at <= ?
+		ORDER BY d.recipient LIMIT ?`, runID, after, formatTime(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: due deliveries of run %d: %w", runID, err)
+	}
+	defer rows.Close()
+	var ds []Delivery
+	for rows.Next() {
+		d := Delivery{RunID: runID}
+		var next string
+		if err := rows.Scan(&d.Recipient, &d.List, &d.MessageID, &d.Status, &d.Attempts, &next, &d.LastCode, &d.LastError, &d.Unsubscribed); err != nil {
+			return nil, fmt.Errorf("store: due deliveries of run %d: %w", runID, err)
+		}
+		if d.NextAttempt, err = parseTime(next); err != nil {
+			return nil, fmt.Errorf("store: due deliveries of run %d: %w", runID, err)
+		}
+		ds = append(ds, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: due deliveries of run %d: %w", runID, err)
+	}
+	return ds, nil
+}
+
+// updateDelivery runs one UPDATE on a delivery and insists it hit a row.
+func (s *Store) updateDelivery(ctx context.Context, what string, runID int64, recipient, query string, args ...any) error {
+	res, err := s.db.ExecContext(ctx, query, append(args, runID, recipient)...)
+	if err == nil {
+		var n int64
+		if n, err = res.RowsAffected(); err == nil && n == 0 {
+			err = ErrNotFound
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("store: %s delivery of run %d to %s: %w", what, runID, recipient, err)
+	}
+	return nil
+}
+
+// MarkDeliverySent records that the server accepted the message at at.
+func (s *Store) MarkDeliverySent(ctx context.Context, runID int64, recipient string, at time.Time) error {
+	return s.updateDelivery(ctx, "mark sent", runID, recipient,
+		`UPDATE deliveries SET status = 'sent', attempts = attempts + 1, sent_at = ?, next_attempt_at = ''
+		WHERE run_id = ? AND recipient = ?`, formatTime(at))
+}
+
+// MarkDeliveryRetry records a temporary failure (SMTP code, 0 for a network
+// error) and when to try again; the delivery stays pending.
+func (s *Store) MarkDeliveryRetry(ctx context.Context, runID int64, recipient string, code int, reply string, next time.Time) error {
+	return s.updateDelivery(ctx, "retry", runID, recipient,
+		`UPDATE deliveries SET attempts = attempts + 1, last_code = ?, last_error = ?, next_attempt_at = ?
+		WHERE run_id = ? AND recipient = ?`, code, reply, formatTime(next))
+}
+
+// MarkDeliveryFailed records a permanent failure with the server's reply;
+// the delivery is never tried again.
+func (s *Store) MarkDeliveryFailed(ctx context.Context, runID int64, recipient string, code int, reply string) error {
+	return s.updateDelivery(ctx, "mark failed", runID, recipient,
+		`UPDATE deliveries SET status = 'failed', attempts = attempts + 1, last_code = ?, last_error = ?, next_attempt_at = ''
+		WHERE run_id = ? AND recipient = ?`, code, reply)
+}
+
+// MarkDeliverySkipped records that the delivery will not be sent, and why.
+func (s *Store) MarkDeliverySkipped(ctx context.Context, runID int64, recipient, reason string) error {
+	return s.updateDelivery(ctx, "skip", runID, recipient,
+		`UPDATE deliveries SET status = 'skipped', last_error = ?, next_attempt_at = ''
+		WHERE run_id = ? AND recipient = ?`, reason)
+}
+
+// DeliveryCounts sums the deliveries of run by status.
+func (s *Store) DeliveryCounts(ctx context.Context, runID int64) (DeliveryCounts, error) {
+	var (
+		c    DeliveryCounts
+		next string
+	)
+	err := s.db.QueryRowContext(ctx, `SELECT
+			COALESCE(SUM(status = 'pending'), 0), COALESCE(SUM(status = 'sent'), 0),
+			COALESCE(SUM(status = 'failed'), 0), COALESCE(SUM(status = 'skipped'), 0),
+			COALESCE(MIN(CASE WHEN status = 'pending' THEN next_attempt_at END), '')
+		FROM deliveries WHERE run_id = ?`, runID).Scan(&c.Pending, &c.Sent, &c.Failed, &c.Skipped, &next)
+	if err == nil {
+		c.NextAttempt, err = parseTime(next)
+	}
+	if err != nil {
+		return DeliveryCounts{}, fmt.Errorf("store: delivery counts of run %d: %w", runID, err)
+	}
+	return c, nil
+}
+
+// FinishDigestRun sets a run's final status (done or failed) and error.
+func (s *Store) FinishDigestRun(ctx context.Context, runID int64, status, errMsg string) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE digest_runs SET status = ?, error = ?, finished_at = ? WHERE id = ?`,
+		status, errMsg, formatTime(s.now()), runID)
+	if err == nil {
+		var n int64
+		if n, err = res.RowsAffected(); err == nil && n == 0 {
+			err = ErrNotFound
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("store: finish digest run %d: %w", runID, err)
+	}
+	return nil
+}
+
+// RecentDigestRuns returns the latest limit runs of digest ("" for every
+// digest), newest slot first, each with its delivery counts and up to three
+// delivery errors, permanent failures first.
+func (s *Store) RecentDigestRuns(ctx context.Context, digest string, limit int) ([]DigestRunStatus, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+runColumns+` FROM digest_runs
+		WHERE ? = '' OR digest = ? ORDER BY slot DESC, id DESC LIMIT ?`, digest, digest, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: recent digest runs: %w", err)
+	}
+	var runs []DigestRunStatus
+	for rows.Next() {
+		r, err := scanRun(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("store: recent digest runs: %w", err)
+		}
+		runs = append(runs, DigestRunStatus{DigestRun: r})
+	}
+	err = rows.Err()
+	rows.Close()
+	if err != nil {
+		return nil, fmt.Errorf("store: recent digest runs: %w", err)
+	}
+	for i := range runs {
+		if runs[i].Counts, err = s.DeliveryCounts(ctx, runs[i].ID); err != nil {
+			return nil, err
+		}
+		if runs[i].LastErrors, err = s.lastDeliveryErrors(ctx, runs[i].ID, 3); err != nil {
+			return nil, err
+		}
+	}
+	return runs, nil
+}
+
+func (s *Store) lastDeliveryErrors(ctx context.Context, runID int64, limit int) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT recipient, last_error FROM deliveries
+		WHERE run_id = ? AND last_error != '' AND status IN ('pending', 'failed')
+		ORDER BY status = 'failed' DESC, recipient LIMIT ?`, runID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: errors of run %d: %w", runID, err)
+	}
+	defer rows.Close()
+	var errs []string
+	for rows.Next() {
+		var rcpt, msg string
+		if err := rows.Scan(&rcpt, &msg); err != nil {
+			return nil, fmt.Errorf("store: errors of run %d: %w", runID, err)
+		}
+		errs = append(errs, rcpt+": "+msg)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: errors of run %d: %w", runID, err)
+	}
+	return errs, nil
+}
+
+// Unsubscribe removes address from list for every later run; doing it
+// twice is not an error.
+func (s *Store) Unsubscribe(ctx context.Context, list, address string) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO unsubscribes (list, address, created_at) VALUES (?, ?, ?)
+		ON CONFLICT (list, address) DO NOTHING`, list, strings.TrimSpace(address), formatTime(s.now()))
+	if err != nil {
+		return fmt.Errorf("store: unsubscribe %s from %s: %w", address, list, err)
+	}
+	return nil
+}
+
+// IsUnsubscribed reports whether address left list.
+func (s *Store) IsUnsubscribed(ctx context.Context, list, address string) (bool, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM unsubscribes WHERE list = ? AND address = ?`, list, address).Scan(&n); err != nil {
+		return false, fmt.Errorf("store: is %s unsubscribed from %s: %w", address, list, err)
+	}
+	return n > 0, nil
+}
