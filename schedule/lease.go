@@ -82,6 +82,7 @@ func (s *Scheduler) renewLease() {
 	defer s.leaseWG.Done()
 	t := time.NewTicker(s.cfg.LeaseTTL / 3)
 	defer t.Stop()
+	lastPrune := s.now()
 	for {
 		select {
 		case <-s.leaseEnd:
@@ -95,6 +96,10 @@ func (s *Scheduler) renewLease() {
 		if err != nil {
 			s.log.Error("lease_renew_failed", "error", err)
 			continue
+		}
+		if l.Holder == s.holder && now.Sub(lastPrune) >= 24*time.Hour {
+			lastPrune = now
+			s.prune(s.runCtx)
 		}
 		if l.Holder != s.holder {
 			s.log.Error("lease_lost", "holder", l.Holder, "error", "another process took over the schedule; this one stops taking runs")

@@ -94,6 +94,7 @@ type Store interface {
 	UnfinishedJobRuns(ctx context.Context, job string) ([]store.JobRun, error)
 	AcquireLease(ctx context.Context, name, holder, evict string, now, expires time.Time) (store.Lease, error)
 	ReleaseLease(ctx context.Context, name, holder string) error
+	PruneJobRuns(ctx context.Context, cutoff time.Time) (int64, error)
 }
 
 // Config configures a Scheduler.
@@ -113,6 +114,9 @@ type Config struct {
 	// OnRun, if set, is called after every run with its final record
 	// (metrics).
 	OnRun func(store.JobRun)
+	// KeepRuns is how long finished job runs are kept (each job's newest
+	// is always kept); pruned at start and daily. Zero means 90 days.
+	KeepRuns time.Duration
 }
 
 // leaseName is the leases row that makes one scheduler per database.
@@ -185,6 +189,9 @@ func New(cfg Config) (*Scheduler, error) {
 	}
 	if cfg.Holder == "" {
 		cfg.Holder = newHolder()
+	}
+	if cfg.KeepRuns <= 0 {
+		cfg.KeepRuns = 90 * 24 * time.Hour
 	}
 	return &Scheduler{
 		cfg: cfg, log: cfg.Logger, store: cfg.Store, now: cfg.Now, holder: cfg.Holder,
@@ -279,6 +286,7 @@ func (s *Scheduler) Start(ctx context.Context, jobs []Job) error {
 	s.mu.Lock()
 	s.cron = c
 	s.runCtx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	s.leaseEnd = make(chan struct{})
 	s.started = true
 	s.regs = map[string]*registration{}
 	s.install(regs)
@@ -290,12 +298,24 @@ func (s *Scheduler) Start(ctx context.Context, jobs []Job) error {
 	if err := s.catchUp(ctx); err != nil {
 		s.log.Error("schedule_catchup_failed", "error", err)
 	}
+	s.prune(ctx)
 	c.Start()
-	s.leaseEnd = make(chan struct{})
 	s.leaseWG.Add(1)
 	go s.renewLease()
 	s.log.Info("schedule_started", "jobs", len(regs), "holder", s.holder)
 	return nil
+}
+
+// prune deletes finished runs older than KeepRuns.
+func (s *Scheduler) prune(ctx context.Context) {
+	n, err := s.store.PruneJobRuns(ctx, s.now().Add(-s.cfg.KeepRuns))
+	if err != nil {
+		s.log.Error("job_runs_prune_failed", "error", err)
+		return
+	}
+	if n > 0 {
+		s.log.Info("job_runs_pruned", "deleted", n)
+	}
 }
 
 // jobChain is the wrapper chain for cron-fired runs, outermost first.

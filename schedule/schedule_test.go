@@ -588,3 +588,32 @@ func TestSlotRunsOnce(t *testing.T) {
 		t.Fatalf("no refusal logged:\n%s", logs)
 	}
 }
+
+// TestLeaseLost: if another process takes the lease over (this one stalled
+// past its TTL), the scheduler notices at the next renewal, stops taking
+// runs and says so on LeaseLost.
+func TestLeaseLost(t *testing.T) {
+	ctx := context.Background()
+	st, _ := openStore(t)
+	var rl runLog
+	s := newScheduler(t, st, testOpts{holder: "host-a:1:aaaa"}) // TTL 3s: renewal every second
+	if err := s.Start(ctx, []Job{rl.job("ingest", "", 0)}); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	if l, err := st.AcquireLease(ctx, leaseName, "host-b:2:bbbb", "host-a:1:aaaa", now, now.Add(time.Hour)); err != nil || l.Holder != "host-b:2:bbbb" {
+		t.Fatalf("take-over: %+v, %v", l, err)
+	}
+	select {
+	case <-s.LeaseLost():
+	case <-time.After(3 * time.Second):
+		t.Fatal("the lost lease went unnoticed")
+	}
+	if _, err := s.RunNow(ctx, "ingest"); !errors.Is(err, ErrStopped) {
+		t.Fatalf("run after losing the lease: err = %v, want ErrStopped", err)
+	}
+	stop(t, s)
+	if l, _ := st.AcquireLease(ctx, leaseName, "host-c:3:cccc", "", now, now.Add(time.Hour)); l.Holder != "host-b:2:bbbb" {
+		t.Fatalf("stop released a lease it no longer held: holder %q", l.Holder)
+	}
+}
