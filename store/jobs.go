@@ -63,31 +63,32 @@ func scanJobRun(row interface{ Scan(...any) error }) (JobRun, error) {
 // interrupted, left by a crash or a shutdown), in which case the row is
 // taken over with run's trigger and start time.
 func (s *Store) ClaimJobRun(ctx context.Context, run JobRun, resume bool) error {
-	err := s.withTx(ctx, func(tx *sql.Tx) error {
-		var outcome string
-		err := tx.QueryRowContext(ctx, `SELECT outcome FROM job_runs WHERE job = ? AND slot = ?`,
-			run.Job, formatTime(run.Slot)).Scan(&outcome)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			_, err = tx.ExecContext(ctx, `INSERT INTO job_runs (`+jobRunColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-				run.Job, formatTime(run.Slot), run.Trigger, run.Outcome, run.Error,
-				formatTime(run.StartedAt), formatTime(run.FinishedAt), run.Duration.Milliseconds())
-			return err
-		case err != nil:
-			return err
-		case resume && (outcome == OutcomeRunning || outcome == OutcomeInterrupted):
-			_, err = tx.ExecContext(ctx, `UPDATE job_runs SET trigger = ?, outcome = ?, error = '', started_at = ?, finished_at = '', duration_ms = 0
-				WHERE job = ? AND slot = ?`,
-				run.Trigger, run.Outcome, formatTime(run.StartedAt), run.Job, formatTime(run.Slot))
-			return err
-		default:
-			return fmt.Errorf("%w (outcome %s)", ErrSlotTaken, outcome)
-		}
-	})
-	if err != nil {
+	if err := s.withTx(ctx, func(tx *sql.Tx) error { return claimJobRun(ctx, tx, run, resume) }); err != nil {
 		return fmt.Errorf("store: claim job run %s at %s: %w", run.Job, formatTime(run.Slot), err)
 	}
 	return nil
+}
+
+func claimJobRun(ctx context.Context, tx *sql.Tx, run JobRun, resume bool) error {
+	var outcome string
+	err := tx.QueryRowContext(ctx, `SELECT outcome FROM job_runs WHERE job = ? AND slot = ?`,
+		run.Job, formatTime(run.Slot)).Scan(&outcome)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		_, err = tx.ExecContext(ctx, `INSERT INTO job_runs (`+jobRunColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			run.Job, formatTime(run.Slot), run.Trigger, run.Outcome, run.Error,
+			formatTime(run.StartedAt), formatTime(run.FinishedAt), run.Duration.Milliseconds())
+		return err
+	case err != nil:
+		return err
+	case resume && (outcome == OutcomeRunning || outcome == OutcomeInterrupted):
+		_, err = tx.ExecContext(ctx, `UPDATE job_runs SET trigger = ?, outcome = ?, error = '', started_at = ?, finished_at = '', duration_ms = 0
+			WHERE job = ? AND slot = ?`,
+			run.Trigger, run.Outcome, formatTime(run.StartedAt), run.Job, formatTime(run.Slot))
+		return err
+	default:
+		return fmt.Errorf("%w (outcome %s)", ErrSlotTaken, outcome)
+	}
 }
 
 // FinishJobRun records how a claimed run ended. If advance is set, the
@@ -122,17 +123,7 @@ func (s *Store) FinishJobRun(ctx context.Context, run JobRun, advance bool) erro
 // A slot that already has a run gives an error wrapping ErrSlotTaken.
 func (s *Store) RecordJobRun(ctx context.Context, run JobRun, advance bool) error {
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM job_runs WHERE job = ? AND slot = ?`,
-			run.Job, formatTime(run.Slot)).Scan(&n); err != nil {
-			return err
-		}
-		if n > 0 {
-			return ErrSlotTaken
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO job_runs (`+jobRunColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			run.Job, formatTime(run.Slot), run.Trigger, run.Outcome, run.Error,
-			formatTime(run.StartedAt), formatTime(run.FinishedAt), run.Duration.Milliseconds()); err != nil {
+		if err := claimJobRun(ctx, tx, run, false); err != nil {
 			return err
 		}
 		if advance {
