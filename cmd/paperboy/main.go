@@ -23,6 +23,7 @@ type command struct {
 // commands lists the subcommands in the order the usage shows them.
 func commands() []command {
 	return []command{
+		{"check", "validate the configuration file and print a summary", runCheck},
 	}
 }
 

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/paperboy-news/paperboy/config"
+)
+
+// runCheck validates the configuration file and prints what it sets up.
+func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := config.PathFlag(fs)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: paperboy check [-config FILE]")
+		fmt.Fprintln(fs.Output(), "Validates the configuration file and prints a summary; exits 1 if it has problems.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: check takes no arguments, got %q", errUsage, fs.Args())
+	}
+	c, err := config.Load(*path)
+	var problems config.Problems
+	if errors.As(err, &problems) {
+		for _, p := range problems {
+			fmt.Fprintln(stderr, p)
+		}
+		return fmt.Errorf("%s: %d problem(s); nothing was changed", *path, len(problems))
+	}
+	if err != nil {
+		return err
+	}
+	return printSummary(stdout, c, time.Now())
+}
+
+// printSummary writes what the configuration sets up, in the order of
+// config.toml's sections.
+func printSummary(w io.Writer, c *config.Config, now time.Time) error {
+	p := &summaryWriter{w: w}
+	p.f("%s: ok\n", c.Path)
+	p.f("site: %s, %s, %s, %s\n", c.Site.Title, c.Site.BaseURL, c.Site.Language, c.Site.Location)
+	markdown := "off"
+	if c.Content.MarkdownDir != "" {
+		markdown = "from " + c.Content.MarkdownDir
+	}
+	p.f("content: pages from %s, markdown %s\n", c.Content.PagesDir, markdown)
+	p.f("store: %s\n", c.Store.Path)
+	p.f("server: http://%s, feeds %s with %d items\n", c.Server.Listen, strings.Join(c.Feeds.Formats, "/"), c.Feeds.Items)
+	switch c.SMTP.Transport {
+	case "file":
+		p.f("mail: written as .eml files into %s\n", c.SMTP.FileDir)
+	default:
+		p.f("mail: smtp %s:%d, tls %s, %g msg/s over %d connection(s)\n", c.SMTP.Host, c.SMTP.Port, c.SMTP.TLS, c.SMTP.Rate, c.SMTP.Connections)
+	}
+	p.f("%d topic(s):", len(c.Topics))
+	for _, t := range c.Topics {
+		p.f(" %s (%s)", t.Name, t.Slug)
+	}
+	p.f("\n%d list(s):\n", len(c.Lists))
+	for _, l := range c.Lists {
+		rs, err := config.LoadRecipients(l)
+		if err != nil {
+			return fmt.Errorf("list %s: %w", l.Name, err)
+		}
+		p.f("  %s: %d recipient(s)\n", l.Name, len(rs))
+	}
+	p.f("%d digest(s):\n", len(c.Digests))
+	for _, d := range c.Digests {
+		p.f("  %s: %q to %s; next %s\n", d.Name, d.Schedule, strings.Join(d.Lists, ", "), formatRuns(config.NextRuns(d.Cron, now, 3), c.Site.Location))
+	}
+	if c.Jobs.IngestCron != nil {
+		p.f("ingest: %q; next %s", c.Jobs.Ingest, formatRuns(config.NextRuns(c.Jobs.IngestCron, now, 1), c.Site.Location))
+	} else {
+		p.f("ingest: not scheduled")
+	}
+	if c.Jobs.WatchPages {
+		p.f("; also when a page file lands")
+	}
+	p.f("\n")
+	return p.err
+}
+
+func formatRuns(runs []time.Time, loc *time.Location) string {
+	s := make([]string, len(runs))
+	for i, r := range runs {
+		s[i] = r.In(loc).Format("2006-01-02 15:04:05 MST")
+	}
+	return strings.Join(s, ", ")
+}
+
+// summaryWriter keeps the first write error so printSummary reports it
+// once.
+type summaryWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (p *summaryWriter) f(format string, args ...any) {
+	if p.err == nil {
+		_, p.err = fmt.Fprintf(p.w, format, args...)
+	}
+}

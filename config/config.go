@@ -1,0 +1,400 @@
+// Package config loads and validates config.toml, paperboy's one
+// configuration file, into typed values.
+//
+// Load reports every problem in the file at once, each with the file, line
+// and key, so an admin fixes them in one pass and the daemon can refuse a
+// bad reload while it keeps running the old configuration. Relative paths in
+// the file are resolved against the file's own directory, so paperboy runs
+// the same from any working directory. Secrets never live in the file: it
+// names the environment variables that hold them.
+//
+// No other package reads config.toml: each takes its own Config struct, and
+// the commands map these values onto them.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/BurntSushi/toml"
+	"github.com/robfig/cron/v3"
+
+	_ "time/tzdata" // time zones work on machines without a zoneinfo database
+)
+
+// DefaultPath is the configuration file used when neither the -config flag
+// nor the PAPERBOY_CONFIG environment variable names one.
+const DefaultPath = "config.toml"
+
+// EnvPath is the environment variable that names the configuration file
+// when the -config flag is not given.
+const EnvPath = "PAPERBOY_CONFIG"
+
+// PathFlag registers the -config flag on fs, the same way for every
+// command: the flag wins, then $PAPERBOY_CONFIG, then DefaultPath.
+func PathFlag(fs *flag.FlagSet) *string {
+	return fs.String("config", DefaultFilePath(), "configuration `file` (env "+EnvPath+")")
+}
+
+// DefaultFilePath is the configuration file to use when no -config flag was
+// given: $PAPERBOY_CONFIG if set, otherwise DefaultPath.
+func DefaultFilePath() string {
+	if p := os.Getenv(EnvPath); p != "" {
+		return p
+	}
+	return DefaultPath
+}
+
+// Config is a loaded, validated config.toml.
+type Config struct {
+	// Path is the file it was loaded from, as given to Load.
+	Path string
+	// Dir is the directory relative paths in the file are resolved against.
+	Dir string
+
+	Site        Site
+	Content     Content
+	Store       Store
+	Server      Server
+	Log         Log
+	Feeds       Feeds
+	Topics      []Topic
+	SMTP        SMTP
+	Unsubscribe Unsubscribe
+	Lists       []List
+	Digests     []Digest
+	Jobs        Jobs
+}
+
+// Site is the newspaper as readers see it: [site].
+type Site struct {
+	Title       string
+	Description string
+	// BaseURL is the absolute URL the site is published under; permalinks,
+	// feed links and unsubscribe links are built on it. Its Path ends in "/".
+	BaseURL *url.URL
+	// Language is a BCP 47 tag, e.g. "zh-CN"; it picks the reader-facing
+	// strings and goes into feeds and mail headers.
+	Language string
+	// TimeZone is the zone's name as written; Location is the loaded zone,
+	// the one edition dates and schedules are in.
+	TimeZone string
+	Location *time.Location
+	// PublisherAddress is the postal address printed in email footers.
+	PublisherAddress string
+}
+
+// Content is where editions come from: [content].
+type Content struct {
+	// PagesDir holds page text files named by edition date (*.txt).
+	PagesDir string
+	// MarkdownDir holds web-only Markdown articles (*.md); empty disables them.
+	MarkdownDir string
+}
+
+// Store is the database: [store].
+type Store struct {
+	// Path is the SQLite database file.
+	Path string
+}
+
+// Server is the HTTP server: [server].
+type Server struct {
+	// Listen is the host:port to listen on.
+	Listen string
+	// AdminTokenEnv names the environment variable holding the bearer token
+	// of the /admin endpoints; see AdminToken.
+	AdminTokenEnv string
+	// ShutdownTimeout bounds how long running work may take to finish after
+	// SIGINT/SIGTERM.
+	ShutdownTimeout time.Duration
+}
+
+// AdminToken reads the admin bearer token from its environment variable.
+// An empty token means the admin endpoints are disabled.
+func (s Server) AdminToken() string { return os.Getenv(s.AdminTokenEnv) }
+
+// Log is logging: [log].
+type Log struct {
+	// Format is "text" or "json".
+	Format string
+	Level  slog.Level
+}
+
+// Feeds is the published feeds: [feeds].
+type Feeds struct {
+	// Items is how many of the newest articles each feed carries.
+	Items int
+	// Formats are the formats published, a subset of "rss", "atom", "json".
+	Formats []string
+}
+
+// Topic groups articles by keywords: one [[topics]] entry.
+type Topic struct {
+	Name string
+	// Slug names the topic in URLs, the store and digest filters.
+	Slug string
+	// Keywords: an article gets the topic when any of them appears in its
+	// title or body.
+	Keywords []string
+}
+
+// SMTP is how digests leave: [smtp].
+type SMTP struct {
+	// Transport is "smtp" (send through Host) or "file" (write each
+	// message as an .eml file into FileDir).
+	Transport string
+	FileDir   string
+	Host      string
+	Port      int
+	// TLS is "mandatory", "opportunistic" or "none".
+	TLS  string
+	User string
+	// PasswordEnv names the environment variable holding the password; see
+	// Password.
+	PasswordEnv string
+	// From is the bare sender address; FromName its display name.
+	From     string
+	FromName string
+	// Rate is the most messages per second, over all connections.
+	Rate float64
+	// Connections is how many connections send in parallel.
+	Connections int
+	// Retries is how many times a temporary failure is retried, starting
+	// Backoff apart and doubling.
+	Retries int
+	Backoff time.Duration
+	// Timeout bounds each SMTP command.
+	Timeout time.Duration
+}
+
+// Password reads the SMTP password from its environment variable. It is an
+// error for a configured user to have no password set.
+func (s SMTP) Password() (string, error) {
+	if s.PasswordEnv == "" {
+		return "", nil
+	}
+	p := os.Getenv(s.PasswordEnv)
+	if p == "" && s.User != "" {
+		return "", fmt.Errorf("config: smtp user %q: environment variable %s is not set", s.User, s.PasswordEnv)
+	}
+	return p, nil
+}
+
+// Unsubscribe is the unsubscribe links: [unsubscribe].
+type Unsubscribe struct {
+	// SecretEnv names the environment variable holding the HMAC secret
+	// that signs unsubscribe links; see Secret.
+	SecretEnv string
+}
+
+// ErrSecretUnset is returned, wrapped, when a secret's environment variable
+// is empty.
+var ErrSecretUnset = errors.New("secret not set")
+
+// Secret reads the unsubscribe secret from its environment variable; it
+// wraps ErrSecretUnset when the variable is empty.
+func (u Unsubscribe) Secret() ([]byte, error) {
+	v := os.Getenv(u.SecretEnv)
+	if v == "" {
+		return nil, fmt.Errorf("config: unsubscribe secret: environment variable %s: %w", u.SecretEnv, ErrSecretUnset)
+	}
+	return []byte(v), nil
+}
+
+// List is a recipient list: one [[lists]] entry. LoadRecipients reads its
+// addresses.
+type List struct {
+	Name string
+	// Addresses are written inline in config.toml.
+	Addresses []string
+	// File, if set, holds more addresses, one per line; # starts a comment.
+	File string
+	// line is where the list's addresses key is, for problems in them.
+	line int
+	// cfgPath is the config file, for problems in inline addresses.
+	cfgPath string
+}
+
+// Digest is one email digest: one [[digests]] entry.
+type Digest struct {
+	Name string
+	// Schedule is the cron spec as written; Cron is it parsed, in the
+	// site's time zone unless the spec starts with CRON_TZ=.
+	Schedule string
+	Cron     cron.Schedule
+	// Lists are the recipient lists it goes to.
+	Lists []string
+	// Topics are topic slugs; an article must have one of them. Empty
+	// means all articles.
+	Topics []string
+	// Subject is the subject template as written; see RenderSubject.
+	Subject string
+	subject *template.Template
+	// SkipEmpty: when there is nothing new, send nothing and record the
+	// run as skipped.
+	SkipEmpty bool
+	// CatchUp is how late a missed run may still be made up after
+	// downtime; later, the slot is recorded as missed.
+	CatchUp time.Duration
+	// Period is how far back edition dates may reach: articles of editions
+	// dated before slot-Period (backfilled archives) are left out.
+	Period time.Duration
+	// MaxArticles caps the articles in one digest; 0 means no cap.
+	MaxArticles int
+}
+
+// SubjectData is what a digest's subject template may use.
+type SubjectData struct {
+	// Site is the site title.
+	Site string
+	// Digest is the digest's name.
+	Digest string
+	// Date is the newest edition's date as readers write it, e.g. "7月20日".
+	Date string
+	// Lead is the first article's headline.
+	Lead string
+	// Count is the number of articles in the digest.
+	Count int
+}
+
+// RenderSubject executes the digest's subject template. CR and LF are
+// replaced by spaces so the result is safe as a header value.
+func (d Digest) RenderSubject(data SubjectData) (string, error) {
+	if d.subject == nil {
+		return "", fmt.Errorf("config: digest %q: no subject template", d.Name)
+	}
+	var b bytes.Buffer
+	if err := d.subject.Execute(&b, data); err != nil {
+		return "", fmt.Errorf("config: digest %q: subject: %w", d.Name, err)
+	}
+	return stripCRLF(b.String()), nil
+}
+
+// MinEditionDate is the oldest edition date (YYYY-MM-DD) a run for slot
+// includes: the slot minus Period, in loc.
+func (d Digest) MinEditionDate(slot time.Time, loc *time.Location) string {
+	return slot.In(loc).Add(-d.Period).Format(time.DateOnly)
+}
+
+// Jobs is the background work besides digests: [jobs].
+type Jobs struct {
+	// Ingest is the cron spec for scanning the content directories; empty
+	// disables the scheduled scan. IngestCron is it parsed.
+	Ingest     string
+	IngestCron cron.Schedule
+	// WatchPages also ingests as soon as a file lands in the pages
+	// directory.
+	WatchPages bool
+	// Feeds is an optional cron spec for re-rendering the feeds besides
+	// after every ingest that changed something; FeedsCron is it parsed.
+	Feeds     string
+	FeedsCron cron.Schedule
+}
+
+// Digest returns the digest called name.
+func (c *Config) Digest(name string) (Digest, error) {
+	for _, d := range c.Digests {
+		if d.Name == name {
+			return d, nil
+		}
+	}
+	names := make([]string, len(c.Digests))
+	for i, d := range c.Digests {
+		names[i] = d.Name
+	}
+	return Digest{}, fmt.Errorf("config: no digest %q in %s (defined: %q)", name, c.Path, names)
+}
+
+// List returns the recipient list called name.
+func (c *Config) List(name string) (List, error) {
+	for _, l := range c.Lists {
+		if l.Name == name {
+			return l, nil
+		}
+	}
+	names := make([]string, len(c.Lists))
+	for i, l := range c.Lists {
+		names[i] = l.Name
+	}
+	return List{}, fmt.Errorf("config: no list %q in %s (defined: %q)", name, c.Path, names)
+}
+
+// Topic returns the topic whose slug is slug.
+func (c *Config) Topic(slug string) (Topic, error) {
+	for _, t := range c.Topics {
+		if t.Slug == slug {
+			return t, nil
+		}
+	}
+	return Topic{}, fmt.Errorf("config: no topic %q in %s", slug, c.Path)
+}
+
+// Logger returns a logger writing to w in the configured format and level.
+func (c *Config) Logger(w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: c.Log.Level}
+	if c.Log.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// Load reads, validates and resolves the configuration file at path. A
+// file that is not valid TOML, or has problems, yields a Problems error
+// listing all of them.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return parse(path, data)
+}
+
+func parse(path string, data []byte) (*Config, error) {
+	raw := defaults()
+	md, err := toml.Decode(string(data), &raw)
+	if err != nil {
+		return nil, Problems{decodeProblem(path, err)}
+	}
+	v := &validator{path: path, lines: scanKeys(data)}
+	v.unknownKeys(md.Undecoded())
+	c := v.build(&raw, filepath.Dir(path))
+	if len(v.problems) > 0 {
+		v.problems.sort()
+		return nil, v.problems
+	}
+	return c, nil
+}
+
+// decodeProblem turns a TOML syntax or type error into a Problem with the
+// line the decoder found it on.
+func decodeProblem(path string, err error) Problem {
+	var pe toml.ParseError
+	if errors.As(err, &pe) {
+		line := pe.Position.Line
+		if strings.HasSuffix(pe.Message, `got '\n' instead`) && line > 1 {
+			line-- // the decoder has already moved past the line that lacks something
+		}
+		return Problem{File: path, Line: line, Key: pe.LastKey, Message: pe.Message}
+	}
+	// Type mismatches come as plain errors: "toml: line 4 (last key "x"): ...".
+	if m := decodeErrRE.FindStringSubmatch(err.Error()); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return Problem{File: path, Line: line, Key: m[2], Message: m[3]}
+	}
+	return Problem{File: path, Message: err.Error()}
+}
+
+var decodeErrRE = regexp.MustCompile(`^toml: line (\d+) \(last key "([^"]*)"\): (.*)$`)

@@ -1,0 +1,82 @@
+package config
+
+import (
+	"bufio"
+	"fmt"
+	"net/mail"
+	"os"
+	"strings"
+)
+
+// Recipient is one address of a recipient list.
+type Recipient struct {
+	// Address is the bare address with its domain lower-cased, the form
+	// deliveries and unsubscribes are keyed by.
+	Address string
+	// Name is the display name, if the list gave one ("张三 <a@b.cn>").
+	Name string
+}
+
+// LoadRecipients reads a list's inline addresses and then its file, one
+// address per line with # comments, and returns them in that order without
+// duplicates. A bad address is a Problem naming its file and line; all of
+// them are reported at once.
+func LoadRecipients(l List) ([]Recipient, error) {
+	var (
+		out      []Recipient
+		problems Problems
+		seen     = map[string]bool{}
+	)
+	addOne := func(file string, line int, key, text string) {
+		a, err := mail.ParseAddress(text)
+		if err != nil {
+			problems = append(problems, Problem{File: file, Line: line, Key: key,
+				Message: fmt.Sprintf("list %q: %q is not an email address: %v", l.Name, text, err)})
+			return
+		}
+		addr := normalizeAddress(a.Address)
+		if seen[strings.ToLower(addr)] {
+			return
+		}
+		seen[strings.ToLower(addr)] = true
+		out = append(out, Recipient{Address: addr, Name: stripCRLF(a.Name)})
+	}
+	for _, a := range l.Addresses {
+		addOne(l.cfgPath, l.line, "lists.addresses", a)
+	}
+	if l.File != "" {
+		f, err := os.Open(l.File)
+		if err != nil {
+			return nil, fmt.Errorf("list %q: %w", l.Name, err)
+		}
+		defer f.Close()
+		sc := bufio.NewScanner(f)
+		for n := 1; sc.Scan(); n++ {
+			text, _, _ := strings.Cut(sc.Text(), "#")
+			if text = strings.TrimSpace(text); text != "" {
+				addOne(l.File, n, "", text)
+			}
+		}
+		if err := sc.Err(); err != nil {
+			return nil, fmt.Errorf("list %q: read %s: %w", l.Name, l.File, err)
+		}
+	}
+	if len(problems) > 0 {
+		return nil, problems
+	}
+	return out, nil
+}
+
+// normalizeAddress lower-cases an address's domain; the local part is
+// left alone, as mail servers may treat its case as significant.
+func normalizeAddress(a string) string {
+	i := strings.LastIndexByte(a, '@')
+	if i < 0 {
+		return a
+	}
+	return a[:i+1] + strings.ToLower(a[i+1:])
+}
+
+func stripCRLF(s string) string {
+	return strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ").Replace(s)
+}

@@ -1,0 +1,265 @@
+package content
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// isSpace reports white space, including the ideographic (full-width)
+// space and the invisible characters OCR tools leave behind.
+func isSpace(r rune) bool {
+	if r < utf8.RuneSelf {
+		return r == ' ' || r == '\t' || r == '\n' || r == '\v' || r == '\f' || r == '\r'
+	}
+	switch r {
+	case 0x85, 0xA0, 0x1680, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000, 0xFEFF:
+		return true
+	}
+	return r >= 0x2000 && r <= 0x200B
+}
+
+// isWide reports a character set full width on the page: Chinese, Japanese
+// and Korean script and full-width punctuation, including the curly quotes,
+// dashes and ellipsis Chinese text uses.
+func isWide(r rune) bool {
+	if r < 0x2000 {
+		return false
+	}
+	switch r {
+	case 0x2014, 0x2015, 0x2018, 0x2019, 0x201C, 0x201D, 0x2026, 0x2027:
+		return true
+	}
+	if r >= 0xFF61 && r <= 0xFFDC { // half-width forms
+		return false
+	}
+	return r >= 0x2E80
+}
+
+// isCJKPunct reports full-width punctuation (not a letter or ideograph).
+func isCJKPunct(r rune) bool {
+	switch {
+	case r >= 0x3000 && r <= 0x303F, r >= 0xFF00 && r <= 0xFF0F, r >= 0xFF1A && r <= 0xFF20,
+		r >= 0xFF3B && r <= 0xFF40, r >= 0xFF5B && r <= 0xFF65, r >= 0x2010 && r <= 0x2027,
+		r >= 0xFE10 && r <= 0xFE4F:
+		return true
+	}
+	return false
+}
+
+// width is the display width of s in half-width cells: 2 for wide
+// characters, 1 for the rest. Column statistics use it so that a line
+// holding half-width digits compares fairly with an all-Chinese line.
+func width(s string) int {
+	w := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			w++
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		i += n
+		if isWide(r) {
+			w += 2
+		} else {
+			w++
+		}
+	}
+	return w
+}
+
+// cleanLine removes OCR spacing from one line: white space next to a wide
+// character (or at either end) goes, runs of white space between narrow
+// characters (Latin words, numbers) become one space.
+func cleanLine(s string) string {
+	// Fast path: nothing to do for a line without white space.
+	if !hasSpace(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	var prev rune = -1 // last rune written, -1 at the start
+	pending := false   // white space seen since prev
+	for _, r := range s {
+		if isSpace(r) {
+			pending = true
+			continue
+		}
+		if pending && prev >= 0 && !isWide(prev) && !isWide(r) {
+			b.WriteByte(' ')
+		}
+		pending = false
+		b.WriteRune(r)
+		prev = r
+	}
+	return b.String()
+}
+
+// hasSpace reports whether s holds white space (isSpace). Only runes whose
+// UTF-8 lead byte is C2, E1, E2, E3 or EF can be multi-byte white space,
+// so other runes are skipped without decoding.
+func hasSpace(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case ' ', '\t', '\n', '\v', '\f', '\r':
+			return true
+		case 0xC2, 0xE1, 0xE2, 0xE3, 0xEF:
+			if r, _ := utf8.DecodeRuneInString(s[i:]); isSpace(r) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// joinText appends line b to text a, the way a wrapped line joins: no space
+// between wide characters or digits (a number can wrap mid-way: "76" +
+// "4万元"), one space between two Latin letters, which wrap at word ends.
+func joinText(a, b string) string {
+	if a == "" {
+		return b
+	}
+	if b == "" {
+		return a
+	}
+	last, _ := utf8.DecodeLastRuneInString(a)
+	first, _ := utf8.DecodeRuneInString(b)
+	if isLatinLetter(last) && isLatinLetter(first) {
+		return a + " " + b
+	}
+	return a + b
+}
+
+// textJoiner joins wrapped lines like joinText without quadratic copying.
+type textJoiner struct{ b []byte }
+
+func (j *textJoiner) add(s string) {
+	if s == "" {
+		return
+	}
+	if len(j.b) > 0 {
+		last, _ := utf8.DecodeLastRune(j.b)
+		first, _ := utf8.DecodeRuneInString(s)
+		if isLatinLetter(last) && isLatinLetter(first) {
+			j.b = append(j.b, ' ')
+		}
+	}
+	j.b = append(j.b, s...)
+}
+
+func (j *textJoiner) empty() bool { return len(j.b) == 0 }
+
+// take returns the joined text and starts over.
+func (j *textJoiner) take() string {
+	s := string(j.b)
+	j.b = j.b[:0]
+	return s
+}
+
+func isLatinLetter(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
+}
+
+// closers may follow a sentence's final punctuation: quotes and brackets.
+func isCloser(r rune) bool {
+	switch r {
+	case '”', '’', '」', '』', '）', ')', '》', '】', '"', '\'':
+		return true
+	}
+	return false
+}
+
+// endsSentence reports whether s ends with sentence-ending punctuation
+// (。！？…, possibly followed by closing quotes or brackets).
+func endsSentence(s string) bool {
+	for len(s) > 0 {
+		r, n := utf8.DecodeLastRuneInString(s)
+		switch {
+		case r == '。' || r == '！' || r == '？' || r == '…' || r == '!' || r == '?':
+			return true
+		case isCloser(r):
+			s = s[:len(s)-n]
+		default:
+			return false
+		}
+	}
+	return false
+}
+
+// nonSpace counts the non-space runes of s.
+func nonSpace(s string) int {
+	n := 0
+	for _, r := range s {
+		if !isSpace(r) {
+			n++
+		}
+	}
+	return n
+}
+
+// splitRawAt splits raw after its first n non-space runes; the second part
+// starts at the next non-space rune. cleanLine only removes white space, so
+// n non-space runes of the cleaned text are n non-space runes of raw.
+func splitRawAt(raw string, n int) (string, string) {
+	count := 0
+	for i, r := range raw {
+		if isSpace(r) {
+			continue
+		}
+		if count == n {
+			return raw[:i], raw[i:]
+		}
+		count++
+	}
+	return raw, ""
+}
+
+// letterSpaced reports a line set with a space between every character
+// ("安 排 、 再 部 署 。"): most of its white-space-separated fields are a
+// single rune.
+func letterSpaced(fields []string) bool {
+	if len(fields) < 3 {
+		return false
+	}
+	single := 0
+	for _, f := range fields {
+		if utf8.RuneCountInString(f) == 1 {
+			single++
+		}
+	}
+	return single*4 >= len(fields)*3
+}
+
+// fieldsSpace splits s at white space (isSpace).
+func fieldsSpace(s string) []string {
+	return strings.FieldsFunc(s, isSpace)
+}
+
+// cleanHeadline cleans one headline line. Unlike body text, a space between
+// two Chinese words in a headline is a deliberate separator between its
+// parts ("打造区域金融中心 强化产业发展引擎") and is kept as one space; a
+// letter-spaced headline and spaces next to punctuation are closed up.
+func cleanHeadline(s string) string {
+	fields := fieldsSpace(s)
+	if letterSpaced(fields) {
+		return cleanLine(strings.Join(fields, ""))
+	}
+	var b strings.Builder
+	for i, f := range fields {
+		if i > 0 {
+			prev, _ := utf8.DecodeLastRuneInString(fields[i-1])
+			next, _ := utf8.DecodeRuneInString(f)
+			words := isWord(prev) && isWord(next) &&
+				utf8.RuneCountInString(fields[i-1]) > 1 && utf8.RuneCountInString(f) > 1
+			if words || !isWide(prev) && !isWide(next) {
+				b.WriteByte(' ')
+			}
+		}
+		b.WriteString(f)
+	}
+	return b.String()
+}
+
+// isWord reports a wide character that is not punctuation (an ideograph).
+func isWord(r rune) bool { return isWide(r) && !isCJKPunct(r) }

@@ -1,0 +1,135 @@
+package content
+
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+	"strconv"
+	"time"
+	"unicode/utf8"
+)
+
+// EditionDateFromName returns the edition date a file name carries:
+// "2021-07-20.txt", "2021_07_20-A3.txt", "20210720-A3.txt" all give
+// "2021-07-20". Only the base name is read; the date must be a real
+// calendar date between 1900 and 2099.
+func EditionDateFromName(name string) (string, bool) {
+	base := filepath.Base(name)
+	for i := 0; i+8 <= len(base); i++ {
+		if i > 0 && isDigit(base[i-1]) {
+			continue
+		}
+		if d, ok := dateAt(base[i:]); ok {
+			return d, true
+		}
+	}
+	return "", false
+}
+
+// dateAt reads YYYY[-_.]?MM[-_.]?DD at the start of s, not followed by
+// another digit.
+func dateAt(s string) (string, bool) {
+	digits := func(s string, n int) (int, bool) {
+		if len(s) < n {
+			return 0, false
+		}
+		v := 0
+		for i := 0; i < n; i++ {
+			if !isDigit(s[i]) {
+				return 0, false
+			}
+			v = v*10 + int(s[i]-'0')
+		}
+		return v, true
+	}
+	year, ok := digits(s, 4)
+	if !ok || year < 1900 || year > 2099 {
+		return "", false
+	}
+	s = s[4:]
+	sep := byte(0)
+	if len(s) > 0 && (s[0] == '-' || s[0] == '_' || s[0] == '.') {
+		sep, s = s[0], s[1:]
+	}
+	month, ok := digits(s, 2)
+	if !ok {
+		return "", false
+	}
+	s = s[2:]
+	if sep != 0 {
+		if len(s) == 0 || s[0] != sep {
+			return "", false
+		}
+		s = s[1:]
+	}
+	day, ok := digits(s, 2)
+	if !ok || len(s) > 2 && isDigit(s[2]) {
+		return "", false
+	}
+	return validDate(year, month, day)
+}
+
+func validDate(year, month, day int) (string, bool) {
+	t := time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC)
+	if t.Year() != year || int(t.Month()) != month || t.Day() != day {
+		return "", false
+	}
+	return t.Format(time.DateOnly), true
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// inferDate guesses the edition date from page text: the first "M月D日"
+// the text mentions (lines joined, since a date may wrap: "7\n月13日"), in
+// the year of the first "YYYY年" it mentions. It is a guess (a report
+// usually mentions the day before the edition), so the parser warns when it
+// uses it. line is where the month and day mention starts.
+func inferDate(lines []pline) (date string, line int, ok bool) {
+	var b strings.Builder
+	starts := make([]int, 0, len(lines)) // byte offset of each line in b
+	for _, l := range lines {
+		starts = append(starts, b.Len())
+		b.WriteString(l.text)
+	}
+	s := b.String()
+	year, month, day, at := 0, 0, 0, -1
+	for i := 0; i < len(s) && (year == 0 || month == 0); i++ {
+		if !isDigit(s[i]) || i > 0 && isDigit(s[i-1]) {
+			continue
+		}
+		j := i
+		for j < len(s) && isDigit(s[j]) && j-i < 5 {
+			j++
+		}
+		n, _ := strconv.Atoi(s[i:j])
+		r, size := utf8.DecodeRuneInString(s[j:])
+		switch {
+		case r == '年' && j-i == 4 && year == 0 && n >= 1900 && n <= 2099:
+			year = n
+		case r == '月' && month == 0 && n >= 1 && n <= 12:
+			k := j + size
+			e := k
+			for e < len(s) && isDigit(s[e]) && e-k < 2 {
+				e++
+			}
+			d, _ := strconv.Atoi(s[k:e])
+			if r2, _ := utf8.DecodeRuneInString(s[e:]); e > k && (r2 == '日' || r2 == '号') && d >= 1 && d <= 31 {
+				month, day, at = n, d, i
+			}
+		}
+		i = j - 1
+	}
+	if year == 0 || month == 0 {
+		return "", 0, false
+	}
+	idx, found := slices.BinarySearch(starts, at)
+	if !found {
+		idx--
+	}
+	// Empty lines share their start with the next line: take the last.
+	for idx+1 < len(starts) && starts[idx+1] == at {
+		idx++
+	}
+	date, ok = validDate(year, month, day)
+	return date, lines[idx].n, ok
+}

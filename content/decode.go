@@ -1,0 +1,175 @@
+package content
+
+import (
+	"bytes"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
+)
+
+// DecodeError says why a file is not text: the file name, the byte offset
+// of the first byte that cannot be read and what was wrong there.
+type DecodeError struct {
+	Name   string
+	Offset int
+	Reason string
+}
+
+// Error formats the error as "content: FILE: byte offset N: REASON".
+func (e *DecodeError) Error() string {
+	name := e.Name
+	if name == "" {
+		name = "input"
+	}
+	return fmt.Sprintf("content: %s: byte offset %d: %s", name, e.Offset, e.Reason)
+}
+
+// DecodeText turns the bytes of a page or Markdown file into text with "\n"
+// line ends. It accepts UTF-8 with or without a byte-order mark, UTF-16 with
+// a byte-order mark, and GB18030 (a superset of GBK and GB2312, what Chinese
+// Windows tools write). A file that is valid UTF-8 is read as UTF-8, since
+// GBK text is almost never valid UTF-8 by accident.
+//
+// Binary data (NUL or other control bytes) or bytes that are neither UTF-8
+// nor GB18030 give a *DecodeError naming the file and the byte offset, so
+// nothing is half-parsed.
+func DecodeText(b []byte, name string) (string, error) {
+	switch {
+	case bytes.HasPrefix(b, []byte{0xEF, 0xBB, 0xBF}):
+		if off := invalidUTF8(b[3:]); off >= 0 {
+			return "", &DecodeError{Name: name, Offset: 3 + off, Reason: "invalid UTF-8 after a UTF-8 byte-order mark"}
+		}
+		return checkControls(string(b[3:]), 3, name)
+	case bytes.HasPrefix(b, []byte{0xFF, 0xFE}), bytes.HasPrefix(b, []byte{0xFE, 0xFF}):
+		return decodeUTF16(b, name)
+	}
+	// Control bytes mean binary in either encoding: neither UTF-8 nor
+	// GB18030 uses bytes below 0x20 inside a multi-byte character.
+	if off := controlByte(b); off >= 0 {
+		return "", &DecodeError{Name: name, Offset: off, Reason: fmt.Sprintf("binary data (byte 0x%02X), not a text file", b[off])}
+	}
+	utfBad := invalidUTF8(b)
+	if utfBad < 0 {
+		return normalizeLineEnds(string(b)), nil
+	}
+	if gbBad := invalidGB18030(b); gbBad >= 0 {
+		// Report where the more successful reading broke down: for a GBK
+		// file with one corrupt byte that is the corrupt byte.
+		off := max(gbBad, utfBad)
+		return "", &DecodeError{Name: name, Offset: off, Reason: fmt.Sprintf("byte 0x%02X is neither UTF-8 nor GB18030 text; convert the file to UTF-8", b[off])}
+	}
+	out, err := simplifiedchinese.GB18030.NewDecoder().Bytes(b)
+	if err != nil {
+		return "", &DecodeError{Name: name, Offset: 0, Reason: fmt.Sprintf("GB18030: %v", err)}
+	}
+	return checkControls(string(out), 0, name)
+}
+
+// invalidUTF8 returns the offset of the first byte that is not valid UTF-8,
+// or -1.
+func invalidUTF8(b []byte) int {
+	for i := 0; i < len(b); {
+		if b[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size <= 1 {
+			return i
+		}
+		i += size
+	}
+	return -1
+}
+
+// invalidGB18030 returns the offset of the first byte sequence that is not
+// well-formed GB18030 (one byte 00-7F; two bytes 81-FE + 40-7E/80-FE; four
+// bytes 81-FE 30-39 81-FE 30-39), or -1.
+func invalidGB18030(b []byte) int {
+	for i := 0; i < len(b); {
+		c := b[i]
+		switch {
+		case c < 0x80:
+			i++
+		case c == 0x80 || c == 0xFF:
+			return i
+		case i+1 < len(b) && (b[i+1] >= 0x40 && b[i+1] <= 0x7E || b[i+1] >= 0x80 && b[i+1] <= 0xFE):
+			i += 2
+		case i+3 < len(b) && b[i+1] >= 0x30 && b[i+1] <= 0x39 && b[i+2] >= 0x81 && b[i+2] <= 0xFE && b[i+3] >= 0x30 && b[i+3] <= 0x39:
+			i += 4
+		default:
+			return i
+		}
+	}
+	return -1
+}
+
+// controlByte returns the offset of the first ASCII control byte that text
+// files do not contain (all but tab, line feed, vertical tab, form feed and
+// carriage return), or -1.
+func controlByte(b []byte) int {
+	for i, c := range b {
+		if isBinaryByte(c) {
+			return i
+		}
+	}
+	return -1
+}
+
+func isBinaryByte(c byte) bool {
+	return c < 0x20 && c != '\t' && c != '\n' && c != '\v' && c != '\f' && c != '\r' || c == 0x7F
+}
+
+// checkControls rejects decoded text holding control characters and
+// normalises line ends. base is added to reported offsets (a skipped BOM).
+func checkControls(s string, base int, name string) (string, error) {
+	for i := 0; i < len(s); i++ {
+		if isBinaryByte(s[i]) {
+			return "", &DecodeError{Name: name, Offset: base + i, Reason: fmt.Sprintf("binary data (byte 0x%02X), not a text file", s[i])}
+		}
+	}
+	return normalizeLineEnds(s), nil
+}
+
+// normalizeLineEnds turns CRLF and lone CR line ends into LF.
+func normalizeLineEnds(s string) string {
+	if strings.IndexByte(s, '\r') >= 0 {
+		s = strings.ReplaceAll(s, "\r\n", "\n")
+		s = strings.ReplaceAll(s, "\r", "\n")
+	}
+	return s
+}
+
+func decodeUTF16(b []byte, name string) (string, error) {
+	if len(b)%2 != 0 {
+		return "", &DecodeError{Name: name, Offset: len(b) - 1, Reason: "UTF-16 text with an odd number of bytes"}
+	}
+	big := b[0] == 0xFE
+	u := make([]uint16, 0, len(b)/2-1)
+	for i := 2; i+1 < len(b); i += 2 {
+		if big {
+			u = append(u, uint16(b[i])<<8|uint16(b[i+1]))
+		} else {
+			u = append(u, uint16(b[i+1])<<8|uint16(b[i]))
+		}
+	}
+	rs := utf16.Decode(u)
+	for i, r := range rs {
+		if r == utf8.RuneError {
+			return "", &DecodeError{Name: name, Offset: 2 + 2*i, Reason: "invalid UTF-16 surrogate"}
+		}
+	}
+	return checkControls(string(rs), 0, name)
+}
+
+// displayName is the base name used in messages and Source fields.
+func displayName(name string) string {
+	if name == "" {
+		return ""
+	}
+	return filepath.Base(name)
+}

@@ -1,0 +1,596 @@
+package content
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// ParseOptions says where the text came from and how to date it.
+type ParseOptions struct {
+	Name string // file name (base or path) for warnings, errors and the edition date
+	Date string // fallback edition date YYYY-MM-DD (the --date flag); "" = none
+}
+
+// pline is one source line.
+type pline struct {
+	n    int    // 1-based line number
+	raw  string // as decoded
+	text string // OCR spacing removed (cleanLine)
+	w    int    // display width of text
+}
+
+// blockKind classifies a block of lines.
+type blockKind uint8
+
+const (
+	blockBody     blockKind = iota // article text
+	blockByline                    // article text opening with a byline
+	blockHeadline                  // a headline part
+	blockPhoto                     // caption and/or credit of a photo
+)
+
+// block is a run of non-blank lines; blank lines separate blocks.
+type block struct {
+	lines []pline
+	kind  blockKind
+	cand  bool // shaped like a headline part
+	// credit is the number of runes at the end of the last line that are a
+	// photo credit; zero for other blocks.
+	credit int
+	photo  int // photo index + 1 for blockPhoto
+}
+
+func (b *block) last() pline { return b.lines[len(b.lines)-1] }
+
+// unit is a step of the page: a headline group, a run of article text
+// (opening with a byline or not) or a photo.
+type unit struct {
+	kind   blockKind // blockHeadline, blockBody (text run) or blockPhoto
+	blocks []*block
+	byline bool // text run opens with a byline
+}
+
+// ParsePage cuts one page of newspaper text into its items, in page order.
+//
+// The page is read as blocks of lines separated by blank lines. A block
+// whose first line opens with a byline ("本报讯（记者X）") starts an article;
+// a block ending with a photo credit ("本报记者 X 摄", alone or after the
+// caption's last sentence) closes photo news, whose caption is the text
+// before the credit back to the last sentence end that closes a block.
+// Headline parts are blocks of at most three lines with no sentence-ending
+// punctuation inside, standing after a finished sentence and before a
+// byline, a photo, another headline part or the end of the page;
+// consecutive parts form one headline group (kicker, title, subtitle).
+//
+// Whether headlines stand before or after their article is decided per
+// page: the placement that gives more bylines a headline group wins, and
+// on a tie the first headline standing before the first byline means
+// "before". Text that fits no item is returned as a warning with its lines.
+//
+// Paragraphs: a blank line after a finished sentence is a paragraph break,
+// any other blank line a column break (the lines join, even mid-word); a
+// line that ends a sentence more than one character short of the column's
+// typical (median) width also ends its paragraph.
+//
+// The edition date comes from the file name (EditionDateFromName), else
+// opts.Date, else it is inferred from the text: the first "M月D日" in the
+// year of the first "YYYY年", with a warning. Without any of these
+// ParsePage fails.
+func ParsePage(r io.Reader, opts ParseOptions) (Edition, error) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return Edition{}, fmt.Errorf("content: read %s: %w", nameOrInput(opts.Name), err)
+	}
+	text, err := DecodeText(b, opts.Name)
+	if err != nil {
+		return Edition{}, err
+	}
+	return parsePageText(text, opts)
+}
+
+func nameOrInput(name string) string {
+	if name == "" {
+		return "input"
+	}
+	return name
+}
+
+// editionDate applies the date rule shared by ParsePage and ParseMarkdown
+// (the text inference is page-only and done by the caller).
+func editionDate(opts ParseOptions) (string, bool, error) {
+	if d, ok := EditionDateFromName(opts.Name); ok {
+		return d, true, nil
+	}
+	if opts.Date != "" {
+		d, ok := dateAt(opts.Date)
+		if !ok || len(opts.Date) != 10 || d != opts.Date {
+			return "", false, fmt.Errorf("content: %s: edition date %q is not a date YYYY-MM-DD", nameOrInput(opts.Name), opts.Date)
+		}
+		return d, true, nil
+	}
+	return "", false, nil
+}
+
+// shortCells is how far (in half-width cells) a line must end short of the
+// column width for a sentence end to close the paragraph without a blank
+// line: one full character.
+const shortCells = 3
+
+func parsePageText(text string, opts ParseOptions) (Edition, error) {
+	ed := Edition{Source: displayName(opts.Name)}
+	date, ok, err := editionDate(opts)
+	if err != nil {
+		return Edition{}, err
+	}
+
+	rawLines := strings.Split(text, "\n")
+	if len(rawLines) > 0 && rawLines[len(rawLines)-1] == "" {
+		rawLines = rawLines[:len(rawLines)-1]
+	}
+	lines := make([]pline, len(rawLines))
+	for i, raw := range rawLines {
+		t := cleanLine(raw)
+		lines[i] = pline{n: i + 1, raw: raw, text: t, w: width(t)}
+	}
+	if !ok {
+		d, at, found := inferDate(lines)
+		if !found {
+			return Edition{}, fmt.Errorf("content: %s: no edition date: name the file YYYY-MM-DD.txt or pass a date (--date)", nameOrInput(opts.Name))
+		}
+		date = d
+		ed.Warnings = append(ed.Warnings, Warning{File: ed.Source, Lines: [2]int{at, at},
+			Message: "edition date " + d + " inferred from the text (first month and day, first year); name the file YYYY-MM-DD.txt or pass --date"})
+	}
+	ed.Date = date
+
+	p := pageParser{ed: &ed, source: ed.Source, date: date}
+	blocks := splitBlocks(lines)
+	p.classify(blocks)
+	units := p.units(blocks)
+	p.build(units)
+	return ed, nil
+}
+
+// splitBlocks groups non-blank lines into blocks; a line opening with a
+// byline always starts a new block.
+func splitBlocks(lines []pline) []*block {
+	var blocks []*block
+	start := -1
+	flush := func(end int) {
+		if start >= 0 {
+			blocks = append(blocks, &block{lines: lines[start:end]})
+		}
+		start = -1
+	}
+	for i, l := range lines {
+		switch {
+		case l.text == "":
+			flush(i)
+		case start < 0:
+			start = i
+		case bylineLen(l.text) > 0:
+			flush(i)
+			start = i
+		}
+	}
+	flush(len(lines))
+	return blocks
+}
+
+// pageParser carries the state of one page's assembly.
+type pageParser struct {
+	ed     *Edition
+	source string
+	date   string
+	photos int
+	keys   map[string]int
+}
+
+// classify marks bylines, photos and headlines.
+func (p *pageParser) classify(blocks []*block) {
+	for _, b := range blocks {
+		last := b.last()
+		if n := creditRunes(last.text, last.raw); n > 0 {
+			b.credit = n
+		}
+		if bylineLen(b.lines[0].text) > 0 && b.credit == 0 {
+			b.kind = blockByline
+		}
+		b.cand = b.kind == blockBody && b.credit == 0 && headlineShaped(b)
+	}
+	// Photos: the credit block, with the caption before it.
+	for k, b := range blocks {
+		if b.credit == 0 {
+			continue
+		}
+		p.photos++
+		b.kind, b.photo = blockPhoto, p.photos
+		last := b.last()
+		start := k
+		if len(b.lines) == 1 && b.credit == utf8.RuneCountInString(last.text) {
+			// A credit on its own: the caption is the block before, if it
+			// is finished text and not an article's opening.
+			if k > 0 && blocks[k-1].kind == blockBody && endsSentence(blocks[k-1].last().text) {
+				start = k - 1
+			}
+		}
+		if start < k || len(b.lines) > 1 || b.credit < utf8.RuneCountInString(last.text) {
+			// Extend back over column breaks inside the caption: blocks
+			// ending mid-sentence on a full caption-width line.
+			capWidth := 0
+			for _, cb := range blocks[start : k+1] {
+				for _, l := range cb.lines {
+					capWidth = max(capWidth, l.w)
+				}
+			}
+			for start > 0 {
+				prev := blocks[start-1]
+				if prev.kind != blockBody || endsSentence(prev.last().text) || prev.last().w*5 < capWidth*4 {
+					break
+				}
+				start--
+			}
+		}
+		for _, cb := range blocks[start:k] {
+			cb.kind, cb.photo, cb.cand = blockPhoto, p.photos, false
+		}
+	}
+	// Headlines: a candidate counts when what follows is a byline, a photo,
+	// the end, or another headline part, and what precedes is a finished
+	// sentence, a photo, a headline part or the page's start.
+	next := make([]bool, len(blocks)+1)
+	for i := len(blocks) - 1; i >= 0; i-- {
+		b := blocks[i]
+		if !b.cand {
+			continue
+		}
+		if i == len(blocks)-1 {
+			next[i] = true
+			continue
+		}
+		n := blocks[i+1]
+		next[i] = n.kind == blockByline || n.kind == blockPhoto || next[i+1]
+	}
+	for i, b := range blocks {
+		if !next[i] {
+			continue
+		}
+		if i > 0 {
+			prev := blocks[i-1]
+			if prev.kind != blockPhoto && prev.kind != blockHeadline && !endsSentence(prev.last().text) {
+				continue
+			}
+		}
+		b.kind = blockHeadline
+	}
+}
+
+// headlineShaped reports a block that can be a headline part: at most
+// three lines, no sentence-ending punctuation or semicolon inside, not
+// ending on a comma or colon, at most 64 characters.
+func headlineShaped(b *block) bool {
+	if len(b.lines) > 3 {
+		return false
+	}
+	n := 0
+	for _, l := range b.lines {
+		if strings.ContainsAny(l.text, "。；;") {
+			return false
+		}
+		n += utf8.RuneCountInString(l.text)
+	}
+	if n > 64 {
+		return false
+	}
+	r, _ := utf8.DecodeLastRuneInString(b.last().text)
+	switch r {
+	case '，', '、', '：', '；', ',', ':', '“', '‘', '（', '《':
+		return false
+	}
+	return true
+}
+
+// units groups the classified blocks into headline groups, text runs and
+// photos.
+func (p *pageParser) units(blocks []*block) []unit {
+	var us []unit
+	for _, b := range blocks {
+		var last *unit
+		if len(us) > 0 {
+			last = &us[len(us)-1]
+		}
+		switch b.kind {
+		case blockHeadline:
+			if last != nil && last.kind == blockHeadline {
+				last.blocks = append(last.blocks, b)
+				continue
+			}
+			us = append(us, unit{kind: blockHeadline, blocks: []*block{b}})
+		case blockPhoto:
+			if last != nil && last.kind == blockPhoto && last.blocks[0].photo == b.photo {
+				last.blocks = append(last.blocks, b)
+				continue
+			}
+			us = append(us, unit{kind: blockPhoto, blocks: []*block{b}})
+		case blockByline:
+			us = append(us, unit{kind: blockBody, blocks: []*block{b}, byline: true})
+		default:
+			if last != nil && last.kind == blockBody {
+				last.blocks = append(last.blocks, b)
+				continue
+			}
+			us = append(us, unit{kind: blockBody, blocks: []*block{b}})
+		}
+	}
+	return us
+}
+
+// headlinesBefore decides from the page whether headlines stand before
+// their articles: the placement that gives more bylined runs an adjacent
+// headline group wins; on a tie, the first headline group standing before
+// the first bylined run means before.
+func headlinesBefore(us []unit) bool {
+	before, after := 0, 0
+	firstH, firstB := -1, -1
+	for i, u := range us {
+		if u.kind == blockHeadline && firstH < 0 {
+			firstH = i
+		}
+		if u.kind != blockBody || !u.byline {
+			continue
+		}
+		if firstB < 0 {
+			firstB = i
+		}
+		if i > 0 && us[i-1].kind == blockHeadline {
+			before++
+		}
+		if i+1 < len(us) && us[i+1].kind == blockHeadline {
+			after++
+		}
+	}
+	if before != after {
+		return before > after
+	}
+	return firstH >= 0 && (firstB < 0 || firstH < firstB)
+}
+
+// build pairs headline groups with text runs and emits the items.
+func (p *pageParser) build(us []unit) {
+	before := headlinesBefore(us)
+	used := make([]bool, len(us))
+	for i, u := range us {
+		if used[i] {
+			continue
+		}
+		switch u.kind {
+		case blockPhoto:
+			used[i] = true
+			p.photo(u)
+		case blockBody:
+			used[i] = true
+			var head *unit
+			if before && i > 0 && us[i-1].kind == blockHeadline && !used[i-1] {
+				head = &us[i-1]
+				used[i-1] = true
+			}
+			if !before && i+1 < len(us) && us[i+1].kind == blockHeadline {
+				head = &us[i+1]
+				used[i+1] = true
+			}
+			if head == nil && !u.byline {
+				p.unplaced(u.blocks, "text outside any article (no byline, no headline)")
+				continue
+			}
+			p.article(head, u)
+		case blockHeadline:
+			if before && i+1 < len(us) && us[i+1].kind == blockBody {
+				continue // taken by the text run that follows
+			}
+			used[i] = true
+			p.unplaced(u.blocks, "headline without an article")
+		}
+	}
+}
+
+// unplaced reports blocks that fit no item.
+func (p *pageParser) unplaced(blocks []*block, msg string) {
+	first, last := blocks[0].lines[0].n, blocks[len(blocks)-1].last().n
+	var texts []string
+	for _, b := range blocks {
+		for _, l := range b.lines {
+			texts = append(texts, l.text)
+		}
+	}
+	p.ed.Warnings = append(p.ed.Warnings, Warning{File: p.source, Lines: [2]int{first, last}, Message: msg, Text: strings.Join(texts, " ")})
+}
+
+// bodyLine is one line of article or caption text.
+type bodyLine struct {
+	text       string // clean text (without the byline or credit)
+	w          int    // display width of the whole source line
+	afterBlank bool   // a blank line precedes it within the item
+}
+
+// paragraphs joins body lines into paragraphs (see ParsePage).
+func paragraphs(ls []bodyLine) []string {
+	ws := make([]int, 0, len(ls))
+	for _, l := range ls {
+		ws = append(ws, l.w)
+	}
+	ref := 0
+	if len(ws) > 0 {
+		slices.Sort(ws)
+		if len(ws) >= 3 {
+			ref = ws[len(ws)/2]
+		} else {
+			ref = ws[len(ws)-1]
+		}
+	}
+	var paras []string
+	var cur textJoiner
+	for i, l := range ls {
+		if i > 0 && !cur.empty() {
+			prev := ls[i-1]
+			if endsSentence(prev.text) && (l.afterBlank || prev.w <= ref-shortCells) {
+				paras = append(paras, cur.take())
+			}
+		}
+		cur.add(l.text)
+	}
+	if !cur.empty() {
+		paras = append(paras, cur.take())
+	}
+	return paras
+}
+
+// article emits an article from its headline group (nil if none) and text.
+func (p *pageParser) article(head *unit, u unit) {
+	a := Article{Kind: KindArticle, Date: p.date, Source: p.source, Authors: []Author{}}
+	first, last := u.blocks[0].lines[0].n, u.blocks[len(u.blocks)-1].last().n
+	if head != nil {
+		a.Kicker, a.Title, a.Subtitle = titleParts(head.blocks)
+		first = min(first, head.blocks[0].lines[0].n)
+		last = max(last, head.blocks[len(head.blocks)-1].last().n)
+	}
+	var ls []bodyLine
+	for bi, b := range u.blocks {
+		for li, l := range b.lines {
+			text := l.text
+			if bi == 0 && li == 0 && u.byline {
+				raw, rest := splitRawAt(l.raw, nonSpace(l.text[:bylineLen(l.text)]))
+				a.Byline, a.Authors = parseByline(raw)
+				if a.Authors == nil {
+					a.Authors = []Author{}
+				}
+				text = cleanLine(rest)
+			}
+			if text == "" {
+				continue
+			}
+			ls = append(ls, bodyLine{text: text, w: l.w, afterBlank: li == 0 && bi > 0})
+		}
+	}
+	a.Paragraphs = paragraphs(ls)
+	if a.Paragraphs == nil {
+		a.Paragraphs = []string{}
+	}
+	a.Lines = [2]int{first, last}
+	key := strings.Join(strings.FieldsFunc(a.DisplayTitle(), isSpace), "")
+	if head == nil {
+		p.ed.Warnings = append(p.ed.Warnings, Warning{File: p.source, Lines: a.Lines, Message: "article has no headline"})
+		key = "untitled:" + a.Byline + prefixRunes(strings.Join(a.Paragraphs, ""), 40)
+	}
+	a.ID = StableID(p.date, KindArticle, p.uniqueKey(key))
+	p.ed.Articles = append(p.ed.Articles, a)
+}
+
+// titleParts turns a headline group into kicker, title and subtitle. Lines
+// of one block are one part wrapped (joined without a space). Two parts are
+// a kicker and title when the second is shorter (the main title is the
+// short bold one), else title and subtitle ("——…" is always a subtitle);
+// three are kicker, title, subtitle; more are folded into the subtitle.
+func titleParts(blocks []*block) (kicker, title, subtitle string) {
+	parts := make([]string, 0, len(blocks))
+	for _, b := range blocks {
+		s := ""
+		for _, l := range b.lines {
+			s = joinText(s, cleanHeadline(l.raw))
+		}
+		parts = append(parts, s)
+	}
+	switch len(parts) {
+	case 1:
+		return "", parts[0], ""
+	case 2:
+		if strings.HasPrefix(parts[1], "—") || utf8.RuneCountInString(parts[1]) >= utf8.RuneCountInString(parts[0]) {
+			return "", parts[0], parts[1]
+		}
+		return parts[0], parts[1], ""
+	default:
+		return parts[0], parts[1], strings.Join(parts[2:], " ")
+	}
+}
+
+// photo emits photo news: caption paragraphs, credit and a derived title.
+func (p *pageParser) photo(u unit) {
+	a := Article{Kind: KindPhoto, Date: p.date, Source: p.source, Authors: []Author{}}
+	var capJ textJoiner
+	for _, b := range u.blocks {
+		for li, l := range b.lines {
+			text := l.text
+			if b.credit > 0 && li == len(b.lines)-1 {
+				keep := nonSpace(l.text) - b.credit
+				capRaw, creditRaw := splitRawAt(l.raw, keep)
+				text = cleanLine(capRaw)
+				a.Byline, a.Authors = parseCredit(creditRaw)
+				if a.Authors == nil {
+					a.Authors = []Author{}
+				}
+			}
+			capJ.add(text)
+		}
+	}
+	caption := capJ.take()
+	// A caption is one paragraph: its short lines are layout, not breaks.
+	a.Paragraphs = []string{}
+	if caption != "" {
+		a.Paragraphs = []string{caption}
+	}
+	a.Title = photoTitle(caption)
+	a.Lines = [2]int{u.blocks[0].lines[0].n, u.blocks[len(u.blocks)-1].last().n}
+	key := a.Byline + "#" + strconv.Itoa(u.blocks[0].photo)
+	a.ID = StableID(p.date, KindPhoto, p.uniqueKey(key))
+	p.ed.Articles = append(p.ed.Articles, a)
+}
+
+// photoTitle derives a short title from a caption: what follows "图为" if
+// the caption says it, else its first sentence without a leading date
+// clause ("7月16日，"), cut at a comma to at most 30 characters.
+func photoTitle(caption string) string {
+	s := caption
+	if i := strings.Index(s, "图为"); i >= 0 {
+		s = s[i+len("图为"):]
+	} else if i := strings.Index(s, "，"); i >= 0 && i <= 40 && strings.Contains(s[:i], "日") {
+		s = s[i+len("，"):]
+	}
+	if i := strings.IndexAny(s, "。！？"); i >= 0 {
+		s = s[:i]
+	}
+	if utf8.RuneCountInString(s) > 30 {
+		cut := prefixRunes(s, 30)
+		if i := strings.LastIndex(cut, "，"); i > 0 {
+			cut = cut[:i]
+		}
+		s = cut
+	}
+	return strings.TrimRight(s, "，、：；")
+}
+
+// prefixRunes returns the first n runes of s.
+func prefixRunes(s string, n int) string {
+	for i := range s {
+		if n == 0 {
+			return s[:i]
+		}
+		n--
+	}
+	return s
+}
+
+// uniqueKey makes an id key unique within the edition: repeats get "#2",
+// "#3"...
+func (p *pageParser) uniqueKey(key string) string {
+	if p.keys == nil {
+		p.keys = make(map[string]int)
+	}
+	p.keys[key]++
+	if n := p.keys[key]; n > 1 {
+		return key + "#" + strconv.Itoa(n)
+	}
+	return key
+}

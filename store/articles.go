@@ -1,0 +1,591 @@
+package store
+
+// Articles and the source files they come from. SaveEdition documents how
+// article ids stay stable.
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/paperboy-news/paperboy/content"
+)
+
+// EditionChange counts what SaveEdition did to one source file's articles.
+type EditionChange struct{ Added, Updated, Removed, Unchanged int }
+
+// Changed reports whether any article was added, updated or removed.
+func (c EditionChange) Changed() bool { return c.Added+c.Updated+c.Removed > 0 }
+
+// EditionSummary is one edition date with its article count and its
+// newest change.
+type EditionSummary struct {
+	Date     string
+	Articles int
+	Updated  time.Time
+}
+
+// ArticleQuery selects articles for a digest.
+type ArticleQuery struct {
+	// CreatedAfter and CreatedUpTo bound created_at to (after, upTo]; a
+	// zero time leaves that side open.
+	CreatedAfter, CreatedUpTo time.Time
+	// MinDate, YYYY-MM-DD, leaves out older editions; "" allows all.
+	MinDate string
+	// Topics: an article must have one of these topic slugs; none means
+	// all articles.
+	Topics []string
+	// Limit caps the result; 0 means no cap.
+	Limit int
+}
+
+var dateRE = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+
+// articleColumns are the columns scanArticle reads, in its order.
+const articleColumns = `id, kind, title, kicker, subtitle, byline, authors, paragraphs, summary,
+	edition_date, line_first, line_last, source, created_at, updated_at`
+
+// pageOrder is the order of articles within and across editions: newest
+// edition first, then each source file's items in page order.
+const pageOrder = ` ORDER BY edition_date DESC, source, position`
+
+// contentHash is the SHA-256 of an article's content fields: what a
+// correction changes. Lines, position and topics are left out on purpose.
+func contentHash(a content.Article) string {
+	h := sha256.New()
+	enc := json.NewEncoder(h)
+	// Encoding a struct of strings and slices cannot fail.
+	_ = enc.Encode(struct {
+		Kind                            content.Kind
+		Title, Kicker, Subtitle, Byline string
+		Authors                         []content.Author
+		Paragraphs                      []string
+		Summary, Date                   string
+	}{a.Kind, a.Title, a.Kicker, a.Subtitle, a.Byline, a.Authors, a.Paragraphs, a.Summary, a.Date})
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// storedArticle is what SaveEdition compares against: an existing row.
+type storedArticle struct {
+	source, hash string
+	position     int
+	lines        [2]int
+	topics       []string
+}
+
+// SaveEdition writes the articles of one source file (ed.Source) in one
+// transaction: it records the file's hash in sources, inserts new ids,
+// updates the articles whose content changed (same id and created_at, new
+// updated_at), deletes that file's articles that are gone, and sets each
+// article's topics from Article.Topics. On error nothing is written.
+//
+// How ids stay stable: an article's id is content.StableID, computed by the
+// parser from the edition date, the item's kind and its key (the display
+// title without white space; for photos, the credit line and ordinal). It
+// depends neither on the text nor on line numbers nor on the file name, and
+// every write here is keyed by it, so:
+//   - re-ingesting an unchanged file changes nothing (ingest skips it by
+//     its hash; here every article's content hash would compare equal);
+//   - a corrected paragraph changes the article's content hash and the row
+//     is updated in place: same id, same created_at, new updated_at;
+//   - an item gone from the corrected file is deleted with its topics;
+//   - a changed headline is a new key, so a new article, and the old one is
+//     deleted as gone;
+//   - an id already stored under another file of the same date (a renamed
+//     or copied file) is taken over by this file.
+//
+// Line numbers and positions are stored but are not content: an edit that
+// shifts the lines of later articles does not mark them updated.
+func (s *Store) SaveEdition(ctx context.Context, ed content.Edition, sourceHash string) (EditionChange, error) {
+	var change EditionChange
+	if err := checkEdition(ed); err != nil {
+		return change, fmt.Errorf("store: save edition %s: %w", ed.Source, err)
+	}
+	now := formatTime(s.now())
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sources (name, edition_date, content_hash, warnings, ingested_at)
+			VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (name) DO UPDATE SET edition_date = excluded.edition_date,
+				content_hash = excluded.content_hash, warnings = excluded.warnings, ingested_at = excluded.ingested_at`,
+			ed.Source, ed.Date, sourceHash, len(ed.Warnings), now); err != nil {
+			return fmt.Errorf("record source: %w", err)
+		}
+		existing, err := storedArticles(ctx, tx, ed)
+		if err != nil {
+			return err
+		}
+		w, err := prepareWriter(ctx, tx)
+		if err != nil {
+			return err
+		}
+		defer w.close()
+		keep := make(map[string]bool, len(ed.Articles))
+		for pos, a := range ed.Articles {
+			keep[a.ID] = true
+			topics := normalizeTopics(a.Topics)
+			hash := contentHash(a)
+			old, found := existing[a.ID]
+			switch {
+			case !found:
+				change.Added++
+				if err := w.insert(ctx, ed, pos, a, hash, now); err != nil {
+					return err
+				}
+			case old.hash != hash || old.source != ed.Source:
+				change.Updated++
+				if err := w.update(ctx, ed, pos, a, hash, now); err != nil {
+					return err
+				}
+			default:
+				change.Unchanged++
+				if old.position != pos || old.lines != a.Lines {
+					if err := w.move(ctx, a.ID, pos, a.Lines); err != nil {
+						return err
+					}
+				}
+				if slices.Equal(old.topics, topics) {
+					continue
+				}
+			}
+			if err := w.setTopics(ctx, a.ID, topics, found); err != nil {
+				return err
+			}
+		}
+		for id, old := range existing {
+			if old.source == ed.Source && !keep[id] {
+				change.Removed++
+				if _, err := w.remove.ExecContext(ctx, id); err != nil {
+					return fmt.Errorf("remove article %s: %w", id, err)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return EditionChange{}, fmt.Errorf("store: save edition %s: %w", ed.Source, err)
+	}
+	return change, nil
+}
+
+func checkEdition(ed content.Edition) error {
+	if ed.Source == "" {
+		return errors.New("edition has no source name")
+	}
+	if !dateRE.MatchString(ed.Date) {
+		return fmt.Errorf("edition date %q is not YYYY-MM-DD", ed.Date)
+	}
+	seen := make(map[string]bool, len(ed.Articles))
+	for i, a := range ed.Articles {
+		switch {
+		case a.ID == "":
+			return fmt.Errorf("item %d (%q) has no id", i+1, a.DisplayTitle())
+		case seen[a.ID]:
+			return fmt.Errorf("item %d (%q): id %s appears twice in the edition", i+1, a.DisplayTitle(), a.ID)
+		}
+		seen[a.ID] = true
+	}
+	return nil
+}
+
+// storedArticles loads the rows the edition may touch: the source's own
+// articles and any of the edition's ids stored under another source (a
+// file renamed or copied), which SaveEdition takes over.
+func storedArticles(ctx context.Context, tx *sql.Tx, ed content.Edition) (map[string]*storedArticle, error) {
+	existing := map[string]*storedArticle{}
+	rows, err := tx.QueryContext(ctx, `SELECT id, source, content_hash, position, line_first, line_last
+		FROM articles WHERE source = ? OR edition_date = ?`, ed.Source, ed.Date)
+	if err != nil {
+		return nil, fmt.Errorf("load stored articles: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var a storedArticle
+		if err := rows.Scan(&id, &a.source, &a.hash, &a.position, &a.lines[0], &a.lines[1]); err != nil {
+			return nil, fmt.Errorf("load stored articles: %w", err)
+		}
+		existing[id] = &a
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("load stored articles: %w", err)
+	}
+	if len(existing) == 0 {
+		return existing, nil
+	}
+	trows, err := tx.QueryContext(ctx, `SELECT t.article_id, t.topic FROM article_topics t
+		JOIN articles a ON a.id = t.article_id
+		WHERE a.source = ? OR a.edition_date = ? ORDER BY t.article_id, t.topic`, ed.Source, ed.Date)
+	if err != nil {
+		return nil, fmt.Errorf("load stored topics: %w", err)
+	}
+	defer trows.Close()
+	for trows.Next() {
+		var id, topic string
+		if err := trows.Scan(&id, &topic); err != nil {
+			return nil, fmt.Errorf("load stored topics: %w", err)
+		}
+		if a := existing[id]; a != nil {
+			a.topics = append(a.topics, topic)
+		}
+	}
+	if err := trows.Err(); err != nil {
+		return nil, fmt.Errorf("load stored topics: %w", err)
+	}
+	return existing, nil
+}
+
+// normalizeTopics sorts and dedups, so stored and new topics compare.
+func normalizeTopics(topics []string) []string {
+	if len(topics) == 0 {
+		return nil
+	}
+	t := slices.Clone(topics)
+	slices.Sort(t)
+	return slices.Compact(t)
+}
+
+// articleWriter holds the statements SaveEdition runs per article,
+// prepared once per transaction.
+type articleWriter struct {
+	ins, upd, mv, remove, clearTopics, addTopic *sql.Stmt
+}
+
+func prepareWriter(ctx context.Context, tx *sql.Tx) (*articleWriter, error) {
+	w := &articleWriter{}
+	for _, p := range []struct {
+		stmt  **sql.Stmt
+		query string
+	}{
+		{&w.ins, `INSERT INTO articles (id, source, edition_date, position, kind, title, kicker, subtitle, byline,
+			authors, paragraphs, summary, line_first, line_last, content_hash, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&w.upd, `UPDATE articles SET source = ?, edition_date = ?, position = ?, kind = ?, title = ?, kicker = ?,
+			subtitle = ?, byline = ?, authors = ?, paragraphs = ?, summary = ?, line_first = ?, line_last = ?,
+			content_hash = ?, updated_at = ? WHERE id = ?`},
+		{&w.mv, `UPDATE articles SET position = ?, line_first = ?, line_last = ? WHERE id = ?`},
+		{&w.remove, `DELETE FROM articles WHERE id = ?`},
+		{&w.clearTopics, `DELETE FROM article_topics WHERE article_id = ?`},
+		{&w.addTopic, `INSERT INTO article_topics (article_id, topic) VALUES (?, ?)`},
+	} {
+		stmt, err := tx.PrepareContext(ctx, p.query)
+		if err != nil {
+			w.close()
+			return nil, fmt.Errorf("prepare: %w", err)
+		}
+		*p.stmt = stmt
+	}
+	return w, nil
+}
+
+func (w *articleWriter) close() {
+	for _, s := range []*sql.Stmt{w.ins, w.upd, w.mv, w.remove, w.clearTopics, w.addTopic} {
+		if s != nil {
+			s.Close()
+		}
+	}
+}
+
+func encodeLists(a content.Article) (authors, paragraphs string, err error) {
+	au := a.Authors
+	if au == nil {
+		au = []content.Author{}
+	}
+	ps := a.Paragraphs
+	if ps == nil {
+		ps = []string{}
+	}
+	ab, err := json.Marshal(au)
+	if err != nil {
+		return "", "", err
+	}
+	pb, err := json.Marshal(ps)
+	if err != nil {
+		return "", "", err
+	}
+	return string(ab), string(pb), nil
+}
+
+func (w *articleWriter) insert(ctx context.Context, ed content.Edition, pos int, a content.Article, hash, now string) error {
+	authors, paragraphs, err := encodeLists(a)
+	if err != nil {
+		return fmt.Errorf("insert article %s: %w", a.ID, err)
+	}
+	if _, err := w.ins.ExecContext(ctx, a.ID, ed.Source, ed.Date, pos, string(a.Kind), a.Title, a.Kicker, a.Subtitle,
+		a.Byline, authors, paragraphs, a.Summary, a.Lines[0], a.Lines[1], hash, now, now); err != nil {
+		return fmt.Errorf("insert article %s: %w", a.ID, err)
+	}
+	return nil
+}
+
+func (w *articleWriter) update(ctx context.Context, ed content.Edition, pos int, a content.Article, hash, now string) error {
+	authors, paragraphs, err := encodeLists(a)
+	if err != nil {
+		return fmt.Errorf("update article %s: %w", a.ID, err)
+	}
+	if _, err := w.upd.ExecContext(ctx, ed.Source, ed.Date, pos, string(a.Kind), a.Title, a.Kicker, a.Subtitle,
+		a.Byline, authors, paragraphs, a.Summary, a.Lines[0], a.Lines[1], hash, now, a.ID); err != nil {
+		return fmt.Errorf("update article %s: %w", a.ID, err)
+	}
+	return nil
+}
+
+func (w *articleWriter) move(ctx context.Context, id string, pos int, lines [2]int) error {
+	if _, err := w.mv.ExecContext(ctx, pos, lines[0], lines[1], id); err != nil {
+		return fmt.Errorf("move article %s: %w", id, err)
+	}
+	return nil
+}
+
+// setTopics replaces an article's topics; a new article has none to clear.
+func (w *articleWriter) setTopics(ctx context.Context, id string, topics []string, clear bool) error {
+	if clear {
+		if _, err := w.clearTopics.ExecContext(ctx, id); err != nil {
+			return fmt.Errorf("set topics of %s: %w", id, err)
+		}
+	}
+	for _, t := range topics {
+		if _, err := w.addTopic.ExecContext(ctx, id, t); err != nil {
+			return fmt.Errorf("set topics of %s: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// SourceHash is the content hash recorded for the source file name; it
+// wraps ErrNotFound for a file never ingested.
+func (s *Store) SourceHash(ctx context.Context, name string) (string, error) {
+	var h string
+	err := s.db.QueryRowContext(ctx, `SELECT content_hash FROM sources WHERE name = ?`, name).Scan(&h)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("store: source %s: %w", name, ErrNotFound)
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: source %s: %w", name, err)
+	}
+	return h, nil
+}
+
+// Article returns the article with the id; it wraps ErrNotFound if there
+// is none.
+func (s *Store) Article(ctx context.Context, id string) (content.Article, error) {
+	as, err := s.queryArticles(ctx, `SELECT `+articleColumns+` FROM articles WHERE id = ?`, id)
+	if err != nil {
+		return content.Article{}, fmt.Errorf("store: article %s: %w", id, err)
+	}
+	if len(as) == 0 {
+		return content.Article{}, fmt.Errorf("store: article %s: %w", id, ErrNotFound)
+	}
+	return as[0], nil
+}
+
+// LatestArticles returns up to limit articles, newest edition first and in
+// page order within an edition, of the topic slug, or of all topics if
+// topic is "".
+func (s *Store) LatestArticles(ctx context.Context, topic string, limit int) ([]content.Article, error) {
+	var (
+		as  []content.Article
+		err error
+	)
+	if topic == "" {
+		as, err = s.queryArticles(ctx, `SELECT `+articleColumns+` FROM articles`+pageOrder+` LIMIT ?`, limit)
+	} else {
+		as, err = s.queryArticles(ctx, `SELECT `+articleColumns+` FROM articles
+			WHERE id IN (SELECT article_id FROM article_topics WHERE topic = ?)`+pageOrder+` LIMIT ?`, topic, limit)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: latest articles of topic %q: %w", topic, err)
+	}
+	return as, nil
+}
+
+// EditionArticles returns the articles of the edition dated date in page
+// order; it wraps ErrNotFound when there are none.
+func (s *Store) EditionArticles(ctx context.Context, date string) ([]content.Article, error) {
+	as, err := s.queryArticles(ctx, `SELECT `+articleColumns+` FROM articles WHERE edition_date = ?`+pageOrder, date)
+	if err != nil {
+		return nil, fmt.Errorf("store: edition %s: %w", date, err)
+	}
+	if len(as) == 0 {
+		return nil, fmt.Errorf("store: edition %s: %w", date, ErrNotFound)
+	}
+	return as, nil
+}
+
+// Editions returns up to limit edition dates, newest first, with their
+// article counts and the time of their newest change.
+func (s *Store) Editions(ctx context.Context, limit int) ([]EditionSummary, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT edition_date, COUNT(*), MAX(updated_at) FROM articles
+		GROUP BY edition_date ORDER BY edition_date DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: editions: %w", err)
+	}
+	defer rows.Close()
+	var eds []EditionSummary
+	for rows.Next() {
+		var e EditionSummary
+		var updated string
+		if err := rows.Scan(&e.Date, &e.Articles, &updated); err != nil {
+			return nil, fmt.Errorf("store: editions: %w", err)
+		}
+		if e.Updated, err = parseTime(updated); err != nil {
+			return nil, fmt.Errorf("store: editions: %w", err)
+		}
+		eds = append(eds, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: editions: %w", err)
+	}
+	return eds, nil
+}
+
+// ArticlesSince returns the articles a digest covers: created in
+// (q.CreatedAfter, q.CreatedUpTo], of editions dated q.MinDate or later,
+// with any of q.Topics; newest edition first, in page order.
+func (s *Store) ArticlesSince(ctx context.Context, q ArticleQuery) ([]content.Article, error) {
+	var (
+		where []string
+		args  []any
+	)
+	if !q.CreatedAfter.IsZero() {
+		where = append(where, `created_at > ?`)
+		args = append(args, formatTime(q.CreatedAfter))
+	}
+	if !q.CreatedUpTo.IsZero() {
+		where = append(where, `created_at <= ?`)
+		args = append(args, formatTime(q.CreatedUpTo))
+	}
+	if q.MinDate != "" {
+		where = append(where, `edition_date >= ?`)
+		args = append(args, q.MinDate)
+	}
+	if len(q.Topics) > 0 {
+		where = append(where, `id IN (SELECT article_id FROM article_topics WHERE topic IN (`+placeholders(len(q.Topics))+`))`)
+		for _, t := range q.Topics {
+			args = append(args, t)
+		}
+	}
+	query := `SELECT ` + articleColumns + ` FROM articles`
+	if len(where) > 0 {
+		query += ` WHERE ` + strings.Join(where, ` AND `)
+	}
+	query += pageOrder
+	if q.Limit > 0 {
+		query += ` LIMIT ?`
+		args = append(args, q.Limit)
+	}
+	as, err := s.queryArticles(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: articles since %s: %w", formatTime(q.CreatedAfter), err)
+	}
+	return as, nil
+}
+
+// CountArticles is the number of articles stored.
+func (s *Store) CountArticles(ctx context.Context) (int, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM articles`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count articles: %w", err)
+	}
+	return n, nil
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+// queryArticles runs a SELECT of articleColumns and loads the topics of
+// the articles it returns.
+func (s *Store) queryArticles(ctx context.Context, query string, args ...any) ([]content.Article, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var as []content.Article
+	for rows.Next() {
+		a, err := scanArticle(rows)
+		if err != nil {
+			return nil, err
+		}
+		as = append(as, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if err := s.loadTopics(ctx, as); err != nil {
+		return nil, err
+	}
+	return as, nil
+}
+
+func scanArticle(rows *sql.Rows) (content.Article, error) {
+	var (
+		a                         content.Article
+		kind, authors, paragraphs string
+		created, updated          string
+	)
+	if err := rows.Scan(&a.ID, &kind, &a.Title, &a.Kicker, &a.Subtitle, &a.Byline, &authors, &paragraphs, &a.Summary,
+		&a.Date, &a.Lines[0], &a.Lines[1], &a.Source, &created, &updated); err != nil {
+		return a, err
+	}
+	a.Kind = content.Kind(kind)
+	if err := json.Unmarshal([]byte(authors), &a.Authors); err != nil {
+		return a, fmt.Errorf("article %s: bad stored authors: %w", a.ID, err)
+	}
+	if err := json.Unmarshal([]byte(paragraphs), &a.Paragraphs); err != nil {
+		return a, fmt.Errorf("article %s: bad stored paragraphs: %w", a.ID, err)
+	}
+	var err error
+	if a.Created, err = parseTime(created); err != nil {
+		return a, fmt.Errorf("article %s: %w", a.ID, err)
+	}
+	if a.Updated, err = parseTime(updated); err != nil {
+		return a, fmt.Errorf("article %s: %w", a.ID, err)
+	}
+	return a, nil
+}
+
+// topicBatch bounds the ids per IN list, under every database's limit on
+// bound parameters.
+const topicBatch = 500
+
+func (s *Store) loadTopics(ctx context.Context, as []content.Article) error {
+	index := make(map[string]int, len(as))
+	for i, a := range as {
+		index[a.ID] = i
+	}
+	for start := 0; start < len(as); start += topicBatch {
+		batch := as[start:min(start+topicBatch, len(as))]
+		args := make([]any, len(batch))
+		for i, a := range batch {
+			args[i] = a.ID
+		}
+		rows, err := s.db.QueryContext(ctx, `SELECT article_id, topic FROM article_topics
+			WHERE article_id IN (`+placeholders(len(batch))+`) ORDER BY article_id, topic`, args...)
+		if err != nil {
+			return fmt.Errorf("load topics: %w", err)
+		}
+		for rows.Next() {
+			var id, topic string
+			if err := rows.Scan(&id, &topic); err != nil {
+				rows.Close()
+				return fmt.Errorf("load topics: %w", err)
+			}
+			as[index[id]].Topics = append(as[index[id]].Topics, topic)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return fmt.Errorf("load topics: %w", err)
+		}
+	}
+	return nil
+}
