@@ -50,7 +50,10 @@ func ParseSpec(spec string, loc *time.Location) (sched cron.Schedule, err error)
 		}
 		c := *ss
 		c.Location = loc
-		return &c, nil
+		s = &c
+	}
+	if s.Next(time.Now()).IsZero() {
+		return nil, fmt.Errorf("cron spec %q never fires", spec)
 	}
 	return s, nil
 }

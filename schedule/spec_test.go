@@ -38,6 +38,7 @@ func TestParseSpec(t *testing.T) {
 		{name: "every with a zone", spec: "CRON_TZ=UTC @every 5m", wantErr: `ignores time zones`},
 		{name: "bad field", spec: "0 25 * * *", wantErr: `cron spec "0 25 * * *"`},
 		{name: "empty", spec: " ", wantErr: `empty cron spec`},
+		{name: "never fires", spec: "0 0 30 2 *", wantErr: `never fires`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -114,7 +115,7 @@ func TestDSTNewYork(t *testing.T) {
 func TestNewestSlot(t *testing.T) {
 	daily, _ := ParseSpec("0 7 * * *", time.UTC)
 	everySecond, _ := ParseSpec("* * * * * *", time.UTC)
-	never, _ := ParseSpec("0 0 30 2 *", time.UTC)
+	never, _ := parser.Parse("0 0 30 2 *")
 	day := func(d, h, m, s int) time.Time { return time.Date(2026, 7, d, h, m, s, 0, time.UTC) }
 	tests := []struct {
 		name       string

@@ -24,6 +24,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"check", "validate the configuration file and print a summary", runCheck},
+		{"schedule", "list the jobs with their next runs and last run", runSchedule},
 	}
 }
 
