@@ -246,7 +246,7 @@ func (s *Scheduler) build(jobs []Job) (map[string]*registration, error) {
 	return regs, nil
 }
 
-// sameSchedule reports whether a reload can keep r's cron entry for j.
+// sameSchedule reports whether a reload to n can keep r's cron entry.
 func (r *registration) sameSchedule(n *registration) bool {
 	if r.job.Spec != n.job.Spec || (r.sched == nil) != (n.sched == nil) {
 		return false

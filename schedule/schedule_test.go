@@ -37,14 +37,14 @@ func (c *fakeClock) Set(t time.Time) {
 	c.t = t
 }
 
-func openStore(t *testing.T) (*store.Store, string) {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "paperboy.db")
+func openStore(tb testing.TB) (*store.Store, string) {
+	tb.Helper()
+	path := filepath.Join(tb.TempDir(), "paperboy.db")
 	st, err := store.Open(context.Background(), path)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
+	tb.Cleanup(func() { st.Close() })
 	return st, path
 }
 
