@@ -18,6 +18,7 @@ type LeaseHeldError struct {
 	ExpiresAt time.Time
 }
 
+// Error says who holds the lease and what to do.
 func (e *LeaseHeldError) Error() string {
 	return fmt.Sprintf("schedule: another paperboy (holder %s, lease valid until %s unless renewed) runs the schedule on this database; stop it or use another store.path",
 		e.Holder, e.ExpiresAt.UTC().Format(time.RFC3339))

@@ -829,6 +829,7 @@ func (s *Scheduler) Status(ctx context.Context) ([]JobStatus, error) {
 // (every wake-up) go to Debug, except skipped runs.
 type cronLogger struct{ l *slog.Logger }
 
+// Info implements cron.Logger.
 func (c cronLogger) Info(msg string, kv ...any) {
 	if msg == "skip" {
 		c.l.Warn("cron_run_skipped", "reason", "previous run still running")
@@ -837,6 +838,7 @@ func (c cronLogger) Info(msg string, kv ...any) {
 	c.l.Debug("cron_event", append([]any{"event", msg}, kv...)...)
 }
 
+// Error implements cron.Logger.
 func (c cronLogger) Error(err error, msg string, kv ...any) {
 	c.l.Error("cron_error", append([]any{"event", msg, "error", err}, kv...)...)
 }
