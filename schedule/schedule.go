@@ -708,7 +708,7 @@ func (s *Scheduler) catchUp(ctx context.Context) error {
 			continue
 		}
 		s.record(r.job, slot, TriggerCatchUp, store.OutcomeMissed,
-			fmt.Sprintf("missed: not running at %s, and %s late is past the catch-up window of %s",
+			fmt.Sprintf("missed: paperboy was not running at %s, and %s late is past the catch-up window of %s",
 				slot.Format(time.RFC3339), now.Sub(slot).Round(time.Second), r.job.CatchUp))
 	}
 	return errors.Join(errs...)

@@ -617,3 +617,29 @@ func TestLeaseLost(t *testing.T) {
 		t.Fatalf("stop released a lease it no longer held: holder %q", l.Holder)
 	}
 }
+
+// TestReloadCatchesUp: a reload catches up like a start (here the cron, on
+// the real clock, never fired the fake clock's 07:00), once; a job new in
+// the reload gets a baseline and does not make up older slots.
+func TestReloadCatchesUp(t *testing.T) {
+	ctx := context.Background()
+	st, _ := openStore(t)
+	clock := &fakeClock{t: time.Date(2026, 7, 20, 6, 0, 0, 0, time.UTC)}
+	var rl runLog
+	s := newScheduler(t, st, testOpts{now: clock.Now})
+	if err := s.Start(ctx, []Job{rl.job("digest:morning", "0 7 * * *", 3*time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	clock.Set(time.Date(2026, 7, 20, 7, 0, 30, 0, time.UTC))
+	jobs := []Job{rl.job("digest:morning", "0 7 * * *", 3*time.Hour), rl.job("digest:evening", "0 6 * * *", 3*time.Hour)}
+	if err := s.Reload(ctx, jobs); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Reload(ctx, jobs); err != nil { // again: nothing more to catch up
+		t.Fatal(err)
+	}
+	stop(t, s)
+	if got, want := rl.get(), []string{"2026-07-20T07:00:00Z catchup"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("calls = %q, want %q", got, want)
+	}
+}
