@@ -88,6 +88,7 @@ type Store interface {
 	FinishJobRun(ctx context.Context, run store.JobRun, advance bool) error
 	RecordJobRun(ctx context.Context, run store.JobRun, advance bool) error
 	InitJobSlot(ctx context.Context, job string, baseline time.Time) error
+	AdvanceJobSlot(ctx context.Context, job string, slot time.Time) error
 	JobLastSlot(ctx context.Context, job string) (time.Time, error)
 	JobRunAt(ctx context.Context, job string, slot time.Time) (store.JobRun, error)
 	LastJobRun(ctx context.Context, job string) (store.JobRun, error)
@@ -353,10 +354,15 @@ func (s *Scheduler) Reload(ctx context.Context, jobs []Job) error {
 		return fmt.Errorf("schedule: reload: %w", ErrStopped)
 	}
 	fresh := map[string]*registration{}
+	var respec []string // slot-keyed jobs whose schedule changed
 	for name, n := range regs {
-		if old, ok := s.regs[name]; ok && old.sameSchedule(n) {
+		old, ok := s.regs[name]
+		if ok && old.sameSchedule(n) {
 			old.job = n.job
 			continue
+		}
+		if ok && n.job.SlotKeyed && n.sched != nil {
+			respec = append(respec, name)
 		}
 		fresh[name] = n
 	}
@@ -373,6 +379,15 @@ func (s *Scheduler) Reload(ctx context.Context, jobs []Job) error {
 	started := s.started
 	s.mu.Unlock()
 	s.log.Info("schedule_reloaded", "jobs", len(regs), "changed", len(fresh))
+	// A changed schedule starts now: its slots before the change were never
+	// due, so catch-up must not take them for missed ones (moving a digest
+	// from 07:00 to 07:15 at 07:30 must not send it again).
+	now := s.now()
+	for _, name := range respec {
+		if err := s.store.AdvanceJobSlot(ctx, name, now); err != nil {
+			return fmt.Errorf("schedule: reload: %w", err)
+		}
+	}
 	if started {
 		if err := s.catchUp(ctx); err != nil {
 			return fmt.Errorf("schedule: reload: %w", err)

@@ -638,6 +638,12 @@ func TestReloadCatchesUp(t *testing.T) {
 	if err := s.Reload(ctx, jobs); err != nil { // again: nothing more to catch up
 		t.Fatal(err)
 	}
+	// Moving the digest to 07:00:15 after 07:00 went out does not send it
+	// again for the new, earlier slot.
+	clock.Set(time.Date(2026, 7, 20, 7, 1, 0, 0, time.UTC))
+	if err := s.Reload(ctx, []Job{rl.job("digest:morning", "15 0 7 * * *", 3*time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
 	stop(t, s)
 	if got, want := rl.get(), []string{"2026-07-20T07:00:00Z catchup"}; fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("calls = %q, want %q", got, want)

@@ -147,6 +147,16 @@ func advanceJobSlot(ctx context.Context, tx *sql.Tx, job string, slot, now time.
 	return err
 }
 
+// AdvanceJobSlot moves job's last completed slot forward to slot (never
+// backward), e.g. when its schedule changes, so that slots of the new
+// schedule before the change are not taken for missed ones.
+func (s *Store) AdvanceJobSlot(ctx context.Context, job string, slot time.Time) error {
+	if err := s.withTx(ctx, func(tx *sql.Tx) error { return advanceJobSlot(ctx, tx, job, slot, slot) }); err != nil {
+		return fmt.Errorf("store: advance job slot %s: %w", job, err)
+	}
+	return nil
+}
+
 // InitJobSlot gives job a last completed slot of baseline unless it already
 // has one: a newly scheduled job does not catch up slots from before it
 // existed.

@@ -73,6 +73,15 @@ func TestJobLastSlotOnlyMovesForward(t *testing.T) {
 			}
 		})
 	}
+	if err := s.AdvanceJobSlot(ctx, "j", t0); err != nil { // backward: ignored
+		t.Fatal(err)
+	}
+	if err := s.AdvanceJobSlot(ctx, "j", t0.Add(48*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.JobLastSlot(ctx, "j"); err != nil || !got.Equal(t0.Add(48*time.Hour)) {
+		t.Fatalf("after AdvanceJobSlot: last slot = %v, %v", got, err)
+	}
 	if err := s.RecordJobRun(ctx, JobRun{Job: "j", Slot: t0.Add(time.Hour), Outcome: OutcomeMissed, StartedAt: t0}, true); !errors.Is(err, ErrSlotTaken) {
 		t.Fatalf("record twice: err = %v, want ErrSlotTaken", err)
 	}
