@@ -28,6 +28,7 @@ func commands() []command {
 		{"feeds", "write the feeds and web pages as static files", runFeeds},
 		{"digest", "run, preview (-preview DIR) or test-send (-to ADDRESS) a digest", runDigest},
 		{"status", "show recent digest runs with sent, pending and failed counts", runStatus},
+		{"schedule", "list the jobs with their next runs and last run", runSchedule},
 	}
 }
 

@@ -1,0 +1,116 @@
+package schedule
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// LeaseHeldError is Start's error when another process holds the scheduler
+// lease on the same database.
+type LeaseHeldError struct {
+	Holder    string
+	ExpiresAt time.Time
+}
+
+// Error says who holds the lease and what to do.
+func (e *LeaseHeldError) Error() string {
+	return fmt.Sprintf("schedule: another paperboy (holder %s, lease valid until %s unless renewed) runs the schedule on this database; stop it or use another store.path",
+		e.Holder, e.ExpiresAt.UTC().Format(time.RFC3339))
+}
+
+// Is makes errors.Is(err, ErrLeaseHeld) true.
+func (e *LeaseHeldError) Is(target error) bool { return target == ErrLeaseHeld }
+
+// newHolder names this process: hostname:pid:random, so that a restarted
+// process on the same host can tell its dead predecessor from a live one.
+func newHolder() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "unknown-host"
+	}
+	b := make([]byte, 4)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
+	return fmt.Sprintf("%s:%d:%s", host, os.Getpid(), hex.EncodeToString(b))
+}
+
+// deadHolder reports whether holder names a process on this host that no
+// longer exists, whose lease can be taken before it expires (a crash
+// followed by a quick restart).
+func deadHolder(holder string) bool {
+	parts := strings.Split(holder, ":")
+	if len(parts) < 3 {
+		return false
+	}
+	host := strings.Join(parts[:len(parts)-2], ":")
+	pid, err := strconv.Atoi(parts[len(parts)-2])
+	me, _ := os.Hostname()
+	if err != nil || host != me || pid == os.Getpid() || pid <= 0 {
+		return false
+	}
+	return processGone(pid)
+}
+
+// acquireLease takes the scheduler lease or says who holds it.
+func (s *Scheduler) acquireLease(ctx context.Context) error {
+	now := s.now()
+	l, err := s.store.AcquireLease(ctx, leaseName, s.holder, "", now, now.Add(s.cfg.LeaseTTL))
+	if err != nil {
+		return fmt.Errorf("schedule: start: %w", err)
+	}
+	if l.Holder != s.holder && deadHolder(l.Holder) {
+		s.log.Info("lease_taken_from_dead_process", "previous_holder", l.Holder)
+		l, err = s.store.AcquireLease(ctx, leaseName, s.holder, l.Holder, now, now.Add(s.cfg.LeaseTTL))
+		if err != nil {
+			return fmt.Errorf("schedule: start: %w", err)
+		}
+	}
+	if l.Holder != s.holder {
+		return &LeaseHeldError{Holder: l.Holder, ExpiresAt: l.ExpiresAt}
+	}
+	return nil
+}
+
+// renewLease renews the lease every third of its TTL until Stop. If
+// another process has taken it (this one stalled past the TTL), the
+// scheduler stops taking runs and LeaseLost is closed.
+func (s *Scheduler) renewLease() {
+	defer s.leaseWG.Done()
+	t := time.NewTicker(s.cfg.LeaseTTL / 3)
+	defer t.Stop()
+	lastPrune := s.now()
+	for {
+		select {
+		case <-s.leaseEnd:
+			return
+		case <-t.C:
+		}
+		now := s.now()
+		ctx, cancel := context.WithTimeout(s.runCtx, s.cfg.LeaseTTL/3)
+		l, err := s.store.AcquireLease(ctx, leaseName, s.holder, "", now, now.Add(s.cfg.LeaseTTL))
+		cancel()
+		if err != nil {
+			s.log.Error("lease_renew_failed", "error", err)
+			continue
+		}
+		if l.Holder == s.holder && now.Sub(lastPrune) >= 24*time.Hour {
+			lastPrune = now
+			s.prune(s.runCtx)
+		}
+		if l.Holder != s.holder {
+			s.log.Error("lease_lost", "holder", l.Holder, "error", "another process took over the schedule; this one stops taking runs")
+			s.mu.Lock()
+			s.leaseLost = true
+			c := s.cron
+			s.mu.Unlock()
+			c.Stop()
+			s.lostOnce.Do(func() { close(s.lost) })
+			return
+		}
+	}
+}
