@@ -25,6 +25,7 @@ func commands() []command {
 	return []command{
 		{"check", "validate the configuration file and print a summary", runCheck},
 		{"parse", "parse page files and print their items as JSON", runParse},
+		{"ingest", "parse new or changed edition files into the database", runIngest},
 		{"feeds", "write the feeds and web pages as static files", runFeeds},
 		{"digest", "run, preview (-preview DIR) or test-send (-to ADDRESS) a digest", runDigest},
 		{"status", "show recent digest runs with sent, pending and failed counts", runStatus},

@@ -1,0 +1,372 @@
+// Package ingest brings edition files into the store: it scans the pages
+// directory (*.txt) and the Markdown directory (*.md), parses the files that
+// are new or changed since the last run, tags each article with the topics
+// whose keywords it mentions, and saves each file's edition in one
+// transaction.
+//
+// A file is identified by its path under its directory, prefixed with
+// "pages/" or "markdown/", so moving the directories does not re-ingest
+// anything. Whether it changed is decided by the SHA-256 of its bytes. A
+// file that cannot be read, parsed or saved is reported in the Summary with
+// its reason and skipped; the others go on, and nothing of the bad file is
+// written.
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/paperboy-news/paperboy/content"
+	"github.com/paperboy-news/paperboy/store"
+)
+
+// Store is what ingest needs of the store.
+type Store interface {
+	// SourceHash is the hash recorded for a source file; it wraps
+	// store.ErrNotFound for a file never ingested.
+	SourceHash(ctx context.Context, name string) (string, error)
+	// SaveEdition writes one file's edition in one transaction.
+	SaveEdition(ctx context.Context, ed content.Edition, sourceHash string) (store.EditionChange, error)
+}
+
+// Topic tags articles: an article gets Slug when any of Keywords appears
+// in its headline, summary or text.
+type Topic struct {
+	Name     string
+	Slug     string
+	Keywords []string
+}
+
+// Config is what Run scans and how it tags.
+type Config struct {
+	// PagesDir holds page text files (*.txt, searched recursively), named
+	// by edition date.
+	PagesDir string
+	// MarkdownDir holds Markdown articles (*.md); "" skips Markdown.
+	MarkdownDir string
+	// Topics tag articles by keyword; see Topic. Topics a Markdown article
+	// names in its front matter are kept too.
+	Topics []Topic
+	// Logger receives the parsers' warnings; nil discards them.
+	Logger *slog.Logger
+}
+
+// Progress is reported after each file.
+type Progress struct {
+	// Done of Total files are through; File is the last one.
+	Done, Total int
+	File        string
+	// Summary is the running total.
+	Summary Summary
+}
+
+// FileError is a file that was skipped because it could not be read,
+// parsed or saved.
+type FileError struct {
+	File string
+	Err  error
+}
+
+func (e FileError) Error() string { return e.File + ": " + e.Err.Error() }
+
+// Summary is what a run did.
+type Summary struct {
+	// Files is how many files were found.
+	Files int
+	// Editions is how many files were parsed and saved; Unchanged how many
+	// were skipped because their hash had not changed.
+	Editions, Unchanged int
+	// Added, Updated and Removed count articles; Warnings counts parser
+	// warnings.
+	Added, Updated, Removed, Warnings int
+	// Failed lists the files skipped for errors, in scan order.
+	Failed []FileError
+	// Elapsed is the run's duration.
+	Elapsed time.Duration
+}
+
+// Changed reports whether any article was added, updated or removed, so
+// feeds need re-rendering.
+func (s Summary) Changed() bool { return s.Added+s.Updated+s.Removed > 0 }
+
+// Err joins the failures, or is nil if every file went through.
+func (s Summary) Err() error {
+	errs := make([]error, len(s.Failed))
+	for i, f := range s.Failed {
+		errs[i] = f
+	}
+	return errors.Join(errs...)
+}
+
+// String is the one-line summary.
+func (s Summary) String() string {
+	return fmt.Sprintf("%d file(s): %d edition(s) saved, %d unchanged, %d failed; articles %d added, %d updated, %d removed; %d warning(s) in %s",
+		s.Files, s.Editions, s.Unchanged, len(s.Failed), s.Added, s.Updated, s.Removed, s.Warnings, s.Elapsed.Round(time.Millisecond))
+}
+
+// file is one source file found by the scan.
+type file struct {
+	path     string // on disk
+	name     string // in the store: "pages/2021-07-20.txt"
+	markdown bool
+}
+
+// Run ingests every new or changed file. A file's failure is recorded in
+// the Summary and does not stop the run; the error is for what stops it:
+// an unreadable directory or a cancelled ctx. progress, if not nil, is
+// called after each file.
+func Run(ctx context.Context, cfg Config, st Store, progress func(Progress)) (Summary, error) {
+	start := time.Now()
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	files, err := scan(cfg.PagesDir, "pages", ".txt", false)
+	if err != nil {
+		return Summary{}, err
+	}
+	if cfg.MarkdownDir != "" {
+		md, err := scan(cfg.MarkdownDir, "markdown", ".md", true)
+		if err != nil {
+			return Summary{}, err
+		}
+		files = append(files, md...)
+	}
+	sum := Summary{Files: len(files)}
+	// Workers read, hash and parse files ahead while this goroutine saves
+	// them one at a time in scan order: parsing and writing overlap, and
+	// the store sees a single writer.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := 0
+	for next := range prepareAhead(ctx, files, st, newTagger(cfg.Topics)) {
+		p := <-next
+		if ctx.Err() != nil {
+			break
+		}
+		err := p.err
+		if err == nil && !p.unchanged {
+			err = save(ctx, p, st, logger, &sum)
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		switch {
+		case err != nil:
+			sum.Failed = append(sum.Failed, FileError{File: p.f.path, Err: err})
+		case p.unchanged:
+			sum.Unchanged++
+		}
+		done++
+		if progress != nil {
+			sum.Elapsed = time.Since(start)
+			progress(Progress{Done: done, Total: len(files), File: p.f.path, Summary: sum})
+		}
+	}
+	sum.Elapsed = time.Since(start)
+	if err := ctx.Err(); err != nil {
+		return sum, fmt.Errorf("ingest: stopped after %d of %d files: %w", done, len(files), context.Cause(ctx))
+	}
+	return sum, nil
+}
+
+// prepared is a file read, hashed and, unless unchanged, parsed and
+// tagged.
+type prepared struct {
+	f         file
+	hash      string
+	unchanged bool
+	ed        content.Edition
+	err       error
+}
+
+// prepareAhead prepares files on as many workers as there are CPUs. It
+// sends one channel per file, in scan order, each of which delivers that
+// file's result; a bounded window keeps memory flat on large archives.
+func prepareAhead(ctx context.Context, files []file, st Store, tag *tagger) <-chan chan prepared {
+	workers := runtime.GOMAXPROCS(0)
+	out := make(chan chan prepared, 4*workers)
+	go func() {
+		defer close(out)
+		sem := make(chan struct{}, workers)
+		for _, f := range files {
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			result := make(chan prepared, 1)
+			go func() {
+				defer func() { <-sem }()
+				result <- prepare(ctx, f, st, tag)
+			}()
+			select {
+			case out <- result:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out
+}
+
+// prepare reads and hashes a file and, if it changed since it was last
+// saved, parses and tags it.
+func prepare(ctx context.Context, f file, st Store, tag *tagger) prepared {
+	p := prepared{f: f}
+	data, err := os.ReadFile(f.path)
+	if err != nil {
+		p.err = err
+		return p
+	}
+	digest := sha256.Sum256(data)
+	p.hash = hex.EncodeToString(digest[:])
+	stored, err := st.SourceHash(ctx, f.name)
+	switch {
+	case err == nil && stored == p.hash:
+		p.unchanged = true
+		return p
+	case err != nil && !errors.Is(err, store.ErrNotFound):
+		p.err = err
+		return p
+	}
+	p.ed, p.err = parse(f, bytes.NewReader(data))
+	if p.err != nil {
+		return p
+	}
+	if len(p.ed.Articles) == 0 {
+		// Saving it would delete the edition's articles; a truncated or
+		// garbled file must not do that.
+		p.err = errors.New("no articles found; if the edition really is empty, remove the file")
+		return p
+	}
+	p.ed.Source = f.name
+	for i := range p.ed.Articles {
+		p.ed.Articles[i].Source = f.name
+		p.ed.Articles[i].Topics = tag.topics(p.ed.Articles[i])
+	}
+	return p
+}
+
+// save writes a prepared edition and adds what it did to sum.
+func save(ctx context.Context, p prepared, st Store, logger *slog.Logger, sum *Summary) error {
+	change, err := st.SaveEdition(ctx, p.ed, p.hash)
+	if err != nil {
+		return err
+	}
+	for _, w := range p.ed.Warnings {
+		logger.Warn("parse warning", "file", p.f.path, "warning", w.String())
+	}
+	sum.Editions++
+	sum.Added += change.Added
+	sum.Updated += change.Updated
+	sum.Removed += change.Removed
+	sum.Warnings += len(p.ed.Warnings)
+	return nil
+}
+
+// scan lists the files with the extension under dir, sorted, named in the
+// store as prefix + "/" + their slash path under dir.
+func scan(dir, prefix, ext string, markdown bool) ([]file, error) {
+	var files []file
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if path != dir && strings.HasPrefix(d.Name(), ".") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() || !strings.EqualFold(filepath.Ext(path), ext) || strings.HasPrefix(d.Name(), ".") {
+			return nil
+		}
+		rel, err := filepath.Rel(dir, path)
+		if err != nil {
+			return err
+		}
+		files = append(files, file{path: path, name: prefix + "/" + filepath.ToSlash(rel), markdown: markdown})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ingest: scan %s directory: %w", prefix, err)
+	}
+	slices.SortFunc(files, func(a, b file) int { return strings.Compare(a.name, b.name) })
+	return files, nil
+}
+
+func parse(f file, r io.Reader) (content.Edition, error) {
+	opts := content.ParseOptions{Name: f.path}
+	if f.markdown {
+		return content.ParseMarkdown(r, opts)
+	}
+	return content.ParsePage(r, opts)
+}
+
+// mentions reports whether any keyword appears in any of the texts.
+// Keywords are matched within each text, never across two.
+func mentions(texts [][]string, keywords []string) bool {
+	for _, k := range keywords {
+		if k == "" {
+			continue
+		}
+		for _, group := range texts {
+			for _, text := range group {
+				if strings.Contains(text, k) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// tagger assigns topics by keyword.
+type tagger struct{ list []Topic }
+
+func newTagger(topics []Topic) *tagger { return &tagger{list: topics} }
+
+// topics returns the slugs of the topics whose keywords appear in the
+// article's headline, summary or paragraphs, in config order, then the
+// topics the article names itself (Markdown front matter) that are not
+// among them. A named topic that matches a configured topic's name or slug
+// becomes its slug; any other is kept as written.
+func (t *tagger) topics(a content.Article) []string {
+	parts := [][]string{{a.Kicker, a.Title, a.Subtitle, a.Summary}, a.Paragraphs}
+	var slugs []string
+	for _, topic := range t.list {
+		if mentions(parts, topic.Keywords) || names(a.Topics, topic) {
+			slugs = append(slugs, topic.Slug)
+		}
+	}
+	for _, own := range a.Topics {
+		if own = strings.TrimSpace(own); own != "" && !slices.ContainsFunc(t.list, func(t Topic) bool { return t.Name == own || t.Slug == own }) && !slices.Contains(slugs, own) {
+			slugs = append(slugs, own)
+		}
+	}
+	return slugs
+}
+
+// names reports whether the article's own topics name topic.
+func names(own []string, topic Topic) bool {
+	for _, o := range own {
+		if o = strings.TrimSpace(o); o == topic.Name || o == topic.Slug {
+			return true
+		}
+	}
+	return false
+}
