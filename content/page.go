@@ -190,10 +190,10 @@ func splitBlocks(lines []pline) []*block {
 }
 
 // splitHeadlineTails separates a headline set without a blank line
-// between the end of one article and the byline of the next (or a photo,
-// or a caption followed by a credit line, or the page's end): when such a block ends with up to three
-// headline-shaped lines without commas after a finished sentence, those
-// lines become a block of their own.
+// between the end of one article and what opens the next item (a byline, a
+// photo, a caption followed by a credit line) or the page's end: when such
+// a block ends with up to three headline-shaped lines without commas after
+// a finished sentence, those lines become a block of their own.
 func splitHeadlineTails(blocks []*block) []*block {
 	out := make([]*block, 0, len(blocks))
 	for i, b := range blocks {
