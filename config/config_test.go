@@ -119,7 +119,7 @@ func TestProblems(t *testing.T) {
 		key   string
 		match string
 	}{
-		{"unknown section", "[smpt]\nhost = \"x\"\n", 1, "smpt", "unknown key smpt"},
+		{"unknown section", "[smpt]\nhost = \"x\"\n", 1, "smpt", "unknown key smpt; did you mean smtp?"},
 		{"unknown top-level key", "titel = \"x\"\n", 1, "titel", "unknown key titel"},
 		{"bare CRON_TZ", "[jobs]\ningest = \"CRON_TZ=UTC\"\n", 2, "jobs.ingest", "must be followed by"},
 		{"bad cron zone", "[jobs]\ningest = \"CRON_TZ=Mars/Base 0 7 * * *\"\n", 2, "jobs.ingest", "bad location"},
@@ -300,6 +300,8 @@ func TestSuggest(t *testing.T) {
 		{"shedule", "schedule"},
 		{"skip_emtpy", "skip_empty"},
 		{"xyz", ""},
+		{"schedul", "schedule"},
+		{"topcis", "topics"},
 	}
 	for _, tt := range tests {
 		if got := suggest(tt.word, knownKeys["digests"]); got != tt.want {

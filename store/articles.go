@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/paperboy-news/paperboy/content"
 )
@@ -57,20 +58,100 @@ const articleColumns = `id, kind, title, kicker, subtitle, byline, authors, para
 // edition first, then each source file's items in page order.
 const pageOrder = ` ORDER BY edition_date DESC, source, position`
 
+// row is an article ready to write: its lists encoded once, and its
+// content hash over them.
+type row struct {
+	a                   content.Article
+	pos                 int
+	authors, paragraphs string
+	hash                string
+	topics              []string
+}
+
+func newRow(a content.Article, pos int) (row, error) {
+	r := row{a: a, pos: pos, topics: normalizeTopics(a.Topics)}
+	au := a.Authors
+	if au == nil {
+		au = []content.Author{}
+	}
+	ab, err := json.Marshal(au)
+	if err != nil {
+		return r, fmt.Errorf("article %s: %w", a.ID, err)
+	}
+	r.authors = string(ab)
+	r.paragraphs = string(appendJSONStrings(nil, a.Paragraphs))
+	r.hash = contentHash(a, r.authors, r.paragraphs)
+	return r, nil
+}
+
 // contentHash is the SHA-256 of an article's content fields: what a
 // correction changes. Lines, position and topics are left out on purpose.
-func contentHash(a content.Article) string {
-	h := sha256.New()
-	enc := json.NewEncoder(h)
-	// Encoding a struct of strings and slices cannot fail.
-	_ = enc.Encode(struct {
-		Kind                            content.Kind
-		Title, Kicker, Subtitle, Byline string
-		Authors                         []content.Author
-		Paragraphs                      []string
-		Summary, Date                   string
-	}{a.Kind, a.Title, a.Kicker, a.Subtitle, a.Byline, a.Authors, a.Paragraphs, a.Summary, a.Date})
-	return hex.EncodeToString(h.Sum(nil))
+func contentHash(a content.Article, authors, paragraphs string) string {
+	fields := []string{string(a.Kind), a.Title, a.Kicker, a.Subtitle, a.Byline, authors, paragraphs, a.Summary, a.Date}
+	n := 0
+	for _, f := range fields {
+		n += len(f) + 1
+	}
+	buf := make([]byte, 0, n)
+	for _, f := range fields {
+		buf = append(buf, f...)
+		buf = append(buf, 0)
+	}
+	sum := sha256.Sum256(buf)
+	return hex.EncodeToString(sum[:])
+}
+
+// appendJSONStrings appends ss as a JSON array of strings. It is
+// encoding/json's output minus the HTML escaping (<, >, & are stored as
+// they are), without reflection: paragraphs are most of what ingest
+// writes. Invalid UTF-8 becomes U+FFFD, as with encoding/json.
+func appendJSONStrings(b []byte, ss []string) []byte {
+	const hexDigits = "0123456789abcdef"
+	b = append(b, '[')
+	for i, s := range ss {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		for j := 0; j < len(s); {
+			c := s[j]
+			if c < utf8.RuneSelf {
+				switch {
+				case c == '"' || c == '\\':
+					b = append(b, '\\', c)
+				case c == '\n':
+					b = append(b, '\\', 'n')
+				case c == '\r':
+					b = append(b, '\\', 'r')
+				case c == '\t':
+					b = append(b, '\\', 't')
+				case c == '\b':
+					b = append(b, '\\', 'b')
+				case c == '\f':
+					b = append(b, '\\', 'f')
+				case c < 0x20:
+					b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+				default:
+					b = append(b, c)
+				}
+				j++
+				continue
+			}
+			r, size := utf8.DecodeRuneInString(s[j:])
+			switch {
+			case r == utf8.RuneError && size == 1:
+				b = append(b, "\\ufffd"...)
+			case r == '\u2028' || r == '\u2029':
+				// Valid JSON, but not valid JavaScript: escape as encoding/json does.
+				b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+			default:
+				b = append(b, s[j:j+size]...)
+			}
+			j += size
+		}
+		b = append(b, '"')
+	}
+	return append(b, ']')
 }
 
 // storedArticle is what SaveEdition compares against: an existing row.
@@ -109,6 +190,14 @@ func (s *Store) SaveEdition(ctx context.Context, ed content.Edition, sourceHash 
 	if err := checkEdition(ed); err != nil {
 		return change, fmt.Errorf("store: save edition %s: %w", ed.Source, err)
 	}
+	rows := make([]row, len(ed.Articles))
+	for i, a := range ed.Articles {
+		r, err := newRow(a, i)
+		if err != nil {
+			return change, fmt.Errorf("store: save edition %s: %w", ed.Source, err)
+		}
+		rows[i] = r
+	}
 	now := formatTime(s.now())
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO sources (name, edition_date, content_hash, warnings, ingested_at)
@@ -122,47 +211,50 @@ func (s *Store) SaveEdition(ctx context.Context, ed content.Edition, sourceHash 
 		if err != nil {
 			return err
 		}
-		w, err := prepareWriter(ctx, tx)
-		if err != nil {
-			return err
-		}
-		defer w.close()
-		keep := make(map[string]bool, len(ed.Articles))
-		for pos, a := range ed.Articles {
-			keep[a.ID] = true
-			topics := normalizeTopics(a.Topics)
-			hash := contentHash(a)
-			old, found := existing[a.ID]
+		var added []row
+		keep := make(map[string]bool, len(rows))
+		for _, r := range rows {
+			keep[r.a.ID] = true
+			old, found := existing[r.a.ID]
 			switch {
 			case !found:
 				change.Added++
-				if err := w.insert(ctx, ed, pos, a, hash, now); err != nil {
-					return err
-				}
-			case old.hash != hash || old.source != ed.Source:
+				added = append(added, r)
+				continue
+			case old.hash != r.hash || old.source != ed.Source:
 				change.Updated++
-				if err := w.update(ctx, ed, pos, a, hash, now); err != nil {
+				if err := updateArticle(ctx, tx, ed, r, now); err != nil {
 					return err
 				}
 			default:
 				change.Unchanged++
-				if old.position != pos || old.lines != a.Lines {
-					if err := w.move(ctx, a.ID, pos, a.Lines); err != nil {
-						return err
+				if old.position != r.pos || old.lines != r.a.Lines {
+					if _, err := tx.ExecContext(ctx, `UPDATE articles SET position = ?, line_first = ?, line_last = ? WHERE id = ?`,
+						r.pos, r.a.Lines[0], r.a.Lines[1], r.a.ID); err != nil {
+						return fmt.Errorf("move article %s: %w", r.a.ID, err)
 					}
 				}
-				if slices.Equal(old.topics, topics) {
+				if slices.Equal(old.topics, r.topics) {
 					continue
 				}
 			}
-			if err := w.setTopics(ctx, a.ID, topics, found); err != nil {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM article_topics WHERE article_id = ?`, r.a.ID); err != nil {
+				return fmt.Errorf("set topics of %s: %w", r.a.ID, err)
+			}
+			if err := insertTopics(ctx, tx, []row{r}); err != nil {
 				return err
 			}
+		}
+		if err := insertArticles(ctx, tx, ed, added, now); err != nil {
+			return err
+		}
+		if err := insertTopics(ctx, tx, added); err != nil {
+			return err
 		}
 		for id, old := range existing {
 			if old.source == ed.Source && !keep[id] {
 				change.Removed++
-				if _, err := w.remove.ExecContext(ctx, id); err != nil {
+				if _, err := tx.ExecContext(ctx, `DELETE FROM articles WHERE id = ?`, id); err != nil {
 					return fmt.Errorf("remove article %s: %w", id, err)
 				}
 			}
@@ -252,111 +344,73 @@ func normalizeTopics(topics []string) []string {
 	return slices.Compact(t)
 }
 
-// articleWriter holds the statements SaveEdition runs per article,
-// prepared once per transaction.
-type articleWriter struct {
-	ins, upd, mv, remove, clearTopics, addTopic *sql.Stmt
+// batchRows bounds the rows of one multi-row INSERT, keeping its bound
+// parameters under every database's limit.
+const batchRows = 50
+
+// insertArticles inserts new articles, many rows per statement.
+func insertArticles(ctx context.Context, tx *sql.Tx, ed content.Edition, rows []row, now string) error {
+	const cols = `INSERT INTO articles (id, source, edition_date, position, kind, title, kicker, subtitle, byline,
+		authors, paragraphs, summary, line_first, line_last, content_hash, created_at, updated_at) VALUES `
+	const values = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	for len(rows) > 0 {
+		batch := rows[:min(batchRows, len(rows))]
+		rows = rows[len(batch):]
+		args := make([]any, 0, 17*len(batch))
+		for _, r := range batch {
+			a := r.a
+			args = append(args, a.ID, ed.Source, ed.Date, r.pos, string(a.Kind), a.Title, a.Kicker, a.Subtitle,
+				a.Byline, r.authors, r.paragraphs, a.Summary, a.Lines[0], a.Lines[1], r.hash, now, now)
+		}
+		if _, err := tx.ExecContext(ctx, cols+repeatJoin(values, len(batch)), args...); err != nil {
+			return fmt.Errorf("insert articles: %w", err)
+		}
+	}
+	return nil
 }
 
-func prepareWriter(ctx context.Context, tx *sql.Tx) (*articleWriter, error) {
-	w := &articleWriter{}
-	for _, p := range []struct {
-		stmt  **sql.Stmt
-		query string
-	}{
-		{&w.ins, `INSERT INTO articles (id, source, edition_date, position, kind, title, kicker, subtitle, byline,
-			authors, paragraphs, summary, line_first, line_last, content_hash, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
-		{&w.upd, `UPDATE articles SET source = ?, edition_date = ?, position = ?, kind = ?, title = ?, kicker = ?,
-			subtitle = ?, byline = ?, authors = ?, paragraphs = ?, summary = ?, line_first = ?, line_last = ?,
-			content_hash = ?, updated_at = ? WHERE id = ?`},
-		{&w.mv, `UPDATE articles SET position = ?, line_first = ?, line_last = ? WHERE id = ?`},
-		{&w.remove, `DELETE FROM articles WHERE id = ?`},
-		{&w.clearTopics, `DELETE FROM article_topics WHERE article_id = ?`},
-		{&w.addTopic, `INSERT INTO article_topics (article_id, topic) VALUES (?, ?)`},
-	} {
-		stmt, err := tx.PrepareContext(ctx, p.query)
+// insertTopics inserts the topics of the rows, many per statement.
+func insertTopics(ctx context.Context, tx *sql.Tx, rows []row) error {
+	var args []any
+	flush := func() error {
+		if len(args) == 0 {
+			return nil
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO article_topics (article_id, topic) VALUES `+repeatJoin(`(?, ?)`, len(args)/2), args...)
+		args = args[:0]
 		if err != nil {
-			w.close()
-			return nil, fmt.Errorf("prepare: %w", err)
+			return fmt.Errorf("insert topics: %w", err)
 		}
-		*p.stmt = stmt
+		return nil
 	}
-	return w, nil
-}
-
-func (w *articleWriter) close() {
-	for _, s := range []*sql.Stmt{w.ins, w.upd, w.mv, w.remove, w.clearTopics, w.addTopic} {
-		if s != nil {
-			s.Close()
+	for _, r := range rows {
+		for _, t := range r.topics {
+			args = append(args, r.a.ID, t)
+			if len(args) >= 2*batchRows*4 {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
 		}
 	}
+	return flush()
 }
 
-func encodeLists(a content.Article) (authors, paragraphs string, err error) {
-	au := a.Authors
-	if au == nil {
-		au = []content.Author{}
-	}
-	ps := a.Paragraphs
-	if ps == nil {
-		ps = []string{}
-	}
-	ab, err := json.Marshal(au)
-	if err != nil {
-		return "", "", err
-	}
-	pb, err := json.Marshal(ps)
-	if err != nil {
-		return "", "", err
-	}
-	return string(ab), string(pb), nil
-}
-
-func (w *articleWriter) insert(ctx context.Context, ed content.Edition, pos int, a content.Article, hash, now string) error {
-	authors, paragraphs, err := encodeLists(a)
-	if err != nil {
-		return fmt.Errorf("insert article %s: %w", a.ID, err)
-	}
-	if _, err := w.ins.ExecContext(ctx, a.ID, ed.Source, ed.Date, pos, string(a.Kind), a.Title, a.Kicker, a.Subtitle,
-		a.Byline, authors, paragraphs, a.Summary, a.Lines[0], a.Lines[1], hash, now, now); err != nil {
-		return fmt.Errorf("insert article %s: %w", a.ID, err)
-	}
-	return nil
-}
-
-func (w *articleWriter) update(ctx context.Context, ed content.Edition, pos int, a content.Article, hash, now string) error {
-	authors, paragraphs, err := encodeLists(a)
-	if err != nil {
-		return fmt.Errorf("update article %s: %w", a.ID, err)
-	}
-	if _, err := w.upd.ExecContext(ctx, ed.Source, ed.Date, pos, string(a.Kind), a.Title, a.Kicker, a.Subtitle,
-		a.Byline, authors, paragraphs, a.Summary, a.Lines[0], a.Lines[1], hash, now, a.ID); err != nil {
+func updateArticle(ctx context.Context, tx *sql.Tx, ed content.Edition, r row, now string) error {
+	a := r.a
+	if _, err := tx.ExecContext(ctx, `UPDATE articles SET source = ?, edition_date = ?, position = ?, kind = ?, title = ?,
+		kicker = ?, subtitle = ?, byline = ?, authors = ?, paragraphs = ?, summary = ?, line_first = ?, line_last = ?,
+		content_hash = ?, updated_at = ? WHERE id = ?`,
+		ed.Source, ed.Date, r.pos, string(a.Kind), a.Title, a.Kicker, a.Subtitle, a.Byline, r.authors, r.paragraphs,
+		a.Summary, a.Lines[0], a.Lines[1], r.hash, now, a.ID); err != nil {
 		return fmt.Errorf("update article %s: %w", a.ID, err)
 	}
 	return nil
 }
 
-func (w *articleWriter) move(ctx context.Context, id string, pos int, lines [2]int) error {
-	if _, err := w.mv.ExecContext(ctx, pos, lines[0], lines[1], id); err != nil {
-		return fmt.Errorf("move article %s: %w", id, err)
-	}
-	return nil
-}
-
-// setTopics replaces an article's topics; a new article has none to clear.
-func (w *articleWriter) setTopics(ctx context.Context, id string, topics []string, clear bool) error {
-	if clear {
-		if _, err := w.clearTopics.ExecContext(ctx, id); err != nil {
-			return fmt.Errorf("set topics of %s: %w", id, err)
-		}
-	}
-	for _, t := range topics {
-		if _, err := w.addTopic.ExecContext(ctx, id, t); err != nil {
-			return fmt.Errorf("set topics of %s: %w", id, err)
-		}
-	}
-	return nil
+// repeatJoin repeats s n times, comma separated.
+func repeatJoin(s string, n int) string {
+	return strings.TrimSuffix(strings.Repeat(s+", ", n), ", ")
 }
 
 // SourceHash is the content hash recorded for the source file name; it
@@ -497,9 +551,7 @@ func (s *Store) CountArticles(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-func placeholders(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
-}
+func placeholders(n int) string { return repeatJoin("?", n) }
 
 // queryArticles runs a SELECT of articleColumns and loads the topics of
 // the articles it returns.

@@ -1,10 +1,13 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -330,5 +333,58 @@ func TestLoadTopicsInBatches(t *testing.T) {
 		if len(a.Topics) != 1 {
 			t.Fatalf("article %s has topics %v, want [finance]", a.ID, a.Topics)
 		}
+	}
+}
+
+func TestAppendJSONStrings(t *testing.T) {
+	tests := []struct {
+		name string
+		in   []string
+	}{
+		{"nil", nil},
+		{"chinese", []string{"示范区党政联席会议召开", "第二段"}},
+		{"quotes and backslashes", []string{`他说："项目为王"\n`, `C:\path`}},
+		{"control characters", []string{"a\x00b\x1fc\td\ne\rf"}},
+		{"html stays as is", []string{"<b>&</b>"}},
+		{"line separators", []string{"a\u2028b\u2029c"}},
+		{"empty strings", []string{"", ""}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			checkJSONStrings(t, tt.in)
+		})
+	}
+}
+
+func FuzzAppendJSONStrings(f *testing.F) {
+	f.Add("示范区", "a\"b\\c")
+	f.Add("\xff\xfe bad utf-8", "\x00")
+	f.Fuzz(func(t *testing.T, a, b string) { checkJSONStrings(t, []string{a, b}) })
+}
+
+// checkJSONStrings checks appendJSONStrings against encoding/json with
+// HTML escaping off: the same bytes, which decode to as many strings.
+func checkJSONStrings(t *testing.T, in []string) {
+	t.Helper()
+	got := appendJSONStrings(nil, in)
+	var back []string
+	if err := json.Unmarshal(got, &back); err != nil {
+		t.Fatalf("%q: not JSON: %v", got, err)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	want := in
+	if want == nil {
+		want = []string{}
+	}
+	if err := enc.Encode(want); err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != strings.TrimSuffix(buf.String(), "\n") {
+		t.Errorf("got  %s\nwant %s", got, buf.String())
+	}
+	if len(back) != len(want) {
+		t.Errorf("decoded %d strings, want %d", len(back), len(want))
 	}
 }

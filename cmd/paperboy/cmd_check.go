@@ -14,35 +14,50 @@ import (
 
 // runCheck validates the configuration file and prints what it sets up.
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	c, help, err := configCommand("check", "Validates the configuration file and prints a summary; exits 1 if it has problems.", args, stderr)
+	if help || err != nil {
+		return err
+	}
+	return printSummary(stdout, c, time.Now())
+}
+
+// configCommand parses the flags of a command that takes only -config and
+// loads the configuration, printing each problem on its own line to
+// stderr. help reports that -h printed the usage and there is nothing more
+// to do.
+func configCommand(name, about string, args []string, stderr io.Writer) (c *config.Config, help bool, err error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	path := config.PathFlag(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: paperboy check [-config FILE]")
-		fmt.Fprintln(fs.Output(), "Validates the configuration file and prints a summary; exits 1 if it has problems.")
+		fmt.Fprintf(fs.Output(), "usage: paperboy %s [-config FILE]\n%s\n", name, about)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return nil
+			return nil, true, nil
 		}
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return nil, false, fmt.Errorf("%w: %v", errUsage, err)
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: check takes no arguments, got %q", errUsage, fs.Args())
+		return nil, false, fmt.Errorf("%w: %s takes no arguments, got %q", errUsage, name, fs.Args())
 	}
-	c, err := config.Load(*path)
+	c, err = loadConfig(*path, stderr)
+	return c, false, err
+}
+
+// loadConfig loads the configuration file, printing each problem on its
+// own line to w.
+func loadConfig(path string, w io.Writer) (*config.Config, error) {
+	c, err := config.Load(path)
 	var problems config.Problems
 	if errors.As(err, &problems) {
 		for _, p := range problems {
-			fmt.Fprintln(stderr, p)
+			fmt.Fprintln(w, p)
 		}
-		return fmt.Errorf("%s: %d problem(s); nothing was changed", *path, len(problems))
+		return nil, fmt.Errorf("%s: %d problem(s); fix them and run 'paperboy check'", path, len(problems))
 	}
-	if err != nil {
-		return err
-	}
-	return printSummary(stdout, c, time.Now())
+	return c, err
 }
 
 // printSummary writes what the configuration sets up, in the order of

@@ -25,6 +25,7 @@ func commands() []command {
 	return []command{
 		{"check", "validate the configuration file and print a summary", runCheck},
 		{"parse", "parse page files and print their items as JSON", runParse},
+		{"feeds", "write the feeds and web pages as static files", runFeeds},
 	}
 }
 

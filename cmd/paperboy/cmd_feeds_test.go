@@ -1,0 +1,86 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/paperboy-news/paperboy/content"
+	"github.com/paperboy-news/paperboy/store"
+)
+
+// TestFeedsExport runs 'paperboy feeds' on the shipped config.toml, moved
+// into a temporary directory with a store holding the sample edition.
+func TestFeedsExport(t *testing.T) {
+	dir := t.TempDir()
+	cfg, err := os.ReadFile("../../config.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "config.toml"), cfg, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "pages"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open("../../feed/testdata/2021-07-20.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ed, err := content.ParsePage(f, content.ParseOptions{Name: "2021-07-20.txt"})
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ed.Source = "pages/2021-07-20.txt"
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(dir, "data", "paperboy.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.SaveEdition(ctx, ed, "sample"); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	out := filepath.Join(dir, "public")
+	var stdout, stderr bytes.Buffer
+	if err := run(ctx, []string{"feeds", "-config", filepath.Join(dir, "config.toml"), "--out", out}, &stdout, &stderr); err != nil {
+		t.Fatalf("feeds: %v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "wrote ") {
+		t.Errorf("stdout %q", stdout.String())
+	}
+	atom, err := os.ReadFile(filepath.Join(out, "atom.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"<title>示范区新闻</title>", `href="http://127.0.0.1:8080/atom.xml" rel="self"`, "tag:127.0.0.1,2021:" + ed.Articles[0].ID} {
+		if !strings.Contains(string(atom), want) {
+			t.Errorf("atom.xml lacks %q", want)
+		}
+	}
+	for _, a := range ed.Articles {
+		if _, err := os.Stat(filepath.Join(out, "articles", a.ID, "index.html")); err != nil {
+			t.Errorf("article page: %v", err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "topics", "flood-control", "rss.xml")); err != nil {
+		t.Errorf("topic feed: %v", err)
+	}
+}
+
+func TestFeedsUsage(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"feeds", "-config", "../../config.toml"}, &stdout, &stderr)
+	if !errors.Is(err, errUsage) || !strings.Contains(err.Error(), "-out") {
+		t.Errorf("feeds without -out: %v, want a usage error naming -out", err)
+	}
+}

@@ -1,0 +1,266 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"html"
+	"html/template"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/paperboy-news/paperboy/content"
+	"github.com/paperboy-news/paperboy/feed"
+	"github.com/paperboy-news/paperboy/store"
+)
+
+// pageData is what every template receives.
+type pageData struct {
+	S               *Strings
+	Lang            string
+	Site            string
+	SiteDescription string
+	// Title is the page's own title ("" on the home page); Description
+	// its meta description.
+	Title       string
+	Description string
+	Canonical   string
+	Feeds       []altLink
+	Topics      []feed.Topic
+
+	Heading  string
+	Message  string
+	Editions []editionView
+	Articles []articleView
+	Article  *articleView
+
+	// modified is the newest change shown, for Last-Modified.
+	modified time.Time
+}
+
+// altLink is a feed link with its type as a ready attribute: html/template
+// would write the "+" of "application/rss+xml" as "&#43;", which is valid
+// HTML but trips feed finders that match the attribute as text.
+type altLink struct {
+	feed.AltLink
+	TypeAttr template.HTMLAttr
+}
+
+func altLinks(links []feed.AltLink) []altLink {
+	out := make([]altLink, len(links))
+	for i, l := range links {
+		// l.Type is one of the feed package's constant media types.
+		out[i] = altLink{AltLink: l, TypeAttr: template.HTMLAttr(`type="` + html.EscapeString(l.Type) + `"`)}
+	}
+	return out
+}
+
+type editionView struct {
+	Date     string
+	DateText string
+	Path     string
+	Count    string
+}
+
+type articleView struct {
+	ID          string
+	Path        string
+	Kicker      string
+	Title       string
+	Subtitle    string
+	Credit      string
+	Authors     []content.Author
+	Paragraphs  []string
+	Photo       bool
+	Topics      []feed.Topic
+	DateISO     string
+	DateText    string
+	EditionPath string
+	UpdatedISO  string
+	UpdatedText string
+}
+
+func (s *Site) base(slug, title, path string) *pageData {
+	return &pageData{
+		S:               s.cfg.Strings,
+		Lang:            s.cfg.Language,
+		Site:            s.cfg.Title,
+		SiteDescription: s.cfg.Description,
+		Title:           title,
+		Description:     s.cfg.Description,
+		Canonical:       s.cfg.BaseURL + path,
+		Feeds:           altLinks(s.feeds.Links(slug)),
+		Topics:          s.cfg.Topics,
+	}
+}
+
+// dateText writes an edition date the site's way, "2021年7月15日 星期四".
+func (s *Site) dateText(date string) string {
+	d, err := time.ParseInLocation("2006-01-02", date, s.cfg.Location)
+	if err != nil {
+		return date
+	}
+	return fmt.Sprintf(s.cfg.Strings.DateFormat, d.Year(), int(d.Month()), d.Day()) + " " + s.cfg.Strings.Weekdays[d.Weekday()]
+}
+
+func (s *Site) view(a content.Article) articleView {
+	v := articleView{
+		ID:          a.ID,
+		Path:        feed.ArticlePath(a.ID),
+		Kicker:      feed.Clean(a.Kicker),
+		Title:       feed.Clean(a.Title),
+		Subtitle:    feed.Clean(a.Subtitle),
+		Credit:      feed.Credit(a),
+		Photo:       a.Kind == content.KindPhoto,
+		DateISO:     a.Date,
+		DateText:    s.dateText(a.Date),
+		EditionPath: feed.EditionPath(a.Date),
+	}
+	if v.Photo && v.Kicker == "" {
+		v.Kicker = feed.PhotoLabel
+	}
+	if v.Title == "" {
+		v.Title = strings.TrimPrefix(feed.Title(a), feed.PhotoLabel+"：")
+	}
+	for _, au := range a.Authors {
+		if n := feed.Clean(au.Name); n != "" {
+			v.Authors = append(v.Authors, content.Author{Name: n, Role: feed.Clean(au.Role)})
+		}
+	}
+	for _, p := range a.Paragraphs {
+		if p = feed.Clean(p); p != "" {
+			v.Paragraphs = append(v.Paragraphs, p)
+		}
+	}
+	for _, slug := range a.Topics {
+		name := slug
+		for _, t := range s.cfg.Topics {
+			if t.Slug == slug {
+				name = t.Name
+			}
+		}
+		v.Topics = append(v.Topics, feed.Topic{Name: name, Slug: slug})
+	}
+	if !a.Updated.IsZero() {
+		u := a.Updated.In(s.cfg.Location)
+		v.UpdatedISO = u.Format(time.RFC3339)
+		v.UpdatedText = u.Format("2006-01-02 15:04")
+	}
+	return v
+}
+
+// listView is an article as a list shows it: one line of title.
+func (s *Site) listView(a content.Article) articleView {
+	v := s.view(a)
+	v.Title = feed.Title(a)
+	v.Paragraphs = nil
+	return v
+}
+
+func (s *Site) listViews(arts []content.Article, d *pageData) []articleView {
+	views := make([]articleView, len(arts))
+	for i, a := range arts {
+		views[i] = s.listView(a)
+		if a.Updated.After(d.modified) {
+			d.modified = a.Updated
+		}
+	}
+	return views
+}
+
+func (s *Site) indexPage(ctx context.Context) (string, *pageData, error) {
+	eds, err := s.src.Editions(ctx, s.cfg.IndexEditions)
+	if err != nil {
+		return "", nil, fmt.Errorf("web: index: %w", err)
+	}
+	arts, err := s.src.LatestArticles(ctx, "", s.cfg.IndexArticles)
+	if err != nil {
+		return "", nil, fmt.Errorf("web: index: %w", err)
+	}
+	d := s.base("", "", "/")
+	d.Heading = s.cfg.Strings.LatestArticles
+	for _, e := range eds {
+		d.Editions = append(d.Editions, editionView{
+			Date: e.Date, DateText: s.dateText(e.Date), Path: feed.EditionPath(e.Date),
+			Count: fmt.Sprintf(s.cfg.Strings.Articles, e.Articles),
+		})
+		if e.Updated.After(d.modified) {
+			d.modified = e.Updated
+		}
+	}
+	d.Articles = s.listViews(arts, d)
+	return "index", d, nil
+}
+
+func (s *Site) editionPage(ctx context.Context, date string) (string, *pageData, error) {
+	if !dateRE.MatchString(date) {
+		return "", nil, fmt.Errorf("web: edition %q: %w", date, store.ErrNotFound)
+	}
+	arts, err := s.src.EditionArticles(ctx, date)
+	if err != nil {
+		return "", nil, fmt.Errorf("web: edition %s: %w", date, err)
+	}
+	name, d := s.editionPageOf(date, arts)
+	return name, d, nil
+}
+
+func (s *Site) editionPageOf(date string, arts []content.Article) (string, *pageData) {
+	heading := fmt.Sprintf(s.cfg.Strings.Edition, s.dateText(date))
+	d := s.base("", heading, feed.EditionPath(date))
+	d.Heading = heading
+	d.Articles = s.listViews(arts, d)
+	return "edition", d
+}
+
+func (s *Site) articlePage(ctx context.Context, id string) (string, *pageData, error) {
+	if !idRE.MatchString(id) {
+		return "", nil, fmt.Errorf("web: article %q: %w", id, store.ErrNotFound)
+	}
+	a, err := s.src.Article(ctx, id)
+	if err != nil {
+		return "", nil, fmt.Errorf("web: article %s: %w", id, err)
+	}
+	name, d := s.articlePageOf(a)
+	return name, d, nil
+}
+
+func (s *Site) articlePageOf(a content.Article) (string, *pageData) {
+	v := s.view(a)
+	d := s.base("", feed.Title(a), v.Path)
+	d.Description = feed.Summary(a)
+	d.Article = &v
+	d.modified = a.Updated
+	return "article", d
+}
+
+func (s *Site) topicPage(ctx context.Context, slug string) (string, *pageData, error) {
+	var topic *feed.Topic
+	for i := range s.cfg.Topics {
+		if s.cfg.Topics[i].Slug == slug {
+			topic = &s.cfg.Topics[i]
+		}
+	}
+	if topic == nil {
+		return "", nil, fmt.Errorf("web: topic %q: %w", slug, store.ErrNotFound)
+	}
+	arts, err := s.src.LatestArticles(ctx, slug, s.cfg.IndexArticles)
+	if err != nil {
+		return "", nil, fmt.Errorf("web: topic %s: %w", slug, err)
+	}
+	heading := fmt.Sprintf(s.cfg.Strings.Topic, topic.Name)
+	d := s.base(slug, heading, feed.TopicPath(slug))
+	d.Heading = heading
+	d.Articles = s.listViews(arts, d)
+	return "index", d, nil
+}
+
+func (s *Site) errorPage(code int) *pageData {
+	d := s.base("", "", "")
+	d.Canonical = ""
+	if code == http.StatusNotFound {
+		d.Title, d.Heading, d.Message = s.cfg.Strings.NotFound, s.cfg.Strings.NotFound, s.cfg.Strings.NotFoundText
+	} else {
+		d.Title, d.Heading, d.Message = s.cfg.Strings.ServerError, s.cfg.Strings.ServerError, s.cfg.Strings.ServerErrText
+	}
+	return d
+}

@@ -1,0 +1,52 @@
+package web
+
+// Strings are every word the pages show, in one place, so a site in
+// another language replaces this one value.
+type Strings struct {
+	Home           string
+	LatestArticles string
+	LatestEditions string
+	Edition        string // "%s" is the date, e.g. "%s 版"
+	EditionLink    string
+	Topics         string
+	Topic          string
+	Subscribe      string
+	Articles       string // "%d" is the count, e.g. "%d 篇"
+	Authors        string
+	Published      string
+	Updated        string
+	Photo          string
+	NotFound       string
+	NotFoundText   string
+	ServerError    string
+	ServerErrText  string
+	NoArticles     string
+	BackHome       string
+	Weekdays       [7]string // Sunday first, as time.Weekday counts
+	DateFormat     string    // "%d年%d月%d日", year, month, day
+}
+
+// ZhCN is the default: simplified Chinese.
+var ZhCN = Strings{
+	Home:           "首页",
+	LatestArticles: "最新文章",
+	LatestEditions: "近期版面",
+	Edition:        "%s 版",
+	EditionLink:    "本期版面",
+	Topics:         "专题",
+	Topic:          "专题：%s",
+	Subscribe:      "订阅",
+	Articles:       "%d 篇",
+	Authors:        "作者",
+	Published:      "发布",
+	Updated:        "更新",
+	Photo:          "图片新闻",
+	NotFound:       "页面不存在",
+	NotFoundText:   "您要找的页面不存在，可能已被移除或地址有误。",
+	ServerError:    "服务暂时不可用",
+	ServerErrText:  "服务器出了点问题，请稍后再试。",
+	NoArticles:     "暂无文章。",
+	BackHome:       "返回首页",
+	Weekdays:       [7]string{"星期日", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六"},
+	DateFormat:     "%d年%d月%d日",
+}

@@ -1,0 +1,269 @@
+// Package web serves paperboy's HTML pages (index, edition, article and
+// topic pages, 404, /healthz) next to the feeds, and writes the whole site
+// as static files for nginx or a CDN.
+//
+// Pages are html/template, in the site's language (Chinese by default; all
+// words are in Strings), mobile-first, without JavaScript, and announce the
+// feeds with <link rel="alternate"> on every page. Links come from the feed
+// package's path functions, so pages and feeds always agree.
+package web
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"time"
+
+	"github.com/paperboy-news/paperboy/content"
+	"github.com/paperboy-news/paperboy/feed"
+	"github.com/paperboy-news/paperboy/store"
+)
+
+// Source is what the pages read from the store.
+type Source interface {
+	// Article returns one article; an error wrapping store.ErrNotFound when
+	// there is none.
+	Article(ctx context.Context, id string) (content.Article, error)
+	// LatestArticles returns up to limit articles, newest edition first,
+	// page order within; topic "" means all.
+	LatestArticles(ctx context.Context, topic string, limit int) ([]content.Article, error)
+	// EditionArticles returns an edition's articles in page order; an error
+	// wrapping store.ErrNotFound when the edition has none.
+	EditionArticles(ctx context.Context, date string) ([]content.Article, error)
+	// Editions lists up to limit editions, newest first.
+	Editions(ctx context.Context, limit int) ([]EditionSummary, error)
+}
+
+// Config is what the pages need. Empty fields are taken from the feed
+// service's configuration, so usually only the page-specific ones are set.
+type Config struct {
+	// Title, Description, BaseURL, Language, Location and Topics default
+	// to the feed configuration's.
+	Title       string
+	Description string
+	BaseURL     string
+	Language    string
+	Location    *time.Location
+	Topics      []feed.Topic
+	// IndexEditions and IndexArticles are how many editions and articles
+	// the home page lists; topic pages list IndexArticles. Defaults 14, 30.
+	IndexEditions int
+	IndexArticles int
+	// ExportEditions bounds how many editions a static export writes;
+	// default 100000 (all, in practice).
+	ExportEditions int
+	// Strings are the pages' words; default ZhCN.
+	Strings *Strings
+	// CacheControl is sent with pages; default "public, max-age=60".
+	CacheControl string
+	// Logger receives page errors; default slog.Default().
+	Logger *slog.Logger
+}
+
+// Site is the website: pages from a Source, feeds from a feed.Service.
+type Site struct {
+	cfg   Config
+	src   Source
+	feeds *feed.Service
+	pages map[string]*template.Template
+}
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+var (
+	dateRE = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+	idRE   = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}-[0-9a-f]{12}$`)
+)
+
+// New returns the site. feeds supplies the feed files, the autodiscovery
+// links and the defaults of cfg's empty fields.
+func New(cfg Config, src Source, feeds *feed.Service) (*Site, error) {
+	if src == nil || feeds == nil {
+		return nil, errors.New("web: new site: need an article source and a feed service")
+	}
+	fc := feeds.Config()
+	if cfg.Title == "" {
+		cfg.Title = fc.Title
+	}
+	if cfg.Description == "" {
+		cfg.Description = fc.Description
+	}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = fc.BaseURL
+	}
+	if cfg.Language == "" {
+		cfg.Language = fc.Language
+	}
+	if cfg.Location == nil {
+		cfg.Location = fc.Location
+	}
+	if cfg.Topics == nil {
+		cfg.Topics = fc.Topics
+	}
+	if cfg.IndexEditions <= 0 {
+		cfg.IndexEditions = 14
+	}
+	if cfg.IndexArticles <= 0 {
+		cfg.IndexArticles = 30
+	}
+	if cfg.ExportEditions <= 0 {
+		cfg.ExportEditions = 100000
+	}
+	if cfg.Strings == nil {
+		s := ZhCN
+		cfg.Strings = &s
+	}
+	if cfg.CacheControl == "" {
+		cfg.CacheControl = "public, max-age=60"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	s := &Site{cfg: cfg, src: src, feeds: feeds, pages: map[string]*template.Template{}}
+	funcs := template.FuncMap{"topicPath": feed.TopicPath}
+	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
+	if err != nil {
+		return nil, fmt.Errorf("web: parse layout: %w", err)
+	}
+	for _, name := range []string{"index", "edition", "article", "error"} {
+		t, err := template.Must(base.Clone()).ParseFS(templateFS, "templates/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("web: parse %s page: %w", name, err)
+		}
+		s.pages[name] = t
+	}
+	return s, nil
+}
+
+// Register mounts the feeds and every page on mux: "/", "/editions/{date}/",
+// "/articles/{id}/", "/topics/{slug}/", the feed paths, "/healthz", and a
+// 404 page for everything else. The slashless forms of page paths redirect.
+func (s *Site) Register(mux *http.ServeMux) {
+	notFound := http.HandlerFunc(s.serveNotFound)
+	s.feeds.Register(mux, notFound)
+	mux.HandleFunc("GET /{$}", s.serveIndex)
+	mux.HandleFunc("GET /editions/{date}/{$}", s.serveEdition)
+	mux.HandleFunc("GET /articles/{id}/{$}", s.serveArticle)
+	mux.HandleFunc("GET /topics/{slug}/{$}", s.serveTopic)
+	for _, p := range []string{"/editions/{x}", "/articles/{x}", "/topics/{x}"} {
+		mux.HandleFunc("GET "+p, addSlash)
+	}
+	mux.HandleFunc("GET /healthz", serveHealth)
+	mux.Handle("/", notFound)
+}
+
+// Feeds is the feed service the site serves; the daemon calls its Refresh
+// at start and after every ingest that changed something.
+func (s *Site) Feeds() *feed.Service { return s.feeds }
+
+// Handler is a mux with everything Register mounts.
+func (s *Site) Handler() http.Handler {
+	mux := http.NewServeMux()
+	s.Register(mux)
+	return mux
+}
+
+func addSlash(w http.ResponseWriter, r *http.Request) {
+	u := *r.URL
+	u.Path += "/"
+	http.Redirect(w, r, u.RequestURI(), http.StatusMovedPermanently)
+}
+
+// serveHealth says the process is up and serving; it is for load balancers
+// and the daemon's own checks.
+func serveHealth(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write([]byte("ok\n"))
+}
+
+func (s *Site) serveIndex(w http.ResponseWriter, r *http.Request) {
+	s.respond(w, r, func(ctx context.Context) (string, *pageData, error) { return s.indexPage(ctx) })
+}
+
+func (s *Site) serveEdition(w http.ResponseWriter, r *http.Request) {
+	date := r.PathValue("date")
+	s.respond(w, r, func(ctx context.Context) (string, *pageData, error) { return s.editionPage(ctx, date) })
+}
+
+func (s *Site) serveArticle(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	s.respond(w, r, func(ctx context.Context) (string, *pageData, error) { return s.articlePage(ctx, id) })
+}
+
+func (s *Site) serveTopic(w http.ResponseWriter, r *http.Request) {
+	slug := r.PathValue("slug")
+	s.respond(w, r, func(ctx context.Context) (string, *pageData, error) { return s.topicPage(ctx, slug) })
+}
+
+func (s *Site) serveNotFound(w http.ResponseWriter, r *http.Request) {
+	s.writeError(w, r, http.StatusNotFound)
+}
+
+// respond renders a page and serves it with validators; a not-found error
+// becomes the 404 page, any other the 500 page, logged here once.
+func (s *Site) respond(w http.ResponseWriter, r *http.Request, build func(context.Context) (string, *pageData, error)) {
+	name, data, err := build(r.Context())
+	if errors.Is(err, store.ErrNotFound) {
+		s.writeError(w, r, http.StatusNotFound)
+		return
+	}
+	if err != nil {
+		s.cfg.Logger.LogAttrs(r.Context(), slog.LevelError, "page_failed",
+			slog.String("path", r.URL.Path), slog.String("error", err.Error()))
+		s.writeError(w, r, http.StatusInternalServerError)
+		return
+	}
+	body, err := s.render(name, data)
+	if err != nil {
+		s.cfg.Logger.LogAttrs(r.Context(), slog.LevelError, "page_failed",
+			slog.String("path", r.URL.Path), slog.String("error", err.Error()))
+		s.writeError(w, r, http.StatusInternalServerError)
+		return
+	}
+	setPageHeaders(w.Header())
+	feed.NewResource("text/html; charset=utf-8", body, data.modified, s.cfg.CacheControl).ServeHTTP(w, r)
+}
+
+func (s *Site) writeError(w http.ResponseWriter, r *http.Request, code int) {
+	data := s.errorPage(code)
+	body, err := s.render("error", data)
+	if err != nil {
+		s.cfg.Logger.LogAttrs(r.Context(), slog.LevelError, "page_failed",
+			slog.String("path", r.URL.Path), slog.String("error", err.Error()))
+		http.Error(w, http.StatusText(code), code)
+		return
+	}
+	setPageHeaders(w.Header())
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(code)
+	if r.Method != http.MethodHead {
+		w.Write(body)
+	}
+}
+
+func (s *Site) render(name string, data *pageData) ([]byte, error) {
+	var b bytes.Buffer
+	if err := s.pages[name].ExecuteTemplate(&b, "layout.html", data); err != nil {
+		return nil, fmt.Errorf("web: render %s page: %w", name, err)
+	}
+	return b.Bytes(), nil
+}
+
+// pageCSP allows the pages what they use, an inline style sheet and
+// same-site links, and nothing else: no script, no frames, no forms.
+const pageCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+func setPageHeaders(h http.Header) {
+	h.Set("Content-Security-Policy", pageCSP)
+	h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+}

@@ -1,0 +1,409 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/paperboy-news/paperboy/content"
+	"github.com/paperboy-news/paperboy/feed"
+	"github.com/paperboy-news/paperboy/store"
+)
+
+const sampleDate = "2021-07-20"
+
+// memSource answers like the store over a slice ordered newest edition
+// first, page order within.
+type memSource struct {
+	arts []content.Article
+	err  error
+}
+
+func (m *memSource) Article(ctx context.Context, id string) (content.Article, error) {
+	if m.err != nil {
+		return content.Article{}, m.err
+	}
+	for _, a := range m.arts {
+		if a.ID == id {
+			return a, nil
+		}
+	}
+	return content.Article{}, fmt.Errorf("article %s: %w", id, store.ErrNotFound)
+}
+
+func (m *memSource) LatestArticles(ctx context.Context, topic string, limit int) ([]content.Article, error) {
+	if m.err != nil {
+		return nil, m.err
+	}
+	var out []content.Article
+	for _, a := range m.arts {
+		if len(out) == limit {
+			break
+		}
+		if topic == "" || slices.Contains(a.Topics, topic) {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
+func (m *memSource) EditionArticles(ctx context.Context, date string) ([]content.Article, error) {
+	if m.err != nil {
+		return nil, m.err
+	}
+	var out []content.Article
+	for _, a := range m.arts {
+		if a.Date == date {
+			out = append(out, a)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("edition %s: %w", date, store.ErrNotFound)
+	}
+	return out, nil
+}
+
+func (m *memSource) Editions(ctx context.Context, limit int) ([]EditionSummary, error) {
+	if m.err != nil {
+		return nil, m.err
+	}
+	var out []EditionSummary
+	for _, a := range m.arts {
+		if n := len(out); n == 0 || out[n-1].Date != a.Date {
+			if n == limit {
+				break
+			}
+			out = append(out, EditionSummary{Date: a.Date})
+		}
+		e := &out[len(out)-1]
+		e.Articles++
+		if a.Updated.After(e.Updated) {
+			e.Updated = a.Updated
+		}
+	}
+	return out, nil
+}
+
+// sampleArticles is the sample page through the real parser, with fixed
+// times and a topic, as the store would return it.
+func sampleArticles(t testing.TB) []content.Article {
+	t.Helper()
+	f, err := os.Open("../feed/testdata/2021-07-20.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ed, err := content.ParsePage(f, content.ParseOptions{Name: "2021-07-20.txt"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arts := ed.Articles
+	for i := range arts {
+		a := &arts[i]
+		a.Created = time.Date(2021, 7, 19, 22, 30, 0, 0, time.UTC)
+		a.Updated = a.Created.Add(time.Duration(i) * time.Minute)
+		if strings.Contains(a.DisplayTitle()+a.Text(), "防汛") {
+			a.Topics = []string{"flood"}
+		}
+	}
+	return arts
+}
+
+func nastyArticle() content.Article {
+	return content.Article{
+		ID:         "2021-07-16-0123456789ab",
+		Kind:       content.KindArticle,
+		Kicker:     "引题<i>斜</i>",
+		Title:      "标题<script>alert(1)</script> & ]]>",
+		Subtitle:   "副题 😀",
+		Byline:     "本报讯（记者张三）",
+		Authors:    []content.Author{{Name: "张三", Role: "记者"}, {Name: "李四", Role: "通讯员"}},
+		Paragraphs: []string{"第一段<script>alert('x')</script>\x01", "第二段 & 完"},
+		Date:       "2021-07-16",
+		Topics:     []string{"flood", "economy"},
+		Updated:    time.Date(2021, 7, 16, 1, 0, 0, 0, time.UTC),
+	}
+}
+
+func newSite(t *testing.T, src Source) *Site {
+	t.Helper()
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsrc, _ := src.(feed.ArticleSource)
+	fs, err := feed.NewService(feed.Config{
+		Title:        "示范区报",
+		Description:  "示范区报每日电子版",
+		BaseURL:      "https://news.example.org",
+		Location:     loc,
+		Topics:       []feed.Topic{{Name: "防汛", Slug: "flood"}, {Name: "经济", Slug: "economy"}},
+		TagAuthority: "example.org,2021",
+		Logger:       slog.New(slog.DiscardHandler),
+	}, fsrc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	site, err := New(Config{Logger: slog.New(slog.DiscardHandler)}, src, fs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return site
+}
+
+func serve(t *testing.T, src Source) (*Site, *httptest.Server) {
+	t.Helper()
+	site := newSite(t, src)
+	if err := site.feeds.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(site.Handler())
+	t.Cleanup(srv.Close)
+	return site, srv
+}
+
+func fetch(t *testing.T, method, url string, header http.Header) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	tr := &http.Transport{DisableCompression: true}
+	defer tr.CloseIdleConnections()
+	resp, err := tr.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, string(b)
+}
+
+var autodiscovery = []string{
+	`<link rel="alternate" type="application/atom+xml" title="示范区报 (Atom)" href="/atom.xml">`,
+	`<link rel="alternate" type="application/rss+xml" title="示范区报 (RSS)" href="/rss.xml">`,
+	`<link rel="alternate" type="application/feed+json" title="示范区报 (JSON Feed)" href="/feed.json">`,
+}
+
+func TestPages(t *testing.T) {
+	arts := append([]content.Article{nastyArticle()}, sampleArticles(t)...)
+	_, srv := serve(t, &memSource{arts: arts})
+	first := arts[1]
+	tests := []struct {
+		name       string
+		path       string
+		wantStatus int
+		want       []string
+		notWant    []string
+	}{
+		{"index", "/", 200, []string{`<html lang="zh-CN">`, "近期版面", "2021年7月20日 星期二", "13 篇", `href="/editions/2021-07-20/"`, `href="` + feed.ArticlePath(first.ID) + `"`, "示范区党政联席会议召开"}, nil},
+		{"edition", "/editions/2021-07-20/", 200, []string{"2021年7月20日 星期二 版", "示范区党政联席会议召开", "图片新闻：", "本报讯（记者郭树勋）"}, []string{nastyArticle().ID}},
+		{"article", feed.ArticlePath(first.ID), 200, []string{"<h1>示范区党政联席会议召开</h1>", "作者：记者 郭树勋", `<time datetime="2021-07-20">2021年7月20日 星期二</time>`, "<p>" + first.Paragraphs[1] + "</p>", `href="/topics/flood/" rel="tag">防汛</a>`, `href="/editions/2021-07-20/"`}, nil},
+		{"photo article", feed.ArticlePath(arts[5].ID), 200, []string{"<figure><figcaption>", "万千"}, nil},
+		{"nasty article", feed.ArticlePath(nastyArticle().ID), 200, []string{`<p class="kicker">引题&lt;i&gt;斜&lt;/i&gt;</p>`, "<h1>标题&lt;script&gt;alert(1)&lt;/script&gt; &amp; ]]&gt;</h1>", `<p class="subtitle">副题 😀</p>`, "记者 张三、通讯员 李四", ">经济</a>", "第二段 &amp; 完"}, []string{"<script", "\x01"}},
+		{"topic", "/topics/flood/", 200, []string{"专题：防汛", `href="/topics/flood/atom.xml"`, "示范区党政联席会议召开"}, []string{"示范区四家企业获省级高质量发展专项资金"}},
+		{"unknown article", "/articles/2021-07-15-000000000000/", 404, []string{"页面不存在"}, nil},
+		{"malformed article id", "/articles/..%2f..%2fetc/", 404, []string{"页面不存在"}, nil},
+		{"unknown edition", "/editions/2020-01-01/", 404, []string{"页面不存在"}, nil},
+		{"unknown topic", "/topics/nope/", 404, []string{"页面不存在"}, nil},
+		{"unknown topic feed", "/topics/nope/atom.xml", 404, []string{"页面不存在"}, nil},
+		{"unknown path", "/wp-admin.php", 404, []string{"页面不存在"}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, body := fetch(t, "GET", srv.URL+tc.path, nil)
+			if resp.StatusCode != tc.wantStatus {
+				t.Fatalf("status %d, want %d\n%s", resp.StatusCode, tc.wantStatus, body)
+			}
+			if ct := resp.Header.Get("Content-Type"); ct != "text/html; charset=utf-8" {
+				t.Errorf("content type %q", ct)
+			}
+			if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") {
+				t.Errorf("content security policy %q", csp)
+			}
+			for _, w := range append(tc.want, autodiscovery...) {
+				if !strings.Contains(body, w) {
+					t.Errorf("page lacks %q", w)
+				}
+			}
+			for _, w := range tc.notWant {
+				if strings.Contains(body, w) {
+					t.Errorf("page contains %q", w)
+				}
+			}
+			if strings.Contains(body, "<script") {
+				t.Errorf("page has a script element")
+			}
+		})
+	}
+}
+
+func TestPageRedirectsConditionalsHealth(t *testing.T) {
+	arts := sampleArticles(t)
+	_, srv := serve(t, &memSource{arts: arts})
+	resp, _ := fetch(t, "GET", srv.URL+"/articles/"+arts[0].ID, nil)
+	if resp.StatusCode != http.StatusMovedPermanently || resp.Header.Get("Location") != feed.ArticlePath(arts[0].ID) {
+		t.Errorf("slashless article: %d to %q, want 301 to the permalink", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	resp, _ = fetch(t, "GET", srv.URL+"/editions/2021-07-20", nil)
+	if resp.StatusCode != http.StatusMovedPermanently {
+		t.Errorf("slashless edition: %d, want 301", resp.StatusCode)
+	}
+	resp, _ = fetch(t, "GET", srv.URL+"/", nil)
+	etag := resp.Header.Get("ETag")
+	if etag == "" || resp.Header.Get("Last-Modified") == "" {
+		t.Fatalf("index has no validators: %v", resp.Header)
+	}
+	resp, body := fetch(t, "GET", srv.URL+"/", http.Header{"If-None-Match": {etag}})
+	if resp.StatusCode != http.StatusNotModified || body != "" {
+		t.Errorf("If-None-Match: %d with %d bytes, want 304", resp.StatusCode, len(body))
+	}
+	resp, _ = fetch(t, "GET", srv.URL+"/", http.Header{"Accept-Encoding": {"gzip"}})
+	if resp.Header.Get("Content-Encoding") != "gzip" {
+		t.Errorf("index not gzipped when asked")
+	}
+	resp, body = fetch(t, "HEAD", srv.URL+feed.ArticlePath(arts[0].ID), nil)
+	if resp.StatusCode != 200 || body != "" {
+		t.Errorf("HEAD: %d with %d bytes", resp.StatusCode, len(body))
+	}
+	resp, body = fetch(t, "GET", srv.URL+"/healthz", nil)
+	if resp.StatusCode != 200 || body != "ok\n" {
+		t.Errorf("healthz: %d %q", resp.StatusCode, body)
+	}
+	resp, _ = fetch(t, "GET", srv.URL+"/atom.xml", nil)
+	if resp.Header.Get("Content-Type") != "application/atom+xml; charset=utf-8" {
+		t.Errorf("feeds not mounted with the site: %d %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+}
+
+func TestPageStoreError(t *testing.T) {
+	src := &memSource{arts: sampleArticles(t)}
+	_, srv := serve(t, src)
+	src.err = errors.New("database disk image is malformed")
+	resp, body := fetch(t, "GET", srv.URL+"/", nil)
+	if resp.StatusCode != 500 || !strings.Contains(body, "服务暂时不可用") || strings.Contains(body, "malformed") {
+		t.Errorf("store failure: %d, want the 500 page without the error text\n%s", resp.StatusCode, body)
+	}
+}
+
+func TestExport(t *testing.T) {
+	arts := append([]content.Article{nastyArticle()}, sampleArticles(t)...)
+	src := &memSource{arts: arts}
+	site, srv := serve(t, src)
+	out := filepath.Join(t.TempDir(), "public")
+	n, err := site.Export(context.Background(), out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 3 main feeds + 6 topic feeds + 404 + index + 2 topic pages + 2 editions + 14 articles
+	if want := 3 + 6 + 1 + 1 + 2 + 2 + len(arts); n != want {
+		t.Errorf("wrote %d files, want %d", n, want)
+	}
+	for _, path := range []string{"/atom.xml", "/rss.xml", "/feed.json", "/topics/flood/atom.xml", "/", feed.ArticlePath(arts[1].ID), feed.EditionPath("2021-07-16"), "/topics/economy/"} {
+		file := filepath.Join(out, filepath.FromSlash(strings.TrimPrefix(path, "/")))
+		if strings.HasSuffix(path, "/") {
+			file = filepath.Join(file, "index.html")
+		}
+		got, err := os.ReadFile(file)
+		if err != nil {
+			t.Errorf("%s: %v", path, err)
+			continue
+		}
+		_, served := fetch(t, "GET", srv.URL+path, nil)
+		if string(got) != served {
+			t.Errorf("%s: exported file differs from the served page", path)
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(out, "404.html")); err != nil || !strings.Contains(string(b), "页面不存在") {
+		t.Errorf("404.html: %v", err)
+	}
+
+	// A second export replaces the first whole: a dropped article's page
+	// goes, and nothing temporary is left beside the output.
+	src.arts = arts[1:]
+	if _, err := site.Export(context.Background(), out); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(out, "articles", nastyArticle().ID)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("removed article survived the re-export: %v", err)
+	}
+	entries, _ := os.ReadDir(filepath.Dir(out))
+	if len(entries) != 1 {
+		t.Errorf("export left %d entries beside the output", len(entries))
+	}
+
+	// A failing source leaves the previous export in place.
+	src.err = errors.New("database is locked")
+	if _, err := site.Export(context.Background(), out); err == nil || !strings.Contains(err.Error(), "database is locked") {
+		t.Errorf("export error %v, want the source's", err)
+	}
+	if _, err := os.Stat(filepath.Join(out, "atom.xml")); err != nil {
+		t.Errorf("failed export damaged the previous one: %v", err)
+	}
+	entries, _ = os.ReadDir(filepath.Dir(out))
+	if len(entries) != 1 {
+		t.Errorf("failed export left %d entries beside the output", len(entries))
+	}
+}
+
+// TestSiteOnStore serves and exports the sample edition from a real SQLite
+// store: every article of the store has its page, linked from its edition.
+func TestSiteOnStore(t *testing.T) {
+	ctx := context.Background()
+	f, err := os.Open("../feed/testdata/2021-07-20.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ed, err := content.ParsePage(f, content.ParseOptions{Name: "2021-07-20.txt"})
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ed.Source = "pages/2021-07-20.txt"
+	s, err := store.Open(ctx, filepath.Join(t.TempDir(), "paperboy.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.SaveEdition(ctx, ed, "sample"); err != nil {
+		t.Fatal(err)
+	}
+	site, srv := serve(t, s)
+	_, index := fetch(t, "GET", srv.URL+"/", nil)
+	if !strings.Contains(index, fmt.Sprintf("%d 篇", len(ed.Articles))) {
+		t.Errorf("index lacks the edition's article count %d", len(ed.Articles))
+	}
+	_, edition := fetch(t, "GET", srv.URL+feed.EditionPath(ed.Date), nil)
+	for _, a := range ed.Articles {
+		if !strings.Contains(edition, `href="`+feed.ArticlePath(a.ID)+`"`) {
+			t.Errorf("edition page does not link %s", a.ID)
+		}
+		resp, page := fetch(t, "GET", srv.URL+feed.ArticlePath(a.ID), nil)
+		if resp.StatusCode != 200 || !strings.Contains(page, a.Authors[0].Name) {
+			t.Errorf("%s: status %d, author %q shown: %v", a.ID, resp.StatusCode, a.Authors[0].Name, strings.Contains(page, a.Authors[0].Name))
+		}
+	}
+	n, err := site.Export(ctx, filepath.Join(t.TempDir(), "out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 9 + 1 + 1 + 2 + 1 + len(ed.Articles); n != want {
+		t.Errorf("exported %d files, want %d", n, want)
+	}
+}
