@@ -81,8 +81,8 @@ type unit struct {
 // and OCR'd lines vary by a character.
 //
 // The edition date comes from the file name (EditionDateFromName), else
-// opts.Date, else it is inferred from the text: the first "M月D日" in the
-// year of the first "YYYY年", with a warning. Without any of these
+// opts.Date, else it is inferred from the text: the latest "M月D日" it
+// names, in the year of the first "YYYY年", with a warning. Without any of these
 // ParsePage fails.
 func ParsePage(r io.Reader, opts ParseOptions) (Edition, error) {
 	b, err := io.ReadAll(r)
@@ -155,7 +155,7 @@ func parsePageDetail(text string, opts ParseOptions) (ed Edition, derived []bool
 		}
 		date = d
 		ed.Warnings = append(ed.Warnings, Warning{File: ed.Source, Lines: [2]int{at, at},
-			Message: "edition date " + d + " inferred from the text (first month and day, first year); name the file YYYY-MM-DD.txt or pass --date"})
+			Message: "edition date " + d + " inferred from the text (the latest month and day it names, in the first year it names); name the file YYYY-MM-DD.txt or pass --date"})
 	}
 	ed.Date = date
 
