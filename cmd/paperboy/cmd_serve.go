@@ -304,7 +304,7 @@ func (d *daemon) refreshFeeds(ctx context.Context) error {
 // messages for /metrics as they go.
 func (d *daemon) sendDigest(ctx context.Context, g *generation, name string, slot time.Time) error {
 	var last mailer.Progress
-	res, err := g.digests.RunWithProgress(ctx, name, slot, func(p mailer.Progress) {
+	res, err := d.digestsForRun(g, name).RunWithProgress(ctx, name, slot, func(p mailer.Progress) {
 		for range p.Sent - last.Sent {
 			d.metrics.MessageSent(name)
 		}
@@ -326,6 +326,31 @@ func (d *daemon) sendDigest(ctx context.Context, g *generation, name string, slo
 		d.logger.Warn("digest_incomplete", "digest", name, "sent", res.Sent, "failed", res.Failed, "pending", res.Pending)
 	}
 	return nil
+}
+
+// digestsForRun is g's digests with the recipient lists as they are now.
+// Admins edit list files (`file = ...`) without touching config.toml, so
+// each run reads them again rather than only reloads: the cost is one read
+// and parse of the files per run. A list file that has become unreadable
+// or holds a bad address does not stop the run: it goes to the lists as
+// last loaded, and the problem (file:line) is logged.
+func (d *daemon) digestsForRun(g *generation, name string) *mailer.Digests {
+	files := false
+	for _, l := range g.cfg.Lists {
+		files = files || l.File != ""
+	}
+	if !files {
+		return g.digests
+	}
+	mc, err := mailerConfig(g.cfg, d.logger)
+	if err == nil {
+		var m *mailer.Digests
+		if m, err = mailer.New(mc, d.st, d.st); err == nil {
+			return m
+		}
+	}
+	d.logger.Warn("recipient_lists_not_reread", "digest", name, "err", err, "action", "sending to the lists as last loaded")
+	return g.digests
 }
 
 // watchPages starts (or moves) the watcher that ingests as soon as a page
