@@ -80,6 +80,12 @@ type Job struct {
 	// Run does the work. It closes over its own settings, so a run in
 	// flight during a reload finishes under the settings it started with.
 	Run RunFunc
+	// Abandon, if set, is called at start for a run a crash or shutdown cut
+	// short that will not be resumed (no catch-up window, or past it), so
+	// the job can close what the run left open: a digest's outbox, which
+	// must neither stay "sending" forever nor go out late. If it fails, the
+	// run stays unfinished and the next start tries again.
+	Abandon func(ctx context.Context, slot time.Time, reason string) error
 }
 
 // Store is what the scheduler needs from the database; *store.Store has it.
@@ -673,8 +679,14 @@ func (s *Scheduler) resumeUnfinished(ctx context.Context) error {
 				s.spawn(r.job.Name, run.Slot, TriggerResume, true)
 				continue
 			}
-			run.Error = fmt.Sprintf("%s when the process stopped, and not resumed: no catch-up window or past it", run.Outcome)
-			run.Outcome = store.OutcomeFailed
+			reason := fmt.Sprintf("%s when the process stopped, and not resumed: no catch-up window or past it", run.Outcome)
+			if r.job.Abandon != nil {
+				if err := r.job.Abandon(ctx, run.Slot, reason); err != nil {
+					errs = append(errs, fmt.Errorf("schedule: abandon %s at %s: %w", r.job.Name, run.Slot.UTC().Format(time.RFC3339), err))
+					continue
+				}
+			}
+			run.Error, run.Outcome = reason, store.OutcomeFailed
 			run.FinishedAt = now
 			if err := s.store.FinishJobRun(ctx, run, r.job.SlotKeyed); err != nil {
 				errs = append(errs, err)

@@ -230,18 +230,22 @@ func TestCatchUpSkipsDSTRepeat(t *testing.T) {
 
 // TestResumeUnfinished: a run a crash left "running" is run again for its
 // slot at the next start when within the catch-up window, and closed as
-// failed when not.
+// failed when not, after the job's Abandon closed what it left open; if
+// Abandon fails, the run stays unfinished for the next start.
 func TestResumeUnfinished(t *testing.T) {
 	ctx := context.Background()
 	slot := time.Date(2026, 7, 20, 7, 0, 0, 0, time.UTC)
 	tests := []struct {
-		name        string
-		restart     time.Time
-		wantCalls   []string
-		wantOutcome string
+		name         string
+		restart      time.Time
+		abandonErr   error
+		wantCalls    []string
+		wantAbandons []string
+		wantOutcome  string
 	}{
-		{"within the window", slot.Add(time.Hour), []string{"2026-07-20T07:00:00Z resume"}, store.OutcomeOK},
-		{"past the window", slot.Add(5 * time.Hour), nil, store.OutcomeFailed},
+		{"within the window", slot.Add(time.Hour), nil, []string{"2026-07-20T07:00:00Z resume"}, nil, store.OutcomeOK},
+		{"past the window", slot.Add(5 * time.Hour), nil, nil, []string{"2026-07-20T07:00:00Z"}, store.OutcomeFailed},
+		{"past the window, abandon fails", slot.Add(5 * time.Hour), errors.New("disk full"), nil, []string{"2026-07-20T07:00:00Z"}, store.OutcomeRunning},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -254,13 +258,25 @@ func TestResumeUnfinished(t *testing.T) {
 			}
 			clock := &fakeClock{t: tc.restart}
 			var rl runLog
+			var abandons []string
+			job := rl.job("digest:morning", "0 7 * * *", 3*time.Hour)
+			job.Abandon = func(_ context.Context, slot time.Time, reason string) error {
+				abandons = append(abandons, slot.UTC().Format(time.RFC3339))
+				if !strings.Contains(reason, "not resumed") {
+					t.Errorf("abandon reason %q does not say why", reason)
+				}
+				return tc.abandonErr
+			}
 			s := newScheduler(t, st, testOpts{now: clock.Now})
-			if err := s.Start(ctx, []Job{rl.job("digest:morning", "0 7 * * *", 3*time.Hour)}); err != nil {
+			if err := s.Start(ctx, []Job{job}); err != nil {
 				t.Fatal(err)
 			}
 			stop(t, s)
 			if got := rl.get(); fmt.Sprint(got) != fmt.Sprint(tc.wantCalls) {
 				t.Errorf("calls = %q, want %q", got, tc.wantCalls)
+			}
+			if fmt.Sprint(abandons) != fmt.Sprint(tc.wantAbandons) {
+				t.Errorf("abandoned %q, want %q", abandons, tc.wantAbandons)
 			}
 			run, err := st.JobRunAt(ctx, "digest:morning", slot)
 			if err != nil || run.Outcome != tc.wantOutcome {
