@@ -301,6 +301,68 @@ func (m *Digests) Resume(ctx context.Context) ([]RunResult, error) {
 	return results, nil
 }
 
+// Abandon closes the run of digest name for slot that will not be resumed
+// (the scheduler decided it is too late): its pending deliveries are
+// marked skipped with reason, so it neither stays "sending" nor goes out
+// late, and the run is finished: done if anything was sent, failed if
+// nothing was, so that the next run covers its articles again. A slot with
+// no run, or a finished one, is left alone.
+func (m *Digests) Abandon(ctx context.Context, name string, slot time.Time, reason string) (RunResult, error) {
+	res, err := m.abandon(ctx, name, slot.UTC(), reason)
+	if err != nil {
+		return res, fmt.Errorf("mailer: abandon digest %s for %s: %w", name, slot.UTC().Format(time.RFC3339), err)
+	}
+	return res, nil
+}
+
+func (m *Digests) abandon(ctx context.Context, name string, slot time.Time, reason string) (RunResult, error) {
+	res := RunResult{Digest: name, Slot: slot}
+	run, err := m.store.DigestRunBySlot(ctx, name, slot)
+	if errors.Is(err, store.ErrNotFound) {
+		return res, nil // stopped before its outbox was created
+	}
+	if err != nil {
+		return res, err
+	}
+	res.RunID, res.Status, res.Subject, res.Articles, res.Resumed = run.ID, run.Status, run.Subject, len(run.ArticleIDs), true
+	if run.Status == store.RunSending {
+		// Every pending delivery, due or waiting for a retry.
+		for after := ""; ; {
+			page, err := m.store.DueDeliveries(ctx, run.ID, after, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), pageSize)
+			if err != nil {
+				return res, err
+			}
+			if len(page) == 0 {
+				break
+			}
+			for _, dl := range page {
+				if err := m.store.MarkDeliverySkipped(ctx, run.ID, dl.Recipient, "not sent: "+reason); err != nil {
+					return res, err
+				}
+			}
+			after = page[len(page)-1].Recipient
+		}
+	}
+	c, err := m.store.DeliveryCounts(ctx, run.ID)
+	if err != nil {
+		return res, err
+	}
+	res.Sent, res.Failed, res.Skipped, res.Pending = c.Sent, c.Failed, c.Skipped, c.Pending
+	if run.Status != store.RunSending {
+		return res, nil
+	}
+	res.Status = store.RunDone
+	if c.Sent == 0 {
+		res.Status = store.RunFailed
+	}
+	msg := fmt.Sprintf("abandoned with %d of %d deliveries sent: %s", c.Sent, c.Sent+c.Failed+c.Skipped, reason)
+	if err := m.store.FinishDigestRun(ctx, run.ID, res.Status, msg); err != nil {
+		return res, err
+	}
+	m.log.Warn("digest_run_abandoned", "digest", name, "run", run.ID, "status", res.Status, "sent", c.Sent, "skipped", c.Skipped, "reason", reason)
+	return res, nil
+}
+
 // createRun selects the articles and creates the run with its whole
 // outbox; with nothing to send and SkipEmpty it records a skipped run.
 func (m *Digests) createRun(ctx context.Context, d *digestConf, slot time.Time) (store.DigestRun, []content.Article, error) {

@@ -199,6 +199,50 @@ func TestCancelledRunResumesWithOnlyTheRest(t *testing.T) {
 	}
 }
 
+// TestAbandonClosesAnInterruptedRun: a run the scheduler will not resume
+// (past its catch-up window) is closed with its pending deliveries skipped,
+// so nothing goes out late; a later Run for the slot sends nothing.
+func TestAbandonClosesAnInterruptedRun(t *testing.T) {
+	const n = 300
+	s := startSink(t, true, nil)
+	st := openStore(t)
+	saveEdition(t, st, sampleEdition(t, "2021-07-20"))
+	m := newDigests(t, testConfig(s, n), st, st)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var accepted atomic.Int64
+	s.onAccept = func(string) {
+		if accepted.Add(1) == 100 {
+			cancel()
+		}
+	}
+	res, err := m.Run(ctx, "daily", slot)
+	if !errors.Is(err, context.Canceled) || res.Pending == 0 {
+		t.Fatalf("interrupted run = %+v, %v; want pending deliveries and context.Canceled", res, err)
+	}
+	s.onAccept = nil
+	sent := s.total()
+
+	ab, err := m.Abandon(context.Background(), "daily", slot, "past the catch-up window")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ab.Status != store.RunDone || ab.Pending != 0 || ab.Sent != sent || ab.Skipped != n-sent {
+		t.Fatalf("abandoned = %+v; want done, %d sent, %d skipped, none pending", ab, sent, n-sent)
+	}
+	open, err := st.UnfinishedDigestRuns(context.Background())
+	if err != nil || len(open) != 0 {
+		t.Fatalf("unfinished runs after abandon: %+v, %v", open, err)
+	}
+	again, err := m.Run(context.Background(), "daily", slot)
+	if err != nil || again.Status != store.RunDone || s.total() != sent {
+		t.Fatalf("run after abandon = %+v, %v; sink %d, want nothing more sent than %d", again, err, s.total(), sent)
+	}
+	if ab, err := m.Abandon(context.Background(), "daily", slot.Add(time.Hour), "no run"); err != nil || ab.RunID != 0 {
+		t.Fatalf("abandon of a slot with no run = %+v, %v; want nothing done", ab, err)
+	}
+}
+
 func TestDigestSelectsNewArticlesWithinPeriodAndSkipsEmpty(t *testing.T) {
 	s := startSink(t, true, nil)
 	st := openStore(t)
