@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -126,7 +127,7 @@ func serve(ctx context.Context, c *config.Config, stdout, stderr io.Writer) erro
 
 	// Jobs get a context of their own: SIGTERM stops new runs at once but
 	// lets running ones finish, up to server.shutdown_timeout.
-	if err := d.sched.Start(context.WithoutCancel(ctx), scheduleJobs(c, d.jobs(g))); err != nil {
+	if err := d.sched.Start(context.WithoutCancel(ctx), d.scheduled(g)); err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
 	defer func() {
@@ -225,7 +226,7 @@ func (d *daemon) reload(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := d.sched.Reload(ctx, scheduleJobs(c, d.jobs(g))); err != nil {
+	if err := d.sched.Reload(ctx, d.scheduled(g)); err != nil {
 		return err
 	}
 	d.gen.Store(g)
@@ -247,6 +248,24 @@ func restartKeys(a, b *config.Config) []string {
 		keys = append(keys, "log")
 	}
 	return keys
+}
+
+// scheduled is the scheduler's job set under generation g. A digest run a
+// shutdown or crash cut short, which the scheduler will not resume at
+// start because it is past the catch-up window, has its outbox closed
+// (pending deliveries skipped): it must neither stay "sending" forever nor
+// go out late, e.g. through `paperboy digest`, which finishes open runs.
+func (d *daemon) scheduled(g *generation) []schedule.Job {
+	jobs := scheduleJobs(g.cfg, d.jobs(g))
+	for i := range jobs {
+		if digest, ok := strings.CutPrefix(jobs[i].Name, jobDigestPrefix); ok {
+			jobs[i].Abandon = func(ctx context.Context, slot time.Time, reason string) error {
+				_, err := g.digests.Abandon(ctx, digest, slot, reason)
+				return err
+			}
+		}
+	}
+	return jobs
 }
 
 // jobs gives each scheduled job's work under generation g.
