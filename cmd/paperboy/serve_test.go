@@ -796,3 +796,78 @@ func TestServeShutdownMidDigest(t *testing.T) {
 		})
 	}
 }
+
+// TestServeReloadDuringDigest: a config change (sender name, spec) lands
+// while a digest is going out; the run finishes under the settings it
+// started with, and the next run uses the new ones.
+func TestServeReloadDuringDigest(t *testing.T) {
+	const n, holdAt = 30, 5
+	release := make(chan struct{})
+	var accepted sync.WaitGroup
+	accepted.Add(holdAt)
+	var count sync.Mutex
+	seen := 0
+	sink := smtptest.Start(t, smtptest.Config{OnAccept: func(string) {
+		count.Lock()
+		seen++
+		k := seen
+		count.Unlock()
+		if k <= holdAt {
+			accepted.Done()
+		}
+		if k == holdAt {
+			<-release // the server holds its answer until the reload is in
+		}
+	}})
+	t.Cleanup(func() {
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+	})
+	dir, cfgPath := e2eSetup(t)
+	residents := addressList(n)
+	cfg := daemonConfig{SMTPPort: sink.Port, Schedule: evenSeconds, Addresses: residents, FromName: "旧名字", Connections: 1}
+	writeConfig(t, cfgPath, cfg)
+	d := startDaemon(t, cfgPath)
+
+	held := make(chan struct{})
+	go func() { accepted.Wait(); close(held) }()
+	select {
+	case <-held:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the digest did not start within 20s (%d messages)", sink.Total())
+	}
+	cfg.FromName, cfg.Schedule = "新名字", oddSeconds
+	writeConfig(t, cfgPath, cfg)
+	waitFor(t, 10*time.Second, "the reload while the digest is going out", func() (bool, string) {
+		st := d.status(t)
+		spec, _, _ := st.digestJob(t)
+		return st.Config.Reloads == 1 && spec == oddSeconds, fmt.Sprintf("reloads %d, spec %q, error %q", st.Config.Reloads, spec, st.Config.LastError)
+	})
+	close(release)
+	want := map[string]int{}
+	for _, r := range residents {
+		want[r] = 1
+	}
+	waitForCounts(t, sink, want)
+	for _, r := range residents {
+		if m := messagesOf(t, sink, r)[0]; m.fromName != "旧名字" || m.slot.Second()%2 != 0 {
+			t.Errorf("%s: from %q, slot %s; want the run's own settings: 旧名字 on an even second", r, m.fromName, m.slot)
+		}
+	}
+
+	// The next run, for a new edition, is the new settings'.
+	copyPage(t, dir, time.Now().In(mustZone(t, "Asia/Shanghai")).Format(time.DateOnly))
+	d.runIngest(t)
+	for _, r := range residents {
+		want[r] = 2
+	}
+	waitForCounts(t, sink, want)
+	for _, r := range residents {
+		if m := messagesOf(t, sink, r)[1]; m.fromName != "新名字" || m.slot.Second()%2 != 1 {
+			t.Errorf("%s: next run from %q, slot %s; want 新名字 on an odd second", r, m.fromName, m.slot)
+		}
+	}
+}
