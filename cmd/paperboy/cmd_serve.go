@@ -142,6 +142,9 @@ func serve(ctx context.Context, c *config.Config, stdout, stderr io.Writer) erro
 	}
 
 	wctx, stopWatching := context.WithCancel(ctx)
+	// The pages watch starts before the config watcher, whose reloads move
+	// it: d.pages is the reloads' from then on.
+	d.watchPages(wctx, c)
 	watched := make(chan struct{})
 	go func() {
 		defer close(watched)
@@ -149,7 +152,6 @@ func serve(ctx context.Context, c *config.Config, stdout, stderr io.Writer) erro
 			logger.Error("config_watch_failed", "err", err)
 		}
 	}()
-	d.watchPages(wctx, c)
 	defer func() {
 		stopWatching()
 		<-watched
