@@ -20,6 +20,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/paperboy-news/paperboy/internal/smtptest"
 	"github.com/paperboy-news/paperboy/store"
 )
 
@@ -182,14 +183,13 @@ func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
 func TestSTARTTLSWithAuth(t *testing.T) {
 	cert, pool := selfSigned(t)
 	var sawTLS atomic.Bool
-	s := startSink(t, true, nil, func(srv *smtp.Server) {
+	s := startSinkWith(t, smtptest.Config{User: "paperboy", Password: "s3cret"}, func(srv *smtp.Server) {
 		srv.AllowInsecureAuth = false // AUTH only after STARTTLS
 		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, VerifyConnection: func(tls.ConnectionState) error {
 			sawTLS.Store(true)
 			return nil
 		}}
 	})
-	s.user, s.pass = "paperboy", "s3cret"
 	st := openStore(t)
 	saveEdition(t, st, sampleEdition(t, "2021-07-20"))
 	tests := []struct {
