@@ -156,8 +156,10 @@ func TestIdleConnectionClosedByServerIsRedialed(t *testing.T) {
 	}
 }
 
-func TestCancelledRunResumesWithOnlyTheRest(t *testing.T) {
-	const n = 600
+// interruptedRun runs digest "daily" to n recipients and cancels it once
+// the sink has accepted stopAt messages, as a shutdown would.
+func interruptedRun(t *testing.T, n, stopAt int) (*sink, *store.Store, RunResult) {
+	t.Helper()
 	s := startSink(t, true, nil)
 	st := openStore(t)
 	saveEdition(t, st, sampleEdition(t, "2021-07-20"))
@@ -167,7 +169,7 @@ func TestCancelledRunResumesWithOnlyTheRest(t *testing.T) {
 	var accepted atomic.Int64
 	var once sync.Once
 	s.onAccept = func(string) {
-		if accepted.Add(1) == 200 {
+		if accepted.Add(1) == int64(stopAt) {
 			once.Do(cancel)
 		}
 	}
@@ -175,16 +177,22 @@ func TestCancelledRunResumesWithOnlyTheRest(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted run: err = %v, want context.Canceled", err)
 	}
-	if res.Status != store.RunSending || res.Pending == 0 || res.Sent < 200 || res.Sent+res.Pending != n {
+	if res.Status != store.RunSending || res.Pending == 0 || res.Sent < stopAt || res.Sent+res.Pending != n {
 		t.Fatalf("interrupted result = %+v", res)
 	}
 	if got := s.total(); got != res.Sent {
 		t.Fatalf("sink accepted %d, store says %d sent: every accepted message must be marked", got, res.Sent)
 	}
 	s.onAccept = nil
+	return s, st, res
+}
+
+func TestCancelledRunResumesWithOnlyTheRest(t *testing.T) {
+	const n = 600
+	s, st, _ := interruptedRun(t, n, 200)
 
 	// As after a restart: a new mailer resumes what was left.
-	m = newDigests(t, testConfig(s, n), st, st)
+	m := newDigests(t, testConfig(s, n), st, st)
 	resumed, err := m.Resume(context.Background())
 	if err != nil || len(resumed) != 1 {
 		t.Fatalf("resume = %+v, %v", resumed, err)
@@ -204,23 +212,8 @@ func TestCancelledRunResumesWithOnlyTheRest(t *testing.T) {
 // so nothing goes out late; a later Run for the slot sends nothing.
 func TestAbandonClosesAnInterruptedRun(t *testing.T) {
 	const n = 300
-	s := startSink(t, true, nil)
-	st := openStore(t)
-	saveEdition(t, st, sampleEdition(t, "2021-07-20"))
+	s, st, _ := interruptedRun(t, n, 100)
 	m := newDigests(t, testConfig(s, n), st, st)
-
-	ctx, cancel := context.WithCancel(context.Background())
-	var accepted atomic.Int64
-	s.onAccept = func(string) {
-		if accepted.Add(1) == 100 {
-			cancel()
-		}
-	}
-	res, err := m.Run(ctx, "daily", slot)
-	if !errors.Is(err, context.Canceled) || res.Pending == 0 {
-		t.Fatalf("interrupted run = %+v, %v; want pending deliveries and context.Canceled", res, err)
-	}
-	s.onAccept = nil
 	sent := s.total()
 
 	ab, err := m.Abandon(context.Background(), "daily", slot, "past the catch-up window")

@@ -369,6 +369,17 @@ func (st adminStatus) digestJob(t *testing.T) (spec string, lastSlot time.Time, 
 	return "", time.Time{}, ""
 }
 
+// waitForReload waits until /admin/status shows the first reload done and
+// digest:daily on spec.
+func (d *runningDaemon) waitForReload(t *testing.T, spec string) {
+	t.Helper()
+	waitFor(t, 10*time.Second, "the reload", func() (bool, string) {
+		st := d.status(t)
+		got, _, _ := st.digestJob(t)
+		return st.Config.Reloads == 1 && got == spec, fmt.Sprintf("reloads %d, spec %q, error %q", st.Config.Reloads, got, st.Config.LastError)
+	})
+}
+
 // runIngest asks for an ingest through the admin endpoint; a 409 (one is
 // running, e.g. started by the pages watcher) is retried.
 func (d *runningDaemon) runIngest(t *testing.T) {
@@ -557,11 +568,7 @@ func TestServe(t *testing.T) {
 	cfg.Schedule = oddSeconds
 	cfg.Addresses = append(cfg.Addresses, "new@example.org")
 	writeConfig(t, cfgPath, cfg)
-	waitFor(t, 10*time.Second, "the reload", func() (bool, string) {
-		st := d.status(t)
-		spec, _, _ := st.digestJob(t)
-		return st.Config.Reloads == 1 && spec == oddSeconds, fmt.Sprintf("reloads %d, spec %q, error %q", st.Config.Reloads, spec, st.Config.LastError)
-	})
+	d.waitForReload(t, oddSeconds)
 	today := time.Now().In(mustZone(t, "Asia/Shanghai"))
 	copyPage(t, dir, today.Format(time.DateOnly))
 	d.runIngest(t)
@@ -841,33 +848,27 @@ func TestServeReloadDuringDigest(t *testing.T) {
 	}
 	cfg.FromName, cfg.Schedule = "新名字", oddSeconds
 	writeConfig(t, cfgPath, cfg)
-	waitFor(t, 10*time.Second, "the reload while the digest is going out", func() (bool, string) {
-		st := d.status(t)
-		spec, _, _ := st.digestJob(t)
-		return st.Config.Reloads == 1 && spec == oddSeconds, fmt.Sprintf("reloads %d, spec %q, error %q", st.Config.Reloads, spec, st.Config.LastError)
-	})
+	d.waitForReload(t, oddSeconds)
 	close(release)
 	want := map[string]int{}
-	for _, r := range residents {
-		want[r] = 1
-	}
-	waitForCounts(t, sink, want)
-	for _, r := range residents {
-		if m := messagesOf(t, sink, r)[0]; m.fromName != "旧名字" || m.slot.Second()%2 != 0 {
-			t.Errorf("%s: from %q, slot %s; want the run's own settings: 旧名字 on an even second", r, m.fromName, m.slot)
+	// check waits for every resident's n-th message and checks its
+	// sender name and which spec (parity of the slot's second) sent it.
+	check := func(n int, fromName string, parity int) {
+		t.Helper()
+		for _, r := range residents {
+			want[r] = n
+		}
+		waitForCounts(t, sink, want)
+		for _, r := range residents {
+			if m := messagesOf(t, sink, r)[n-1]; m.fromName != fromName || m.slot.Second()%2 != parity {
+				t.Errorf("%s: message %d from %q, slot %s; want %s with a slot second of parity %d", r, n, m.fromName, m.slot, fromName, parity)
+			}
 		}
 	}
-
+	// The run in flight keeps its own settings.
+	check(1, "旧名字", 0)
 	// The next run, for a new edition, is the new settings'.
 	copyPage(t, dir, time.Now().In(mustZone(t, "Asia/Shanghai")).Format(time.DateOnly))
 	d.runIngest(t)
-	for _, r := range residents {
-		want[r] = 2
-	}
-	waitForCounts(t, sink, want)
-	for _, r := range residents {
-		if m := messagesOf(t, sink, r)[1]; m.fromName != "新名字" || m.slot.Second()%2 != 1 {
-			t.Errorf("%s: next run from %q, slot %s; want 新名字 on an odd second", r, m.fromName, m.slot)
-		}
-	}
+	check(2, "新名字", 1)
 }
