@@ -15,6 +15,7 @@ import (
 	"mime"
 	"net/http"
 	"net/mail"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -393,6 +394,39 @@ func (d *runningDaemon) runIngest(t *testing.T) {
 	})
 }
 
+// unsubscribeLink is the path and query of the https or http
+// List-Unsubscribe link in rcpt's latest message.
+func unsubscribeLink(t *testing.T, sink *smtptest.Server, rcpt string) string {
+	t.Helper()
+	msgs := sink.Messages(rcpt)
+	if len(msgs) == 0 {
+		t.Fatalf("%s has no message", rcpt)
+	}
+	m, err := mail.ReadMessage(bytes.NewReader(msgs[len(msgs)-1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, part := range strings.Split(m.Header.Get("List-Unsubscribe"), ",") {
+		u, err := url.Parse(strings.Trim(strings.TrimSpace(part), "<>"))
+		if err == nil && strings.HasPrefix(u.Scheme, "http") {
+			return u.RequestURI()
+		}
+	}
+	t.Fatalf("%s: no http List-Unsubscribe link in %q", rcpt, m.Header.Get("List-Unsubscribe"))
+	return ""
+}
+
+// postForm POSTs a form body to path and returns the status.
+func (d *runningDaemon) postForm(t *testing.T, path, form string) int {
+	t.Helper()
+	resp, err := httpClient.Post(d.base+path, "application/x-www-form-urlencoded", strings.NewReader(form))
+	if err != nil {
+		t.Fatalf("POST %s: %v", path, err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
 // received is one message the sink accepted, parsed.
 type received struct {
 	messageID string
@@ -584,6 +618,23 @@ func TestServe(t *testing.T) {
 		}
 	}
 
+	// A resident unsubscribes through the link in the mail (one-click
+	// POST, RFC 8058), served by the daemon; a forged link changes nothing.
+	unsub := unsubscribeLink(t, sink, old[2])
+	if code := d.postForm(t, unsub+"x", "List-Unsubscribe=One-Click"); code != http.StatusBadRequest {
+		t.Errorf("POST of a forged unsubscribe link = %d, want 400", code)
+	}
+	if code := d.postForm(t, unsub, "List-Unsubscribe=One-Click"); code != http.StatusOK {
+		t.Fatalf("POST %s = %d, want 200", unsub, code)
+	}
+
+	// A second daemon on the same database refuses to run the schedule.
+	var stdout2, stderr2 syncBuffer
+	err := run(context.Background(), []string{"serve", "-config", cfgPath}, &stdout2, &stderr2)
+	if err == nil || !strings.Contains(err.Error(), "another paperboy") || strings.Contains(stdout2.String(), "serving") {
+		t.Errorf("second serve on the same store: %v, stdout %q; want a refusal naming another paperboy", err, stdout2.String())
+	}
+
 	// 4. A broken config (a misspelled key, a bad cron spec) is refused
 	// with file:line and key; the running one goes on.
 	good := renderConfig(t, cfg)
@@ -613,7 +664,7 @@ func TestServe(t *testing.T) {
 	writeList(t, dir, []string{"r1@example.org", "读者二 <r2@example.org>", "late@example.org"})
 	copyPage(t, dir, today.AddDate(0, 0, -1).Format(time.DateOnly))
 	d.runIngest(t)
-	waitForCounts(t, sink, map[string]int{old[0]: 3, old[1]: 3, old[2]: 3, "new@example.org": 2, "late@example.org": 1})
+	waitForCounts(t, sink, map[string]int{old[0]: 3, old[1]: 3, old[2]: 2, "new@example.org": 2, "late@example.org": 1})
 	if third := messagesOf(t, sink, "late@example.org")[0]; third.slot.Second()%2 != 1 {
 		t.Errorf("digest after the refused reload has slot %s, not on the running odd-second spec", third.slot)
 	}
