@@ -23,10 +23,18 @@ type envelope struct {
 
 // messageID is the Message-ID (without angle brackets) of digest's run
 // for slot to recipient: derived from all three, so it is the same
-// whenever the delivery is tried, and on the site's domain.
+// whenever the delivery is tried, and on the site's domain. Scheduled
+// slots are whole seconds; a run started by hand (admin "run now") has a
+// slot with a fraction, kept so that it cannot share Message-IDs with a
+// scheduled run of the same second: mail clients hide a second message
+// with a Message-ID they have seen.
 func (m *Digests) messageID(digest string, slot time.Time, recipient string) string {
 	h := sha256.Sum256([]byte(recipient))
-	return fmt.Sprintf("%s.%s.%s@%s", digest, slot.UTC().Format("20060102T150405Z"), hex.EncodeToString(h[:10]), m.cfg.Domain)
+	layout := "20060102T150405Z"
+	if slot.Nanosecond() != 0 {
+		layout = "20060102T150405.999999999Z"
+	}
+	return fmt.Sprintf("%s.%s.%s@%s", digest, slot.UTC().Format(layout), hex.EncodeToString(h[:10]), m.cfg.Domain)
 }
 
 // listID is the List-Id value of digest's list (RFC 2919).

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/paperboy-news/paperboy/content"
 	"github.com/paperboy-news/paperboy/store"
@@ -127,5 +128,37 @@ func TestLongDigestStaysUnderSizeLimit(t *testing.T) {
 	}
 	if res.Status != store.RunDone {
 		t.Fatalf("status %s", res.Status)
+	}
+}
+
+// TestMessageIDPerRun: a Message-ID names the run's slot, so runs in the
+// same second (a manual run beside a scheduled one) never share one, and
+// whole-second slots keep the format of runs already in the outbox.
+func TestMessageIDPerRun(t *testing.T) {
+	m := newDigests(t, testConfig(nil, 1), nil, nil)
+	sched := time.Date(2026, 7, 20, 7, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name string
+		slot time.Time
+		want string
+	}{
+		{"scheduled slot", sched, "daily.20260720T070000Z."},
+		{"manual run in the same second", sched.Add(123456 * time.Microsecond), "daily.20260720T070000.123456Z."},
+	}
+	seen := map[string]bool{}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			id := m.messageID("daily", tt.slot, "r0000@example.org")
+			if !strings.HasPrefix(id, tt.want) || !strings.HasSuffix(id, "@news.example.cn") {
+				t.Errorf("messageID = %q, want %s...@news.example.cn", id, tt.want)
+			}
+			if seen[id] {
+				t.Errorf("messageID %q given to two runs", id)
+			}
+			seen[id] = true
+			if again := m.messageID("daily", tt.slot.In(shanghai), "r0000@example.org"); again != id {
+				t.Errorf("messageID not stable: %q then %q", id, again)
+			}
+		})
 	}
 }
