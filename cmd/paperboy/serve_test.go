@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
 	"net/mail"
@@ -28,7 +29,10 @@ import (
 
 	"github.com/mmcdole/gofeed"
 
+	"github.com/paperboy-news/paperboy/config"
+	"github.com/paperboy-news/paperboy/content"
 	"github.com/paperboy-news/paperboy/internal/smtptest"
+	"github.com/paperboy-news/paperboy/mailer"
 	"github.com/paperboy-news/paperboy/store"
 )
 
@@ -148,11 +152,7 @@ func e2eSetup(t *testing.T) (dir, cfgPath string) {
 // date, atomically, as a careful uploader would.
 func copyPage(t *testing.T, dir, date string) {
 	t.Helper()
-	raw, err := os.ReadFile("../../pages/2021-07-20.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeAtomic(t, filepath.Join(dir, "pages", date+".txt"), raw)
+	writeAtomic(t, filepath.Join(dir, "pages", date+".txt"), []byte(readSample(t)))
 }
 
 // writeAtomic replaces path by renaming a temporary file over it, as
@@ -922,4 +922,68 @@ func TestServeReloadDuringDigest(t *testing.T) {
 	copyPage(t, dir, time.Now().In(mustZone(t, "Asia/Shanghai")).Format(time.DateOnly))
 	d.runIngest(t)
 	check(2, "新名字", 1)
+}
+
+// TestDigestRunRereadsListFiles: each digest run reads list files afresh;
+// a list file broken since the last load leaves the run on the lists as
+// last loaded, with the problem logged by file and line.
+func TestDigestRunRereadsListFiles(t *testing.T) {
+	sink := smtptest.Start(t, smtptest.Config{})
+	dir, cfgPath := e2eSetup(t)
+	writeList(t, dir, []string{"r1@example.org"})
+	writeConfig(t, cfgPath, daemonConfig{SMTPPort: sink.Port, Schedule: evenSeconds, ListFile: true})
+	c, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "data"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var log syncBuffer
+	d := &daemon{logger: slog.New(slog.NewTextHandler(&log, nil)), st: openStore(t, dir)}
+	mc, err := mailerConfig(c, d.logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &generation{cfg: c}
+	if g.digests, err = mailer.New(mc, d.st, d.st); err != nil {
+		t.Fatal(err)
+	}
+	ed, err := content.ParsePage(strings.NewReader(readSample(t)), content.ParseOptions{Name: "2021-07-20.txt"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.st.SaveEdition(context.Background(), ed, "sample"); err != nil {
+		t.Fatal(err)
+	}
+
+	writeList(t, dir, []string{"r1@example.org", "added@example.org"})
+	m := d.digestsForRun(g, "daily")
+	if m == g.digests {
+		t.Fatal("a run with list files used the lists as loaded, not as they are now")
+	}
+	if _, err := m.Run(context.Background(), "daily", time.Date(2026, 7, 20, 7, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	if got := sink.Recipients(); fmt.Sprint(got) != "[added@example.org r1@example.org]" {
+		t.Errorf("the run went to %q, want the list file as it is now", got)
+	}
+
+	writeList(t, dir, []string{"r1@example.org", "not an address"})
+	if m := d.digestsForRun(g, "daily"); m != g.digests {
+		t.Error("a broken list file was not answered with the lists as last loaded")
+	}
+	want := filepath.Join(dir, "lists", "residents.txt") + ":3"
+	if !strings.Contains(log.String(), "recipient_lists_not_reread") || !strings.Contains(log.String(), want) {
+		t.Errorf("log %q does not report the broken list file at %s", log.String(), want)
+	}
+}
+
+func readSample(t *testing.T) string {
+	t.Helper()
+	raw, err := os.ReadFile("../../pages/2021-07-20.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(raw)
 }
