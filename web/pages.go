@@ -30,6 +30,8 @@ type pageData struct {
 	// whole site), for the footer's short "Atom · RSS · JSON Feed" lines.
 	FeedGroups []feedGroup
 	Topics     []feed.Topic
+	// CurrentTopic is the slug of the topic page shown, marked in the nav.
+	CurrentTopic string
 
 	Heading  string
 	Message  string
@@ -131,6 +133,7 @@ func (s *Site) base(slug, title, path string) *pageData {
 		Feeds:           feeds,
 		FeedGroups:      feedGroups(feeds),
 		Topics:          s.cfg.Topics,
+		CurrentTopic:    slug,
 	}
 }
 

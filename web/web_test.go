@@ -218,7 +218,7 @@ func TestPages(t *testing.T) {
 		{"corrected article", feed.ArticlePath(arts[2].ID), 200, []string{"更新 <time", ">2021-07-20 06:31</time>"}, nil},
 		{"photo article", feed.ArticlePath(arts[5].ID), 200, []string{"<figure><figcaption>", "万千", `<span class="badge">图片新闻</span>`}, nil},
 		{"nasty article", feed.ArticlePath(nastyArticle().ID), 200, []string{`<p class="kicker">引题&lt;i&gt;斜&lt;/i&gt;</p>`, "<h1>标题&lt;script&gt;alert(1)&lt;/script&gt; &amp; ]]&gt;</h1>", `<p class="subtitle">副题 😀</p>`, "记者 张三、通讯员 李四", ">经济</a>", "第二段 &amp; 完"}, []string{"<script", "\x01"}},
-		{"topic", "/topics/flood/", 200, []string{"专题：防汛", `href="/topics/flood/atom.xml"`, "示范区党政联席会议召开"}, []string{"示范区四家企业获省级高质量发展专项资金"}},
+		{"topic", "/topics/flood/", 200, []string{"专题：防汛", `href="/topics/flood/" aria-current="page">防汛</a>`, `href="/topics/flood/atom.xml"`, "示范区党政联席会议召开"}, []string{"示范区四家企业获省级高质量发展专项资金"}},
 		{"unknown article", "/articles/2021-07-15-000000000000/", 404, []string{"页面不存在"}, nil},
 		{"malformed article id", "/articles/..%2f..%2fetc/", 404, []string{"页面不存在"}, nil},
 		{"unknown edition", "/editions/2020-01-01/", 404, []string{"页面不存在"}, nil},
