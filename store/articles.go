@@ -79,7 +79,11 @@ func newRow(a content.Article, pos int) (row, error) {
 		return r, fmt.Errorf("article %s: %w", a.ID, err)
 	}
 	r.authors = string(ab)
-	r.paragraphs = string(appendJSONStrings(nil, a.Paragraphs))
+	n := 2
+	for _, p := range a.Paragraphs {
+		n += len(p) + 3
+	}
+	r.paragraphs = string(appendJSONStrings(make([]byte, 0, n), a.Paragraphs))
 	r.hash = contentHash(a, r.authors, r.paragraphs)
 	return r, nil
 }
@@ -101,6 +105,17 @@ func contentHash(a content.Article, authors, paragraphs string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// needsEscape reports whether s has anything appendJSONStrings must
+// escape or replace; most paragraphs do not and are copied as they are.
+func needsEscape(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' {
+			return true
+		}
+	}
+	return !utf8.ValidString(s) || strings.Contains(s, "\u2028") || strings.Contains(s, "\u2029")
+}
+
 // appendJSONStrings appends ss as a JSON array of strings. It is
 // encoding/json's output minus the HTML escaping (<, >, & are stored as
 // they are), without reflection: paragraphs are most of what ingest
@@ -113,6 +128,11 @@ func appendJSONStrings(b []byte, ss []string) []byte {
 			b = append(b, ',')
 		}
 		b = append(b, '"')
+		if !needsEscape(s) {
+			b = append(b, s...)
+			b = append(b, '"')
+			continue
+		}
 		for j := 0; j < len(s); {
 			c := s[j]
 			if c < utf8.RuneSelf {
