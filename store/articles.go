@@ -220,14 +220,14 @@ func (s *Store) SaveEdition(ctx context.Context, ed content.Edition, sourceHash 
 	}
 	now := formatTime(s.now())
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO sources (name, edition_date, content_hash, warnings, ingested_at)
+		if _, err := s.exec(ctx, tx, `INSERT INTO sources (name, edition_date, content_hash, warnings, ingested_at)
 			VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (name) DO UPDATE SET edition_date = excluded.edition_date,
 				content_hash = excluded.content_hash, warnings = excluded.warnings, ingested_at = excluded.ingested_at`,
 			ed.Source, ed.Date, sourceHash, len(ed.Warnings), now); err != nil {
 			return fmt.Errorf("record source: %w", err)
 		}
-		existing, err := storedArticles(ctx, tx, ed)
+		existing, err := s.storedArticles(ctx, tx, ed)
 		if err != nil {
 			return err
 		}
@@ -261,14 +261,14 @@ func (s *Store) SaveEdition(ctx context.Context, ed content.Edition, sourceHash 
 			if _, err := tx.ExecContext(ctx, `DELETE FROM article_topics WHERE article_id = ?`, r.a.ID); err != nil {
 				return fmt.Errorf("set topics of %s: %w", r.a.ID, err)
 			}
-			if err := insertTopics(ctx, tx, []row{r}); err != nil {
+			if err := s.insertTopics(ctx, tx, []row{r}); err != nil {
 				return err
 			}
 		}
-		if err := insertArticles(ctx, tx, ed, added, now); err != nil {
+		if err := s.insertArticles(ctx, tx, ed, added, now); err != nil {
 			return err
 		}
-		if err := insertTopics(ctx, tx, added); err != nil {
+		if err := s.insertTopics(ctx, tx, added); err != nil {
 			return err
 		}
 		for id, old := range existing {
@@ -310,9 +310,9 @@ func checkEdition(ed content.Edition) error {
 // storedArticles loads the rows the edition may touch: the source's own
 // articles and any of the edition's ids stored under another source (a
 // file renamed or copied), which SaveEdition takes over.
-func storedArticles(ctx context.Context, tx *sql.Tx, ed content.Edition) (map[string]*storedArticle, error) {
+func (s *Store) storedArticles(ctx context.Context, tx *sql.Tx, ed content.Edition) (map[string]*storedArticle, error) {
 	existing := map[string]*storedArticle{}
-	rows, err := tx.QueryContext(ctx, `SELECT id, source, content_hash, position, line_first, line_last
+	rows, err := s.query(ctx, tx, `SELECT id, source, content_hash, position, line_first, line_last
 		FROM articles WHERE source = ? OR edition_date = ?`, ed.Source, ed.Date)
 	if err != nil {
 		return nil, fmt.Errorf("load stored articles: %w", err)
@@ -364,12 +364,30 @@ func normalizeTopics(topics []string) []string {
 	return slices.Compact(t)
 }
 
+// exec runs a statement of SaveEdition's in tx, prepared once per Store.
+func (s *Store) exec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
+	st, err := s.stmts.in(ctx, s.db, tx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+// query runs a query of SaveEdition's in tx, prepared once per Store.
+func (s *Store) query(ctx context.Context, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
+	st, err := s.stmts.in(ctx, s.db, tx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
 // batchRows bounds the rows of one multi-row INSERT, keeping its bound
 // parameters under every database's limit.
 const batchRows = 50
 
 // insertArticles inserts new articles, many rows per statement.
-func insertArticles(ctx context.Context, tx *sql.Tx, ed content.Edition, rows []row, now string) error {
+func (s *Store) insertArticles(ctx context.Context, tx *sql.Tx, ed content.Edition, rows []row, now string) error {
 	const cols = `INSERT INTO articles (id, source, edition_date, position, kind, title, kicker, subtitle, byline,
 		authors, paragraphs, summary, line_first, line_last, content_hash, created_at, updated_at) VALUES `
 	const values = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
@@ -382,7 +400,7 @@ func insertArticles(ctx context.Context, tx *sql.Tx, ed content.Edition, rows []
 			args = append(args, a.ID, ed.Source, ed.Date, r.pos, string(a.Kind), a.Title, a.Kicker, a.Subtitle,
 				a.Byline, r.authors, r.paragraphs, a.Summary, a.Lines[0], a.Lines[1], r.hash, now, now)
 		}
-		if _, err := tx.ExecContext(ctx, cols+repeatJoin(values, len(batch)), args...); err != nil {
+		if _, err := s.exec(ctx, tx, cols+repeatJoin(values, len(batch)), args...); err != nil {
 			return fmt.Errorf("insert articles: %w", err)
 		}
 	}
@@ -390,13 +408,13 @@ func insertArticles(ctx context.Context, tx *sql.Tx, ed content.Edition, rows []
 }
 
 // insertTopics inserts the topics of the rows, many per statement.
-func insertTopics(ctx context.Context, tx *sql.Tx, rows []row) error {
+func (s *Store) insertTopics(ctx context.Context, tx *sql.Tx, rows []row) error {
 	var args []any
 	flush := func() error {
 		if len(args) == 0 {
 			return nil
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO article_topics (article_id, topic) VALUES `+repeatJoin(`(?, ?)`, len(args)/2), args...)
+		_, err := s.exec(ctx, tx, `INSERT INTO article_topics (article_id, topic) VALUES `+repeatJoin(`(?, ?)`, len(args)/2), args...)
 		args = args[:0]
 		if err != nil {
 			return fmt.Errorf("insert topics: %w", err)
