@@ -329,3 +329,38 @@ func mustRunAllowingFailures(t *testing.T, cfg Config, s *store.Store) Summary {
 	}
 	return sum
 }
+
+// Two runs at once (a cron tick while a watched file lands) both finish
+// without errors and leave each edition once.
+func TestIngestConcurrentRuns(t *testing.T) {
+	ctx := context.Background()
+	seed := readSeed(t)
+	files := map[string][]byte{}
+	for _, d := range []string{"2021-07-20", "2021-07-21", "2021-07-22", "2021-07-23"} {
+		files[d+".txt"] = seed
+	}
+	dir := pagesDir(t, files)
+	s := openStore(t)
+	errs := make(chan error, 2)
+	sums := make(chan Summary, 2)
+	for range 2 {
+		go func() {
+			sum, err := Run(ctx, Config{PagesDir: dir, Topics: testTopics}, s, nil)
+			if err == nil {
+				err = sum.Err()
+			}
+			errs <- err
+			sums <- sum
+		}()
+	}
+	added := 0
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+		added += (<-sums).Added
+	}
+	if n, _ := s.CountArticles(ctx); n != 4*13 || added != 4*13 {
+		t.Errorf("articles = %d, added %d in total; want %d once", n, added, 4*13)
+	}
+}
