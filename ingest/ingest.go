@@ -268,7 +268,7 @@ func save(ctx context.Context, p prepared, st Store, logger *slog.Logger, sum *S
 		return err
 	}
 	for _, w := range p.ed.Warnings {
-		logger.Warn("parse warning", "file", p.f.path, "warning", w.String())
+		logger.Warn("parse_warning", "file", p.f.path, "warning", w.String())
 	}
 	sum.Editions++
 	sum.Added += change.Added
