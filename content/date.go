@@ -79,11 +79,12 @@ func validDate(year, month, day int) (string, bool) {
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
-// inferDate guesses the edition date from page text: the first "M月D日"
+// inferDate guesses the edition date from page text: the latest "M月D日"
 // the text mentions (lines joined, since a date may wrap: "7\n月13日"), in
-// the year of the first "YYYY年" it mentions. It is a guess (a report
-// usually mentions the day before the edition), so the parser warns when it
-// uses it. line is where the month and day mention starts.
+// the year of the first "YYYY年" it mentions. Reports tell of the days
+// before their edition, so the latest day named is the closest guess; it
+// is still a guess, and the parser warns when it uses it. line is where
+// that month and day mention starts.
 func inferDate(lines []pline) (date string, line int, ok bool) {
 	var b strings.Builder
 	starts := make([]int, 0, len(lines)) // byte offset of each line in b
@@ -93,7 +94,7 @@ func inferDate(lines []pline) (date string, line int, ok bool) {
 	}
 	s := b.String()
 	year, month, day, at := 0, 0, 0, -1
-	for i := 0; i < len(s) && (year == 0 || month == 0); i++ {
+	for i := 0; i < len(s); i++ {
 		if !isDigit(s[i]) || i > 0 && isDigit(s[i-1]) {
 			continue
 		}
@@ -106,14 +107,15 @@ func inferDate(lines []pline) (date string, line int, ok bool) {
 		switch {
 		case r == '年' && j-i == 4 && year == 0 && n >= 1900 && n <= 2099:
 			year = n
-		case r == '月' && month == 0 && n >= 1 && n <= 12:
+		case r == '月' && n >= 1 && n <= 12:
 			k := j + size
 			e := k
 			for e < len(s) && isDigit(s[e]) && e-k < 2 {
 				e++
 			}
 			d, _ := strconv.Atoi(s[k:e])
-			if r2, _ := utf8.DecodeRuneInString(s[e:]); e > k && (r2 == '日' || r2 == '号') && d >= 1 && d <= 31 {
+			later := n > month || n == month && d > day
+			if r2, _ := utf8.DecodeRuneInString(s[e:]); later && e > k && (r2 == '日' || r2 == '号') && d >= 1 && d <= 31 {
 				month, day, at = n, d, i
 			}
 		}

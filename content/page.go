@@ -81,8 +81,8 @@ type unit struct {
 // and OCR'd lines vary by a character.
 //
 // The edition date comes from the file name (EditionDateFromName), else
-// opts.Date, else it is inferred from the text: the first "M月D日" in the
-// year of the first "YYYY年", with a warning. Without any of these
+// opts.Date, else it is inferred from the text: the latest "M月D日" it
+// names, in the year of the first "YYYY年", with a warning. Without any of these
 // ParsePage fails.
 func ParsePage(r io.Reader, opts ParseOptions) (Edition, error) {
 	b, err := io.ReadAll(r)
@@ -125,10 +125,18 @@ func editionDate(opts ParseOptions) (string, bool, error) {
 const shortCells = 3
 
 func parsePageText(text string, opts ParseOptions) (Edition, error) {
-	ed := Edition{Source: displayName(opts.Name)}
+	ed, _, err := parsePageDetail(text, opts)
+	return ed, err
+}
+
+// parsePageDetail parses decoded page text. derived[i] tells whether item
+// i is a photo whose title was derived from its caption rather than taken
+// from a headline on the page (the conservation test needs to know).
+func parsePageDetail(text string, opts ParseOptions) (ed Edition, derived []bool, err error) {
+	ed = Edition{Source: displayName(opts.Name)}
 	date, ok, err := editionDate(opts)
 	if err != nil {
-		return Edition{}, err
+		return Edition{}, nil, err
 	}
 
 	rawLines := strings.Split(text, "\n")
@@ -143,11 +151,11 @@ func parsePageText(text string, opts ParseOptions) (Edition, error) {
 	if !ok {
 		d, at, found := inferDate(lines)
 		if !found {
-			return Edition{}, fmt.Errorf("content: %s: no edition date: name the file YYYY-MM-DD.txt or pass a date (--date)", nameOrInput(opts.Name))
+			return Edition{}, nil, fmt.Errorf("content: %s: no edition date: name the file YYYY-MM-DD.txt or pass a date (--date)", nameOrInput(opts.Name))
 		}
 		date = d
 		ed.Warnings = append(ed.Warnings, Warning{File: ed.Source, Lines: [2]int{at, at},
-			Message: "edition date " + d + " inferred from the text (first month and day, first year); name the file YYYY-MM-DD.txt or pass --date"})
+			Message: "edition date " + d + " inferred from the text (the latest month and day it names, in the first year it names); name the file YYYY-MM-DD.txt or pass --date"})
 	}
 	ed.Date = date
 
@@ -156,7 +164,7 @@ func parsePageText(text string, opts ParseOptions) (Edition, error) {
 	p.classify(blocks)
 	units := p.units(blocks)
 	p.build(units)
-	return ed, nil
+	return ed, p.derived, nil
 }
 
 // splitBlocks groups non-blank lines into blocks; a line opening with a
@@ -190,10 +198,10 @@ func splitBlocks(lines []pline) []*block {
 }
 
 // splitHeadlineTails separates a headline set without a blank line
-// between the end of one article and the byline of the next (or a photo,
-// or a caption followed by a credit line, or the page's end): when such a block ends with up to three
-// headline-shaped lines without commas after a finished sentence, those
-// lines become a block of their own.
+// between the end of one article and what opens the next item (a byline, a
+// photo, a caption followed by a credit line) or the page's end: when such
+// a block ends with up to three headline-shaped lines without commas after
+// a finished sentence, those lines become a block of their own.
 func splitHeadlineTails(blocks []*block) []*block {
 	out := make([]*block, 0, len(blocks))
 	for i, b := range blocks {
@@ -231,11 +239,12 @@ func opensItem(b *block) bool {
 
 // pageParser carries the state of one page's assembly.
 type pageParser struct {
-	ed     *Edition
-	source string
-	date   string
-	photos int
-	keys   map[string]int
+	ed      *Edition
+	derived []bool // per item: a photo title derived from the caption
+	source  string
+	date    string
+	photos  int
+	keys    map[string]int
 }
 
 // classify marks bylines, photos and headlines.
@@ -605,7 +614,13 @@ func (p *pageParser) article(head *unit, u unit) {
 		key = "untitled:" + a.Byline + prefixRunes(strings.Join(a.Paragraphs, ""), 40)
 	}
 	a.ID = StableID(p.date, KindArticle, p.uniqueKey(key))
+	p.add(a, false)
+}
+
+// add appends an item to the edition.
+func (p *pageParser) add(a Article, derivedTitle bool) {
 	p.ed.Articles = append(p.ed.Articles, a)
+	p.derived = append(p.derived, derivedTitle)
 }
 
 // splitByline cuts the byline off the first lines of an article. A byline
@@ -691,7 +706,7 @@ func (p *pageParser) photo(head *unit, u unit) {
 	}
 	key := a.Byline + "#" + strconv.Itoa(u.blocks[0].photo)
 	a.ID = StableID(p.date, KindPhoto, p.uniqueKey(key))
-	p.ed.Articles = append(p.ed.Articles, a)
+	p.add(a, head == nil)
 }
 
 // photoTitle derives a short title from a caption: what follows "图为" if

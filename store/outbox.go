@@ -429,3 +429,26 @@ func (s *Store) IsUnsubscribed(ctx context.Context, list, address string) (bool,
 	}
 	return n > 0, nil
 }
+
+// OutboxCounts counts every run's deliveries by status (pending, sent,
+// failed, skipped), for the admin status page.
+func (s *Store) OutboxCounts(ctx context.Context) (map[string]int, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT status, COUNT(*) FROM deliveries GROUP BY status`)
+	if err != nil {
+		return nil, fmt.Errorf("store: outbox counts: %w", err)
+	}
+	defer rows.Close()
+	counts := map[string]int{}
+	for rows.Next() {
+		var status string
+		var n int
+		if err := rows.Scan(&status, &n); err != nil {
+			return nil, fmt.Errorf("store: outbox counts: %w", err)
+		}
+		counts[status] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: outbox counts: %w", err)
+	}
+	return counts, nil
+}

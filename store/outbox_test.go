@@ -102,6 +102,10 @@ func TestDeliveryLifecycle(t *testing.T) {
 		t.Fatalf("next attempt = %v; want zero while e is due now", c.NextAttempt)
 	}
 	must(s.MarkDeliverySent(ctx, run.ID, "e@x.cn", now))
+	all, err := s.OutboxCounts(ctx)
+	if err != nil || all[DeliveryPending] != 1 || all[DeliverySent] != 2 || all[DeliveryFailed] != 1 || all[DeliverySkipped] != 1 {
+		t.Fatalf("outbox counts = %v, %v; want pending 1, sent 2, failed 1, skipped 1", all, err)
+	}
 	if c, _ = s.DeliveryCounts(ctx, run.ID); !c.NextAttempt.Equal(now.Add(time.Minute)) {
 		t.Fatalf("next attempt = %v; want %v", c.NextAttempt, now.Add(time.Minute))
 	}

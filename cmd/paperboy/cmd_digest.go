@@ -16,6 +16,8 @@ import (
 	"golang.org/x/term"
 
 	"github.com/paperboy-news/paperboy/config"
+	"github.com/paperboy-news/paperboy/content"
+	"github.com/paperboy-news/paperboy/feed"
 	"github.com/paperboy-news/paperboy/mailer"
 	"github.com/paperboy-news/paperboy/store"
 )
@@ -179,9 +181,14 @@ func mailerConfig(c *config.Config, logger *slog.Logger) (mailer.Config, error) 
 			SkipEmpty: d.SkipEmpty, Period: d.Period, MaxArticles: d.MaxArticles,
 		})
 	}
+	baseURL := strings.TrimRight(c.Site.BaseURL.String(), "/")
 	return mailer.Config{
-		SiteTitle:         c.Site.Title,
-		BaseURL:           strings.TrimRight(c.Site.BaseURL.String(), "/"),
+		SiteTitle: c.Site.Title,
+		BaseURL:   baseURL,
+		// The daemon mounts the unsubscribe handler here.
+		UnsubscribePath: "/unsubscribe",
+		// Digests link to the same permalinks as the feeds and pages.
+		Permalink:         func(a content.Article) string { return baseURL + feed.ArticlePath(a.ID) },
 		Language:          c.Site.Language,
 		Location:          c.Site.Location,
 		PublisherAddress:  c.Site.PublisherAddress,

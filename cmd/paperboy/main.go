@@ -23,6 +23,7 @@ type command struct {
 // commands lists the subcommands in the order the usage shows them.
 func commands() []command {
 	return []command{
+		{"serve", "run the daemon: web site, feeds, scheduled ingest and digests", runServe},
 		{"check", "validate the configuration file and print a summary", runCheck},
 		{"parse", "parse page files and print their items as JSON", runParse},
 		{"ingest", "parse new or changed edition files into the database", runIngest},

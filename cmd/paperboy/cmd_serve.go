@@ -1,0 +1,367 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/paperboy-news/paperboy/admin"
+	"github.com/paperboy-news/paperboy/config"
+	"github.com/paperboy-news/paperboy/ingest"
+	"github.com/paperboy-news/paperboy/mailer"
+	"github.com/paperboy-news/paperboy/schedule"
+	"github.com/paperboy-news/paperboy/store"
+	"github.com/paperboy-news/paperboy/web"
+)
+
+// runServe runs the daemon until ctx ends (SIGINT/SIGTERM): the web site
+// and feeds, the unsubscribe and admin endpoints, and the scheduled jobs,
+// reloading config.toml when it changes or on SIGHUP.
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	c, help, err := configCommand("serve", "Runs paperboy: web pages, feeds, scheduled ingest and digests; reloads the config file on change or SIGHUP.", args, stderr)
+	if help || err != nil {
+		return err
+	}
+	return serve(ctx, c, stdout, stderr)
+}
+
+// generation is everything built from one configuration. A reload builds a
+// new one and swaps it in whole; a job already running keeps the
+// generation it started with, so it finishes under the old settings.
+type generation struct {
+	cfg     *config.Config
+	site    *web.Site
+	digests *mailer.Digests
+	handler http.Handler
+}
+
+// daemon is the running process's state: what lives across reloads.
+type daemon struct {
+	logger  *slog.Logger
+	st      *store.Store
+	metrics *admin.Metrics
+	sched   *schedule.Scheduler
+	watcher *schedule.ConfigWatcher
+	gen     atomic.Pointer[generation]
+
+	// reloadMu serialises reloads (a file change and SIGHUP may coincide).
+	reloadMu sync.Mutex
+	// pages watches the pages directory; restarted when a reload moves it.
+	pages pagesWatch
+}
+
+// pagesWatch is the running watcher of the pages directory.
+type pagesWatch struct {
+	dir    string
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func serve(ctx context.Context, c *config.Config, stdout, stderr io.Writer) error {
+	logger := c.Logger(stderr)
+	d := &daemon{logger: logger, metrics: admin.NewMetrics()}
+
+	st, err := openConfiguredStore(ctx, c)
+	if err != nil {
+		return err
+	}
+	d.st = st
+	defer st.Close()
+
+	d.sched, err = schedule.New(schedule.Config{
+		Store:    st,
+		Location: c.Site.Location,
+		Logger:   logger,
+		OnRun:    func(r store.JobRun) { d.metrics.JobRun(r.Job, r.Outcome, r.Duration) },
+	})
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	d.watcher, err = schedule.NewConfigWatcher(schedule.WatcherConfig{
+		Path:     c.Path,
+		Reload:   d.reload,
+		Logger:   logger,
+		LoadedAt: time.Now(),
+	})
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+
+	g, err := d.build(ctx, c)
+	if err != nil {
+		return err
+	}
+	d.gen.Store(g)
+
+	ln, err := net.Listen("tcp", c.Server.Listen)
+	if err != nil {
+		return fmt.Errorf("serve: listen on %s (server.listen in %s): %w", c.Server.Listen, c.Path, err)
+	}
+	srv := &http.Server{
+		Handler:           d,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	defer func() {
+		// The HTTP server stops after the scheduler (reverse start order):
+		// unsubscribe links keep working while the last mails go out.
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(sctx); err != nil {
+			logger.Warn("http_shutdown_failed", "err", err)
+		}
+	}()
+
+	// Jobs get a context of their own: SIGTERM stops new runs at once but
+	// lets running ones finish, up to server.shutdown_timeout.
+	if err := d.sched.Start(context.WithoutCancel(ctx), scheduleJobs(c, d.jobs(g))); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.gen.Load().cfg.Server.ShutdownTimeout)
+		defer cancel()
+		if err := d.sched.Stop(sctx); err != nil {
+			logger.Warn("scheduler_stop_failed", "err", err)
+		}
+	}()
+	if err := d.sched.Trigger(jobIngest, schedule.TriggerStartup); err != nil {
+		logger.Warn("startup_ingest_not_triggered", "err", err)
+	}
+
+	wctx, stopWatching := context.WithCancel(ctx)
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		if err := d.watcher.Run(wctx); err != nil && !errors.Is(err, context.Canceled) {
+			logger.Error("config_watch_failed", "err", err)
+		}
+	}()
+	d.watchPages(wctx, c)
+	defer func() {
+		stopWatching()
+		<-watched
+		d.stopPagesWatch()
+	}()
+
+	logger.Info("serving", "addr", ln.Addr().String(), "config", c.Path, "store", c.Store.Path)
+	fmt.Fprintf(stdout, "paperboy: serving http://%s\n", ln.Addr())
+
+	select {
+	case <-ctx.Done():
+		logger.Info("shutting_down", "reason", context.Cause(ctx))
+		return nil
+	case <-d.sched.LeaseLost():
+		return errors.New("serve: another paperboy took over the schedule on this database; stopping")
+	case err := <-served:
+		return fmt.Errorf("serve: http: %w", err)
+	}
+}
+
+// ServeHTTP serves with the current generation's handler, so a reload
+// switches the site without dropping connections.
+func (d *daemon) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	d.gen.Load().handler.ServeHTTP(w, r)
+}
+
+// build makes a generation from c: the site with its feeds rendered, the
+// digests and the HTTP routes. It changes nothing the daemon serves.
+func (d *daemon) build(ctx context.Context, c *config.Config) (*generation, error) {
+	site, err := newSite(c, d.st, d.logger)
+	if err != nil {
+		return nil, err
+	}
+	if err := site.Feeds().Refresh(ctx); err != nil {
+		return nil, err
+	}
+	mc, err := mailerConfig(c, d.logger)
+	if err != nil {
+		return nil, err
+	}
+	digests, err := mailer.New(mc, d.st, d.st)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	site.Register(mux)
+	mux.Handle(mc.UnsubscribePath, digests.UnsubscribeHandler())
+	admin.New(admin.Config{
+		Token:       c.Server.AdminToken(),
+		Scheduler:   d.sched,
+		ConfigState: d.watcher,
+		Outbox:      d.st,
+		Metrics:     d.metrics,
+		Logger:      d.logger,
+	}).Register(mux)
+	return &generation{cfg: c, site: site, digests: digests, handler: mux}, nil
+}
+
+// reload loads the config file again; if it is valid, the new settings
+// replace the old whole, otherwise nothing changes and the error (every
+// problem with file:line and key) goes to the log and /admin/status.
+func (d *daemon) reload(ctx context.Context) error {
+	d.reloadMu.Lock()
+	defer d.reloadMu.Unlock()
+	old := d.gen.Load()
+	c, err := config.Load(old.cfg.Path)
+	if err != nil {
+		return err
+	}
+	for _, k := range restartKeys(old.cfg, c) {
+		d.logger.Warn("config_change_needs_restart", "key", k)
+	}
+	g, err := d.build(ctx, c)
+	if err != nil {
+		return err
+	}
+	if err := d.sched.Reload(ctx, scheduleJobs(c, d.jobs(g))); err != nil {
+		return err
+	}
+	d.gen.Store(g)
+	d.watchPages(ctx, c)
+	return nil
+}
+
+// restartKeys names the settings that differ between a and b but only
+// take effect at start.
+func restartKeys(a, b *config.Config) []string {
+	var keys []string
+	if a.Server.Listen != b.Server.Listen {
+		keys = append(keys, "server.listen")
+	}
+	if a.Store.Path != b.Store.Path {
+		keys = append(keys, "store.path")
+	}
+	if a.Log != b.Log {
+		keys = append(keys, "log")
+	}
+	return keys
+}
+
+// jobs gives each scheduled job's work under generation g.
+func (d *daemon) jobs(g *generation) func(name string) schedule.RunFunc {
+	return func(name string) schedule.RunFunc {
+		switch name {
+		case jobIngest:
+			return func(ctx context.Context, _ time.Time, _ schedule.Trigger) error { return d.ingest(ctx, g) }
+		case jobFeeds:
+			return func(ctx context.Context, _ time.Time, _ schedule.Trigger) error { return d.refreshFeeds(ctx) }
+		default:
+			digest := name[len(jobDigestPrefix):]
+			return func(ctx context.Context, slot time.Time, _ schedule.Trigger) error {
+				return d.sendDigest(ctx, g, digest, slot)
+			}
+		}
+	}
+}
+
+// ingest reads new and changed files and, if any article changed, has the
+// feeds re-rendered.
+func (d *daemon) ingest(ctx context.Context, g *generation) error {
+	sum, err := ingest.Run(ctx, ingestConfig(g.cfg, d.logger), d.st, nil)
+	d.metrics.ItemsIngested(sum.Added + sum.Updated)
+	if sum.Changed() {
+		if terr := d.sched.Trigger(jobFeeds, schedule.TriggerChain); terr != nil {
+			d.logger.Warn("feeds_not_triggered", "err", terr)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	for _, f := range sum.Failed {
+		d.logger.Warn("ingest_file_skipped", "file", f.File, "err", f.Err)
+	}
+	if ferr := sum.Err(); ferr != nil {
+		return fmt.Errorf("ingest: %d file(s) skipped: %w", len(sum.Failed), ferr)
+	}
+	if !sum.Changed() {
+		return fmt.Errorf("%w: no new or changed files", schedule.ErrSkip)
+	}
+	return nil
+}
+
+// refreshFeeds re-renders the feeds of the site being served.
+func (d *daemon) refreshFeeds(ctx context.Context) error {
+	if err := d.gen.Load().site.Feeds().Refresh(ctx); err != nil {
+		return err
+	}
+	d.metrics.FeedRendered()
+	return nil
+}
+
+// sendDigest runs one digest for its slot through the outbox, counting
+// messages for /metrics as they go.
+func (d *daemon) sendDigest(ctx context.Context, g *generation, name string, slot time.Time) error {
+	var last mailer.Progress
+	res, err := g.digests.RunWithProgress(ctx, name, slot, func(p mailer.Progress) {
+		for range p.Sent - last.Sent {
+			d.metrics.MessageSent(name)
+		}
+		for range p.Failed - last.Failed {
+			d.metrics.MessageFailed(name)
+		}
+		for range p.Retried - last.Retried {
+			d.metrics.MessageRetried(name)
+		}
+		last = p
+	})
+	if err != nil {
+		return err
+	}
+	if res.Status == store.RunSkipped {
+		return fmt.Errorf("%w: nothing new for digest %s", schedule.ErrSkip, name)
+	}
+	if res.Pending > 0 || res.Failed > 0 {
+		d.logger.Warn("digest_incomplete", "digest", name, "sent", res.Sent, "failed", res.Failed, "pending", res.Pending)
+	}
+	return nil
+}
+
+// watchPages starts (or moves) the watcher that ingests as soon as a page
+// file lands, as c asks.
+func (d *daemon) watchPages(ctx context.Context, c *config.Config) {
+	dir := ""
+	if c.Jobs.WatchPages {
+		dir = c.Content.PagesDir
+	}
+	if dir == d.pages.dir {
+		return
+	}
+	d.stopPagesWatch()
+	if dir == "" {
+		return
+	}
+	wctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	d.pages = pagesWatch{dir: dir, cancel: cancel, done: done}
+	go func() {
+		defer close(done)
+		err := schedule.WatchDir(wctx, dir, schedule.PageFile, 2*time.Second, d.logger, func() {
+			if err := d.sched.Trigger(jobIngest, schedule.TriggerWatch); err != nil {
+				d.logger.Warn("watch_ingest_not_triggered", "err", err)
+			}
+		})
+		if err != nil && !errors.Is(err, context.Canceled) {
+			d.logger.Error("pages_watch_failed", "dir", dir, "err", err)
+		}
+	}()
+}
+
+func (d *daemon) stopPagesWatch() {
+	if d.pages.cancel != nil {
+		d.pages.cancel()
+		<-d.pages.done
+	}
+	d.pages = pagesWatch{}
+}
