@@ -35,9 +35,9 @@ import (
 
 // Store is what ingest needs of the store.
 type Store interface {
-	// SourceHash is the hash recorded for a source file; it wraps
-	// store.ErrNotFound for a file never ingested.
-	SourceHash(ctx context.Context, name string) (string, error)
+	// SourceHashes maps each ingested source file's name to its recorded
+	// hash.
+	SourceHashes(ctx context.Context) (map[string]string, error)
 	// SaveEdition writes one file's edition in one transaction.
 	SaveEdition(ctx context.Context, ed content.Edition, sourceHash string) (store.EditionChange, error)
 }
@@ -145,6 +145,10 @@ func Run(ctx context.Context, cfg Config, st Store, progress func(Progress)) (Su
 		}
 		files = append(files, md...)
 	}
+	stored, err := st.SourceHashes(ctx)
+	if err != nil {
+		return Summary{}, fmt.Errorf("ingest: %w", err)
+	}
 	sum := Summary{Files: len(files)}
 	// Workers read, hash and parse files ahead while this goroutine saves
 	// them one at a time in scan order: parsing and writing overlap, and
@@ -152,7 +156,7 @@ func Run(ctx context.Context, cfg Config, st Store, progress func(Progress)) (Su
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	done := 0
-	for next := range prepareAhead(ctx, files, st, newTagger(cfg.Topics)) {
+	for next := range prepareAhead(ctx, files, stored, newTagger(cfg.Topics)) {
 		p := <-next
 		if ctx.Err() != nil {
 			break
@@ -196,7 +200,7 @@ type prepared struct {
 // prepareAhead prepares files on as many workers as there are CPUs. It
 // sends one channel per file, in scan order, each of which delivers that
 // file's result; a bounded window keeps memory flat on large archives.
-func prepareAhead(ctx context.Context, files []file, st Store, tag *tagger) <-chan chan prepared {
+func prepareAhead(ctx context.Context, files []file, stored map[string]string, tag *tagger) <-chan chan prepared {
 	workers := runtime.GOMAXPROCS(0)
 	out := make(chan chan prepared, 4*workers)
 	go func() {
@@ -211,7 +215,7 @@ func prepareAhead(ctx context.Context, files []file, st Store, tag *tagger) <-ch
 			result := make(chan prepared, 1)
 			go func() {
 				defer func() { <-sem }()
-				result <- prepare(ctx, f, st, tag)
+				result <- prepare(f, stored[f.name], tag)
 			}()
 			select {
 			case out <- result:
@@ -223,9 +227,9 @@ func prepareAhead(ctx context.Context, files []file, st Store, tag *tagger) <-ch
 	return out
 }
 
-// prepare reads and hashes a file and, if it changed since it was last
-// saved, parses and tags it.
-func prepare(ctx context.Context, f file, st Store, tag *tagger) prepared {
+// prepare reads and hashes a file and, if its hash is not storedHash,
+// parses and tags it.
+func prepare(f file, storedHash string, tag *tagger) prepared {
 	p := prepared{f: f}
 	data, err := os.ReadFile(f.path)
 	if err != nil {
@@ -234,13 +238,8 @@ func prepare(ctx context.Context, f file, st Store, tag *tagger) prepared {
 	}
 	digest := sha256.Sum256(data)
 	p.hash = hex.EncodeToString(digest[:])
-	stored, err := st.SourceHash(ctx, f.name)
-	switch {
-	case err == nil && stored == p.hash:
+	if p.hash == storedHash {
 		p.unchanged = true
-		return p
-	case err != nil && !errors.Is(err, store.ErrNotFound):
-		p.err = err
 		return p
 	}
 	p.ed, p.err = parse(f, bytes.NewReader(data))
