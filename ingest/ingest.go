@@ -6,7 +6,10 @@
 //
 // A file is identified by its path under its directory, prefixed with
 // "pages/" or "markdown/", so moving the directories does not re-ingest
-// anything. Whether it changed is decided by the SHA-256 of its bytes. A
+// anything. Whether it changed is decided by the SHA-256 of its bytes and
+// of the topic configuration, so that adding a topic or a keyword retags
+// the whole archive on the next run (articles keep their ids and times;
+// only their topics change). A
 // file that cannot be read, parsed or saved is reported in the Summary with
 // its reason and skipped; the others go on, and nothing of the bad file is
 // written.
@@ -17,6 +20,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -89,18 +93,18 @@ type Summary struct {
 	// Editions is how many files were parsed and saved; Unchanged how many
 	// were skipped because their hash had not changed.
 	Editions, Unchanged int
-	// Added, Updated and Removed count articles; Warnings counts parser
-	// warnings.
-	Added, Updated, Removed, Warnings int
+	// Added, Updated and Removed count articles, Retagged the unchanged
+	// articles whose topics changed; Warnings counts parser warnings.
+	Added, Updated, Removed, Retagged, Warnings int
 	// Failed lists the files skipped for errors, in scan order.
 	Failed []FileError
 	// Elapsed is the run's duration.
 	Elapsed time.Duration
 }
 
-// Changed reports whether any article was added, updated or removed, so
-// feeds need re-rendering.
-func (s Summary) Changed() bool { return s.Added+s.Updated+s.Removed > 0 }
+// Changed reports whether any article was added, updated, removed or
+// retagged, so feeds need re-rendering.
+func (s Summary) Changed() bool { return s.Added+s.Updated+s.Removed+s.Retagged > 0 }
 
 // Err joins the failures, or is nil if every file went through.
 func (s Summary) Err() error {
@@ -113,8 +117,8 @@ func (s Summary) Err() error {
 
 // String is the one-line summary.
 func (s Summary) String() string {
-	return fmt.Sprintf("%d file(s): %d edition(s) saved, %d unchanged, %d failed; articles %d added, %d updated, %d removed; %d warning(s) in %s",
-		s.Files, s.Editions, s.Unchanged, len(s.Failed), s.Added, s.Updated, s.Removed, s.Warnings, s.Elapsed.Round(time.Millisecond))
+	return fmt.Sprintf("%d file(s): %d edition(s) saved, %d unchanged, %d failed; articles %d added, %d updated, %d removed, %d retagged; %d warning(s) in %s",
+		s.Files, s.Editions, s.Unchanged, len(s.Failed), s.Added, s.Updated, s.Removed, s.Retagged, s.Warnings, s.Elapsed.Round(time.Millisecond))
 }
 
 // file is one source file found by the scan.
@@ -236,8 +240,10 @@ func prepare(f file, storedHash string, tag *tagger) prepared {
 		p.err = err
 		return p
 	}
-	digest := sha256.Sum256(data)
-	p.hash = hex.EncodeToString(digest[:])
+	h := sha256.New()
+	h.Write(data)
+	h.Write(tag.fingerprint)
+	p.hash = hex.EncodeToString(h.Sum(nil))
 	if p.hash == storedHash {
 		p.unchanged = true
 		return p
@@ -273,6 +279,7 @@ func save(ctx context.Context, p prepared, st Store, logger *slog.Logger, sum *S
 	sum.Added += change.Added
 	sum.Updated += change.Updated
 	sum.Removed += change.Removed
+	sum.Retagged += change.Retagged
 	sum.Warnings += len(p.ed.Warnings)
 	return nil
 }
@@ -335,9 +342,24 @@ func mentions(texts [][]string, keywords []string) bool {
 }
 
 // tagger assigns topics by keyword.
-type tagger struct{ list []Topic }
+type tagger struct {
+	list []Topic
+	// fingerprint identifies the topic configuration; it goes into each
+	// file's hash so that a change retags every file. Empty without topics,
+	// so the hash is then the file's own.
+	fingerprint []byte
+}
 
-func newTagger(topics []Topic) *tagger { return &tagger{list: topics} }
+func newTagger(topics []Topic) *tagger {
+	t := &tagger{list: topics}
+	if len(topics) > 0 {
+		// Topic order matters: it is the order of an article's topics.
+		b, _ := json.Marshal(topics) // strings only: cannot fail
+		sum := sha256.Sum256(b)
+		t.fingerprint = sum[:]
+	}
+	return t
+}
 
 // topics returns the slugs of the topics whose keywords appear in the
 // article's headline, summary or paragraphs, in config order, then the

@@ -364,3 +364,37 @@ func TestIngestConcurrentRuns(t *testing.T) {
 		t.Errorf("articles = %d, added %d in total; want %d once", n, added, 4*13)
 	}
 }
+
+// A new topic retags the archive on the next run: same ids and times,
+// new topics, nothing added or updated.
+func TestIngestRetagsWhenTopicsChange(t *testing.T) {
+	ctx := context.Background()
+	dir := pagesDir(t, map[string][]byte{"2021-07-20.txt": readSeed(t)})
+	s := openStore(t)
+	mustRun(t, Config{PagesDir: dir, Topics: testTopics}, s)
+	before, err := s.EditionArticles(ctx, "2021-07-20")
+	if err != nil {
+		t.Fatal(err)
+	}
+	more := append(slices.Clone(testTopics), Topic{Name: "企业", Slug: "business", Keywords: []string{"企业"}})
+	sum := mustRun(t, Config{PagesDir: dir, Topics: more}, s)
+	if sum.Editions != 1 || sum.Retagged == 0 || sum.Added+sum.Updated+sum.Removed != 0 || !sum.Changed() {
+		t.Fatalf("retag run = %+v, want the file re-saved with only topics changed", sum)
+	}
+	business, err := s.LatestArticles(ctx, "business", 100)
+	if err != nil || len(business) != sum.Retagged {
+		t.Fatalf("business articles = %d, %v; want the %d retagged", len(business), err, sum.Retagged)
+	}
+	after, err := s.EditionArticles(ctx, "2021-07-20")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range before {
+		if after[i].ID != before[i].ID || !after[i].Updated.Equal(before[i].Updated) {
+			t.Errorf("article %d: id %s→%s, updated %v→%v", i, before[i].ID, after[i].ID, before[i].Updated, after[i].Updated)
+		}
+	}
+	if again := mustRun(t, Config{PagesDir: dir, Topics: more}, s); again.Unchanged != 1 || again.Changed() {
+		t.Errorf("third run = %+v, want unchanged", again)
+	}
+}

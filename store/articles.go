@@ -21,10 +21,12 @@ import (
 )
 
 // EditionChange counts what SaveEdition did to one source file's articles.
-type EditionChange struct{ Added, Updated, Removed, Unchanged int }
+// Retagged counts the Unchanged ones whose topics changed.
+type EditionChange struct{ Added, Updated, Removed, Unchanged, Retagged int }
 
-// Changed reports whether any article was added, updated or removed.
-func (c EditionChange) Changed() bool { return c.Added+c.Updated+c.Removed > 0 }
+// Changed reports whether any article was added, updated, removed or
+// retagged.
+func (c EditionChange) Changed() bool { return c.Added+c.Updated+c.Removed+c.Retagged > 0 }
 
 // EditionSummary is one edition date with its article count and its
 // newest change.
@@ -257,6 +259,7 @@ func (s *Store) SaveEdition(ctx context.Context, ed content.Edition, sourceHash 
 				if slices.Equal(old.topics, r.topics) {
 					continue
 				}
+				change.Retagged++
 			}
 			if _, err := tx.ExecContext(ctx, `DELETE FROM article_topics WHERE article_id = ?`, r.a.ID); err != nil {
 				return fmt.Errorf("set topics of %s: %w", r.a.ID, err)
