@@ -309,3 +309,28 @@ func TestSuggest(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParse: no input makes Load panic, and every problem it reports has
+// a line within the file.
+func FuzzParse(f *testing.F) {
+	for _, name := range []string{"../config.toml", "testdata/bad.toml"} {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte("[[digests]]\nname = \"\"\"a\nb\"\"\"\nlists = [\n\"x\", # c\n]\nshedule = 'CRON_TZ=UTC'\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_, err := parse("fuzz.toml", data)
+		var ps Problems
+		if errors.As(err, &ps) {
+			lines := strings.Count(string(data), "\n") + 1
+			for _, p := range ps {
+				if p.File == "fuzz.toml" && (p.Line < 0 || p.Line > lines) {
+					t.Errorf("problem at line %d of a %d-line file: %v", p.Line, lines, p)
+				}
+			}
+		}
+	})
+}

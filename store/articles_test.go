@@ -135,8 +135,8 @@ func TestSaveEditionLifecycle(t *testing.T) {
 	d := testArticle(date, "丁")
 	a3 := a
 	a3.Topics = []string{"projects"}
-	if got := mustSave(t, s, testEdition(date, a3, c, d), "h3"); got != (EditionChange{Added: 1, Removed: 1, Unchanged: 2}) {
-		t.Fatalf("third save = %+v, want 1 added 1 removed 2 unchanged", got)
+	if got := mustSave(t, s, testEdition(date, a3, c, d), "h3"); got != (EditionChange{Added: 1, Removed: 1, Unchanged: 2, Retagged: 1}) {
+		t.Fatalf("third save = %+v, want 1 added 1 removed 2 unchanged (1 retagged)", got)
 	}
 	if _, err := s.Article(ctx, b.ID); !errors.Is(err, ErrNotFound) {
 		t.Errorf("removed article: err = %v, want ErrNotFound", err)

@@ -68,9 +68,9 @@ func printSummary(w io.Writer, c *config.Config, now time.Time) error {
 	p.f("site: %s, %s, %s, %s\n", c.Site.Title, c.Site.BaseURL, c.Site.Language, c.Site.Location)
 	markdown := "off"
 	if c.Content.MarkdownDir != "" {
-		markdown = "from " + c.Content.MarkdownDir
+		markdown = "in " + c.Content.MarkdownDir
 	}
-	p.f("content: pages from %s, markdown %s\n", c.Content.PagesDir, markdown)
+	p.f("content: page files in %s, Markdown %s\n", c.Content.PagesDir, markdown)
 	p.f("store: %s\n", c.Store.Path)
 	p.f("server: http://%s, feeds %s with %d items\n", c.Server.Listen, strings.Join(c.Feeds.Formats, "/"), c.Feeds.Items)
 	switch c.SMTP.Transport {
