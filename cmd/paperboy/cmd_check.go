@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/paperboy-news/paperboy/config"
+	"github.com/paperboy-news/paperboy/schedule"
 )
 
 // runCheck validates the configuration file and prints what it sets up.
@@ -93,10 +94,10 @@ func printSummary(w io.Writer, c *config.Config, now time.Time) error {
 	}
 	p.f("%d digest(s):\n", len(c.Digests))
 	for _, d := range c.Digests {
-		p.f("  %s: %q to %s; next %s\n", d.Name, d.Schedule, strings.Join(d.Lists, ", "), formatRuns(config.NextRuns(d.Cron, now, 3), c.Site.Location))
+		p.f("  %s: %q to %s; next %s\n", d.Name, d.Schedule, strings.Join(d.Lists, ", "), formatRuns(schedule.NextRuns(d.Cron, now, 3), c.Site.Location))
 	}
 	if c.Jobs.IngestCron != nil {
-		p.f("ingest: %q; next %s", c.Jobs.Ingest, formatRuns(config.NextRuns(c.Jobs.IngestCron, now, 1), c.Site.Location))
+		p.f("ingest: %q; next %s", c.Jobs.Ingest, formatRuns(schedule.NextRuns(c.Jobs.IngestCron, now, 1), c.Site.Location))
 	} else {
 		p.f("ingest: not scheduled")
 	}
