@@ -264,14 +264,14 @@ func (s *Store) SaveEdition(ctx context.Context, ed content.Edition, sourceHash 
 			if _, err := tx.ExecContext(ctx, `DELETE FROM article_topics WHERE article_id = ?`, r.a.ID); err != nil {
 				return fmt.Errorf("set topics of %s: %w", r.a.ID, err)
 			}
-			if err := s.insertTopics(ctx, tx, []row{r}); err != nil {
+			if err := s.insertTopics(ctx, tx, ed.Date, []row{r}); err != nil {
 				return err
 			}
 		}
 		if err := s.insertArticles(ctx, tx, ed, added, now); err != nil {
 			return err
 		}
-		if err := s.insertTopics(ctx, tx, added); err != nil {
+		if err := s.insertTopics(ctx, tx, ed.Date, added); err != nil {
 			return err
 		}
 		for id, old := range existing {
@@ -411,13 +411,13 @@ func (s *Store) insertArticles(ctx context.Context, tx *sql.Tx, ed content.Editi
 }
 
 // insertTopics inserts the topics of the rows, many per statement.
-func (s *Store) insertTopics(ctx context.Context, tx *sql.Tx, rows []row) error {
+func (s *Store) insertTopics(ctx context.Context, tx *sql.Tx, date string, rows []row) error {
 	var args []any
 	flush := func() error {
 		if len(args) == 0 {
 			return nil
 		}
-		_, err := s.exec(ctx, tx, `INSERT INTO article_topics (article_id, topic) VALUES `+repeatJoin(`(?, ?)`, len(args)/2), args...)
+		_, err := s.exec(ctx, tx, `INSERT INTO article_topics (article_id, topic, edition_date) VALUES `+repeatJoin(`(?, ?, ?)`, len(args)/3), args...)
 		args = args[:0]
 		if err != nil {
 			return fmt.Errorf("insert topics: %w", err)
@@ -426,8 +426,8 @@ func (s *Store) insertTopics(ctx context.Context, tx *sql.Tx, rows []row) error 
 	}
 	for _, r := range rows {
 		for _, t := range r.topics {
-			args = append(args, r.a.ID, t)
-			if len(args) >= 2*batchRows*4 {
+			args = append(args, r.a.ID, t, date)
+			if len(args) >= 3*batchRows*4 {
 				if err := flush(); err != nil {
 					return err
 				}
@@ -492,8 +492,12 @@ func (s *Store) LatestArticles(ctx context.Context, topic string, limit int) ([]
 	if topic == "" {
 		as, err = s.queryArticles(ctx, `SELECT `+articleColumns+` FROM articles`+pageOrder+` LIMIT ?`, limit)
 	} else {
+		// The cut-off is the edition date of the topic's limit-th newest
+		// article: only articles from that date on can be among the newest.
 		as, err = s.queryArticles(ctx, `SELECT `+articleColumns+` FROM articles
-			WHERE id IN (SELECT article_id FROM article_topics WHERE topic = ?)`+pageOrder+` LIMIT ?`, topic, limit)
+			WHERE id IN (SELECT article_id FROM article_topics WHERE topic = ? AND edition_date >= COALESCE(
+				(SELECT edition_date FROM article_topics WHERE topic = ? ORDER BY edition_date DESC LIMIT 1 OFFSET ?), ''))`+
+			pageOrder+` LIMIT ?`, topic, topic, max(limit-1, 0), limit)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: latest articles of topic %q: %w", topic, err)

@@ -259,6 +259,13 @@ func TestArticleQueries(t *testing.T) {
 	if !slices.Equal(ids(finance), want) {
 		t.Errorf("finance = %v, want %v", ids(finance), want)
 	}
+	// The newest of a topic stop at the limit, cut inside an edition date.
+	for limit := 1; limit <= 3; limit++ {
+		got, err := s.LatestArticles(ctx, "finance", limit)
+		if err != nil || !slices.Equal(ids(got), want[:limit]) {
+			t.Errorf("finance, limit %d = %v, %v; want %v", limit, ids(got), err, want[:limit])
+		}
+	}
 	if finance[0].Topics[0] != "finance" {
 		t.Errorf("topics not loaded: %v", finance[0].Topics)
 	}
