@@ -139,6 +139,11 @@ type Feeds struct {
 	Items int
 	// Formats are the formats published, a subset of "rss", "atom", "json".
 	Formats []string
+	// TagAuthority is the authority of every item's tag: URI (RFC 4151), a
+	// domain and a date it was owned on, e.g. "news.example.org,2021". It
+	// is part of every item id, so it must never change once feeds are
+	// public. Unset, it is base_url's host and ",2021".
+	TagAuthority string
 }
 
 // Topic groups articles by keywords: one [[topics]] entry.
@@ -159,7 +164,8 @@ type SMTP struct {
 	FileDir   string
 	Host      string
 	Port      int
-	// TLS is "mandatory", "opportunistic" or "none".
+	// TLS is "mandatory" (STARTTLS required), "opportunistic", "implicit"
+	// (TLS from the first byte, port 465) or "none".
 	TLS  string
 	User string
 	// PasswordEnv names the environment variable holding the password; see

@@ -121,7 +121,7 @@ func TestProblems(t *testing.T) {
 	}{
 		{"unknown section", "[smpt]\nhost = \"x\"\n", 1, "smpt", "unknown key smpt; did you mean smtp?"},
 		{"unknown top-level key", "titel = \"x\"\n", 1, "titel", "unknown key titel"},
-		{"bare CRON_TZ", "[jobs]\ningest = \"CRON_TZ=UTC\"\n", 2, "jobs.ingest", "must be followed by"},
+		{"bare CRON_TZ", "[jobs]\ningest = \"CRON_TZ=UTC\"\n", 2, "jobs.ingest", "names a time zone but no schedule"},
 		{"bad cron zone", "[jobs]\ningest = \"CRON_TZ=Mars/Base 0 7 * * *\"\n", 2, "jobs.ingest", "bad location"},
 		{"never fires", "[jobs]\ningest = \"0 0 30 2 *\"\n", 2, "jobs.ingest", "never fires"},
 		{"bad time zone", "[site]\ntime_zone = \"Asia/Shangai\"\n", 2, "site.time_zone", "not a time zone"},
@@ -142,6 +142,7 @@ func TestProblems(t *testing.T) {
 		{"bad transport", "[smtp]\ntransport = \"pigeon\"\n", 2, "smtp.transport", "pigeon"},
 		{"smtp without host", "[smtp]\ntransport = \"smtp\"\nhost = \"\"\n", 3, "smtp.host", "host name"},
 		{"bad tls", "[smtp]\ntls = \"always\"\n", 2, "smtp.tls", "mandatory"},
+		{"bad tag authority", "[feeds]\ntag_authority = \"https://example.org/\"\n", 2, "feeds.tag_authority", "a comma and a date"},
 		{"bad smtp port", "[smtp]\nport = 0\n", 2, "smtp.port", "port"},
 		{"zero rate", "[smtp]\nrate = 0\n", 2, "smtp.rate", "positive"},
 		{"zero connections", "[smtp]\nconnections = 0\n", 2, "smtp.connections", "positive"},
@@ -198,45 +199,6 @@ func TestDefaultsAndResolution(t *testing.T) {
 	if _, err := c.Digest("nope"); err == nil || !strings.Contains(err.Error(), `"d"`) {
 		t.Errorf("Digest(nope) err = %v, want one naming the defined digests", err)
 	}
-}
-
-func TestParseSchedule(t *testing.T) {
-	shanghai, _ := time.LoadLocation("Asia/Shanghai")
-	from := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-	tests := []struct {
-		name string
-		spec string
-		want time.Time
-	}{
-		{"site zone", "0 7 * * *", time.Date(2026, 3, 2, 7, 0, 0, 0, shanghai)},
-		{"explicit zone", "CRON_TZ=UTC 0 7 * * *", time.Date(2026, 3, 1, 7, 0, 0, 0, time.UTC)},
-		{"seconds", "30 0 7 * * *", time.Date(2026, 3, 2, 7, 0, 30, 0, shanghai)},
-		{"descriptor in site zone", "@daily", time.Date(2026, 3, 2, 0, 0, 0, 0, shanghai)},
-		{"every", "@every 90s", from.Add(90 * time.Second)},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s, err := ParseSchedule(tt.spec, shanghai)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := s.Next(from); !got.Equal(tt.want) {
-				t.Errorf("Next = %v, want %v", got, tt.want)
-			}
-		})
-	}
-	if runs := NextRuns(mustSchedule(t, "0 7 * * *", shanghai), from, 3); len(runs) != 3 || runs[2].Sub(runs[0]) != 48*time.Hour {
-		t.Errorf("NextRuns = %v", runs)
-	}
-}
-
-func mustSchedule(t *testing.T, spec string, loc *time.Location) interface{ Next(time.Time) time.Time } {
-	t.Helper()
-	s, err := ParseSchedule(spec, loc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
 }
 
 func TestLoadRecipientsFile(t *testing.T) {
@@ -307,5 +269,50 @@ func TestSuggest(t *testing.T) {
 		if got := suggest(tt.word, knownKeys["digests"]); got != tt.want {
 			t.Errorf("suggest(%q) = %q, want %q", tt.word, got, tt.want)
 		}
+	}
+}
+
+// FuzzParse: no input makes Load panic, and every problem it reports has
+// a line within the file.
+func FuzzParse(f *testing.F) {
+	for _, name := range []string{"../config.toml", "testdata/bad.toml"} {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte("[[digests]]\nname = \"\"\"a\nb\"\"\"\nlists = [\n\"x\", # c\n]\nshedule = 'CRON_TZ=UTC'\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_, err := parse("fuzz.toml", data)
+		var ps Problems
+		if errors.As(err, &ps) {
+			lines := strings.Count(string(data), "\n") + 1
+			for _, p := range ps {
+				if p.File == "fuzz.toml" && (p.Line < 0 || p.Line > lines) {
+					t.Errorf("problem at line %d of a %d-line file: %v", p.Line, lines, p)
+				}
+			}
+		}
+	})
+}
+
+func TestTagAuthority(t *testing.T) {
+	tests := []struct {
+		name, file, want string
+	}{
+		{"derived from base_url", "[site]\nbase_url = \"https://news.example.cn/paper/\"\n", "news.example.cn,2021"},
+		{"set", "[feeds]\ntag_authority = \"example.org,2019-05\"\n", "example.org,2019-05"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := loadWith(t, tt.file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Feeds.TagAuthority != tt.want {
+				t.Errorf("TagAuthority = %q, want %q", c.Feeds.TagAuthority, tt.want)
+			}
+		})
 	}
 }

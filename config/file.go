@@ -55,6 +55,8 @@ type fileLog struct {
 type fileFeeds struct {
 	Items   int      `toml:"items"`
 	Formats []string `toml:"formats"`
+	// TagAuthority is "" to derive it from site.base_url.
+	TagAuthority string `toml:"tag_authority"`
 }
 
 type fileTopic struct {

@@ -17,7 +17,13 @@ import (
 	"github.com/BurntSushi/toml"
 	"github.com/robfig/cron/v3"
 	"golang.org/x/text/language"
+
+	"github.com/paperboy-news/paperboy/schedule"
 )
+
+// tagAuthority is RFC 4151's taggingEntity: an authority name (a domain,
+// or an email address) and a date, YYYY, YYYY-MM or YYYY-MM-DD.
+var tagAuthority = regexp.MustCompile(`^[A-Za-z0-9.@_-]+,[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$`)
 
 // validator turns a decoded fileConfig into a Config, collecting every
 // problem on the way instead of stopping at the first.
@@ -170,7 +176,13 @@ func (v *validator) log(f fileLog, c *Config) {
 }
 
 func (v *validator) feeds(f fileFeeds, c *Config) {
-	c.Feeds = Feeds{Items: f.Items, Formats: f.Formats}
+	c.Feeds = Feeds{Items: f.Items, Formats: f.Formats, TagAuthority: f.TagAuthority}
+	if c.Feeds.TagAuthority == "" && c.Site.BaseURL != nil {
+		c.Feeds.TagAuthority = c.Site.BaseURL.Hostname() + ",2021"
+	}
+	if !tagAuthority.MatchString(c.Feeds.TagAuthority) {
+		v.add("feeds.tag_authority", "%q is not a domain or email address, a comma and a date, e.g. \"news.example.org,2021\" or \"news.example.org,2021-07-20\"", f.TagAuthority)
+	}
 	if f.Items <= 0 {
 		v.add("feeds.items", "must be a positive number, got %d", f.Items)
 	}
@@ -248,8 +260,8 @@ func (v *validator) smtp(f fileSMTP, dir string, c *Config) {
 	if f.Port < 1 || f.Port > 65535 {
 		v.add("smtp.port", "%d is not a port from 1 to 65535", f.Port)
 	}
-	if f.TLS != "mandatory" && f.TLS != "opportunistic" && f.TLS != "none" {
-		v.add("smtp.tls", "%q is not \"mandatory\", \"opportunistic\" or \"none\"", f.TLS)
+	if f.TLS != "mandatory" && f.TLS != "opportunistic" && f.TLS != "implicit" && f.TLS != "none" {
+		v.add("smtp.tls", "%q is not \"mandatory\", \"opportunistic\", \"implicit\" or \"none\"", f.TLS)
 	}
 	v.envVar("smtp.password_env", f.PasswordEnv, f.User != "")
 	if a, err := mail.ParseAddress(f.From); err != nil {
@@ -395,9 +407,11 @@ func (v *validator) schedule(path, spec string, loc *time.Location, required boo
 		}
 		return nil
 	}
-	s, err := ParseSchedule(spec, loc)
+	// The scheduler's own parser, so that what `paperboy check` accepts is
+	// exactly what runs.
+	s, err := schedule.ParseSpec(spec, loc)
 	if err != nil {
-		v.add(path, "%v", err)
+		v.add(path, "bad %v", err)
 		return nil
 	}
 	return s

@@ -6,7 +6,10 @@
 //
 // A file is identified by its path under its directory, prefixed with
 // "pages/" or "markdown/", so moving the directories does not re-ingest
-// anything. Whether it changed is decided by the SHA-256 of its bytes. A
+// anything. Whether it changed is decided by the SHA-256 of its bytes and
+// of the topic configuration, so that adding a topic or a keyword retags
+// the whole archive on the next run (articles keep their ids and times;
+// only their topics change). A
 // file that cannot be read, parsed or saved is reported in the Summary with
 // its reason and skipped; the others go on, and nothing of the bad file is
 // written.
@@ -17,6 +20,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -35,9 +39,9 @@ import (
 
 // Store is what ingest needs of the store.
 type Store interface {
-	// SourceHash is the hash recorded for a source file; it wraps
-	// store.ErrNotFound for a file never ingested.
-	SourceHash(ctx context.Context, name string) (string, error)
+	// SourceHashes maps each ingested source file's name to its recorded
+	// hash.
+	SourceHashes(ctx context.Context) (map[string]string, error)
 	// SaveEdition writes one file's edition in one transaction.
 	SaveEdition(ctx context.Context, ed content.Edition, sourceHash string) (store.EditionChange, error)
 }
@@ -89,18 +93,18 @@ type Summary struct {
 	// Editions is how many files were parsed and saved; Unchanged how many
 	// were skipped because their hash had not changed.
 	Editions, Unchanged int
-	// Added, Updated and Removed count articles; Warnings counts parser
-	// warnings.
-	Added, Updated, Removed, Warnings int
+	// Added, Updated and Removed count articles, Retagged the unchanged
+	// articles whose topics changed; Warnings counts parser warnings.
+	Added, Updated, Removed, Retagged, Warnings int
 	// Failed lists the files skipped for errors, in scan order.
 	Failed []FileError
 	// Elapsed is the run's duration.
 	Elapsed time.Duration
 }
 
-// Changed reports whether any article was added, updated or removed, so
-// feeds need re-rendering.
-func (s Summary) Changed() bool { return s.Added+s.Updated+s.Removed > 0 }
+// Changed reports whether any article was added, updated, removed or
+// retagged, so feeds need re-rendering.
+func (s Summary) Changed() bool { return s.Added+s.Updated+s.Removed+s.Retagged > 0 }
 
 // Err joins the failures, or is nil if every file went through.
 func (s Summary) Err() error {
@@ -113,8 +117,8 @@ func (s Summary) Err() error {
 
 // String is the one-line summary.
 func (s Summary) String() string {
-	return fmt.Sprintf("%d file(s): %d edition(s) saved, %d unchanged, %d failed; articles %d added, %d updated, %d removed; %d warning(s) in %s",
-		s.Files, s.Editions, s.Unchanged, len(s.Failed), s.Added, s.Updated, s.Removed, s.Warnings, s.Elapsed.Round(time.Millisecond))
+	return fmt.Sprintf("%d file(s): %d edition(s) saved, %d unchanged, %d failed; articles %d added, %d updated, %d removed, %d retagged; %d warning(s) in %s",
+		s.Files, s.Editions, s.Unchanged, len(s.Failed), s.Added, s.Updated, s.Removed, s.Retagged, s.Warnings, s.Elapsed.Round(time.Millisecond))
 }
 
 // file is one source file found by the scan.
@@ -145,6 +149,10 @@ func Run(ctx context.Context, cfg Config, st Store, progress func(Progress)) (Su
 		}
 		files = append(files, md...)
 	}
+	stored, err := st.SourceHashes(ctx)
+	if err != nil {
+		return Summary{}, fmt.Errorf("ingest: %w", err)
+	}
 	sum := Summary{Files: len(files)}
 	// Workers read, hash and parse files ahead while this goroutine saves
 	// them one at a time in scan order: parsing and writing overlap, and
@@ -152,7 +160,7 @@ func Run(ctx context.Context, cfg Config, st Store, progress func(Progress)) (Su
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	done := 0
-	for next := range prepareAhead(ctx, files, st, newTagger(cfg.Topics)) {
+	for next := range prepareAhead(ctx, files, stored, newTagger(cfg.Topics)) {
 		p := <-next
 		if ctx.Err() != nil {
 			break
@@ -196,7 +204,7 @@ type prepared struct {
 // prepareAhead prepares files on as many workers as there are CPUs. It
 // sends one channel per file, in scan order, each of which delivers that
 // file's result; a bounded window keeps memory flat on large archives.
-func prepareAhead(ctx context.Context, files []file, st Store, tag *tagger) <-chan chan prepared {
+func prepareAhead(ctx context.Context, files []file, stored map[string]string, tag *tagger) <-chan chan prepared {
 	workers := runtime.GOMAXPROCS(0)
 	out := make(chan chan prepared, 4*workers)
 	go func() {
@@ -211,7 +219,7 @@ func prepareAhead(ctx context.Context, files []file, st Store, tag *tagger) <-ch
 			result := make(chan prepared, 1)
 			go func() {
 				defer func() { <-sem }()
-				result <- prepare(ctx, f, st, tag)
+				result <- prepare(f, stored[f.name], tag)
 			}()
 			select {
 			case out <- result:
@@ -223,24 +231,21 @@ func prepareAhead(ctx context.Context, files []file, st Store, tag *tagger) <-ch
 	return out
 }
 
-// prepare reads and hashes a file and, if it changed since it was last
-// saved, parses and tags it.
-func prepare(ctx context.Context, f file, st Store, tag *tagger) prepared {
+// prepare reads and hashes a file and, if its hash is not storedHash,
+// parses and tags it.
+func prepare(f file, storedHash string, tag *tagger) prepared {
 	p := prepared{f: f}
 	data, err := os.ReadFile(f.path)
 	if err != nil {
 		p.err = err
 		return p
 	}
-	digest := sha256.Sum256(data)
-	p.hash = hex.EncodeToString(digest[:])
-	stored, err := st.SourceHash(ctx, f.name)
-	switch {
-	case err == nil && stored == p.hash:
+	h := sha256.New()
+	h.Write(data)
+	h.Write(tag.fingerprint)
+	p.hash = hex.EncodeToString(h.Sum(nil))
+	if p.hash == storedHash {
 		p.unchanged = true
-		return p
-	case err != nil && !errors.Is(err, store.ErrNotFound):
-		p.err = err
 		return p
 	}
 	p.ed, p.err = parse(f, bytes.NewReader(data))
@@ -268,12 +273,13 @@ func save(ctx context.Context, p prepared, st Store, logger *slog.Logger, sum *S
 		return err
 	}
 	for _, w := range p.ed.Warnings {
-		logger.Warn("parse warning", "file", p.f.path, "warning", w.String())
+		logger.Warn("parse_warning", "file", p.f.path, "warning", w.String())
 	}
 	sum.Editions++
 	sum.Added += change.Added
 	sum.Updated += change.Updated
 	sum.Removed += change.Removed
+	sum.Retagged += change.Retagged
 	sum.Warnings += len(p.ed.Warnings)
 	return nil
 }
@@ -336,9 +342,24 @@ func mentions(texts [][]string, keywords []string) bool {
 }
 
 // tagger assigns topics by keyword.
-type tagger struct{ list []Topic }
+type tagger struct {
+	list []Topic
+	// fingerprint identifies the topic configuration; it goes into each
+	// file's hash so that a change retags every file. Empty without topics,
+	// so the hash is then the file's own.
+	fingerprint []byte
+}
 
-func newTagger(topics []Topic) *tagger { return &tagger{list: topics} }
+func newTagger(topics []Topic) *tagger {
+	t := &tagger{list: topics}
+	if len(topics) > 0 {
+		// Topic order matters: it is the order of an article's topics.
+		b, _ := json.Marshal(topics) // strings only: cannot fail
+		sum := sha256.Sum256(b)
+		t.fingerprint = sum[:]
+	}
+	return t
+}
 
 // topics returns the slugs of the topics whose keywords appear in the
 // article's headline, summary or paragraphs, in config order, then the

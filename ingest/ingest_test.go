@@ -329,3 +329,72 @@ func mustRunAllowingFailures(t *testing.T, cfg Config, s *store.Store) Summary {
 	}
 	return sum
 }
+
+// Two runs at once (a cron tick while a watched file lands) both finish
+// without errors and leave each edition once.
+func TestIngestConcurrentRuns(t *testing.T) {
+	ctx := context.Background()
+	seed := readSeed(t)
+	files := map[string][]byte{}
+	for _, d := range []string{"2021-07-20", "2021-07-21", "2021-07-22", "2021-07-23"} {
+		files[d+".txt"] = seed
+	}
+	dir := pagesDir(t, files)
+	s := openStore(t)
+	errs := make(chan error, 2)
+	sums := make(chan Summary, 2)
+	for range 2 {
+		go func() {
+			sum, err := Run(ctx, Config{PagesDir: dir, Topics: testTopics}, s, nil)
+			if err == nil {
+				err = sum.Err()
+			}
+			errs <- err
+			sums <- sum
+		}()
+	}
+	added := 0
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+		added += (<-sums).Added
+	}
+	if n, _ := s.CountArticles(ctx); n != 4*13 || added != 4*13 {
+		t.Errorf("articles = %d, added %d in total; want %d once", n, added, 4*13)
+	}
+}
+
+// A new topic retags the archive on the next run: same ids and times,
+// new topics, nothing added or updated.
+func TestIngestRetagsWhenTopicsChange(t *testing.T) {
+	ctx := context.Background()
+	dir := pagesDir(t, map[string][]byte{"2021-07-20.txt": readSeed(t)})
+	s := openStore(t)
+	mustRun(t, Config{PagesDir: dir, Topics: testTopics}, s)
+	before, err := s.EditionArticles(ctx, "2021-07-20")
+	if err != nil {
+		t.Fatal(err)
+	}
+	more := append(slices.Clone(testTopics), Topic{Name: "企业", Slug: "business", Keywords: []string{"企业"}})
+	sum := mustRun(t, Config{PagesDir: dir, Topics: more}, s)
+	if sum.Editions != 1 || sum.Retagged == 0 || sum.Added+sum.Updated+sum.Removed != 0 || !sum.Changed() {
+		t.Fatalf("retag run = %+v, want the file re-saved with only topics changed", sum)
+	}
+	business, err := s.LatestArticles(ctx, "business", 100)
+	if err != nil || len(business) != sum.Retagged {
+		t.Fatalf("business articles = %d, %v; want the %d retagged", len(business), err, sum.Retagged)
+	}
+	after, err := s.EditionArticles(ctx, "2021-07-20")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range before {
+		if after[i].ID != before[i].ID || !after[i].Updated.Equal(before[i].Updated) {
+			t.Errorf("article %d: id %s→%s, updated %v→%v", i, before[i].ID, after[i].ID, before[i].Updated, after[i].Updated)
+		}
+	}
+	if again := mustRun(t, Config{PagesDir: dir, Topics: more}, s); again.Unchanged != 1 || again.Changed() {
+		t.Errorf("third run = %+v, want unchanged", again)
+	}
+}

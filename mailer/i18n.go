@@ -17,7 +17,7 @@ type Catalogue struct {
 	// DateLayout formats an edition date for readers (Go time layout).
 	DateLayout string
 
-	Intro           string // {site} {date} {count}
+	Intro           string // {site} {date} {count}; the site's name already heads the mail
 	EmptyDigest     string
 	NewsSection     string
 	PhotoSection    string
@@ -45,7 +45,7 @@ var catalogueZH = Catalogue{
 	Lang:            "zh-CN",
 	DefaultSubject:  "{{.Site}} {{.Date}}：{{.Lead}} 等{{.Count}}条",
 	DateLayout:      "1月2日",
-	Intro:           "{site} {date}，共{count}条新闻。",
+	Intro:           "{date}，共{count}条新闻。",
 	EmptyDigest:     "今天没有新的新闻。",
 	NewsSection:     "要闻",
 	PhotoSection:    "图片新闻",
@@ -72,7 +72,7 @@ var catalogueEN = Catalogue{
 	Lang:            "en",
 	DefaultSubject:  "{{.Site}}, {{.Date}}: {{.Lead}} ({{.Count}} articles)",
 	DateLayout:      "January 2",
-	Intro:           "{site}, {date}: {count} articles.",
+	Intro:           "{date}: {count} articles.",
 	EmptyDigest:     "Nothing new today.",
 	NewsSection:     "News",
 	PhotoSection:    "Photo news",

@@ -17,8 +17,18 @@ import (
 //go:embed templates/*.tmpl
 var templateFiles embed.FS
 
+// msoFuncs wrap the fluid 600px card in a fixed-width table that only
+// Outlook for Windows sees: its Word engine ignores max-width, every other
+// client drops the conditional comment.
+var msoFuncs = htmltemplate.FuncMap{
+	"msoOpen": func() htmltemplate.HTML {
+		return `<!--[if mso]><table role="presentation" width="600" align="center" cellpadding="0" cellspacing="0" border="0"><tr><td><![endif]-->`
+	},
+	"msoClose": func() htmltemplate.HTML { return `<!--[if mso]></td></tr></table><![endif]-->` },
+}
+
 var (
-	htmlTemplates = htmltemplate.Must(htmltemplate.ParseFS(templateFiles, "templates/*.html.tmpl"))
+	htmlTemplates = htmltemplate.Must(htmltemplate.New("digest").Funcs(msoFuncs).ParseFS(templateFiles, "templates/*.html.tmpl"))
 	textTemplates = texttemplate.Must(texttemplate.ParseFS(templateFiles, "templates/*.txt.tmpl"))
 )
 
@@ -176,7 +186,10 @@ func (m *Digests) renderItems(p digestPage, items []itemView, full, limit int) (
 		Why:            fill(cat.Why, "site", m.cfg.SiteTitle, "digest", p.digest, "list", p.list),
 		UnsubscribeURL: unsubscribeSentinel,
 	}
-	v.Intro = fill(cat.Intro, "site", p.site, "date", cat.formatDate(newestDate(p.articles)), "count", strconv.Itoa(len(items)))
+	// An empty digest has no date to count from; its one line says it all.
+	if len(items) > 0 {
+		v.Intro = fill(cat.Intro, "site", p.site, "date", cat.formatDate(newestDate(p.articles)), "count", strconv.Itoa(len(items)))
+	}
 	for i, it := range items {
 		switch {
 		case i < full && it.Photo:

@@ -52,7 +52,7 @@ func TestRenderGolden(t *testing.T) {
 	if strings.Contains(html, "<script>") {
 		t.Fatal("article text reached the HTML unescaped")
 	}
-	for _, want := range []string{"图片新闻", "发行：示范区报社", "退订", link, "记者郭树勋", `width="600"`, "prefers-color-scheme: dark"} {
+	for _, want := range []string{"图片新闻", "发行：示范区报社", "退订", link, "记者郭树勋", `max-width:600px`, `<!--[if mso]><table role="presentation" width="600"`, "prefers-color-scheme: dark"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("html lacks %q", want)
 		}

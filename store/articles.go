@@ -21,10 +21,12 @@ import (
 )
 
 // EditionChange counts what SaveEdition did to one source file's articles.
-type EditionChange struct{ Added, Updated, Removed, Unchanged int }
+// Retagged counts the Unchanged ones whose topics changed.
+type EditionChange struct{ Added, Updated, Removed, Unchanged, Retagged int }
 
-// Changed reports whether any article was added, updated or removed.
-func (c EditionChange) Changed() bool { return c.Added+c.Updated+c.Removed > 0 }
+// Changed reports whether any article was added, updated, removed or
+// retagged.
+func (c EditionChange) Changed() bool { return c.Added+c.Updated+c.Removed+c.Retagged > 0 }
 
 // EditionSummary is one edition date with its article count and its
 // newest change.
@@ -79,7 +81,11 @@ func newRow(a content.Article, pos int) (row, error) {
 		return r, fmt.Errorf("article %s: %w", a.ID, err)
 	}
 	r.authors = string(ab)
-	r.paragraphs = string(appendJSONStrings(nil, a.Paragraphs))
+	n := 2
+	for _, p := range a.Paragraphs {
+		n += len(p) + 3
+	}
+	r.paragraphs = string(appendJSONStrings(make([]byte, 0, n), a.Paragraphs))
 	r.hash = contentHash(a, r.authors, r.paragraphs)
 	return r, nil
 }
@@ -101,6 +107,17 @@ func contentHash(a content.Article, authors, paragraphs string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// needsEscape reports whether s has anything appendJSONStrings must
+// escape or replace; most paragraphs do not and are copied as they are.
+func needsEscape(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' {
+			return true
+		}
+	}
+	return !utf8.ValidString(s) || strings.Contains(s, "\u2028") || strings.Contains(s, "\u2029")
+}
+
 // appendJSONStrings appends ss as a JSON array of strings. It is
 // encoding/json's output minus the HTML escaping (<, >, & are stored as
 // they are), without reflection: paragraphs are most of what ingest
@@ -113,6 +130,11 @@ func appendJSONStrings(b []byte, ss []string) []byte {
 			b = append(b, ',')
 		}
 		b = append(b, '"')
+		if !needsEscape(s) {
+			b = append(b, s...)
+			b = append(b, '"')
+			continue
+		}
 		for j := 0; j < len(s); {
 			c := s[j]
 			if c < utf8.RuneSelf {
@@ -200,14 +222,14 @@ func (s *Store) SaveEdition(ctx context.Context, ed content.Edition, sourceHash 
 	}
 	now := formatTime(s.now())
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO sources (name, edition_date, content_hash, warnings, ingested_at)
+		if _, err := s.exec(ctx, tx, `INSERT INTO sources (name, edition_date, content_hash, warnings, ingested_at)
 			VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (name) DO UPDATE SET edition_date = excluded.edition_date,
 				content_hash = excluded.content_hash, warnings = excluded.warnings, ingested_at = excluded.ingested_at`,
 			ed.Source, ed.Date, sourceHash, len(ed.Warnings), now); err != nil {
 			return fmt.Errorf("record source: %w", err)
 		}
-		existing, err := storedArticles(ctx, tx, ed)
+		existing, err := s.storedArticles(ctx, tx, ed)
 		if err != nil {
 			return err
 		}
@@ -237,18 +259,19 @@ func (s *Store) SaveEdition(ctx context.Context, ed content.Edition, sourceHash 
 				if slices.Equal(old.topics, r.topics) {
 					continue
 				}
+				change.Retagged++
 			}
 			if _, err := tx.ExecContext(ctx, `DELETE FROM article_topics WHERE article_id = ?`, r.a.ID); err != nil {
 				return fmt.Errorf("set topics of %s: %w", r.a.ID, err)
 			}
-			if err := insertTopics(ctx, tx, []row{r}); err != nil {
+			if err := s.insertTopics(ctx, tx, ed.Date, []row{r}); err != nil {
 				return err
 			}
 		}
-		if err := insertArticles(ctx, tx, ed, added, now); err != nil {
+		if err := s.insertArticles(ctx, tx, ed, added, now); err != nil {
 			return err
 		}
-		if err := insertTopics(ctx, tx, added); err != nil {
+		if err := s.insertTopics(ctx, tx, ed.Date, added); err != nil {
 			return err
 		}
 		for id, old := range existing {
@@ -290,9 +313,9 @@ func checkEdition(ed content.Edition) error {
 // storedArticles loads the rows the edition may touch: the source's own
 // articles and any of the edition's ids stored under another source (a
 // file renamed or copied), which SaveEdition takes over.
-func storedArticles(ctx context.Context, tx *sql.Tx, ed content.Edition) (map[string]*storedArticle, error) {
+func (s *Store) storedArticles(ctx context.Context, tx *sql.Tx, ed content.Edition) (map[string]*storedArticle, error) {
 	existing := map[string]*storedArticle{}
-	rows, err := tx.QueryContext(ctx, `SELECT id, source, content_hash, position, line_first, line_last
+	rows, err := s.query(ctx, tx, `SELECT id, source, content_hash, position, line_first, line_last
 		FROM articles WHERE source = ? OR edition_date = ?`, ed.Source, ed.Date)
 	if err != nil {
 		return nil, fmt.Errorf("load stored articles: %w", err)
@@ -344,12 +367,30 @@ func normalizeTopics(topics []string) []string {
 	return slices.Compact(t)
 }
 
+// exec runs a statement of SaveEdition's in tx, prepared once per Store.
+func (s *Store) exec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
+	st, err := s.stmts.in(ctx, s.db, tx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+// query runs a query of SaveEdition's in tx, prepared once per Store.
+func (s *Store) query(ctx context.Context, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
+	st, err := s.stmts.in(ctx, s.db, tx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
 // batchRows bounds the rows of one multi-row INSERT, keeping its bound
 // parameters under every database's limit.
 const batchRows = 50
 
 // insertArticles inserts new articles, many rows per statement.
-func insertArticles(ctx context.Context, tx *sql.Tx, ed content.Edition, rows []row, now string) error {
+func (s *Store) insertArticles(ctx context.Context, tx *sql.Tx, ed content.Edition, rows []row, now string) error {
 	const cols = `INSERT INTO articles (id, source, edition_date, position, kind, title, kicker, subtitle, byline,
 		authors, paragraphs, summary, line_first, line_last, content_hash, created_at, updated_at) VALUES `
 	const values = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
@@ -362,7 +403,7 @@ func insertArticles(ctx context.Context, tx *sql.Tx, ed content.Edition, rows []
 			args = append(args, a.ID, ed.Source, ed.Date, r.pos, string(a.Kind), a.Title, a.Kicker, a.Subtitle,
 				a.Byline, r.authors, r.paragraphs, a.Summary, a.Lines[0], a.Lines[1], r.hash, now, now)
 		}
-		if _, err := tx.ExecContext(ctx, cols+repeatJoin(values, len(batch)), args...); err != nil {
+		if _, err := s.exec(ctx, tx, cols+repeatJoin(values, len(batch)), args...); err != nil {
 			return fmt.Errorf("insert articles: %w", err)
 		}
 	}
@@ -370,13 +411,13 @@ func insertArticles(ctx context.Context, tx *sql.Tx, ed content.Edition, rows []
 }
 
 // insertTopics inserts the topics of the rows, many per statement.
-func insertTopics(ctx context.Context, tx *sql.Tx, rows []row) error {
+func (s *Store) insertTopics(ctx context.Context, tx *sql.Tx, date string, rows []row) error {
 	var args []any
 	flush := func() error {
 		if len(args) == 0 {
 			return nil
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO article_topics (article_id, topic) VALUES `+repeatJoin(`(?, ?)`, len(args)/2), args...)
+		_, err := s.exec(ctx, tx, `INSERT INTO article_topics (article_id, topic, edition_date) VALUES `+repeatJoin(`(?, ?, ?)`, len(args)/3), args...)
 		args = args[:0]
 		if err != nil {
 			return fmt.Errorf("insert topics: %w", err)
@@ -385,8 +426,8 @@ func insertTopics(ctx context.Context, tx *sql.Tx, rows []row) error {
 	}
 	for _, r := range rows {
 		for _, t := range r.topics {
-			args = append(args, r.a.ID, t)
-			if len(args) >= 2*batchRows*4 {
+			args = append(args, r.a.ID, t, date)
+			if len(args) >= 3*batchRows*4 {
 				if err := flush(); err != nil {
 					return err
 				}
@@ -451,8 +492,12 @@ func (s *Store) LatestArticles(ctx context.Context, topic string, limit int) ([]
 	if topic == "" {
 		as, err = s.queryArticles(ctx, `SELECT `+articleColumns+` FROM articles`+pageOrder+` LIMIT ?`, limit)
 	} else {
+		// The cut-off is the edition date of the topic's limit-th newest
+		// article: only articles from that date on can be among the newest.
 		as, err = s.queryArticles(ctx, `SELECT `+articleColumns+` FROM articles
-			WHERE id IN (SELECT article_id FROM article_topics WHERE topic = ?)`+pageOrder+` LIMIT ?`, topic, limit)
+			WHERE id IN (SELECT article_id FROM article_topics WHERE topic = ? AND edition_date >= COALESCE(
+				(SELECT edition_date FROM article_topics WHERE topic = ? ORDER BY edition_date DESC LIMIT 1 OFFSET ?), ''))`+
+			pageOrder+` LIMIT ?`, topic, topic, max(limit-1, 0), limit)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: latest articles of topic %q: %w", topic, err)

@@ -135,8 +135,8 @@ func TestSaveEditionLifecycle(t *testing.T) {
 	d := testArticle(date, "丁")
 	a3 := a
 	a3.Topics = []string{"projects"}
-	if got := mustSave(t, s, testEdition(date, a3, c, d), "h3"); got != (EditionChange{Added: 1, Removed: 1, Unchanged: 2}) {
-		t.Fatalf("third save = %+v, want 1 added 1 removed 2 unchanged", got)
+	if got := mustSave(t, s, testEdition(date, a3, c, d), "h3"); got != (EditionChange{Added: 1, Removed: 1, Unchanged: 2, Retagged: 1}) {
+		t.Fatalf("third save = %+v, want 1 added 1 removed 2 unchanged (1 retagged)", got)
 	}
 	if _, err := s.Article(ctx, b.ID); !errors.Is(err, ErrNotFound) {
 		t.Errorf("removed article: err = %v, want ErrNotFound", err)
@@ -258,6 +258,13 @@ func TestArticleQueries(t *testing.T) {
 	want = []string{id("2021-07-20", "二条"), id("2021-07-19", "二条"), id("2021-07-18", "二条")}
 	if !slices.Equal(ids(finance), want) {
 		t.Errorf("finance = %v, want %v", ids(finance), want)
+	}
+	// The newest of a topic stop at the limit, cut inside an edition date.
+	for limit := 1; limit <= 3; limit++ {
+		got, err := s.LatestArticles(ctx, "finance", limit)
+		if err != nil || !slices.Equal(ids(got), want[:limit]) {
+			t.Errorf("finance, limit %d = %v, %v; want %v", limit, ids(got), err, want[:limit])
+		}
 	}
 	if finance[0].Topics[0] != "finance" {
 		t.Errorf("topics not loaded: %v", finance[0].Topics)

@@ -38,6 +38,8 @@ type Store struct {
 	path string
 	// now is the clock; tests may replace it.
 	now func() time.Time
+	// stmts caches prepared statements; see stmtCache.
+	stmts stmtCache
 }
 
 // Open opens (creating if needed) the SQLite database at path and brings its
@@ -64,6 +66,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 
 // Close closes the database.
 func (s *Store) Close() error {
+	s.stmts.close()
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("store: close %s: %w", s.path, err)
 	}

@@ -26,7 +26,12 @@ type pageData struct {
 	Description string
 	Canonical   string
 	Feeds       []altLink
-	Topics      []feed.Topic
+	// FeedGroups are Feeds grouped by what they carry (this topic, the
+	// whole site), for the footer's short "Atom · RSS · JSON Feed" lines.
+	FeedGroups []feedGroup
+	Topics     []feed.Topic
+	// CurrentTopic is the slug of the topic page shown, marked in the nav.
+	CurrentTopic string
 
 	Heading  string
 	Message  string
@@ -44,6 +49,39 @@ type pageData struct {
 type altLink struct {
 	feed.AltLink
 	TypeAttr template.HTMLAttr
+	// Label is the format's name, for the footer.
+	Label string
+}
+
+// feedGroup is one feed in its formats: Name is the feed's title, each
+// link's Label its format.
+type feedGroup struct {
+	Name  string
+	Links []altLink
+}
+
+// feedGroups groups consecutive links of the same feed, taking each
+// link's format label off its title ("示范区新闻 (Atom)").
+func feedGroups(links []altLink) []feedGroup {
+	var groups []feedGroup
+	for _, l := range links {
+		name := l.Title
+		for _, f := range feed.AllFormats {
+			if f.MediaType() == l.Type {
+				l.Label = f.Label()
+				name = strings.TrimSuffix(l.Title, " ("+l.Label+")")
+			}
+		}
+		if l.Label == "" {
+			l.Label = l.Title
+		}
+		if n := len(groups); n > 0 && groups[n-1].Name == name {
+			groups[n-1].Links = append(groups[n-1].Links, l)
+			continue
+		}
+		groups = append(groups, feedGroup{Name: name, Links: []altLink{l}})
+	}
+	return groups
 }
 
 func altLinks(links []feed.AltLink) []altLink {
@@ -63,15 +101,17 @@ type editionView struct {
 }
 
 type articleView struct {
-	ID          string
-	Path        string
-	Kicker      string
-	Title       string
-	Subtitle    string
-	Credit      string
-	Authors     []content.Author
-	Paragraphs  []string
-	Photo       bool
+	ID         string
+	Path       string
+	Kicker     string
+	Title      string
+	Subtitle   string
+	Credit     string
+	Authors    []content.Author
+	Paragraphs []string
+	Photo      bool
+	// Badge marks an item in lists ("图片新闻").
+	Badge       string
 	Topics      []feed.Topic
 	DateISO     string
 	DateText    string
@@ -81,6 +121,7 @@ type articleView struct {
 }
 
 func (s *Site) base(slug, title, path string) *pageData {
+	feeds := altLinks(s.feeds.Links(slug))
 	return &pageData{
 		S:               s.cfg.Strings,
 		Lang:            s.cfg.Language,
@@ -89,8 +130,10 @@ func (s *Site) base(slug, title, path string) *pageData {
 		Title:           title,
 		Description:     s.cfg.Description,
 		Canonical:       s.cfg.BaseURL + path,
-		Feeds:           altLinks(s.feeds.Links(slug)),
+		Feeds:           feeds,
+		FeedGroups:      feedGroups(feeds),
 		Topics:          s.cfg.Topics,
+		CurrentTopic:    slug,
 	}
 }
 
@@ -141,7 +184,9 @@ func (s *Site) view(a content.Article) articleView {
 		}
 		v.Topics = append(v.Topics, feed.Topic{Name: name, Slug: slug})
 	}
-	if !a.Updated.IsZero() {
+	// Only a correction shows its time: a first ingest's time says nothing
+	// to readers, who go by the edition date.
+	if !a.Updated.IsZero() && !a.Created.IsZero() && a.Updated.After(a.Created) {
 		u := a.Updated.In(s.cfg.Location)
 		v.UpdatedISO = u.Format(time.RFC3339)
 		v.UpdatedText = u.Format("2006-01-02 15:04")
@@ -149,10 +194,17 @@ func (s *Site) view(a content.Article) articleView {
 	return v
 }
 
-// listView is an article as a list shows it: one line of title.
+// listView is an article as a list shows it: one line of title, photo
+// news marked by a badge rather than a title prefix.
 func (s *Site) listView(a content.Article) articleView {
 	v := s.view(a)
 	v.Title = feed.Title(a)
+	if v.Photo {
+		v.Badge = s.cfg.Strings.Photo
+		if t := strings.TrimPrefix(v.Title, feed.PhotoLabel+"："); t != "" {
+			v.Title = t
+		}
+	}
 	v.Paragraphs = nil
 	return v
 }

@@ -7,10 +7,12 @@ type Strings struct {
 	LatestArticles string
 	LatestEditions string
 	Edition        string // "%s" is the date, e.g. "%s 版"
+	EditionCount   string // "%d" is the edition's article count
 	EditionLink    string
 	Topics         string
 	Topic          string
 	Subscribe      string
+	SubscribeHint  string
 	Articles       string // "%d" is the count, e.g. "%d 篇"
 	Authors        string
 	Published      string
@@ -31,11 +33,13 @@ var ZhCN = Strings{
 	Home:           "首页",
 	LatestArticles: "最新文章",
 	LatestEditions: "近期版面",
-	Edition:        "%s 版",
+	Edition:        "%s",
+	EditionCount:   "本期共 %d 篇",
 	EditionLink:    "本期版面",
 	Topics:         "专题",
 	Topic:          "专题：%s",
 	Subscribe:      "订阅",
+	SubscribeHint:  "用 RSS 阅读器订阅，每天自动收到新文章。",
 	Articles:       "%d 篇",
 	Authors:        "作者",
 	Published:      "发布",

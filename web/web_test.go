@@ -213,11 +213,12 @@ func TestPages(t *testing.T) {
 		notWant    []string
 	}{
 		{"index", "/", 200, []string{`<html lang="zh-CN">`, "近期版面", "2021年7月20日 星期二", "13 篇", `href="/editions/2021-07-20/"`, `href="` + feed.ArticlePath(first.ID) + `"`, "示范区党政联席会议召开"}, nil},
-		{"edition", "/editions/2021-07-20/", 200, []string{"2021年7月20日 星期二 版", "示范区党政联席会议召开", "图片新闻：", "本报讯（记者郭树勋）"}, []string{nastyArticle().ID}},
-		{"article", feed.ArticlePath(first.ID), 200, []string{"<h1>示范区党政联席会议召开</h1>", "作者：记者 郭树勋", `<time datetime="2021-07-20">2021年7月20日 星期二</time>`, "<p>" + first.Paragraphs[1] + "</p>", `href="/topics/flood/" rel="tag">防汛</a>`, `href="/editions/2021-07-20/"`}, nil},
-		{"photo article", feed.ArticlePath(arts[5].ID), 200, []string{"<figure><figcaption>", "万千"}, nil},
+		{"edition", "/editions/2021-07-20/", 200, []string{"<h1>2021年7月20日 星期二</h1>", "本期共 13 篇", "示范区党政联席会议召开", `<span class="badge">图片新闻</span><a class="t"`, "本报讯（记者郭树勋）"}, []string{nastyArticle().ID}},
+		{"article", feed.ArticlePath(first.ID), 200, []string{"<h1>示范区党政联席会议召开</h1>", "作者：记者 郭树勋", `<time datetime="2021-07-20">2021年7月20日 星期二</time>`, "<p>" + first.Paragraphs[1] + "</p>", `href="/topics/flood/" rel="tag">防汛</a>`, `href="/editions/2021-07-20/"`}, []string{"更新"}},
+		{"corrected article", feed.ArticlePath(arts[2].ID), 200, []string{"更新 <time", ">2021-07-20 06:31</time>"}, nil},
+		{"photo article", feed.ArticlePath(arts[5].ID), 200, []string{"<figure><figcaption>", "万千", `<span class="badge">图片新闻</span>`}, nil},
 		{"nasty article", feed.ArticlePath(nastyArticle().ID), 200, []string{`<p class="kicker">引题&lt;i&gt;斜&lt;/i&gt;</p>`, "<h1>标题&lt;script&gt;alert(1)&lt;/script&gt; &amp; ]]&gt;</h1>", `<p class="subtitle">副题 😀</p>`, "记者 张三、通讯员 李四", ">经济</a>", "第二段 &amp; 完"}, []string{"<script", "\x01"}},
-		{"topic", "/topics/flood/", 200, []string{"专题：防汛", `href="/topics/flood/atom.xml"`, "示范区党政联席会议召开"}, []string{"示范区四家企业获省级高质量发展专项资金"}},
+		{"topic", "/topics/flood/", 200, []string{"专题：防汛", `href="/topics/flood/" aria-current="page">防汛</a>`, `href="/topics/flood/atom.xml"`, "示范区党政联席会议召开"}, []string{"示范区四家企业获省级高质量发展专项资金"}},
 		{"unknown article", "/articles/2021-07-15-000000000000/", 404, []string{"页面不存在"}, nil},
 		{"malformed article id", "/articles/..%2f..%2fetc/", 404, []string{"页面不存在"}, nil},
 		{"unknown edition", "/editions/2020-01-01/", 404, []string{"页面不存在"}, nil},

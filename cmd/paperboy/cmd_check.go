@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/paperboy-news/paperboy/config"
+	"github.com/paperboy-news/paperboy/schedule"
 )
 
 // runCheck validates the configuration file and prints what it sets up.
@@ -68,9 +69,9 @@ func printSummary(w io.Writer, c *config.Config, now time.Time) error {
 	p.f("site: %s, %s, %s, %s\n", c.Site.Title, c.Site.BaseURL, c.Site.Language, c.Site.Location)
 	markdown := "off"
 	if c.Content.MarkdownDir != "" {
-		markdown = "from " + c.Content.MarkdownDir
+		markdown = "in " + c.Content.MarkdownDir
 	}
-	p.f("content: pages from %s, markdown %s\n", c.Content.PagesDir, markdown)
+	p.f("content: page files in %s, Markdown %s\n", c.Content.PagesDir, markdown)
 	p.f("store: %s\n", c.Store.Path)
 	p.f("server: http://%s, feeds %s with %d items\n", c.Server.Listen, strings.Join(c.Feeds.Formats, "/"), c.Feeds.Items)
 	switch c.SMTP.Transport {
@@ -93,10 +94,10 @@ func printSummary(w io.Writer, c *config.Config, now time.Time) error {
 	}
 	p.f("%d digest(s):\n", len(c.Digests))
 	for _, d := range c.Digests {
-		p.f("  %s: %q to %s; next %s\n", d.Name, d.Schedule, strings.Join(d.Lists, ", "), formatRuns(config.NextRuns(d.Cron, now, 3), c.Site.Location))
+		p.f("  %s: %q to %s; next %s\n", d.Name, d.Schedule, strings.Join(d.Lists, ", "), formatRuns(schedule.NextRuns(d.Cron, now, 3), c.Site.Location))
 	}
 	if c.Jobs.IngestCron != nil {
-		p.f("ingest: %q; next %s", c.Jobs.Ingest, formatRuns(config.NextRuns(c.Jobs.IngestCron, now, 1), c.Site.Location))
+		p.f("ingest: %q; next %s", c.Jobs.Ingest, formatRuns(schedule.NextRuns(c.Jobs.IngestCron, now, 1), c.Site.Location))
 	} else {
 		p.f("ingest: not scheduled")
 	}

@@ -79,7 +79,7 @@ func feedConfig(c *config.Config, logger *slog.Logger) feed.Config {
 		Language:     c.Site.Language,
 		Location:     c.Site.Location,
 		Items:        c.Feeds.Items,
-		TagAuthority: tagAuthority(c),
+		TagAuthority: c.Feeds.TagAuthority,
 		Logger:       logger,
 	}
 	for _, f := range c.Feeds.Formats {
@@ -89,13 +89,4 @@ func feedConfig(c *config.Config, logger *slog.Logger) feed.Config {
 		fc.Topics = append(fc.Topics, feed.Topic{Name: t.Name, Slug: t.Slug})
 	}
 	return fc
-}
-
-// tagAuthority is the authority of the feeds' tag: ids, the site's host
-// and a fixed year. It must never change once feeds are public, so it does
-// not follow the current date.
-// TODO(lead): a [feeds] tag_authority key would let a site name the date it
-// owned its domain (RFC 4151); until then the year is fixed here.
-func tagAuthority(c *config.Config) string {
-	return c.Site.BaseURL.Hostname() + ",2021"
 }

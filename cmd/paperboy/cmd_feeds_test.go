@@ -62,7 +62,7 @@ func TestFeedsExport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"<title>示范区新闻</title>", `href="http://127.0.0.1:8080/atom.xml" rel="self"`, "tag:127.0.0.1,2021:" + ed.Articles[0].ID} {
+	for _, want := range []string{"<title>示范区新闻</title>", `href="http://127.0.0.1:8080/atom.xml" rel="self"`, "tag:example.org,2021:" + ed.Articles[0].ID} {
 		if !strings.Contains(string(atom), want) {
 			t.Errorf("atom.xml lacks %q", want)
 		}

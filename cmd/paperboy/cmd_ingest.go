@@ -85,5 +85,5 @@ func (p *progressLine) update(pr ingest.Progress) {
 		rate = float64(pr.Done) / secs
 	}
 	fmt.Fprintf(p.w, "%singest: %d/%d files (%.0f/s), %d saved, %d unchanged, %d failed; articles +%d ~%d -%d",
-		clearLine, pr.Done, pr.Total, rate, s.Editions, s.Unchanged, len(s.Failed), s.Added, s.Updated, s.Removed)
+		clearLine, pr.Done, pr.Total, rate, s.Editions, s.Unchanged, len(s.Failed), s.Added, s.Updated+s.Retagged, s.Removed)
 }
