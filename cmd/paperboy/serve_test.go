@@ -23,6 +23,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"text/template"
 	"time"
@@ -747,7 +748,17 @@ func TestServeShutdownMidDigest(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			const n, stopAt = 200, 40
-			sink := smtptest.Start(t, smtptest.Config{DataDelay: 15 * time.Millisecond})
+			// The sink itself sends the "SIGTERM" at its stopAt-th message,
+			// so a slow test goroutine cannot let the run finish first.
+			var stopFn atomic.Pointer[context.CancelFunc]
+			var accepted atomic.Int64
+			sink := smtptest.Start(t, smtptest.Config{DataDelay: 15 * time.Millisecond, OnAccept: func(string) {
+				if accepted.Add(1) >= stopAt {
+					if f := stopFn.Load(); f != nil {
+						(*f)()
+					}
+				}
+			}})
 			dir, cfgPath := e2eSetup(t)
 			residents := addressList(n)
 			writeList(t, dir, residents)
@@ -755,9 +766,11 @@ func TestServeShutdownMidDigest(t *testing.T) {
 				CatchUp: tt.catchUp, ShutdownTimeout: "100ms"})
 
 			d := startDaemon(t, cfgPath)
+			stopFn.Store(&d.cancel)
 			waitFor(t, 20*time.Second, fmt.Sprintf("%d messages at the sink", stopAt), func() (bool, string) {
 				return sink.Total() >= stopAt, strconv.Itoa(sink.Total())
 			})
+			stopFn.Store(nil)
 			if err := d.stop(t); err != nil {
 				t.Fatalf("serve after cancel: %v", err)
 			}
