@@ -790,10 +790,9 @@ func TestServeShutdownMidDigest(t *testing.T) {
 				t.Fatalf("job run of the stopped slot: %+v, %v; want outcome interrupted", jr, err)
 			}
 			st.Close()
-			if !tt.resumed {
-				// Let the slot fall out of the catch-up window.
-				time.Sleep(time.Until(slot.Add(1500 * time.Millisecond)))
-			}
+			// Stay down over two more slots (S+2s, S+4s), and past the
+			// window of 1s in the second case.
+			time.Sleep(time.Until(slot.Add(4200 * time.Millisecond)))
 
 			d2 := startDaemon(t, cfgPath)
 			if tt.resumed {
@@ -812,6 +811,7 @@ func TestServeShutdownMidDigest(t *testing.T) {
 			if err := d2.stop(t); err != nil {
 				t.Fatalf("second serve: %v", err)
 			}
+			stopped := time.Now()
 
 			st = openStore(t, dir)
 			jr, err := st.JobRunAt(ctx, "digest:daily", slot)
@@ -828,6 +828,26 @@ func TestServeShutdownMidDigest(t *testing.T) {
 			}
 			if counts.Pending != 0 {
 				t.Errorf("outbox keeps %d deliveries pending: %+v", counts.Pending, counts)
+			}
+			// The slots after S: none ran while the daemon was down; at the
+			// restart the newest of them was caught up (or recorded as
+			// missed when past the window), once; the cron ran the rest,
+			// but for a slot that fired while the resumed run still held
+			// the job.
+			var later []string
+			for at := slot.Add(2 * time.Second); at.Before(stopped); at = at.Add(2 * time.Second) {
+				r, err := st.JobRunAt(ctx, "digest:daily", at)
+				switch {
+				case errors.Is(err, store.ErrNotFound):
+					later = append(later, "-")
+				case err != nil:
+					t.Fatal(err)
+				default:
+					later = append(later, r.Trigger+":"+r.Outcome)
+				}
+			}
+			if !regexp.MustCompile(`^(- )+catchup:(skipped|missed)( schedule:skipped| -)*$`).MatchString(strings.Join(later, " ")) {
+				t.Errorf("runs of the slots after the interrupted one: %q; want none while down, the newest caught up once, then the cron's", later)
 			}
 			if tt.resumed {
 				if jr.Trigger != "resume" || jr.Outcome != store.OutcomeOK {
