@@ -4,11 +4,14 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/paperboy-news/paperboy/store"
 )
 
 // LeaseHeldError is Start's error when another process holds the scheduler
@@ -113,4 +116,64 @@ func (s *Scheduler) renewLease() {
 			return
 		}
 	}
+}
+
+// LeaseStore is what WithLease needs of the store.
+type LeaseStore interface {
+	AcquireLease(ctx context.Context, name, holder, evict string, now, expires time.Time) (store.Lease, error)
+	ReleaseLease(ctx context.Context, name, holder string) error
+}
+
+// WithLease runs fn while holding the scheduler lease, renewing it until fn
+// returns, so that no daemon's scheduler runs jobs meanwhile: a command
+// that sends a digest by hand must not race the daemon sending the same
+// run. If another live process holds the lease, fn does not run and the
+// error is a *LeaseHeldError. fn's context is cancelled if the lease is
+// lost.
+func WithLease(ctx context.Context, st LeaseStore, ttl time.Duration, fn func(ctx context.Context) error) error {
+	if ttl <= 0 {
+		ttl = 30 * time.Second
+	}
+	holder := newHolder()
+	acquire := func(evict string) (store.Lease, error) {
+		now := time.Now()
+		return st.AcquireLease(ctx, leaseName, holder, evict, now, now.Add(ttl))
+	}
+	l, err := acquire("")
+	if err == nil && l.Holder != holder && deadHolder(l.Holder) {
+		l, err = acquire(l.Holder)
+	}
+	if err != nil {
+		return fmt.Errorf("schedule: lease: %w", err)
+	}
+	if l.Holder != holder {
+		return &LeaseHeldError{Holder: l.Holder, ExpiresAt: l.ExpiresAt}
+	}
+	fctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	done := make(chan struct{})
+	renewed := make(chan struct{})
+	go func() {
+		defer close(renewed)
+		t := time.NewTicker(ttl / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			if l, err := acquire(""); err == nil && l.Holder != holder {
+				cancel(&LeaseHeldError{Holder: l.Holder, ExpiresAt: l.ExpiresAt})
+				return
+			}
+		}
+	}()
+	err = fn(fctx)
+	close(done)
+	<-renewed
+	if rerr := st.ReleaseLease(context.WithoutCancel(ctx), leaseName, holder); rerr != nil {
+		err = errors.Join(err, fmt.Errorf("schedule: release lease: %w", rerr))
+	}
+	return err
 }

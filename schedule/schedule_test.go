@@ -665,3 +665,37 @@ func TestReloadCatchesUp(t *testing.T) {
 		t.Fatalf("calls = %q, want %q", got, want)
 	}
 }
+
+// TestWithLease: a command holding the lease keeps the daemon's scheduler
+// from starting, and is refused while another live process holds it.
+func TestWithLease(t *testing.T) {
+	ctx := context.Background()
+	st, _ := openStore(t)
+	ran := false
+	err := WithLease(ctx, st, time.Minute, func(ctx context.Context) error {
+		ran = true
+		now := time.Now()
+		l, err := st.AcquireLease(ctx, leaseName, "host-b:2:bbbb", "", now, now.Add(time.Minute))
+		if err != nil {
+			return err
+		}
+		if l.Holder == "host-b:2:bbbb" {
+			t.Error("another holder took the lease while WithLease held it")
+		}
+		return nil
+	})
+	if err != nil || !ran {
+		t.Fatalf("WithLease on a free lease: ran %v, err %v", ran, err)
+	}
+
+	// Released: another holder gets it, and WithLease is then refused.
+	now := time.Now()
+	if l, err := st.AcquireLease(ctx, leaseName, "host-b:2:bbbb", "", now, now.Add(time.Minute)); err != nil || l.Holder != "host-b:2:bbbb" {
+		t.Fatalf("lease after WithLease = %+v, %v; want it free", l, err)
+	}
+	ran = false
+	err = WithLease(ctx, st, time.Minute, func(context.Context) error { ran = true; return nil })
+	if !errors.Is(err, ErrLeaseHeld) || ran || !strings.Contains(err.Error(), "host-b:2:bbbb") {
+		t.Fatalf("WithLease while held: ran %v, err %v; want ErrLeaseHeld naming the holder", ran, err)
+	}
+}

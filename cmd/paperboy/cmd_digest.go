@@ -19,6 +19,7 @@ import (
 	"github.com/paperboy-news/paperboy/content"
 	"github.com/paperboy-news/paperboy/feed"
 	"github.com/paperboy-news/paperboy/mailer"
+	"github.com/paperboy-news/paperboy/schedule"
 	"github.com/paperboy-news/paperboy/store"
 )
 
@@ -84,6 +85,22 @@ func runDigest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return nil
 	}
 
+	// While this command sends, it holds the scheduler lease: a daemon on
+	// the same database would otherwise send the same run at the same time.
+	err = schedule.WithLease(ctx, st, 0, func(ctx context.Context) error {
+		return sendDigestNow(ctx, c, st, m, name, stdout)
+	})
+	if errors.Is(err, schedule.ErrLeaseHeld) {
+		return fmt.Errorf("digest %s: a paperboy daemon runs the schedule on this database, and it sends digests: "+
+			"ask it with POST /admin/jobs/%s%s/run, or stop it first (%w)", name, jobDigestPrefix, name, err)
+	}
+	return err
+}
+
+// sendDigestNow runs digest name through the outbox: a run this command
+// started and was interrupted in is finished first; otherwise the run is
+// for now.
+func sendDigestNow(ctx context.Context, c *config.Config, st *store.Store, m *mailer.Digests, name string, stdout io.Writer) error {
 	var progress func(mailer.Progress)
 	tty := isTerminal(stdout)
 	if tty {
@@ -91,8 +108,6 @@ func runDigest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			fmt.Fprintf(stdout, "\r\033[Ksent %d · failed %d · remaining %d · %.0f msg/s", p.Sent, p.Failed, p.Remaining, p.Rate)
 		}
 	}
-	// A run this command started and was interrupted in is finished first;
-	// otherwise the run is for now.
 	slot := time.Now().UTC().Truncate(time.Second)
 	open, err := st.UnfinishedDigestRuns(ctx)
 	if err != nil {

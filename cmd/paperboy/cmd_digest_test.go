@@ -137,3 +137,31 @@ func TestDigestCommandResumesAnInterruptedRun(t *testing.T) {
 		t.Fatal("the interrupted run's pending delivery was not sent")
 	}
 }
+
+// TestDigestCommandRefusedWhileDaemonRuns: sending by hand while a daemon
+// holds the schedule would send the same run twice; the command refuses
+// and says how to ask the daemon instead. Previews still work.
+func TestDigestCommandRefusedWhileDaemonRuns(t *testing.T) {
+	cfgPath, dir := digestSetup(t)
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(dir, "data", "paperboy.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Now()
+	if _, err := st.AcquireLease(ctx, "scheduler", "other-host:1:daemon", "", now, now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	err = run(ctx, []string{"digest", "daily", "-config", cfgPath}, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "POST /admin/jobs/digest:daily/run") || !strings.Contains(err.Error(), "other-host:1:daemon") {
+		t.Fatalf("digest while a daemon runs: err = %v; want a refusal naming the holder and the admin endpoint", err)
+	}
+	if runs, err := st.RecentDigestRuns(ctx, "daily", 5); err != nil || len(runs) != 0 {
+		t.Fatalf("runs after the refusal = %+v, %v; want none", runs, err)
+	}
+	if err := run(ctx, []string{"digest", "daily", "-config", cfgPath, "-preview", filepath.Join(dir, "p")}, &stdout, &stderr); err != nil {
+		t.Fatalf("preview while a daemon runs: %v", err)
+	}
+}

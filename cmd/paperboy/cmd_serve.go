@@ -137,6 +137,7 @@ func serve(ctx context.Context, c *config.Config, stdout, stderr io.Writer) erro
 			logger.Warn("scheduler_stop_failed", "err", err)
 		}
 	}()
+	d.closeRemovedDigestRuns(ctx, g)
 	if err := d.sched.Trigger(jobIngest, schedule.TriggerStartup); err != nil {
 		logger.Warn("startup_ingest_not_triggered", "err", err)
 	}
@@ -232,6 +233,7 @@ func (d *daemon) reload(ctx context.Context) error {
 		return err
 	}
 	d.gen.Store(g)
+	d.closeRemovedDigestRuns(ctx, g)
 	d.watchPages(ctx, c)
 	return nil
 }
@@ -324,8 +326,12 @@ func (d *daemon) refreshFeeds(ctx context.Context) error {
 // sendDigest runs one digest for its slot through the outbox, counting
 // messages for /metrics as they go.
 func (d *daemon) sendDigest(ctx context.Context, g *generation, name string, slot time.Time) error {
+	m := d.digestsForRun(g, name)
+	if err := d.settleEarlierRuns(ctx, g, m, name, slot); err != nil {
+		return err
+	}
 	var last mailer.Progress
-	res, err := d.digestsForRun(g, name).RunWithProgress(ctx, name, slot, func(p mailer.Progress) {
+	res, err := m.RunWithProgress(ctx, name, slot, func(p mailer.Progress) {
 		for range p.Sent - last.Sent {
 			d.metrics.MessageSent(name)
 		}
@@ -347,6 +353,59 @@ func (d *daemon) sendDigest(ctx context.Context, g *generation, name string, slo
 		d.logger.Warn("digest_incomplete", "digest", name, "sent", res.Sent, "failed", res.Failed, "pending", res.Pending)
 	}
 	return nil
+}
+
+// settleEarlierRuns finishes what earlier runs of digest name left open
+// when they stopped on an error (a store or render failure, not a
+// shutdown, whose runs the scheduler resumes at start): a run still within
+// the digest's catch-up window of slot is resumed, sending only its
+// pending deliveries; an older one is closed, so it neither stays
+// "sending" nor goes out late.
+func (d *daemon) settleEarlierRuns(ctx context.Context, g *generation, m *mailer.Digests, name string, slot time.Time) error {
+	open, err := d.st.UnfinishedDigestRuns(ctx)
+	if err != nil {
+		return err
+	}
+	dc, err := g.cfg.Digest(name)
+	if err != nil {
+		return err
+	}
+	for _, r := range open {
+		if r.Digest != name || !r.Slot.Before(slot) {
+			continue
+		}
+		if slot.Sub(r.Slot) <= dc.CatchUp {
+			d.logger.Info("digest_run_resumed", "digest", name, "run", r.ID, "run_slot", r.Slot)
+			if _, err := m.Run(ctx, name, r.Slot); err != nil {
+				return err
+			}
+			continue
+		}
+		if _, err := m.Abandon(ctx, name, r.Slot, "a later run of the digest began past its catch-up window"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// closeRemovedDigestRuns closes the unfinished runs of digests that g's
+// configuration no longer has: nothing would ever resume them.
+func (d *daemon) closeRemovedDigestRuns(ctx context.Context, g *generation) {
+	open, err := d.st.UnfinishedDigestRuns(ctx)
+	if err != nil {
+		d.logger.Error("unfinished_digest_runs_unread", "err", err)
+		return
+	}
+	for _, r := range open {
+		if _, err := g.cfg.Digest(r.Digest); err == nil {
+			continue
+		}
+		if _, err := g.digests.Abandon(ctx, r.Digest, r.Slot, "the digest was removed from the configuration"); err != nil {
+			d.logger.Error("digest_run_not_closed", "digest", r.Digest, "run", r.ID, "err", err)
+			continue
+		}
+		d.logger.Warn("digest_run_closed", "digest", r.Digest, "run", r.ID, "reason", "digest removed from the configuration")
+	}
 }
 
 // digestsForRun is g's digests with the recipient lists as they are now.
