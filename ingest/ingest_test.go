@@ -398,3 +398,41 @@ func TestIngestRetagsWhenTopicsChange(t *testing.T) {
 		t.Errorf("third run = %+v, want unchanged", again)
 	}
 }
+
+// TestIngestGoneFiles: a page file removed from disk keeps its edition
+// (an archive may drop old files to save space) unless Prune asks, and
+// then its articles go with it.
+func TestIngestGoneFiles(t *testing.T) {
+	ctx := context.Background()
+	seed := readSeed(t)
+	dir := pagesDir(t, map[string][]byte{"2021-07-20.txt": seed, "2021-07-21.txt": seed})
+	s := openStore(t)
+	cfg := Config{PagesDir: dir}
+	if sum := mustRun(t, cfg, s); sum.Added != 26 {
+		t.Fatalf("first ingest = %+v, want 26 added", sum)
+	}
+	if err := os.Remove(filepath.Join(dir, "2021-07-20.txt")); err != nil {
+		t.Fatal(err)
+	}
+	kept := mustRun(t, cfg, s)
+	if !slices.Equal(kept.Gone, []string{"pages/2021-07-20.txt"}) || kept.Removed != 0 || kept.Changed() {
+		t.Fatalf("ingest after the file went = %+v; want it listed as gone, nothing removed", kept)
+	}
+	if n, _ := s.CountArticles(ctx); n != 26 {
+		t.Fatalf("articles = %d, want 26 kept", n)
+	}
+	cfg.Prune = true
+	pruned := mustRun(t, cfg, s)
+	if pruned.Removed != 13 || !pruned.Changed() {
+		t.Fatalf("ingest -prune = %+v; want 13 removed", pruned)
+	}
+	if _, err := s.EditionArticles(ctx, "2021-07-20"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("pruned edition: err = %v, want ErrNotFound", err)
+	}
+	if n, _ := s.CountArticles(ctx); n != 13 {
+		t.Fatalf("articles after prune = %d, want 13", n)
+	}
+	if again := mustRun(t, cfg, s); len(again.Gone) != 0 || again.Changed() {
+		t.Fatalf("ingest after prune = %+v; want nothing gone or changed", again)
+	}
+}

@@ -22,16 +22,19 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return printSummary(stdout, c, time.Now())
 }
 
-// configCommand parses the flags of a command that takes only -config and
-// loads the configuration, printing each problem on its own line to
-// stderr. help reports that -h printed the usage and there is nothing more
-// to do.
-func configCommand(name, about string, args []string, stderr io.Writer) (c *config.Config, help bool, err error) {
+// configCommand parses the flags of a command that takes -config (and
+// whatever flags defines) and no arguments, and loads the configuration,
+// printing each problem on its own line to stderr. help reports that -h
+// printed the usage and there is nothing more to do.
+func configCommand(name, about string, args []string, stderr io.Writer, flags ...func(*flag.FlagSet)) (c *config.Config, help bool, err error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	path := config.PathFlag(fs)
+	for _, define := range flags {
+		define(fs)
+	}
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: paperboy %s [-config FILE]\n%s\n", name, about)
+		fmt.Fprintf(fs.Output(), "usage: paperboy %s [flags]\n%s\n", name, about)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
