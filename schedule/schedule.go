@@ -148,8 +148,11 @@ type Scheduler struct {
 	cron    *cron.Cron
 	started bool
 	closing bool // Stop was called
-	// leaseLost: another process took the lease; no new runs.
+	// leaseLost: another process took the lease, or this one could not
+	// renew it before it expired; no new runs.
 	leaseLost bool
+	// leaseExpires is when the lease as last taken or renewed runs out.
+	leaseExpires time.Time
 	runCtx    context.Context
 	cancel    context.CancelFunc
 	wg        sync.WaitGroup // every run goroutine
