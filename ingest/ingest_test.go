@@ -10,11 +10,9 @@ import (
 	"testing"
 
 	"github.com/paperboy-news/paperboy/content"
+	"github.com/paperboy-news/paperboy/internal/fixture"
 	"github.com/paperboy-news/paperboy/store"
 )
-
-// seedPage is the repo's shipped sample edition.
-const seedPage = "../pages/2021-07-20.txt"
 
 var testTopics = []Topic{
 	{Name: "防汛", Slug: "flood-control", Keywords: []string{"防汛", "度汛"}},
@@ -51,15 +49,6 @@ func writeFile(t *testing.T, path string, data []byte) {
 	}
 }
 
-func readSeed(t *testing.T) []byte {
-	t.Helper()
-	b, err := os.ReadFile(seedPage)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 func mustRun(t *testing.T, cfg Config, s *store.Store) Summary {
 	t.Helper()
 	sum, err := Run(context.Background(), cfg, s, nil)
@@ -89,7 +78,7 @@ func editionIDs(t *testing.T, s *store.Store, date string) []string {
 // one edited paragraph updates one article and changes no id.
 func TestIngestSampleTwiceThenCorrect(t *testing.T) {
 	ctx := context.Background()
-	seed := readSeed(t)
+	seed := fixture.SamplePage()
 	dir := pagesDir(t, map[string][]byte{"2021-07-20.txt": seed})
 	s := openStore(t)
 	cfg := Config{PagesDir: dir, Topics: testTopics}
@@ -139,7 +128,7 @@ func TestIngestSampleTwiceThenCorrect(t *testing.T) {
 func TestIngestTagsTopics(t *testing.T) {
 	ctx := context.Background()
 	s := openStore(t)
-	mustRun(t, Config{PagesDir: pagesDir(t, map[string][]byte{"2021-07-20.txt": readSeed(t)}), Topics: testTopics}, s)
+	mustRun(t, Config{PagesDir: pagesDir(t, map[string][]byte{"2021-07-20.txt": fixture.SamplePage()}), Topics: testTopics}, s)
 	flood, err := s.LatestArticles(ctx, "flood-control", 100)
 	if err != nil {
 		t.Fatal(err)
@@ -195,7 +184,7 @@ func TestTaggerMatchesTitleAndBody(t *testing.T) {
 // ones are saved, and nothing of the bad one is written.
 func TestIngestSkipsBadFiles(t *testing.T) {
 	ctx := context.Background()
-	seed := readSeed(t)
+	seed := fixture.SamplePage()
 	dir := pagesDir(t, map[string][]byte{
 		"2021-07-20.txt":         seed,
 		"2021/07/2021-07-21.txt": seed,
@@ -239,7 +228,7 @@ func TestIngestSkipsBadFiles(t *testing.T) {
 // A file truncated to nothing must not wipe its edition.
 func TestIngestKeepsEditionWhenFileIsEmptied(t *testing.T) {
 	ctx := context.Background()
-	dir := pagesDir(t, map[string][]byte{"2021-07-20.txt": readSeed(t)})
+	dir := pagesDir(t, map[string][]byte{"2021-07-20.txt": fixture.SamplePage()})
 	s := openStore(t)
 	mustRun(t, Config{PagesDir: dir}, s)
 	writeFile(t, filepath.Join(dir, "2021-07-20.txt"), []byte("\n"))
@@ -257,7 +246,7 @@ func TestIngestKeepsEditionWhenFileIsEmptied(t *testing.T) {
 
 func TestIngestProgressAndErrors(t *testing.T) {
 	ctx := context.Background()
-	seed := readSeed(t)
+	seed := fixture.SamplePage()
 	dir := pagesDir(t, map[string][]byte{"2021-07-20.txt": seed, "2021-07-21.txt": seed})
 	s := openStore(t)
 	var seen []Progress
@@ -286,7 +275,7 @@ func TestIngestProgressAndErrors(t *testing.T) {
 // the topics their front matter names.
 func TestIngestMarkdown(t *testing.T) {
 	ctx := context.Background()
-	pages := pagesDir(t, map[string][]byte{"2021-07-20.txt": readSeed(t)})
+	pages := pagesDir(t, map[string][]byte{"2021-07-20.txt": fixture.SamplePage()})
 	md := pagesDir(t, map[string][]byte{
 		"2021-07-20-correction.md": []byte("+++\ntitle = \"关于本报7月20日一版报道的更正\"\ndate = 2021-07-20\ntopics = [\"更正\"]\n+++\n本报7月20日一版关于防汛工作的报道中，有一处错误，特此更正。\n"),
 		"broken.md":                []byte("+++\ntitel = \"x\"\n+++\nbody\n"),
@@ -334,7 +323,7 @@ func mustRunAllowingFailures(t *testing.T, cfg Config, s *store.Store) Summary {
 // without errors and leave each edition once.
 func TestIngestConcurrentRuns(t *testing.T) {
 	ctx := context.Background()
-	seed := readSeed(t)
+	seed := fixture.SamplePage()
 	files := map[string][]byte{}
 	for _, d := range []string{"2021-07-20", "2021-07-21", "2021-07-22", "2021-07-23"} {
 		files[d+".txt"] = seed
@@ -369,7 +358,7 @@ func TestIngestConcurrentRuns(t *testing.T) {
 // new topics, nothing added or updated.
 func TestIngestRetagsWhenTopicsChange(t *testing.T) {
 	ctx := context.Background()
-	dir := pagesDir(t, map[string][]byte{"2021-07-20.txt": readSeed(t)})
+	dir := pagesDir(t, map[string][]byte{"2021-07-20.txt": fixture.SamplePage()})
 	s := openStore(t)
 	mustRun(t, Config{PagesDir: dir, Topics: testTopics}, s)
 	before, err := s.EditionArticles(ctx, "2021-07-20")
@@ -404,7 +393,7 @@ func TestIngestRetagsWhenTopicsChange(t *testing.T) {
 // then its articles go with it.
 func TestIngestGoneFiles(t *testing.T) {
 	ctx := context.Background()
-	seed := readSeed(t)
+	seed := fixture.SamplePage()
 	dir := pagesDir(t, map[string][]byte{"2021-07-20.txt": seed, "2021-07-21.txt": seed})
 	s := openStore(t)
 	cfg := Config{PagesDir: dir}
