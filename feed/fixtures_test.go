@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/paperboy-news/paperboy/content"
+	"net/http"
 )
 
 // memSource is an ArticleSource over a slice, for tests that are not about
@@ -51,4 +52,24 @@ func testConfig(t testing.TB) Config {
 		TagAuthority: "example.org,2021",
 		Logger:       slog.New(slog.DiscardHandler),
 	}
+}
+
+// refreshedService is a Service of testConfig over src, refreshed once.
+func refreshedService(tb testing.TB, src ArticleSource) *Service {
+	tb.Helper()
+	svc, err := NewService(testConfig(tb), src)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := svc.Refresh(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
+	return svc
+}
+
+// serveMux is a mux with svc registered on it, as the site does.
+func serveMux(svc *Service) *http.ServeMux {
+	mux := http.NewServeMux()
+	svc.Register(mux, nil)
+	return mux
 }

@@ -22,15 +22,8 @@ import (
 // newTestServer serves a refreshed Service over src through a real mux.
 func newTestServer(t *testing.T, src ArticleSource) (*Service, *httptest.Server) {
 	t.Helper()
-	svc, err := NewService(testConfig(t), src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := svc.Refresh(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	svc.Register(mux, nil)
+	svc := refreshedService(t, src)
+	mux := serveMux(svc)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return svc, srv
@@ -213,8 +206,7 @@ func TestServeNotFoundAndNotReady(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux := http.NewServeMux()
-	svc.Register(mux, nil)
+	mux := serveMux(svc)
 	rec := httptest.NewRecorder()
 	mux.ServeHTTP(rec, httptest.NewRequest("GET", "/rss.xml", nil))
 	if rec.Code != http.StatusServiceUnavailable {
@@ -228,13 +220,7 @@ func TestServeNotFoundAndNotReady(t *testing.T) {
 // TestRefreshKeepsOldOnError: a failed refresh leaves the served feeds.
 func TestRefreshKeepsOldOnError(t *testing.T) {
 	src := &switchSource{memSource: memSource{arts: fixture.SampleArticles(t)}}
-	svc, err := NewService(testConfig(t), src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := svc.Refresh(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	svc := refreshedService(t, src)
 	before := svc.Resource("/rss.xml")
 	src.memSource.err = errors.New("disk I/O error")
 	if err := svc.Refresh(context.Background()); err == nil {
@@ -284,15 +270,8 @@ func TestAcceptsGzip(t *testing.T) {
 func TestServeDuringRefresh(t *testing.T) {
 	arts := fixture.SampleArticles(t)
 	src := &bumpSource{src: memSource{arts: arts}, bump: true}
-	svc, err := NewService(testConfig(t), src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := svc.Refresh(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	svc.Register(mux, nil)
+	svc := refreshedService(t, src)
+	mux := serveMux(svc)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

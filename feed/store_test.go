@@ -29,13 +29,7 @@ func openSampleStore(t *testing.T) (*store.Store, content.Edition) {
 func TestFeedsFromStore(t *testing.T) {
 	s, ed := openSampleStore(t)
 	ctx := context.Background()
-	svc, err := NewService(testConfig(t), s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := svc.Refresh(ctx); err != nil {
-		t.Fatal(err)
-	}
+	svc := refreshedService(t, s)
 	cfg := svc.Config()
 	for _, slug := range []string{"", "flood"} {
 		want, err := s.LatestArticles(ctx, slug, cfg.Items)
