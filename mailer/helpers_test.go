@@ -100,6 +100,14 @@ func openStore(tb testing.TB) *store.Store {
 	return st
 }
 
+// sampleStore is a fresh store holding the sample edition as 2021-07-20.
+func sampleStore(tb testing.TB) *store.Store {
+	tb.Helper()
+	st := openStore(tb)
+	saveEdition(tb, st, sampleEdition(tb, "2021-07-20"))
+	return st
+}
+
 func newDigests(tb testing.TB, cfg Config, st OutboxStore, arts ArticleSource) *Digests {
 	tb.Helper()
 	m, err := New(cfg, st, arts)

@@ -27,8 +27,7 @@ func TestRunDeliversOnceToEveryRecipientThroughTemporaryFailures(t *testing.T) {
 		}
 		return accept
 	})
-	st := openStore(t)
-	saveEdition(t, st, sampleEdition(t, "2021-07-20"))
+	st := sampleStore(t)
 	m := newDigests(t, testConfig(s, n), st, st)
 
 	var progressCalls atomic.Int64
@@ -84,8 +83,7 @@ func TestPermanentFailuresAreRecordedAndNeverRetried(t *testing.T) {
 		}
 		return accept
 	})
-	st := openStore(t)
-	saveEdition(t, st, sampleEdition(t, "2021-07-20"))
+	st := sampleStore(t)
 	cfg := testConfig(s, n)
 	m := newDigests(t, cfg, st, st)
 
@@ -135,8 +133,7 @@ func TestPermanentFailuresAreRecordedAndNeverRetried(t *testing.T) {
 func TestIdleConnectionClosedByServerIsRedialed(t *testing.T) {
 	const n = 4
 	s := startSink(t, true, nil, func(srv *smtp.Server) { srv.ReadTimeout = 30 * time.Millisecond })
-	st := openStore(t)
-	saveEdition(t, st, sampleEdition(t, "2021-07-20"))
+	st := sampleStore(t)
 	cfg := testConfig(s, n)
 	cfg.Connections = 1
 	cfg.RatePerSecond = 10
@@ -161,8 +158,7 @@ func TestIdleConnectionClosedByServerIsRedialed(t *testing.T) {
 func interruptedRun(t *testing.T, n, stopAt int) (*sink, *store.Store, RunResult) {
 	t.Helper()
 	s := startSink(t, true, nil)
-	st := openStore(t)
-	saveEdition(t, st, sampleEdition(t, "2021-07-20"))
+	st := sampleStore(t)
 	m := newDigests(t, testConfig(s, n), st, st)
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -238,8 +234,7 @@ func TestAbandonClosesAnInterruptedRun(t *testing.T) {
 
 func TestDigestSelectsNewArticlesWithinPeriodAndSkipsEmpty(t *testing.T) {
 	s := startSink(t, true, nil)
-	st := openStore(t)
-	saveEdition(t, st, sampleEdition(t, "2021-07-20"))
+	st := sampleStore(t)
 	cfg := testConfig(s, 3)
 	cfg.Digests = append(cfg.Digests, Digest{Name: "politics", Lists: []string{"residents"}, Topics: []string{"politics"}, SkipEmpty: true})
 	m := newDigests(t, cfg, st, st)
@@ -279,8 +274,7 @@ func TestDigestSelectsNewArticlesWithinPeriodAndSkipsEmpty(t *testing.T) {
 
 func TestUnsubscribedAddressesAreSkipped(t *testing.T) {
 	s := startSink(t, true, nil)
-	st := openStore(t)
-	saveEdition(t, st, sampleEdition(t, "2021-07-20"))
+	st := sampleStore(t)
 	m := newDigests(t, testConfig(s, 5), st, st)
 	ctx := context.Background()
 	if err := st.Unsubscribe(ctx, "residents", "r0001@example.org"); err != nil {
