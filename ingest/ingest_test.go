@@ -19,16 +19,6 @@ var testTopics = []Topic{
 	{Name: "金融", Slug: "finance", Keywords: []string{"金融"}},
 }
 
-func openStore(t *testing.T) *store.Store {
-	t.Helper()
-	s, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "paperboy.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
-}
-
 // pagesDir makes a pages directory holding the given files.
 func pagesDir(t *testing.T, files map[string][]byte) string {
 	t.Helper()
@@ -80,7 +70,7 @@ func TestIngestSampleTwiceThenCorrect(t *testing.T) {
 	ctx := context.Background()
 	seed := fixture.SamplePage()
 	dir := pagesDir(t, map[string][]byte{"2021-07-20.txt": seed})
-	s := openStore(t)
+	s := fixture.NewStore(t)
 	cfg := Config{PagesDir: dir, Topics: testTopics}
 
 	first := mustRun(t, cfg, s)
@@ -127,7 +117,7 @@ func TestIngestSampleTwiceThenCorrect(t *testing.T) {
 
 func TestIngestTagsTopics(t *testing.T) {
 	ctx := context.Background()
-	s := openStore(t)
+	s := fixture.NewStore(t)
 	mustRun(t, Config{PagesDir: pagesDir(t, map[string][]byte{"2021-07-20.txt": fixture.SamplePage()}), Topics: testTopics}, s)
 	flood, err := s.LatestArticles(ctx, "flood-control", 100)
 	if err != nil {
@@ -194,7 +184,7 @@ func TestIngestSkipsBadFiles(t *testing.T) {
 		"2021-07-24.md":          []byte("# not a page"),      // not a page file
 		".2021-07-25.txt":        seed,                        // hidden
 	})
-	s := openStore(t)
+	s := fixture.NewStore(t)
 	sum, err := Run(ctx, Config{PagesDir: dir}, s, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -229,7 +219,7 @@ func TestIngestSkipsBadFiles(t *testing.T) {
 func TestIngestKeepsEditionWhenFileIsEmptied(t *testing.T) {
 	ctx := context.Background()
 	dir := pagesDir(t, map[string][]byte{"2021-07-20.txt": fixture.SamplePage()})
-	s := openStore(t)
+	s := fixture.NewStore(t)
 	mustRun(t, Config{PagesDir: dir}, s)
 	writeFile(t, filepath.Join(dir, "2021-07-20.txt"), []byte("\n"))
 	sum, err := Run(ctx, Config{PagesDir: dir}, s, nil)
@@ -248,7 +238,7 @@ func TestIngestProgressAndErrors(t *testing.T) {
 	ctx := context.Background()
 	seed := fixture.SamplePage()
 	dir := pagesDir(t, map[string][]byte{"2021-07-20.txt": seed, "2021-07-21.txt": seed})
-	s := openStore(t)
+	s := fixture.NewStore(t)
 	var seen []Progress
 	sum, err := Run(ctx, Config{PagesDir: dir}, s, func(p Progress) { seen = append(seen, p) })
 	if err != nil {
@@ -280,7 +270,7 @@ func TestIngestMarkdown(t *testing.T) {
 		"2021-07-20-correction.md": []byte("+++\ntitle = \"关于本报7月20日一版报道的更正\"\ndate = 2021-07-20\ntopics = [\"更正\"]\n+++\n本报7月20日一版关于防汛工作的报道中，有一处错误，特此更正。\n"),
 		"broken.md":                []byte("+++\ntitel = \"x\"\n+++\nbody\n"),
 	})
-	s := openStore(t)
+	s := fixture.NewStore(t)
 	sum, err := Run(ctx, Config{PagesDir: pages, MarkdownDir: md, Topics: testTopics}, s, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -329,7 +319,7 @@ func TestIngestConcurrentRuns(t *testing.T) {
 		files[d+".txt"] = seed
 	}
 	dir := pagesDir(t, files)
-	s := openStore(t)
+	s := fixture.NewStore(t)
 	errs := make(chan error, 2)
 	sums := make(chan Summary, 2)
 	for range 2 {
@@ -359,7 +349,7 @@ func TestIngestConcurrentRuns(t *testing.T) {
 func TestIngestRetagsWhenTopicsChange(t *testing.T) {
 	ctx := context.Background()
 	dir := pagesDir(t, map[string][]byte{"2021-07-20.txt": fixture.SamplePage()})
-	s := openStore(t)
+	s := fixture.NewStore(t)
 	mustRun(t, Config{PagesDir: dir, Topics: testTopics}, s)
 	before, err := s.EditionArticles(ctx, "2021-07-20")
 	if err != nil {
@@ -395,7 +385,7 @@ func TestIngestGoneFiles(t *testing.T) {
 	ctx := context.Background()
 	seed := fixture.SamplePage()
 	dir := pagesDir(t, map[string][]byte{"2021-07-20.txt": seed, "2021-07-21.txt": seed})
-	s := openStore(t)
+	s := fixture.NewStore(t)
 	cfg := Config{PagesDir: dir}
 	if sum := mustRun(t, cfg, s); sum.Added != 26 {
 		t.Fatalf("first ingest = %+v, want 26 added", sum)

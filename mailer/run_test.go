@@ -11,6 +11,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/paperboy-news/paperboy/internal/fixture"
 	"github.com/paperboy-news/paperboy/store"
 )
 
@@ -291,7 +292,7 @@ func TestUnsubscribedAddressesAreSkipped(t *testing.T) {
 
 func TestFirstRunOnEmptyStoreDoesNotHideTheFirstEdition(t *testing.T) {
 	s := startSink(t, true, nil)
-	st := openStore(t)
+	st := fixture.NewStore(t)
 	m := newDigests(t, testConfig(s, 2), st, st)
 	ctx := context.Background()
 	res, err := m.Run(ctx, "daily", slot.Add(-24*time.Hour))
