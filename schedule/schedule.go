@@ -153,13 +153,13 @@ type Scheduler struct {
 	leaseLost bool
 	// leaseExpires is when the lease as last taken or renewed runs out.
 	leaseExpires time.Time
-	runCtx    context.Context
-	cancel    context.CancelFunc
-	wg        sync.WaitGroup // every run goroutine
-	leaseEnd  chan struct{}  // closed to stop the renewal loop
-	leaseWG   sync.WaitGroup
-	lost      chan struct{} // closed if the lease is lost
-	lostOnce  sync.Once
+	runCtx       context.Context
+	cancel       context.CancelFunc
+	wg           sync.WaitGroup // every run goroutine
+	leaseEnd     chan struct{}  // closed to stop the renewal loop
+	leaseWG      sync.WaitGroup
+	lost         chan struct{} // closed if the lease is lost
+	lostOnce     sync.Once
 }
 
 // registration is a job as scheduled: its parsed spec and cron entry.
