@@ -45,6 +45,10 @@ type Config struct {
 	// UnsubscribeSecret signs unsubscribe tokens (HMAC-SHA256); at least
 	// 16 bytes. Read it from the environment.
 	UnsubscribeSecret []byte
+	// UnsubscribeSecretEnv names the environment variable the secret was
+	// read from, so that an error can say what to set; default
+	// "PAPERBOY_UNSUBSCRIBE_SECRET".
+	UnsubscribeSecretEnv string
 
 	// Lists maps a recipient list name to its addresses.
 	Lists map[string][]string
@@ -81,6 +85,9 @@ type Config struct {
 	// Now is the clock; default time.Now. Tests set it.
 	Now func() time.Time
 }
+
+// minSecretBytes is the shortest unsubscribe secret accepted.
+const minSecretBytes = 16
 
 // TLSPolicy says how the SMTP connection is secured.
 type TLSPolicy string
@@ -188,8 +195,12 @@ func (cfg Config) withDefaults() (Config, map[string]*digestConf, error) {
 	if _, err := mail.ParseAddress(cfg.From); err != nil || strings.ContainsAny(cfg.From, "<>\r\n") {
 		bad("from address %q: want a bare address such as news@example.cn", cfg.From)
 	}
-	if len(cfg.UnsubscribeSecret) < 16 {
-		bad("unsubscribe secret: want at least 16 bytes (set it in the environment), have %d", len(cfg.UnsubscribeSecret))
+	if cfg.UnsubscribeSecretEnv == "" {
+		cfg.UnsubscribeSecretEnv = "PAPERBOY_UNSUBSCRIBE_SECRET"
+	}
+	if len(cfg.UnsubscribeSecret) < minSecretBytes {
+		bad("unsubscribe secret: %d bytes, want at least %d: set the environment variable %s to a random string of %d or more characters (e.g. the output of: openssl rand -hex 32)",
+			len(cfg.UnsubscribeSecret), minSecretBytes, cfg.UnsubscribeSecretEnv, minSecretBytes)
 	}
 	for list, addrs := range cfg.Lists {
 		for _, a := range addrs {
