@@ -377,6 +377,8 @@ func (m *Digests) createRun(ctx context.Context, d *digestConf, slot time.Time) 
 	run := store.DigestRun{
 		Digest: d.Name, Slot: slot, Status: store.RunSending, Subject: subject,
 		WindowStart: sel.windowStart, WindowEnd: sel.windowEnd,
+		// Leaving any of the digest's lists stops the digest.
+		Lists: d.Lists,
 	}
 	for _, a := range sel.articles {
 		run.ArticleIDs = append(run.ArticleIDs, a.ID)
