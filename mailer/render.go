@@ -178,17 +178,17 @@ func (m *Digests) renderItems(p digestPage, items []itemView, full, limit int) (
 	v := digestView{
 		T:              cat,
 		Lang:           cat.Lang,
-		Subject:        p.subject,
-		Site:           p.site,
+		Subject:        plainText(p.subject),
+		Site:           plainText(p.site),
 		SiteURL:        m.cfg.BaseURL + "/",
 		Empty:          len(items) == 0,
-		Publisher:      fill(cat.Publisher, "address", m.cfg.PublisherAddress),
-		Why:            fill(cat.Why, "site", m.cfg.SiteTitle, "digest", p.digest, "list", p.list),
+		Publisher:      plainText(fill(cat.Publisher, "address", m.cfg.PublisherAddress)),
+		Why:            plainText(fill(cat.Why, "site", m.cfg.SiteTitle, "digest", p.digest, "list", p.list)),
 		UnsubscribeURL: unsubscribeSentinel,
 	}
 	// An empty digest has no date to count from; its one line says it all.
 	if len(items) > 0 {
-		v.Intro = fill(cat.Intro, "site", p.site, "date", cat.formatDate(newestDate(p.articles)), "count", strconv.Itoa(len(items)))
+		v.Intro = plainText(fill(cat.Intro, "site", p.site, "date", cat.formatDate(newestDate(p.articles)), "count", strconv.Itoa(len(items))))
 	}
 	for i, it := range items {
 		switch {
@@ -220,11 +220,11 @@ func (m *Digests) renderItems(p digestPage, items []itemView, full, limit int) (
 // item turns an article into what the templates show.
 func (m *Digests) item(a content.Article) itemView {
 	it := itemView{
-		Title:    a.Title,
-		Kicker:   a.Kicker,
-		Subtitle: a.Subtitle,
+		Title:    plainText(a.Title),
+		Kicker:   plainText(a.Kicker),
+		Subtitle: plainText(a.Subtitle),
 		URL:      m.cfg.Permalink(a),
-		Lead:     lead(a),
+		Lead:     plainText(lead(a)),
 		Photo:    a.Kind == content.KindPhoto,
 	}
 	if it.Title == "" {
@@ -238,6 +238,7 @@ func (m *Digests) item(a content.Article) itemView {
 	if it.Authors == "" && it.Photo {
 		it.Authors = a.Byline
 	}
+	it.Authors = plainText(it.Authors)
 	return it
 }
 
