@@ -42,6 +42,10 @@ type Config struct {
 	// Permalink gives an article's public URL; default
 	// BaseURL + "/articles/" + ID.
 	Permalink func(content.Article) string
+	// EditionURL gives the public URL of an edition's page (date
+	// "YYYY-MM-DD"), where a digest too long for one message sends readers
+	// for the rest; default BaseURL + "/editions/" + date + "/".
+	EditionURL func(date string) string
 	// UnsubscribeSecret signs unsubscribe tokens (HMAC-SHA256); at least
 	// 16 bytes. Read it from the environment.
 	UnsubscribeSecret []byte
@@ -76,8 +80,9 @@ type Config struct {
 	BackoffBase time.Duration
 	BackoffMax  time.Duration
 	// MaxMessageBytes is the size an encoded message must stay under (Gmail
-	// clips at about 102 KB); past it, the remaining articles are listed
-	// as headlines only. Default 100000.
+	// clips at about 102 KB); past it, the last articles are listed as
+	// headlines only, and past that they are counted in one "还有 N 条" line
+	// linking to the edition page. Default 100000.
 	MaxMessageBytes int
 
 	// Logger receives the mailer's logs; default slog.Default().
@@ -191,6 +196,10 @@ func (cfg Config) withDefaults() (Config, map[string]*digestConf, error) {
 	if cfg.Permalink == nil {
 		baseURL := cfg.BaseURL
 		cfg.Permalink = func(a content.Article) string { return baseURL + "/articles/" + url.PathEscape(a.ID) }
+	}
+	if cfg.EditionURL == nil {
+		baseURL := cfg.BaseURL
+		cfg.EditionURL = func(date string) string { return baseURL + "/editions/" + url.PathEscape(date) + "/" }
 	}
 	if _, err := mail.ParseAddress(cfg.From); err != nil || strings.ContainsAny(cfg.From, "<>\r\n") {
 		bad("from address %q: want a bare address such as news@example.cn", cfg.From)

@@ -196,6 +196,7 @@ func mailerConfig(c *config.Config, logger *slog.Logger) (mailer.Config, error) 
 		UnsubscribePath: "/unsubscribe",
 		// Digests link to the same permalinks as the feeds and pages.
 		Permalink:         func(a content.Article) string { return baseURL + feed.ArticlePath(a.ID) },
+		EditionURL:        func(date string) string { return baseURL + feed.EditionPath(date) },
 		Language:          c.Site.Language,
 		Location:          c.Site.Location,
 		PublisherAddress:  c.Site.PublisherAddress,
