@@ -1,9 +1,6 @@
 package mailer
 
 import (
-	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"unicode"
@@ -30,17 +27,8 @@ func TestControlCharactersNeverReachTheMail(t *testing.T) {
 	cfg.SiteTitle = "示范区\u0007新闻"
 	cfg.FromName = "示范区\r\nBcc: x@evil.example\u0000新闻"
 	m := newDigests(t, cfg, st, st)
-	if res, err := m.Run(context.Background(), "daily", slot); err != nil || res.Sent != 1 {
-		t.Fatalf("run = %+v, %v", res, err)
-	}
-	files, _ := filepath.Glob(filepath.Join(cfg.FileDir, "*.eml"))
-	if len(files) != 1 {
-		t.Fatalf("%d .eml files, want 1", len(files))
-	}
-	raw, err := os.ReadFile(files[0])
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, emls := runToFiles(t, m, cfg.FileDir, 1)
+	raw := emls[0]
 	p := parseMessage(t, raw)
 	if strings.Contains(string(raw), "\nBcc:") {
 		t.Fatal("a CR/LF in the sender's name started a header")

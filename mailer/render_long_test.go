@@ -39,18 +39,11 @@ func TestVeryLongDigestShowsOrCountsEveryArticle(t *testing.T) {
 			cfg := testConfig(nil, 1)
 			cfg.FileDir = t.TempDir()
 			m := newDigests(t, cfg, st, st)
-			res, err := m.Run(context.Background(), "daily", slot)
-			if err != nil || res.Sent != 1 || res.Articles != n {
-				t.Fatalf("run = %+v, %v", res, err)
+			res, emls := runToFiles(t, m, cfg.FileDir, 1)
+			if res.Articles != n {
+				t.Fatalf("run = %+v, want %d articles", res, n)
 			}
-			files, _ := filepath.Glob(filepath.Join(cfg.FileDir, "*.eml"))
-			if len(files) != 1 {
-				t.Fatalf("%d .eml files, want 1", len(files))
-			}
-			raw, err := os.ReadFile(files[0])
-			if err != nil {
-				t.Fatal(err)
-			}
+			raw := emls[0]
 			if len(raw) >= 100_000 {
 				t.Fatalf("message is %d bytes, want under 100000", len(raw))
 			}
@@ -95,4 +88,27 @@ func TestVeryLongDigestShowsOrCountsEveryArticle(t *testing.T) {
 				strings.Count(p.text, "\n- "), counted)
 		})
 	}
+}
+
+// runToFiles runs digest "daily" for slot through the file transport
+// into dir and returns the run and the want .eml files it wrote.
+func runToFiles(t *testing.T, m *Digests, dir string, want int) (RunResult, [][]byte) {
+	t.Helper()
+	res, err := m.Run(context.Background(), "daily", slot)
+	if err != nil || res.Sent != want {
+		t.Fatalf("run = %+v, %v; want %d sent", res, err, want)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.eml"))
+	if len(files) != want {
+		t.Fatalf("%d .eml files, want %d", len(files), want)
+	}
+	emls := make([][]byte, len(files))
+	for i, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		emls[i] = raw
+	}
+	return res, emls
 }
