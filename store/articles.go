@@ -303,11 +303,11 @@ func (s *Store) SaveEdition(ctx context.Context, ed content.Edition, sourceHash 
 // if the clock is behind it. updated_at is never before created_at, and
 // its index makes this a look-up.
 func (s *Store) nextStamp(ctx context.Context, tx *sql.Tx) (string, error) {
-	var latest string
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(updated_at), '') FROM articles`).Scan(&latest); err != nil {
+	var latest sql.NullString
+	if err := tx.QueryRowContext(ctx, `SELECT MAX(updated_at) FROM articles`).Scan(&latest); err != nil {
 		return "", fmt.Errorf("latest stamp: %w", err)
 	}
-	last, err := parseTime(latest)
+	last, err := parseTime(latest.String)
 	if err != nil {
 		return "", fmt.Errorf("latest stamp: %w", err)
 	}
