@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -97,9 +98,15 @@ func ParseMarkdown(r io.Reader, opts ParseOptions) (Edition, error) {
 		Date:       date,
 		Source:     displayName(opts.Name),
 	}
-	a.ID = StableID(date, KindArticle, strings.Join(strings.FieldsFunc(a.DisplayTitle(), isSpace), ""))
+	// A Markdown file holds one article: its file name identifies it, and
+	// the "md:" prefix keeps it apart from a page article of the same title.
+	a.ID = StableID(date, KindArticle, markdownKey(opts.Name))
 	return Edition{Date: date, Source: a.Source, Articles: []Article{a}}, nil
 }
+
+// markdownKey is the id key of a Markdown article: "md:" and the file's
+// base name.
+func markdownKey(name string) string { return "md:" + filepath.Base(name) }
 
 // splitFrontMatter cuts "+++\n…\n+++\n" off the top of src.
 func splitFrontMatter(src string) (head, body string, err error) {

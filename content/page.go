@@ -159,7 +159,7 @@ func parsePageDetail(text string, opts ParseOptions) (ed Edition, derived []bool
 	}
 	ed.Date = date
 
-	p := pageParser{ed: &ed, source: ed.Source, date: date}
+	p := pageParser{ed: &ed, source: ed.Source, date: date, label: pageLabel(opts.Name)}
 	blocks := splitBlocks(lines)
 	p.classify(blocks)
 	units := p.units(blocks)
@@ -243,6 +243,7 @@ type pageParser struct {
 	derived []bool // per item: a photo title derived from the caption
 	source  string
 	date    string
+	label   string // pageLabel of the file: part of every id key
 	photos  int
 	keys    map[string]int
 }
@@ -613,7 +614,7 @@ func (p *pageParser) article(head *unit, u unit) {
 		p.ed.Warnings = append(p.ed.Warnings, Warning{File: p.source, Lines: a.Lines, Message: "article has no headline"})
 		key = "untitled:" + a.Byline + prefixRunes(strings.Join(a.Paragraphs, ""), 40)
 	}
-	a.ID = StableID(p.date, KindArticle, p.uniqueKey(key))
+	a.ID = p.itemID(KindArticle, key)
 	p.add(a, false)
 }
 
@@ -705,7 +706,7 @@ func (p *pageParser) photo(head *unit, u unit) {
 		a.Title = photoTitle(caption)
 	}
 	key := a.Byline + "#" + strconv.Itoa(u.blocks[0].photo)
-	a.ID = StableID(p.date, KindPhoto, p.uniqueKey(key))
+	a.ID = p.itemID(KindPhoto, key)
 	p.add(a, head == nil)
 }
 
@@ -741,6 +742,17 @@ func prefixRunes(s string, n int) string {
 		n--
 	}
 	return s
+}
+
+// itemID is the id of an item with the given key: made unique within the
+// page, then prefixed with the page label and a NUL byte (which no text
+// holds) so that the pages of one day never share an id.
+func (p *pageParser) itemID(kind Kind, key string) string {
+	key = p.uniqueKey(key)
+	if p.label != "" {
+		key = p.label + "\x00" + key
+	}
+	return StableID(p.date, kind, key)
 }
 
 // uniqueKey makes an id key unique within the edition: repeats get "#2",

@@ -365,3 +365,55 @@ func BenchmarkParse(b *testing.B) {
 		}
 	}
 }
+
+// TestStableIDsAcrossPages checks that ids tell the pages of one day apart
+// by their label (the file name without date and extension), that a
+// renamed file keeps its ids only when its label stays, and that a
+// Markdown article never takes a page article's id.
+func TestStableIDsAcrossPages(t *testing.T) {
+	photo := "7月16日，志愿者为孩子们讲解防溺水知识。\n本报记者 张三 摄\n"
+	brief := "本报讯（记者张三）今天上午，会议召开。\n\n简讯\n"
+	md := "+++\ntitle = \"简讯\"\n+++\n会议召开。\n"
+	tests := []struct {
+		name         string
+		fileA, fileB string
+		pageA, pageB string
+		same         bool
+	}{
+		{"one photo credit on two pages", "20210720-A3.txt", "20210720-A4.txt", photo, photo, false},
+		{"equal headlines on two pages", "20210720-A3.txt", "20210720-A4.txt", brief, brief, false},
+		{"page with a label and page without", "2021-07-20.txt", "20210720-A3.txt", brief, brief, false},
+		{"renamed, same label", "20210720-A3.txt", "2021_07_20_A3.txt", brief, brief, true},
+		{"renamed, no label either way", "2021-07-20.txt", "20210720.txt", brief, brief, true},
+		{"Markdown article and page article of one title", "2021-07-20.txt", "2021-07-20.md", brief, md, false},
+	}
+	parse := func(t *testing.T, name, text string) []string {
+		t.Helper()
+		var ed Edition
+		var err error
+		if strings.HasSuffix(name, ".md") {
+			ed, err = ParseMarkdown(strings.NewReader(text), ParseOptions{Name: name})
+		} else {
+			ed, err = ParsePage(strings.NewReader(text), ParseOptions{Name: name})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, a := range ed.Articles {
+			ids = append(ids, a.ID)
+		}
+		if len(ids) != 1 {
+			t.Fatalf("%s: %d items, want 1", name, len(ids))
+		}
+		return ids
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, b := parse(t, tt.fileA, tt.pageA), parse(t, tt.fileB, tt.pageB)
+			if same := a[0] == b[0]; same != tt.same {
+				t.Errorf("%s id %s, %s id %s: same %v, want %v", tt.fileA, a[0], tt.fileB, b[0], same, tt.same)
+			}
+		})
+	}
+}
