@@ -705,10 +705,17 @@ func (p *pageParser) photo(head *unit, u unit) {
 	} else {
 		a.Title = photoTitle(caption)
 	}
-	key := a.Byline + "#" + strconv.Itoa(u.blocks[0].photo)
+	// Not the photo's ordinal: a correction that drops an earlier photo
+	// would hand its id to the next one.
+	key := a.Byline + "\x00" + prefixRunes(strings.Join(strings.FieldsFunc(caption, isSpace), ""), photoKeyRunes)
 	a.ID = p.itemID(KindPhoto, key)
 	p.add(a, head == nil)
 }
+
+// photoKeyRunes is how much of a photo's caption (white space removed)
+// its id key holds: enough to tell photos by one photographer apart, short
+// enough that a corrected word further on keeps the id.
+const photoKeyRunes = 16
 
 // photoTitle derives a short title from a caption: what follows "图为" if
 // the caption says it, else its first sentence without a leading date

@@ -417,3 +417,43 @@ func TestStableIDsAcrossPages(t *testing.T) {
 		})
 	}
 }
+
+// TestPhotoIDsSurviveCorrections checks that a photo keeps its id when a
+// corrected page removes or adds another photo by the same photographer.
+func TestPhotoIDsSurviveCorrections(t *testing.T) {
+	first := "7月16日，志愿者为孩子们讲解防溺水知识。今年暑期，志愿者走进校园。\n本报记者 张三 摄\n"
+	second := "7月17日，农民在田间收割小麦。今年小麦喜获丰收，亩产再创新高。\n本报记者 张三 摄\n"
+	tests := []struct {
+		name          string
+		before, after string
+		// the photo's index in before and in after
+		at, atAfter int
+	}{
+		{"an earlier photo removed", first + "\n" + second, second, 1, 0},
+		{"a photo added in front", second, first + "\n" + second, 0, 1},
+		{"a later photo removed", first + "\n" + second, first, 0, 0},
+		{"two captions alike, the second removed", first + "\n" + strings.Replace(first, "今年", "明年", 1), first, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := parseText(t, tt.before, "20210720-A3.txt")
+			a := parseText(t, tt.after, "20210720-A3.txt")
+			if b.Articles[tt.at].ID != a.Articles[tt.atAfter].ID {
+				t.Errorf("photo %q: id %s before the correction, %s after", a.Articles[tt.atAfter].Title, b.Articles[tt.at].ID, a.Articles[tt.atAfter].ID)
+			}
+			if len(b.Articles) == 2 && b.Articles[0].ID == b.Articles[1].ID {
+				t.Errorf("two photos share id %s", b.Articles[0].ID)
+			}
+		})
+	}
+}
+
+// parseText parses page text named name.
+func parseText(t *testing.T, text, name string) Edition {
+	t.Helper()
+	ed, err := ParsePage(strings.NewReader(text), ParseOptions{Name: name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ed
+}
