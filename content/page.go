@@ -60,7 +60,10 @@ type unit struct {
 // whose first line opens with a byline ("本报讯（记者X）") starts an article;
 // a block ending with a photo credit ("本报记者 X 摄", alone or after the
 // caption's last sentence) closes photo news, whose caption is the text
-// before the credit back to the last sentence end that closes a block.
+// before the credit back over blocks ending mid-sentence on a line nearly
+// as wide as the caption's widest (the credit not counted), stopping at a
+// block that ends a sentence or is headline-shaped without commas (the
+// headline of the item before, however wide the narrow column makes it).
 // Headline parts are blocks of at most four lines with no sentence-ending
 // punctuation inside, standing after a finished sentence and before a
 // byline, a photo, another headline part or the end of the page;
@@ -280,16 +283,15 @@ func (p *pageParser) classify(blocks []*block) {
 		}
 		if start < k || len(b.lines) > 1 || b.credit < utf8.RuneCountInString(last.text) {
 			// Extend back over column breaks inside the caption: blocks
-			// ending mid-sentence on a full caption-width line.
-			capWidth := 0
-			for _, cb := range blocks[start : k+1] {
-				for _, l := range cb.lines {
-					capWidth = max(capWidth, l.w)
-				}
-			}
+			// ending mid-sentence on a full caption-width line. A
+			// headline-shaped block without commas is the headline of the
+			// item before (headlines after), however wide: in a narrow
+			// column a headline is wider than the caption.
+			capWidth := captionWidth(blocks[start : k+1])
 			for start > 0 {
 				prev := blocks[start-1]
-				if prev.kind != blockBody || endsSentence(prev.last().text) || prev.last().w*5 < capWidth*4 {
+				if prev.kind != blockBody || endsSentence(prev.last().text) || prev.last().w*5 < capWidth*4 ||
+					prev.cand && !strings.ContainsAny(blockText(prev), "，,、") {
 					break
 				}
 				start--
@@ -331,6 +333,24 @@ func (p *pageParser) classify(blocks []*block) {
 		}
 		b.kind = blockHeadline
 	}
+}
+
+// captionWidth is the width of a caption's widest line in cells, the
+// credit that ends its last block left out: a credit line is no caption
+// line, and a credit after the caption's last sentence widens that line.
+func captionWidth(blocks []*block) int {
+	w := 0
+	for _, b := range blocks {
+		for i, l := range b.lines {
+			lw := l.w
+			if i == len(b.lines)-1 && b.credit > 0 {
+				runes := []rune(l.text)
+				lw -= width(string(runes[max(0, len(runes)-b.credit):]))
+			}
+			w = max(w, lw)
+		}
+	}
+	return w
 }
 
 // maxWidth is the width of a block's widest line in cells.
