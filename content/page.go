@@ -646,22 +646,46 @@ func (p *pageParser) add(a Article, derivedTitle bool) {
 
 // splitByline cuts the byline off the first lines of an article. A byline
 // whose parenthesis does not close on its line continues on the next
-// ("本报讯（记者王小明 李华 通讯员" / "赵强）7月19日…"). It returns the
-// byline as printed, the cleaned text after it and how many lines it
-// spans.
+// ("本报讯（记者王小明 李华 通讯员" / "赵强）7月19日…"); the two lines
+// join without a space, as wrapped body lines do, unless the first ends
+// with white space or is letter-spaced up to its end. It returns the byline as printed, the cleaned text
+// after it and how many lines it spans.
 func splitByline(lines []pline) (raw, rest string, n int) {
 	first := lines[0]
 	end := bylineLen(first.text)
 	if len(lines) > 1 && strings.ContainsAny(first.text[end:], "（(") && !strings.ContainsAny(first.text[end:], "）)") {
 		joined := first.text + lines[1].text
 		if e := bylineLen(joined); e > len(first.text) {
-			rawJoined := first.raw + " " + lines[1].raw
+			// Join like body lines: a wrap can fall mid-name ("通讯员李小"
+			// / "华）"), so no space unless the first line ends with one or
+			// its letter-spacing runs on over the wrap ("见 习" / "记 者").
+			second := strings.TrimLeftFunc(lines[1].raw, isSpace)
+			sep := ""
+			if letterSpacedWrap(first.raw, second) {
+				sep = " "
+			}
+			rawJoined := first.raw + sep + second
 			raw, after := splitRawAt(rawJoined, nonSpace(joined[:e]))
 			return raw, cleanLine(after), 2
 		}
 	}
 	raw, after := splitRawAt(first.raw, nonSpace(first.text[:end]))
 	return raw, cleanLine(after), 1
+}
+
+// letterSpacedWrap reports a wrap inside letter-spaced text: the first
+// line's last field is a single character, and so is the field before it
+// or the next line's first field.
+func letterSpacedWrap(first, second string) bool {
+	f := fieldsSpace(first)
+	if len(f) == 0 || utf8.RuneCountInString(f[len(f)-1]) != 1 {
+		return false
+	}
+	if len(f) > 1 && utf8.RuneCountInString(f[len(f)-2]) == 1 {
+		return true
+	}
+	n := fieldsSpace(second)
+	return len(n) > 0 && utf8.RuneCountInString(n[0]) == 1
 }
 
 // titleParts turns a headline group into kicker, title and subtitle. Lines
