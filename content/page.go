@@ -3,6 +3,7 @@ package content
 import (
 	"fmt"
 	"io"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -73,6 +74,13 @@ type unit struct {
 // page: the placement that gives more bylines a headline group wins, and
 // on a tie the first headline standing before the first byline means
 // "before". Text that fits no item is returned as a warning with its lines.
+//
+// Page furniture is no item: up to two lines opening the page or closing
+// it that hold only a date, the day of the week, a page number or label
+// and section or paper names (the date with its day, or the label with a
+// date, day or name: "2021年7月20日 星期二 A3 综合新闻"), or the editors'
+// line ("责任编辑：…"), come back as a "page header" or "page footer"
+// warning with their text, never as a headline.
 //
 // Paragraphs: a blank line after a finished sentence is a paragraph break,
 // any other blank line a column break (the lines join, even mid-word). A
@@ -163,7 +171,7 @@ func parsePageDetail(text string, opts ParseOptions) (ed Edition, derived []bool
 	ed.Date = date
 
 	p := pageParser{ed: &ed, source: ed.Source, date: date, label: pageLabel(opts.Name)}
-	blocks := splitBlocks(lines)
+	blocks := p.dropPageFurniture(splitBlocks(lines))
 	p.classify(blocks)
 	units := p.units(blocks)
 	p.build(units)
@@ -228,6 +236,104 @@ func splitHeadlineTails(blocks []*block) []*block {
 		out = append(out, b)
 	}
 	return out
+}
+
+// pageFurnitureLines is how many lines a page header or footer can span.
+const pageFurnitureLines = 2
+
+// dropPageFurniture takes the page header (the first lines of the first
+// block) and footer (the last lines of the last block) off the page and
+// returns them as warnings: they belong to no item, and a header read as
+// a headline would become the first article's kicker.
+func (p *pageParser) dropPageFurniture(blocks []*block) []*block {
+	if len(blocks) == 0 {
+		return blocks
+	}
+	first := blocks[0]
+	n := 0
+	for n < len(first.lines) && n < pageFurnitureLines && pageFurniture(first.lines[n]) {
+		n++
+	}
+	if n > 0 {
+		p.furniture(first.lines[:n], "page header")
+		if first.lines = first.lines[n:]; len(first.lines) == 0 {
+			blocks = blocks[1:]
+		}
+	}
+	if len(blocks) == 0 {
+		return blocks
+	}
+	last := blocks[len(blocks)-1]
+	n = 0
+	for n < len(last.lines) && n < pageFurnitureLines && pageFurniture(last.lines[len(last.lines)-1-n]) {
+		n++
+	}
+	if n > 0 {
+		p.furniture(last.lines[len(last.lines)-n:], "page footer")
+		if last.lines = last.lines[:len(last.lines)-n]; len(last.lines) == 0 {
+			blocks = blocks[:len(blocks)-1]
+		}
+	}
+	return blocks
+}
+
+// furniture reports page header or footer lines as a warning.
+func (p *pageParser) furniture(lines []pline, msg string) {
+	texts := make([]string, len(lines))
+	for i, l := range lines {
+		texts[i] = strings.Join(fieldsSpace(l.raw), " ") // keep the parts apart
+	}
+	p.ed.Warnings = append(p.ed.Warnings, Warning{File: p.source, Lines: [2]int{lines[0].n, lines[len(lines)-1].n},
+		Message: msg, Text: strings.Join(texts, " ")})
+}
+
+var (
+	// furnitureDate is a date as page headers print it.
+	furnitureDate = regexp.MustCompile(`(?:\d{4}年)?\d{1,2}月\d{1,2}日|\d{4}[-./]\d{1,2}[-./]\d{1,2}`)
+	// furnitureWeekday is the day of the week headers print with the date.
+	furnitureWeekday = regexp.MustCompile(`星期[一二三四五六日天]`)
+	// furnitureLabel is a page number or label: "A3", "03", "第3版", "3版".
+	furnitureLabel = regexp.MustCompile(`^(?:第?[0-9一二三四五六七八九十]{1,3}版|[A-Za-z]?\d{1,2})`)
+	// furnitureName is a section or paper name: "综合新闻", "要闻",
+	// "文体专版", "周末副刊", "焦作日报".
+	furnitureName = regexp.MustCompile(`^\p{Han}{0,6}?(?:新闻|要闻|版|刊|报)`)
+	// furnitureSep is what separates the parts of a header.
+	furnitureSep = regexp.MustCompile(`^[\s|｜·•/／\-—]+`)
+	// furnitureEditors opens the editors' line of a page.
+	furnitureEditors = regexp.MustCompile(`^(?:责任编辑|责编|(?:编辑|美编|校对|组版|排版)[:：])`)
+)
+
+// pageFurniture reports a line that looks like a page header or footer
+// rather than text: made only of a date, the day of the week, a page
+// number or label and section or paper names, with the date and the day
+// of the week, or a page label with a date, day or section name
+// ("2021年7月20日 星期二", "A3 综合新闻"); or the editors' line
+// ("责任编辑：…"). It has no byline, sentence end or comma and at most 40
+// characters.
+func pageFurniture(l pline) bool {
+	t := l.text
+	if utf8.RuneCountInString(t) > 40 || strings.ContainsAny(t, "。！？!?，,、；;") || bylineLen(t) > 0 {
+		return false
+	}
+	if furnitureEditors.MatchString(t) {
+		return true
+	}
+	date := furnitureDate.MatchString(t)
+	weekday := furnitureWeekday.MatchString(t)
+	rest := furnitureWeekday.ReplaceAllString(furnitureDate.ReplaceAllString(t, " "), " ")
+	label, name := false, false
+	for rest != "" {
+		if m := furnitureSep.FindString(rest); m != "" {
+			rest = rest[len(m):]
+		} else if m := furnitureLabel.FindString(rest); m != "" {
+			label, rest = true, rest[len(m):]
+		} else if m := furnitureName.FindString(rest); m != "" {
+			name, rest = true, rest[len(m):]
+		} else {
+			return false // words a header does not hold
+		}
+	}
+	return date && weekday || label && (date || weekday || name)
 }
 
 // opensItem reports a block that starts an item without a headline of its

@@ -457,3 +457,29 @@ func parseText(t *testing.T, text, name string) Edition {
 	}
 	return ed
 }
+
+func TestPageFurniture(t *testing.T) {
+	tests := []struct {
+		line string
+		want bool
+	}{
+		{"2021年7月20日 星期二  A3  综合新闻", true},
+		{"2021 年 7 月 20 日   星期二", true},
+		{"焦作日报  2021年7月20日  星期二  第3版", true},
+		{"A3 | 要闻", true},
+		{"第3版  要闻   2021年7月20日", true},
+		{"责任编辑：王五  校对：赵六", true},
+		{"A3", false},
+		{"7月20日", false},
+		{"G20 杭州峰会 9月4日开幕", false},
+		{"3月20日 全市新闻发布会召开", false},
+		{"要闻回顾", false},
+		{"本报讯（记者张三） 7 月 14 日上午，示范区", false},
+		{"7月20日星期二，全市召开大会。", false},
+	}
+	for _, tt := range tests {
+		if got := pageFurniture(pline{raw: tt.line, text: cleanLine(tt.line)}); got != tt.want {
+			t.Errorf("pageFurniture(%q) = %v, want %v", tt.line, got, tt.want)
+		}
+	}
+}

@@ -81,6 +81,35 @@ func TestParsePageShapes(t *testing.T) {
 			page: "新闻标题\n\n本报讯（记者张三）今天上午，会议召开。\n\n志愿者们在公园里，清理落\n\n叶和垃圾，今年夏天他们走\n进公园开展环保活动。本报见习记者 王五 摄\n",
 			want: []string{"article|新闻标题|[{张三 记者}]|1", "photo|志愿者们在公园里，清理落叶和垃圾|[{王五 见习记者}]|1"},
 		},
+		{
+			name:     "page header above the first headline",
+			page:     "2021年7月20日 星期二  A3  综合新闻\n\n全市工作会议召开\n\n本报讯（记者张三）今天上午，会议召开。\n\n活动举行\n\n本报讯（记者李四）今天下午，活动举行。\n",
+			want:     []string{"article|全市工作会议召开|[{张三 记者}]|1", "article|活动举行|[{李四 记者}]|1"},
+			wantWarn: "page header",
+		},
+		{
+			name:     "page header glued to the first headline",
+			page:     "第3版  要闻   2021年7月20日\n全市工作会议召开\n\n本报讯（记者张三）今天上午，会议召开。\n",
+			want:     []string{"article|全市工作会议召开|[{张三 记者}]|1"},
+			wantWarn: "page header",
+		},
+		{
+			name:     "page header over a headlines-after page",
+			page:     "A3 综合新闻\n\n本报讯（记者张三）今天上午，会议召开。\n\n全市工作会议召开\n\n本报讯（记者李四）今天下午，活动举行。\n\n活动举行\n",
+			want:     []string{"article|全市工作会议召开|[{张三 记者}]|1", "article|活动举行|[{李四 记者}]|1"},
+			wantWarn: "page header",
+		},
+		{
+			name:     "editors' line at the foot of a headlines-after page",
+			page:     "本报讯（记者张三）今天上午，会议召开。\n\n全市工作会议召开\n\n责任编辑：王五  校对：赵六\n",
+			want:     []string{"article|全市工作会议召开|[{张三 记者}]|1"},
+			wantWarn: "page footer",
+		},
+		{
+			name: "a dated headline is no page header",
+			page: "7月20日起 全市实行新规\n\n本报讯（记者张三）今天上午，会议召开。\n",
+			want: []string{"article|7月20日起全市实行新规|[{张三 记者}]|1"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
