@@ -387,32 +387,27 @@ func TestStableIDsAcrossPages(t *testing.T) {
 		{"renamed, no label either way", "2021-07-20.txt", "20210720.txt", brief, brief, true},
 		{"Markdown article and page article of one title", "2021-07-20.txt", "2021-07-20.md", brief, md, false},
 	}
-	parse := func(t *testing.T, name, text string) []string {
+	id := func(t *testing.T, name, text string) string {
 		t.Helper()
 		var ed Edition
-		var err error
 		if strings.HasSuffix(name, ".md") {
-			ed, err = ParseMarkdown(strings.NewReader(text), ParseOptions{Name: name})
+			var err error
+			if ed, err = ParseMarkdown(strings.NewReader(text), ParseOptions{Name: name}); err != nil {
+				t.Fatal(err)
+			}
 		} else {
-			ed, err = ParsePage(strings.NewReader(text), ParseOptions{Name: name})
+			ed = parseText(t, text, name)
 		}
-		if err != nil {
-			t.Fatal(err)
+		if len(ed.Articles) != 1 {
+			t.Fatalf("%s: %d items, want 1", name, len(ed.Articles))
 		}
-		var ids []string
-		for _, a := range ed.Articles {
-			ids = append(ids, a.ID)
-		}
-		if len(ids) != 1 {
-			t.Fatalf("%s: %d items, want 1", name, len(ids))
-		}
-		return ids
+		return ed.Articles[0].ID
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a, b := parse(t, tt.fileA, tt.pageA), parse(t, tt.fileB, tt.pageB)
-			if same := a[0] == b[0]; same != tt.same {
-				t.Errorf("%s id %s, %s id %s: same %v, want %v", tt.fileA, a[0], tt.fileB, b[0], same, tt.same)
+			a, b := id(t, tt.fileA, tt.pageA), id(t, tt.fileB, tt.pageB)
+			if same := a == b; same != tt.same {
+				t.Errorf("%s id %s, %s id %s: same %v, want %v", tt.fileA, a, tt.fileB, b, same, tt.same)
 			}
 		})
 	}
