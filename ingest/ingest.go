@@ -44,6 +44,8 @@ type Store interface {
 	SourceHashes(ctx context.Context) (map[string]string, error)
 	// SaveEdition writes one file's edition in one transaction.
 	SaveEdition(ctx context.Context, ed content.Edition, sourceHash string) (store.EditionChange, error)
+	// RemoveSource deletes a source file's articles.
+	RemoveSource(ctx context.Context, name string) (int, error)
 }
 
 // Topic tags articles: an article gets Slug when any of Keywords appears
@@ -64,6 +66,11 @@ type Config struct {
 	// Topics tag articles by keyword; see Topic. Topics a Markdown article
 	// names in its front matter are kept too.
 	Topics []Topic
+	// Prune removes the articles of files that were ingested before but
+	// are gone from the directories now. Off, they are kept (a page file
+	// deleted to save disk space leaves its edition in the archive) and
+	// counted in Summary.Gone.
+	Prune bool
 	// Logger receives the parsers' warnings; nil discards them.
 	Logger *slog.Logger
 }
@@ -84,7 +91,11 @@ type FileError struct {
 	Err  error
 }
 
+// Error names the file and what went wrong.
 func (e FileError) Error() string { return e.File + ": " + e.Err.Error() }
+
+// Unwrap gives the cause, for errors.Is and errors.As.
+func (e FileError) Unwrap() error { return e.Err }
 
 // Summary is what a run did.
 type Summary struct {
@@ -96,6 +107,9 @@ type Summary struct {
 	// Added, Updated and Removed count articles, Retagged the unchanged
 	// articles whose topics changed; Warnings counts parser warnings.
 	Added, Updated, Removed, Retagged, Warnings int
+	// Gone lists the files ingested before that are no longer there; with
+	// Config.Prune their articles were removed (and counted in Removed).
+	Gone []string
 	// Failed lists the files skipped for errors, in scan order.
 	Failed []FileError
 	// Elapsed is the run's duration.
@@ -117,8 +131,41 @@ func (s Summary) Err() error {
 
 // String is the one-line summary.
 func (s Summary) String() string {
-	return fmt.Sprintf("%d file(s): %d edition(s) saved, %d unchanged, %d failed; articles %d added, %d updated, %d removed, %d retagged; %d warning(s) in %s",
-		s.Files, s.Editions, s.Unchanged, len(s.Failed), s.Added, s.Updated, s.Removed, s.Retagged, s.Warnings, s.Elapsed.Round(time.Millisecond))
+	gone := ""
+	if len(s.Gone) > 0 {
+		gone = fmt.Sprintf(", %d gone", len(s.Gone))
+	}
+	return fmt.Sprintf("%d file(s): %d edition(s) saved, %d unchanged, %d failed%s; articles %d added, %d updated, %d removed, %d retagged; %d warning(s) in %s",
+		s.Files, s.Editions, s.Unchanged, len(s.Failed), gone, s.Added, s.Updated, s.Removed, s.Retagged, s.Warnings, s.Elapsed.Round(time.Millisecond))
+}
+
+// prune finds the stored sources whose files are gone from the scanned
+// directories and, with cfg.Prune, removes their articles.
+func prune(ctx context.Context, cfg Config, files []file, stored map[string]string, st Store, logger *slog.Logger, sum *Summary) error {
+	present := make(map[string]bool, len(files))
+	for _, f := range files {
+		present[f.name] = true
+	}
+	for name := range stored {
+		scanned := strings.HasPrefix(name, "pages/") || cfg.MarkdownDir != "" && strings.HasPrefix(name, "markdown/")
+		if scanned && !present[name] {
+			sum.Gone = append(sum.Gone, name)
+		}
+	}
+	slices.Sort(sum.Gone)
+	for _, name := range sum.Gone {
+		if !cfg.Prune {
+			logger.Info("source_file_gone", "file", name, "action", "articles kept; ingest -prune removes them")
+			continue
+		}
+		n, err := st.RemoveSource(ctx, name)
+		if err != nil {
+			return fmt.Errorf("ingest: prune: %w", err)
+		}
+		sum.Removed += n
+		logger.Info("source_file_pruned", "file", name, "articles_removed", n)
+	}
+	return nil
 }
 
 // file is one source file found by the scan.
@@ -154,6 +201,9 @@ func Run(ctx context.Context, cfg Config, st Store, progress func(Progress)) (Su
 		return Summary{}, fmt.Errorf("ingest: %w", err)
 	}
 	sum := Summary{Files: len(files)}
+	if err := prune(ctx, cfg, files, stored, st, logger, &sum); err != nil {
+		return sum, err
+	}
 	// Workers read, hash and parse files ahead while this goroutine saves
 	// them one at a time in scan order: parsing and writing overlap, and
 	// the store sees a single writer.
@@ -255,7 +305,7 @@ func prepare(f file, storedHash string, tag *tagger) prepared {
 	if len(p.ed.Articles) == 0 {
 		// Saving it would delete the edition's articles; a truncated or
 		// garbled file must not do that.
-		p.err = errors.New("no articles found; if the edition really is empty, remove the file")
+		p.err = errors.New("no articles found; the edition stored before is kept: fix the file, or remove it and run 'paperboy ingest -prune' to remove the edition")
 		return p
 	}
 	p.ed.Source = f.name

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 )
 
@@ -26,4 +27,30 @@ func (s *Store) SourceHashes(ctx context.Context) (map[string]string, error) {
 		return nil, fmt.Errorf("store: source hashes: %w", err)
 	}
 	return hashes, nil
+}
+
+// RemoveSource deletes an ingested source file's row and, with it, every
+// article that came from it; it returns how many articles went. It wraps
+// ErrNotFound for a source never ingested.
+func (s *Store) RemoveSource(ctx context.Context, name string) (int, error) {
+	var removed int
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM articles WHERE source = ?`, name).Scan(&removed); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM sources WHERE name = ?`, name)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return ErrNotFound
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: remove source %s: %w", name, err)
+	}
+	return removed, nil
 }

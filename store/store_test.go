@@ -68,3 +68,48 @@ func TestPragmas(t *testing.T) {
 		t.Errorf("foreign_keys = %d, %v; want 1", fk, err)
 	}
 }
+
+// TestOpenConcurrently: processes that open a new database at the same
+// moment (the daemon starting while an admin runs ingest) all succeed and
+// apply each migration once.
+func TestOpenConcurrently(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "paperboy.db")
+	const n = 6
+	errs := make(chan error, n)
+	stores := make(chan *Store, n)
+	for range n {
+		go func() {
+			s, err := Open(ctx, path)
+			errs <- err
+			stores <- s
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Errorf("concurrent open: %v", err)
+		}
+		if s := <-stores; s != nil {
+			defer s.Close()
+		}
+	}
+	s := openAt(t, path)
+	var rows, distinct int
+	if err := s.db.QueryRow(`SELECT COUNT(*), COUNT(DISTINCT version) FROM schema_migrations`).Scan(&rows, &distinct); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := loadMigrations()
+	if rows != len(want) || distinct != len(want) {
+		t.Fatalf("schema_migrations has %d rows (%d versions); want %d", rows, distinct, len(want))
+	}
+}
+
+func openAt(t *testing.T, path string) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}

@@ -9,50 +9,23 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/paperboy-news/paperboy/content"
-	"github.com/paperboy-news/paperboy/store"
+	"github.com/paperboy-news/paperboy/internal/fixture"
 )
 
 // TestFeedsExport runs 'paperboy feeds' on the shipped config.toml, moved
 // into a temporary directory with a store holding the sample edition.
 func TestFeedsExport(t *testing.T) {
 	dir := t.TempDir()
-	cfg, err := os.ReadFile("../../config.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "config.toml"), cfg, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	cfgPath := copyShipped(t, dir, "config.toml")
 	if err := os.MkdirAll(filepath.Join(dir, "pages"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open("../../feed/testdata/2021-07-20.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ed, err := content.ParsePage(f, content.ParseOptions{Name: "2021-07-20.txt"})
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ed.Source = "pages/2021-07-20.txt"
+	ed := fixture.WriteSampleStore(t, filepath.Join(dir, "data", "paperboy.db"))
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(dir, "data", "paperboy.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.SaveEdition(ctx, ed, "sample"); err != nil {
-		t.Fatal(err)
-	}
-	st.Close()
 
 	out := filepath.Join(dir, "public")
 	var stdout, stderr bytes.Buffer
-	if err := run(ctx, []string{"feeds", "-config", filepath.Join(dir, "config.toml"), "--out", out}, &stdout, &stderr); err != nil {
+	if err := run(ctx, []string{"feeds", "-config", cfgPath, "--out", out}, &stdout, &stderr); err != nil {
 		t.Fatalf("feeds: %v\n%s", err, stderr.String())
 	}
 	if !strings.Contains(stdout.String(), "wrote ") {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,12 +15,12 @@ import (
 // runIngest scans the content directories and saves new or changed
 // editions.
 func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	c, help, err := configCommand("ingest", "Parses new or changed files of the pages and Markdown directories into the database.", args, stderr)
+	var prune bool
+	c, st, help, err := storeCommand(ctx, "ingest", "Parses new or changed files of the pages and Markdown directories into the database.", args, stderr,
+		func(fs *flag.FlagSet) {
+			fs.BoolVar(&prune, "prune", false, "also remove the articles of files that were ingested before and are gone now")
+		})
 	if help || err != nil {
-		return err
-	}
-	st, err := openConfiguredStore(ctx, c)
-	if err != nil {
 		return err
 	}
 	defer st.Close()
@@ -28,7 +29,9 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if isTerminal(stderr) {
 		progress = newProgressLine(stderr, 100*time.Millisecond).update
 	}
-	sum, err := ingest.Run(ctx, ingestConfig(c, c.Logger(stderr)), st, progress)
+	cfg := ingestConfig(c, c.Logger(stderr))
+	cfg.Prune = prune
+	sum, err := ingest.Run(ctx, cfg, st, progress)
 	if progress != nil {
 		fmt.Fprint(stderr, clearLine)
 	}

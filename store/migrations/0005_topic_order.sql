@@ -5,6 +5,3 @@
 ALTER TABLE article_topics ADD COLUMN edition_date TEXT NOT NULL DEFAULT '';
 UPDATE article_topics SET edition_date = (SELECT edition_date FROM articles WHERE articles.id = article_topics.article_id);
 CREATE INDEX article_topics_by_date ON article_topics (topic, edition_date DESC);
--- The new index leads with topic too, so the old (topic, article_id) one
--- only cost writes.
-DROP INDEX article_topics_by_topic;
