@@ -295,7 +295,7 @@ var (
 	// furnitureLabel is a page number or label: "A3", "03", "第3版", "3版".
 	furnitureLabel = regexp.MustCompile(`^(?:第?[0-9一二三四五六七八九十]{1,3}版|[A-Za-z]?\d{1,2})`)
 	// furnitureName is a section or paper name: "综合新闻", "要闻",
-	// "文体专版", "周末副刊", "焦作日报".
+	// "文体专版", "周末副刊", "晨报".
 	furnitureName = regexp.MustCompile(`^\p{Han}{0,6}?(?:新闻|要闻|版|刊|报)`)
 	// furnitureSep is what separates the parts of a header.
 	furnitureSep = regexp.MustCompile(`^[\s|｜·•/／\-—]+`)
@@ -762,8 +762,8 @@ func splitByline(lines []pline) (raw, rest string, n int) {
 	if len(lines) > 1 && strings.ContainsAny(first.text[end:], "（(") && !strings.ContainsAny(first.text[end:], "）)") {
 		joined := first.text + lines[1].text
 		if e := bylineLen(joined); e > len(first.text) {
-			// Join like body lines: a wrap can fall mid-name ("通讯员李小"
-			// / "华）"), so no space unless the first line ends with one or
+			// Join like body lines: a wrap can fall mid-name ("通讯员王小"
+			// / "明）"), so no space unless the first line ends with one or
 			// its letter-spacing runs on over the wrap ("见 习" / "记 者").
 			second := strings.TrimLeftFunc(lines[1].raw, isSpace)
 			sep := ""
