@@ -291,7 +291,9 @@ func (s *Site) switchTo(dir, target string) error {
 		// rename(2) does not put a link over a directory; an empty one
 		// serves nothing, so removing it first costs readers nothing.
 		if err = os.Remove(dir); err == nil {
-			err = os.Rename(tmpLink, dir)
+			if err = os.Rename(tmpLink, dir); err != nil {
+				os.Mkdir(dir, 0o755)
+			}
 		}
 	case exportMarkedDir:
 		// Migrating an export made before dir became a link: the one
