@@ -7,11 +7,11 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/paperboy-news/paperboy/internal/fixture"
 	"github.com/paperboy-news/paperboy/schedule"
 	"github.com/paperboy-news/paperboy/store"
 	"github.com/prometheus/common/expfmt"
@@ -37,11 +37,7 @@ func (o outbox) OutboxCounts(context.Context) (map[string]int, error) {
 func newServer(t *testing.T, tok string, ob OutboxCounter) (*httptest.Server, *Metrics, chan string) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "paperboy.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := fixture.NewStore(t)
 	m := NewMetrics()
 	ran := make(chan string, 10)
 	sched, err := schedule.New(schedule.Config{Store: st, Location: time.UTC,

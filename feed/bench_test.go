@@ -146,16 +146,8 @@ func (w *discardWriter) WriteHeader(int)             {}
 // through the registered mux: plain, gzip, a 304 revalidation, and over
 // loopback HTTP with keep-alive.
 func BenchmarkServeAtom(b *testing.B) {
-	cfg := testConfig(b)
-	svc, err := NewService(cfg, openBenchStore(b))
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := svc.Refresh(context.Background()); err != nil {
-		b.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	svc.Register(mux, nil)
+	svc := refreshedService(b, openBenchStore(b))
+	mux := serveMux(svc)
 	res := svc.Resource("/atom.xml")
 	cases := []struct {
 		name   string

@@ -17,6 +17,7 @@ import (
 	"github.com/mmcdole/gofeed"
 
 	"github.com/paperboy-news/paperboy/content"
+	"github.com/paperboy-news/paperboy/internal/fixture"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -96,7 +97,7 @@ type jsonItemDoc struct {
 func TestRenderReadable(t *testing.T) {
 	cfg := testConfig(t)
 	full, _ := cfg.withDefaults()
-	arts := append([]content.Article{nastyArticle()}, sampleArticles(t)...)
+	arts := append([]content.Article{fixture.NastyArticle()}, fixture.SampleArticles(t)...)
 	metas := map[string]Meta{"main": cfg.MainMeta(), "topic": cfg.TopicMeta(cfg.Topics[0])}
 	for name, m := range metas {
 		for _, tf := range formats {
@@ -221,7 +222,7 @@ func checkItem(t *testing.T, cfg Config, f Format, it *gofeed.Item, a content.Ar
 // no live <script>, the CDATA terminator split, control characters gone.
 func TestRenderEscapes(t *testing.T) {
 	cfg := testConfig(t)
-	a := nastyArticle()
+	a := fixture.NastyArticle()
 	for _, tf := range formats {
 		t.Run(string(tf.format), func(t *testing.T) {
 			b, err := tf.render(cfg, cfg.MainMeta(), []content.Article{a})
@@ -259,7 +260,7 @@ func TestRenderEscapes(t *testing.T) {
 // testdata; go test ./feed -run Golden -update rewrites them.
 func TestRenderGolden(t *testing.T) {
 	cfg := testConfig(t)
-	arts := sampleArticles(t)
+	arts := fixture.SampleArticles(t)
 	for _, tf := range formats {
 		t.Run(string(tf.format), func(t *testing.T) {
 			b, err := tf.render(cfg, cfg.MainMeta(), arts)
@@ -294,7 +295,7 @@ func TestRenderGolden(t *testing.T) {
 // move the published time or the id.
 func TestPublishedStable(t *testing.T) {
 	cfg := testConfig(t)
-	a := sampleArticles(t)[0]
+	a := fixture.SampleArticles(t)[0]
 	b := a
 	b.Created = a.Created.Add(72 * time.Hour)
 	b.Updated = a.Updated.Add(72 * time.Hour)
@@ -333,7 +334,7 @@ func TestRenderEmptyAndBadInput(t *testing.T) {
 		if _, err := gofeed.NewParser().Parse(bytes.NewReader(b)); err != nil {
 			t.Errorf("%s: empty feed unreadable: %v", tf.format, err)
 		}
-		bad := sampleArticles(t)[0]
+		bad := fixture.SampleArticles(t)[0]
 		bad.Date = "15/07/2021"
 		if _, err := tf.render(cfg, cfg.MainMeta(), []content.Article{bad}); err == nil || !strings.Contains(err.Error(), bad.ID) {
 			t.Errorf("%s: bad date: error %v, want one naming %s", tf.format, err, bad.ID)

@@ -16,20 +16,14 @@ import (
 	"github.com/mmcdole/gofeed"
 
 	"github.com/paperboy-news/paperboy/content"
+	"github.com/paperboy-news/paperboy/internal/fixture"
 )
 
 // newTestServer serves a refreshed Service over src through a real mux.
 func newTestServer(t *testing.T, src ArticleSource) (*Service, *httptest.Server) {
 	t.Helper()
-	svc, err := NewService(testConfig(t), src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := svc.Refresh(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	svc.Register(mux, nil)
+	svc := refreshedService(t, src)
+	mux := serveMux(svc)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return svc, srv
@@ -66,7 +60,7 @@ func readAll(t *testing.T, r io.Reader) []byte {
 }
 
 func TestServeFeeds(t *testing.T) {
-	arts := sampleArticles(t)
+	arts := fixture.SampleArticles(t)
 	_, srv := newTestServer(t, memSource{arts: arts})
 	count := func(slug string) int {
 		n := 0
@@ -116,7 +110,7 @@ func TestServeFeeds(t *testing.T) {
 }
 
 func TestServeConditionalGzipHead(t *testing.T) {
-	arts := sampleArticles(t)
+	arts := fixture.SampleArticles(t)
 	svc, srv := newTestServer(t, memSource{arts: arts})
 	url := srv.URL + "/atom.xml"
 	first := get(t, "GET", url, nil)
@@ -198,7 +192,7 @@ func TestServeConditionalGzipHead(t *testing.T) {
 }
 
 func TestServeNotFoundAndNotReady(t *testing.T) {
-	_, srv := newTestServer(t, memSource{arts: sampleArticles(t)})
+	_, srv := newTestServer(t, memSource{arts: fixture.SampleArticles(t)})
 	for _, path := range []string{"/topics/nope/atom.xml", "/topics/flood/other.xml", "/atom.xml/x"} {
 		if resp := get(t, "GET", srv.URL+path, nil); resp.StatusCode != 404 {
 			t.Errorf("%s: status %d, want 404", path, resp.StatusCode)
@@ -212,8 +206,7 @@ func TestServeNotFoundAndNotReady(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux := http.NewServeMux()
-	svc.Register(mux, nil)
+	mux := serveMux(svc)
 	rec := httptest.NewRecorder()
 	mux.ServeHTTP(rec, httptest.NewRequest("GET", "/rss.xml", nil))
 	if rec.Code != http.StatusServiceUnavailable {
@@ -226,14 +219,8 @@ func TestServeNotFoundAndNotReady(t *testing.T) {
 
 // TestRefreshKeepsOldOnError: a failed refresh leaves the served feeds.
 func TestRefreshKeepsOldOnError(t *testing.T) {
-	src := &switchSource{memSource: memSource{arts: sampleArticles(t)}}
-	svc, err := NewService(testConfig(t), src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := svc.Refresh(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	src := &switchSource{memSource: memSource{arts: fixture.SampleArticles(t)}}
+	svc := refreshedService(t, src)
 	before := svc.Resource("/rss.xml")
 	src.memSource.err = errors.New("disk I/O error")
 	if err := svc.Refresh(context.Background()); err == nil {
@@ -243,7 +230,7 @@ func TestRefreshKeepsOldOnError(t *testing.T) {
 		t.Error("failed refresh replaced the feed")
 	}
 	src.memSource.err = nil
-	a := nastyArticle()
+	a := fixture.NastyArticle()
 	src.memSource.arts = append([]content.Article{a}, src.memSource.arts...)
 	if err := svc.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
@@ -281,17 +268,10 @@ func TestAcceptsGzip(t *testing.T) {
 // TestServeDuringRefresh serves while refreshing; run with -race. Every
 // response is one whole feed, the old or the new.
 func TestServeDuringRefresh(t *testing.T) {
-	arts := sampleArticles(t)
+	arts := fixture.SampleArticles(t)
 	src := &bumpSource{src: memSource{arts: arts}, bump: true}
-	svc, err := NewService(testConfig(t), src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := svc.Refresh(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	svc.Register(mux, nil)
+	svc := refreshedService(t, src)
+	mux := serveMux(svc)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

@@ -3,7 +3,6 @@ package feed
 import (
 	"bytes"
 	"context"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -12,23 +11,17 @@ import (
 	"github.com/mmcdole/gofeed"
 
 	"github.com/paperboy-news/paperboy/content"
+	"github.com/paperboy-news/paperboy/internal/fixture"
 	"github.com/paperboy-news/paperboy/store"
 )
 
-// openSampleStore saves the parsed sample edition into a real SQLite
-// store in t.TempDir().
+// openSampleStore saves the sample edition, tagged with the test site's
+// topics, into a real SQLite store in t.TempDir().
 func openSampleStore(t *testing.T) (*store.Store, content.Edition) {
 	t.Helper()
-	ed := parseSample(t)
-	s, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "paperboy.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if _, err := s.SaveEdition(context.Background(), ed, "sample"); err != nil {
-		t.Fatal(err)
-	}
-	return s, ed
+	ed := fixture.SampleEdition(t)
+	fixture.TagTopics(ed.Articles)
+	return fixture.NewStore(t, ed), ed
 }
 
 // TestFeedsFromStore renders the sample edition from a real store and
@@ -36,13 +29,7 @@ func openSampleStore(t *testing.T) (*store.Store, content.Edition) {
 func TestFeedsFromStore(t *testing.T) {
 	s, ed := openSampleStore(t)
 	ctx := context.Background()
-	svc, err := NewService(testConfig(t), s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := svc.Refresh(ctx); err != nil {
-		t.Fatal(err)
-	}
+	svc := refreshedService(t, s)
 	cfg := svc.Config()
 	for _, slug := range []string{"", "flood"} {
 		want, err := s.LatestArticles(ctx, slug, cfg.Items)

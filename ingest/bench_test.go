@@ -5,10 +5,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/paperboy-news/paperboy/internal/benchmetrics"
+	"github.com/paperboy-news/paperboy/internal/fixture"
 	"github.com/paperboy-news/paperboy/store"
 )
 
@@ -21,15 +22,12 @@ import (
 func BenchmarkIngest(b *testing.B) {
 	const editions = 10000
 	ctx := context.Background()
-	seed, err := filepath.Abs(seedPage)
-	if err != nil {
-		b.Fatal(err)
-	}
-	info, err := os.Stat(seed)
-	if err != nil {
-		b.Fatal(err)
-	}
 	dir := b.TempDir()
+	page := fixture.SamplePage()
+	seed := filepath.Join(dir, "seed.txt")
+	if err := os.WriteFile(seed, page, 0o644); err != nil {
+		b.Fatal(err)
+	}
 	pages := filepath.Join(dir, "pages")
 	day := time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := range editions {
@@ -47,8 +45,8 @@ func BenchmarkIngest(b *testing.B) {
 		{Name: "项目建设", Slug: "projects", Keywords: []string{"项目建设", "项目谋划", "签约", "开工", "投产"}},
 		{Name: "金融", Slug: "finance", Keywords: []string{"金融", "银行", "资金", "融资"}},
 	}}
-	b.SetBytes(info.Size() * editions)
-	cpu0 := cpuTime(b)
+	b.SetBytes(int64(len(page)) * editions)
+	cpu0 := benchmetrics.CPUTime(b)
 	b.ResetTimer()
 	var articles int
 	var dbSize int64
@@ -78,14 +76,7 @@ func BenchmarkIngest(b *testing.B) {
 		os.Remove(dbPath + "-shm")
 		b.StartTimer()
 	}
-	secs := b.Elapsed().Seconds()
-	// CPU time (user+sys, all threads) shows the cost apart from how
-	// busy the machine was: wall time can only be lower with idle cores.
-	cpu := (cpuTime(b) - cpu0).Seconds()
-	b.ReportMetric(float64(articles)/cpu, "articles/cpu-s")
-	b.ReportMetric(float64(editions*b.N)/secs, "editions/s")
-	b.ReportMetric(float64(articles)/secs, "articles/s")
-	b.ReportMetric(float64(dbSize)/(1<<20), "db-MB")
+	benchmetrics.ReportArchive(b, cpu0, editions*b.N, articles, float64(dbSize))
 }
 
 func fileSize(b *testing.B, path string) int64 {
@@ -98,14 +89,4 @@ func fileSize(b *testing.B, path string) int64 {
 		b.Fatal(err)
 	}
 	return info.Size()
-}
-
-// cpuTime is the process's user plus system CPU time so far.
-func cpuTime(b *testing.B) time.Duration {
-	b.Helper()
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

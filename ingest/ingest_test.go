@@ -10,25 +10,13 @@ import (
 	"testing"
 
 	"github.com/paperboy-news/paperboy/content"
+	"github.com/paperboy-news/paperboy/internal/fixture"
 	"github.com/paperboy-news/paperboy/store"
 )
-
-// seedPage is the repo's shipped sample edition.
-const seedPage = "../pages/2021-07-20.txt"
 
 var testTopics = []Topic{
 	{Name: "防汛", Slug: "flood-control", Keywords: []string{"防汛", "度汛"}},
 	{Name: "金融", Slug: "finance", Keywords: []string{"金融"}},
-}
-
-func openStore(t *testing.T) *store.Store {
-	t.Helper()
-	s, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "paperboy.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
 }
 
 // pagesDir makes a pages directory holding the given files.
@@ -49,15 +37,6 @@ func writeFile(t *testing.T, path string, data []byte) {
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-}
-
-func readSeed(t *testing.T) []byte {
-	t.Helper()
-	b, err := os.ReadFile(seedPage)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 func mustRun(t *testing.T, cfg Config, s *store.Store) Summary {
@@ -89,9 +68,9 @@ func editionIDs(t *testing.T, s *store.Store, date string) []string {
 // one edited paragraph updates one article and changes no id.
 func TestIngestSampleTwiceThenCorrect(t *testing.T) {
 	ctx := context.Background()
-	seed := readSeed(t)
+	seed := fixture.SamplePage()
 	dir := pagesDir(t, map[string][]byte{"2021-07-20.txt": seed})
-	s := openStore(t)
+	s := fixture.NewStore(t)
 	cfg := Config{PagesDir: dir, Topics: testTopics}
 
 	first := mustRun(t, cfg, s)
@@ -138,8 +117,8 @@ func TestIngestSampleTwiceThenCorrect(t *testing.T) {
 
 func TestIngestTagsTopics(t *testing.T) {
 	ctx := context.Background()
-	s := openStore(t)
-	mustRun(t, Config{PagesDir: pagesDir(t, map[string][]byte{"2021-07-20.txt": readSeed(t)}), Topics: testTopics}, s)
+	s := fixture.NewStore(t)
+	mustRun(t, Config{PagesDir: pagesDir(t, map[string][]byte{"2021-07-20.txt": fixture.SamplePage()}), Topics: testTopics}, s)
 	flood, err := s.LatestArticles(ctx, "flood-control", 100)
 	if err != nil {
 		t.Fatal(err)
@@ -195,7 +174,7 @@ func TestTaggerMatchesTitleAndBody(t *testing.T) {
 // ones are saved, and nothing of the bad one is written.
 func TestIngestSkipsBadFiles(t *testing.T) {
 	ctx := context.Background()
-	seed := readSeed(t)
+	seed := fixture.SamplePage()
 	dir := pagesDir(t, map[string][]byte{
 		"2021-07-20.txt":         seed,
 		"2021/07/2021-07-21.txt": seed,
@@ -205,7 +184,7 @@ func TestIngestSkipsBadFiles(t *testing.T) {
 		"2021-07-24.md":          []byte("# not a page"),      // not a page file
 		".2021-07-25.txt":        seed,                        // hidden
 	})
-	s := openStore(t)
+	s := fixture.NewStore(t)
 	sum, err := Run(ctx, Config{PagesDir: dir}, s, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -239,8 +218,8 @@ func TestIngestSkipsBadFiles(t *testing.T) {
 // A file truncated to nothing must not wipe its edition.
 func TestIngestKeepsEditionWhenFileIsEmptied(t *testing.T) {
 	ctx := context.Background()
-	dir := pagesDir(t, map[string][]byte{"2021-07-20.txt": readSeed(t)})
-	s := openStore(t)
+	dir := pagesDir(t, map[string][]byte{"2021-07-20.txt": fixture.SamplePage()})
+	s := fixture.NewStore(t)
 	mustRun(t, Config{PagesDir: dir}, s)
 	writeFile(t, filepath.Join(dir, "2021-07-20.txt"), []byte("\n"))
 	sum, err := Run(ctx, Config{PagesDir: dir}, s, nil)
@@ -257,9 +236,9 @@ func TestIngestKeepsEditionWhenFileIsEmptied(t *testing.T) {
 
 func TestIngestProgressAndErrors(t *testing.T) {
 	ctx := context.Background()
-	seed := readSeed(t)
+	seed := fixture.SamplePage()
 	dir := pagesDir(t, map[string][]byte{"2021-07-20.txt": seed, "2021-07-21.txt": seed})
-	s := openStore(t)
+	s := fixture.NewStore(t)
 	var seen []Progress
 	sum, err := Run(ctx, Config{PagesDir: dir}, s, func(p Progress) { seen = append(seen, p) })
 	if err != nil {
@@ -286,12 +265,12 @@ func TestIngestProgressAndErrors(t *testing.T) {
 // the topics their front matter names.
 func TestIngestMarkdown(t *testing.T) {
 	ctx := context.Background()
-	pages := pagesDir(t, map[string][]byte{"2021-07-20.txt": readSeed(t)})
+	pages := pagesDir(t, map[string][]byte{"2021-07-20.txt": fixture.SamplePage()})
 	md := pagesDir(t, map[string][]byte{
 		"2021-07-20-correction.md": []byte("+++\ntitle = \"关于本报7月20日一版报道的更正\"\ndate = 2021-07-20\ntopics = [\"更正\"]\n+++\n本报7月20日一版关于防汛工作的报道中，有一处错误，特此更正。\n"),
 		"broken.md":                []byte("+++\ntitel = \"x\"\n+++\nbody\n"),
 	})
-	s := openStore(t)
+	s := fixture.NewStore(t)
 	sum, err := Run(ctx, Config{PagesDir: pages, MarkdownDir: md, Topics: testTopics}, s, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -334,13 +313,13 @@ func mustRunAllowingFailures(t *testing.T, cfg Config, s *store.Store) Summary {
 // without errors and leave each edition once.
 func TestIngestConcurrentRuns(t *testing.T) {
 	ctx := context.Background()
-	seed := readSeed(t)
+	seed := fixture.SamplePage()
 	files := map[string][]byte{}
 	for _, d := range []string{"2021-07-20", "2021-07-21", "2021-07-22", "2021-07-23"} {
 		files[d+".txt"] = seed
 	}
 	dir := pagesDir(t, files)
-	s := openStore(t)
+	s := fixture.NewStore(t)
 	errs := make(chan error, 2)
 	sums := make(chan Summary, 2)
 	for range 2 {
@@ -369,8 +348,8 @@ func TestIngestConcurrentRuns(t *testing.T) {
 // new topics, nothing added or updated.
 func TestIngestRetagsWhenTopicsChange(t *testing.T) {
 	ctx := context.Background()
-	dir := pagesDir(t, map[string][]byte{"2021-07-20.txt": readSeed(t)})
-	s := openStore(t)
+	dir := pagesDir(t, map[string][]byte{"2021-07-20.txt": fixture.SamplePage()})
+	s := fixture.NewStore(t)
 	mustRun(t, Config{PagesDir: dir, Topics: testTopics}, s)
 	before, err := s.EditionArticles(ctx, "2021-07-20")
 	if err != nil {
@@ -404,9 +383,9 @@ func TestIngestRetagsWhenTopicsChange(t *testing.T) {
 // then its articles go with it.
 func TestIngestGoneFiles(t *testing.T) {
 	ctx := context.Background()
-	seed := readSeed(t)
+	seed := fixture.SamplePage()
 	dir := pagesDir(t, map[string][]byte{"2021-07-20.txt": seed, "2021-07-21.txt": seed})
-	s := openStore(t)
+	s := fixture.NewStore(t)
 	cfg := Config{PagesDir: dir}
 	if sum := mustRun(t, cfg, s); sum.Added != 26 {
 		t.Fatalf("first ingest = %+v, want 26 added", sum)

@@ -3,6 +3,7 @@ package mailer
 import (
 	"context"
 	"fmt"
+	"github.com/paperboy-news/paperboy/internal/fixture"
 	"runtime"
 	"runtime/metrics"
 	"testing"
@@ -20,7 +21,7 @@ func BenchmarkSendDigest(b *testing.B) {
 	for _, n := range []int{1000, 10000} {
 		b.Run(fmt.Sprintf("recipients=%d", n), func(b *testing.B) {
 			s := startSink(b, false, nil)
-			st := openStore(b)
+			st := fixture.NewStore(b)
 			saveEdition(b, st, sampleEdition(b, "2021-07-20"))
 			// One digest per iteration, so each sends the full sample
 			// edition as its first run.

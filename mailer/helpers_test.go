@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/paperboy-news/paperboy/content"
+	"github.com/paperboy-news/paperboy/internal/fixture"
 	"github.com/paperboy-news/paperboy/store"
 )
 
@@ -89,14 +90,11 @@ func testConfig(s *sink, n int) Config {
 	return cfg
 }
 
-// openStore opens a fresh store in the test's temp dir.
-func openStore(tb testing.TB) *store.Store {
+// sampleStore is a fresh store holding the sample edition as 2021-07-20.
+func sampleStore(tb testing.TB) *store.Store {
 	tb.Helper()
-	st, err := store.Open(context.Background(), filepath.Join(tb.TempDir(), "paperboy.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { st.Close() })
+	st := fixture.NewStore(tb)
+	saveEdition(tb, st, sampleEdition(tb, "2021-07-20"))
 	return st
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/paperboy-news/paperboy/content"
+	"github.com/paperboy-news/paperboy/internal/fixture"
 	"github.com/paperboy-news/paperboy/store"
 )
 
@@ -99,7 +100,7 @@ func TestLongDigestStaysUnderSizeLimit(t *testing.T) {
 		arts[i].ID = content.StableID("2021-07-20", arts[i].Kind, strings.Repeat("x", i))
 		arts[i].Summary = strings.Repeat("长", 100)
 	}
-	st := openStore(t)
+	st := fixture.NewStore(t)
 	saveEdition(t, st, arts)
 	cfg := testConfig(nil, 2)
 	cfg.FileDir = t.TempDir()

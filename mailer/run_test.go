@@ -11,6 +11,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/paperboy-news/paperboy/internal/fixture"
 	"github.com/paperboy-news/paperboy/store"
 )
 
@@ -27,8 +28,7 @@ func TestRunDeliversOnceToEveryRecipientThroughTemporaryFailures(t *testing.T) {
 		}
 		return accept
 	})
-	st := openStore(t)
-	saveEdition(t, st, sampleEdition(t, "2021-07-20"))
+	st := sampleStore(t)
 	m := newDigests(t, testConfig(s, n), st, st)
 
 	var progressCalls atomic.Int64
@@ -84,8 +84,7 @@ func TestPermanentFailuresAreRecordedAndNeverRetried(t *testing.T) {
 		}
 		return accept
 	})
-	st := openStore(t)
-	saveEdition(t, st, sampleEdition(t, "2021-07-20"))
+	st := sampleStore(t)
 	cfg := testConfig(s, n)
 	m := newDigests(t, cfg, st, st)
 
@@ -135,8 +134,7 @@ func TestPermanentFailuresAreRecordedAndNeverRetried(t *testing.T) {
 func TestIdleConnectionClosedByServerIsRedialed(t *testing.T) {
 	const n = 4
 	s := startSink(t, true, nil, func(srv *smtp.Server) { srv.ReadTimeout = 30 * time.Millisecond })
-	st := openStore(t)
-	saveEdition(t, st, sampleEdition(t, "2021-07-20"))
+	st := sampleStore(t)
 	cfg := testConfig(s, n)
 	cfg.Connections = 1
 	cfg.RatePerSecond = 10
@@ -161,8 +159,7 @@ func TestIdleConnectionClosedByServerIsRedialed(t *testing.T) {
 func interruptedRun(t *testing.T, n, stopAt int) (*sink, *store.Store, RunResult) {
 	t.Helper()
 	s := startSink(t, true, nil)
-	st := openStore(t)
-	saveEdition(t, st, sampleEdition(t, "2021-07-20"))
+	st := sampleStore(t)
 	m := newDigests(t, testConfig(s, n), st, st)
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -238,8 +235,7 @@ func TestAbandonClosesAnInterruptedRun(t *testing.T) {
 
 func TestDigestSelectsNewArticlesWithinPeriodAndSkipsEmpty(t *testing.T) {
 	s := startSink(t, true, nil)
-	st := openStore(t)
-	saveEdition(t, st, sampleEdition(t, "2021-07-20"))
+	st := sampleStore(t)
 	cfg := testConfig(s, 3)
 	cfg.Digests = append(cfg.Digests, Digest{Name: "politics", Lists: []string{"residents"}, Topics: []string{"politics"}, SkipEmpty: true})
 	m := newDigests(t, cfg, st, st)
@@ -279,8 +275,7 @@ func TestDigestSelectsNewArticlesWithinPeriodAndSkipsEmpty(t *testing.T) {
 
 func TestUnsubscribedAddressesAreSkipped(t *testing.T) {
 	s := startSink(t, true, nil)
-	st := openStore(t)
-	saveEdition(t, st, sampleEdition(t, "2021-07-20"))
+	st := sampleStore(t)
 	m := newDigests(t, testConfig(s, 5), st, st)
 	ctx := context.Background()
 	if err := st.Unsubscribe(ctx, "residents", "r0001@example.org"); err != nil {
@@ -297,7 +292,7 @@ func TestUnsubscribedAddressesAreSkipped(t *testing.T) {
 
 func TestFirstRunOnEmptyStoreDoesNotHideTheFirstEdition(t *testing.T) {
 	s := startSink(t, true, nil)
-	st := openStore(t)
+	st := fixture.NewStore(t)
 	m := newDigests(t, testConfig(s, 2), st, st)
 	ctx := context.Background()
 	res, err := m.Run(ctx, "daily", slot.Add(-24*time.Hour))

@@ -25,8 +25,7 @@ import (
 )
 
 func TestFileTransportWritesOneEMLPerRecipient(t *testing.T) {
-	st := openStore(t)
-	saveEdition(t, st, sampleEdition(t, "2021-07-20"))
+	st := sampleStore(t)
 	cfg := testConfig(nil, 5)
 	cfg.FileDir = filepath.Join(t.TempDir(), "outbox")
 	// Header injection attempts through every configurable value.
@@ -66,8 +65,7 @@ func TestFileTransportWritesOneEMLPerRecipient(t *testing.T) {
 
 func TestPreviewAndSendTest(t *testing.T) {
 	s := startSink(t, true, nil)
-	st := openStore(t)
-	saveEdition(t, st, sampleEdition(t, "2021-07-20"))
+	st := sampleStore(t)
 	m := newDigests(t, testConfig(s, 3), st, st)
 	ctx := context.Background()
 
@@ -132,8 +130,7 @@ func TestConfigErrorsAreListedTogether(t *testing.T) {
 
 func TestMandatoryTLSAgainstPlainServerFailsClearly(t *testing.T) {
 	s := startSink(t, true, nil)
-	st := openStore(t)
-	saveEdition(t, st, sampleEdition(t, "2021-07-20"))
+	st := sampleStore(t)
 	cfg := testConfig(s, 2)
 	cfg.SMTP.TLSPolicy = TLSMandatory
 	m := newDigests(t, cfg, st, st)
@@ -190,8 +187,7 @@ func TestSTARTTLSWithAuth(t *testing.T) {
 			return nil
 		}}
 	})
-	st := openStore(t)
-	saveEdition(t, st, sampleEdition(t, "2021-07-20"))
+	st := sampleStore(t)
 	tests := []struct {
 		name     string
 		password string

@@ -2,6 +2,7 @@ package mailer
 
 import (
 	"context"
+	"github.com/paperboy-news/paperboy/internal/fixture"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -39,7 +40,7 @@ func TestUnsubscribeToken(t *testing.T) {
 }
 
 func TestUnsubscribeHandler(t *testing.T) {
-	st := openStore(t)
+	st := fixture.NewStore(t)
 	cfg := testConfig(nil, 3)
 	m := newDigests(t, cfg, st, st)
 	mux := http.NewServeMux()

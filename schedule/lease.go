@@ -76,6 +76,9 @@ func (s *Scheduler) acquireLease(ctx context.Context) error {
 	if l.Holder != s.holder {
 		return &LeaseHeldError{Holder: l.Holder, ExpiresAt: l.ExpiresAt}
 	}
+	s.mu.Lock()
+	s.leaseExpires = l.ExpiresAt
+	s.mu.Unlock()
 	return nil
 }
 
@@ -97,25 +100,44 @@ func (s *Scheduler) renewLease() {
 		ctx, cancel := context.WithTimeout(s.runCtx, s.cfg.LeaseTTL/3)
 		l, err := s.store.AcquireLease(ctx, leaseName, s.holder, "", now, now.Add(s.cfg.LeaseTTL))
 		cancel()
-		if err != nil {
-			s.log.Error("lease_renew_failed", "error", err)
-			continue
+		s.mu.Lock()
+		expires := s.leaseExpires
+		if err == nil && l.Holder == s.holder {
+			s.leaseExpires = l.ExpiresAt
 		}
-		if l.Holder == s.holder && now.Sub(lastPrune) >= 24*time.Hour {
+		s.mu.Unlock()
+		switch {
+		case err != nil && now.Before(expires):
+			s.log.Error("lease_renew_failed", "error", err, "expires", expires)
+			continue
+		case err != nil:
+			// Another process may take the lease now: stop before it
+			// could send what this one is sending.
+			s.loseLease("the lease expired before it could be renewed: " + err.Error())
+			return
+		case l.Holder != s.holder:
+			s.loseLease("another process (" + l.Holder + ") took over the schedule")
+			return
+		}
+		if now.Sub(lastPrune) >= 24*time.Hour {
 			lastPrune = now
 			s.prune(s.runCtx)
 		}
-		if l.Holder != s.holder {
-			s.log.Error("lease_lost", "holder", l.Holder, "error", "another process took over the schedule; this one stops taking runs")
-			s.mu.Lock()
-			s.leaseLost = true
-			c := s.cron
-			s.mu.Unlock()
-			c.Stop()
-			s.lostOnce.Do(func() { close(s.lost) })
-			return
-		}
 	}
+}
+
+// loseLease stops the scheduler taking runs and cancels the running ones
+// (a digest stops between messages, leaving the rest pending for the new
+// holder), then closes LeaseLost.
+func (s *Scheduler) loseLease(why string) {
+	s.log.Error("lease_lost", "error", why+"; this process stops running jobs")
+	s.mu.Lock()
+	s.leaseLost = true
+	c := s.cron
+	s.mu.Unlock()
+	c.Stop()
+	s.cancel()
+	s.lostOnce.Do(func() { close(s.lost) })
 }
 
 // LeaseStore is what WithLease needs of the store.

@@ -148,15 +148,18 @@ type Scheduler struct {
 	cron    *cron.Cron
 	started bool
 	closing bool // Stop was called
-	// leaseLost: another process took the lease; no new runs.
+	// leaseLost: another process took the lease, or this one could not
+	// renew it before it expired; no new runs.
 	leaseLost bool
-	runCtx    context.Context
-	cancel    context.CancelFunc
-	wg        sync.WaitGroup // every run goroutine
-	leaseEnd  chan struct{}  // closed to stop the renewal loop
-	leaseWG   sync.WaitGroup
-	lost      chan struct{} // closed if the lease is lost
-	lostOnce  sync.Once
+	// leaseExpires is when the lease as last taken or renewed runs out.
+	leaseExpires time.Time
+	runCtx       context.Context
+	cancel       context.CancelFunc
+	wg           sync.WaitGroup // every run goroutine
+	leaseEnd     chan struct{}  // closed to stop the renewal loop
+	leaseWG      sync.WaitGroup
+	lost         chan struct{} // closed if the lease is lost
+	lostOnce     sync.Once
 }
 
 // registration is a job as scheduled: its parsed spec and cron entry.

@@ -699,3 +699,54 @@ func TestWithLease(t *testing.T) {
 		t.Fatalf("WithLease while held: ran %v, err %v; want ErrLeaseHeld naming the holder", ran, err)
 	}
 }
+
+// failingLeases is the real store whose lease renewals start failing on
+// demand, as when the database stalls.
+type failingLeases struct {
+	*store.Store
+	fail atomic.Bool
+}
+
+func (f *failingLeases) AcquireLease(ctx context.Context, name, holder, evict string, now, expires time.Time) (store.Lease, error) {
+	if f.fail.Load() {
+		return store.Lease{}, errors.New("database is locked")
+	}
+	return f.Store.AcquireLease(ctx, name, holder, evict, now, expires)
+}
+
+// TestLeaseExpiresUnrenewed: a scheduler that cannot renew its lease
+// before it runs out stops as if it had lost it, and cancels its running
+// jobs, since another process may take the lease and resume their work.
+func TestLeaseExpiresUnrenewed(t *testing.T) {
+	ctx := context.Background()
+	st, _ := openStore(t)
+	fl := &failingLeases{Store: st}
+	s := newScheduler(t, fl, testOpts{}) // TTL 3s
+	cancelled := make(chan struct{})
+	started := make(chan struct{})
+	long := Job{Name: "digest:daily", Run: func(ctx context.Context, _ time.Time, _ Trigger) error {
+		close(started)
+		<-ctx.Done()
+		close(cancelled)
+		return ctx.Err()
+	}}
+	if err := s.Start(ctx, []Job{long}); err != nil {
+		t.Fatal(err)
+	}
+	defer stop(t, s)
+	if err := s.Trigger("digest:daily", TriggerManual); err != nil {
+		t.Fatal(err)
+	}
+	<-started
+	fl.fail.Store(true)
+	select {
+	case <-s.LeaseLost():
+	case <-time.After(6 * time.Second):
+		t.Fatal("an expired, unrenewed lease went unnoticed")
+	}
+	select {
+	case <-cancelled:
+	case <-time.After(2 * time.Second):
+		t.Fatal("the running job was not cancelled when the lease was lost")
+	}
+}

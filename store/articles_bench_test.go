@@ -6,11 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/paperboy-news/paperboy/content"
+	"github.com/paperboy-news/paperboy/internal/benchmetrics"
 )
 
 // benchEdition generates an edition shaped like the sample page: 11
@@ -56,7 +56,7 @@ func BenchmarkSaveEdition(b *testing.B) {
 	dir := b.TempDir()
 	var articles int
 	var dbSize int64
-	cpu0 := cpuTime(b)
+	cpu0 := benchmetrics.CPUTime(b)
 	b.ResetTimer()
 	for i := range b.N {
 		b.StopTimer()
@@ -84,22 +84,5 @@ func BenchmarkSaveEdition(b *testing.B) {
 		}
 		b.StartTimer()
 	}
-	secs := b.Elapsed().Seconds()
-	// CPU time (user+sys, all threads) shows the cost apart from how
-	// busy the machine was: wall time can only be lower with idle cores.
-	cpu := (cpuTime(b) - cpu0).Seconds()
-	b.ReportMetric(float64(articles)/cpu, "articles/cpu-s")
-	b.ReportMetric(float64(editions*b.N)/secs, "editions/s")
-	b.ReportMetric(float64(articles)/secs, "articles/s")
-	b.ReportMetric(float64(dbSize)/float64(b.N)/(1<<20), "db-MB")
-}
-
-// cpuTime is the process's user plus system CPU time so far.
-func cpuTime(b *testing.B) time.Duration {
-	b.Helper()
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	benchmetrics.ReportArchive(b, cpu0, editions*b.N, articles, float64(dbSize)/float64(b.N))
 }

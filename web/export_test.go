@@ -15,6 +15,7 @@ import (
 
 	"github.com/paperboy-news/paperboy/content"
 	"github.com/paperboy-news/paperboy/feed"
+	"github.com/paperboy-news/paperboy/internal/fixture"
 )
 
 // exportTarget checks that out is a link to a marked export directory beside
@@ -141,7 +142,7 @@ func writeFile(t *testing.T, path, body string) {
 
 func TestExport(t *testing.T) {
 	ctx := context.Background()
-	arts := append([]content.Article{nastyArticle()}, sampleArticles(t)...)
+	arts := append([]content.Article{fixture.NastyArticle()}, fixture.SampleArticles(t)...)
 	src := &memSource{arts: arts}
 	site, srv := serve(t, src)
 	parent := t.TempDir()
@@ -175,7 +176,7 @@ func TestExport(t *testing.T) {
 	if _, err := os.Lstat(first); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("previous export %s not removed: %v", first, err)
 	}
-	if _, err := os.Stat(filepath.Join(out, "articles", nastyArticle().ID)); !errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Stat(filepath.Join(out, "articles", fixture.NastyArticle().ID)); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("removed article survived the re-export: %v", err)
 	}
 	// The 2021-07-16 edition went with its only article.
@@ -188,7 +189,7 @@ func TestExport(t *testing.T) {
 // TestExportRelativeDir exports to paths relative to the working directory,
 // including one-part ones, which once failed the containment check.
 func TestExportRelativeDir(t *testing.T) {
-	site, srv := serve(t, &memSource{arts: sampleArticles(t)})
+	site, srv := serve(t, &memSource{arts: fixture.SampleArticles(t)})
 	for _, dir := range []string{"site", "./site", "site/", "web/site", "../up/site"} {
 		t.Run(dir, func(t *testing.T) {
 			wd := filepath.Join(t.TempDir(), "wd")
@@ -209,7 +210,7 @@ func TestExportRelativeDir(t *testing.T) {
 // replace: each is refused naming the directory and what to do, and
 // nothing on disk changes.
 func TestExportRefuses(t *testing.T) {
-	site, _ := serve(t, &memSource{arts: sampleArticles(t)})
+	site, _ := serve(t, &memSource{arts: fixture.SampleArticles(t)})
 	// setup builds the case under root and returns the export directory and
 	// the protected paths.
 	tests := []struct {
@@ -287,7 +288,7 @@ func TestExportRefuses(t *testing.T) {
 // directory, and a real directory from an export made before exports were
 // links (migrated once).
 func TestExportTakesOver(t *testing.T) {
-	site, srv := serve(t, &memSource{arts: sampleArticles(t)})
+	site, srv := serve(t, &memSource{arts: fixture.SampleArticles(t)})
 	tests := []struct {
 		name  string
 		files map[string]string
@@ -330,7 +331,7 @@ func (f failingEditions) EditionArticles(ctx context.Context, date string) ([]co
 
 func TestExportFailureKeepsPrevious(t *testing.T) {
 	ctx := context.Background()
-	src := &memSource{arts: sampleArticles(t)}
+	src := &memSource{arts: fixture.SampleArticles(t)}
 	site, srv := serve(t, src)
 	root := t.TempDir()
 	out := filepath.Join(root, "public")

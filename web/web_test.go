@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -17,10 +16,9 @@ import (
 
 	"github.com/paperboy-news/paperboy/content"
 	"github.com/paperboy-news/paperboy/feed"
+	"github.com/paperboy-news/paperboy/internal/fixture"
 	"github.com/paperboy-news/paperboy/store"
 )
-
-const sampleDate = "2021-07-20"
 
 // memSource answers like the store over a slice ordered newest edition
 // first, page order within.
@@ -94,47 +92,6 @@ func (m *memSource) Editions(ctx context.Context, limit int) ([]EditionSummary, 
 	return out, nil
 }
 
-// sampleArticles is the sample page through the real parser, with fixed
-// times and a topic, as the store would return it.
-func sampleArticles(t testing.TB) []content.Article {
-	t.Helper()
-	f, err := os.Open("../feed/testdata/2021-07-20.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	ed, err := content.ParsePage(f, content.ParseOptions{Name: "2021-07-20.txt"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	arts := ed.Articles
-	for i := range arts {
-		a := &arts[i]
-		a.Created = time.Date(2021, 7, 19, 22, 30, 0, 0, time.UTC)
-		a.Updated = a.Created.Add(time.Duration(i) * time.Minute)
-		if strings.Contains(a.DisplayTitle()+a.Text(), "防汛") {
-			a.Topics = []string{"flood"}
-		}
-	}
-	return arts
-}
-
-func nastyArticle() content.Article {
-	return content.Article{
-		ID:         "2021-07-16-0123456789ab",
-		Kind:       content.KindArticle,
-		Kicker:     "引题<i>斜</i>",
-		Title:      "标题<script>alert(1)</script> & ]]>",
-		Subtitle:   "副题 😀",
-		Byline:     "本报讯（记者张三）",
-		Authors:    []content.Author{{Name: "张三", Role: "记者"}, {Name: "李四", Role: "通讯员"}},
-		Paragraphs: []string{"第一段<script>alert('x')</script>\x01", "第二段 & 完"},
-		Date:       "2021-07-16",
-		Topics:     []string{"flood", "economy"},
-		Updated:    time.Date(2021, 7, 16, 1, 0, 0, 0, time.UTC),
-	}
-}
-
 func newSite(t *testing.T, src Source) *Site {
 	t.Helper()
 	loc, err := time.LoadLocation("Asia/Shanghai")
@@ -202,7 +159,7 @@ var autodiscovery = []string{
 }
 
 func TestPages(t *testing.T) {
-	arts := append([]content.Article{nastyArticle()}, sampleArticles(t)...)
+	arts := append([]content.Article{fixture.NastyArticle()}, fixture.SampleArticles(t)...)
 	_, srv := serve(t, &memSource{arts: arts})
 	first := arts[1]
 	tests := []struct {
@@ -213,11 +170,11 @@ func TestPages(t *testing.T) {
 		notWant    []string
 	}{
 		{"index", "/", 200, []string{`<html lang="zh-CN">`, "近期版面", "2021年7月20日 星期二", "13 篇", `href="/editions/2021-07-20/"`, `href="` + feed.ArticlePath(first.ID) + `"`, "示范区党政联席会议召开"}, nil},
-		{"edition", "/editions/2021-07-20/", 200, []string{"<h1>2021年7月20日 星期二</h1>", "本期共 13 篇", "示范区党政联席会议召开", `<span class="badge">图片新闻</span><a class="t"`, "本报讯（记者郭树勋）"}, []string{nastyArticle().ID}},
+		{"edition", "/editions/2021-07-20/", 200, []string{"<h1>2021年7月20日 星期二</h1>", "本期共 13 篇", "示范区党政联席会议召开", `<span class="badge">图片新闻</span><a class="t"`, "本报讯（记者郭树勋）"}, []string{fixture.NastyArticle().ID}},
 		{"article", feed.ArticlePath(first.ID), 200, []string{"<h1>示范区党政联席会议召开</h1>", "作者：记者 郭树勋", `<time datetime="2021-07-20">2021年7月20日 星期二</time>`, "<p>" + first.Paragraphs[1] + "</p>", `href="/topics/flood/" rel="tag">防汛</a>`, `href="/editions/2021-07-20/"`}, []string{"更新"}},
 		{"corrected article", feed.ArticlePath(arts[2].ID), 200, []string{"更新 <time", ">2021-07-20 06:31</time>"}, nil},
 		{"photo article", feed.ArticlePath(arts[5].ID), 200, []string{"<figure><figcaption>", "万千", `<span class="badge">图片新闻</span>`}, nil},
-		{"nasty article", feed.ArticlePath(nastyArticle().ID), 200, []string{`<p class="kicker">引题&lt;i&gt;斜&lt;/i&gt;</p>`, "<h1>标题&lt;script&gt;alert(1)&lt;/script&gt; &amp; ]]&gt;</h1>", `<p class="subtitle">副题 😀</p>`, "记者 张三、通讯员 李四", ">经济</a>", "第二段 &amp; 完"}, []string{"<script", "\x01"}},
+		{"nasty article", feed.ArticlePath(fixture.NastyArticle().ID), 200, []string{`<p class="kicker">引题 &lt;b&gt;粗&lt;/b&gt;</p>`, "<h1>标题&lt;script&gt;alert(1)&lt;/script&gt; &amp; ]]&gt; 控制</h1>", `<p class="subtitle">副题 😀</p>`, "记者 A&amp;B &lt;x@y&gt;、通讯员 张三", ">经济</a>", "第二段 ]]]]&gt;&gt;&lt;![CDATA[ x"}, []string{"<script", "\x00", "\x01", "\x0b", "\x1f", "/topics/unknown-topic/"}},
 		{"topic", "/topics/flood/", 200, []string{"专题：防汛", `href="/topics/flood/" aria-current="page">防汛</a>`, `href="/topics/flood/atom.xml"`, "示范区党政联席会议召开"}, []string{"示范区四家企业获省级高质量发展专项资金"}},
 		{"unknown article", "/articles/2021-07-15-000000000000/", 404, []string{"页面不存在"}, nil},
 		{"malformed article id", "/articles/..%2f..%2fetc/", 404, []string{"页面不存在"}, nil},
@@ -256,7 +213,7 @@ func TestPages(t *testing.T) {
 }
 
 func TestPageRedirectsConditionalsHealth(t *testing.T) {
-	arts := sampleArticles(t)
+	arts := fixture.SampleArticles(t)
 	_, srv := serve(t, &memSource{arts: arts})
 	resp, _ := fetch(t, "GET", srv.URL+"/articles/"+arts[0].ID, nil)
 	if resp.StatusCode != http.StatusMovedPermanently || resp.Header.Get("Location") != feed.ArticlePath(arts[0].ID) {
@@ -294,7 +251,7 @@ func TestPageRedirectsConditionalsHealth(t *testing.T) {
 }
 
 func TestPageStoreError(t *testing.T) {
-	src := &memSource{arts: sampleArticles(t)}
+	src := &memSource{arts: fixture.SampleArticles(t)}
 	_, srv := serve(t, src)
 	src.err = errors.New("database disk image is malformed")
 	resp, body := fetch(t, "GET", srv.URL+"/", nil)
@@ -306,25 +263,7 @@ func TestPageStoreError(t *testing.T) {
 // TestSiteOnStore serves and exports the sample edition from a real SQLite
 // store: every article of the store has its page, linked from its edition.
 func TestSiteOnStore(t *testing.T) {
-	ctx := context.Background()
-	f, err := os.Open("../feed/testdata/2021-07-20.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ed, err := content.ParsePage(f, content.ParseOptions{Name: "2021-07-20.txt"})
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ed.Source = "pages/2021-07-20.txt"
-	s, err := store.Open(ctx, filepath.Join(t.TempDir(), "paperboy.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if _, err := s.SaveEdition(ctx, ed, "sample"); err != nil {
-		t.Fatal(err)
-	}
+	s, ed := fixture.StoreWithSample(t)
 	site, srv := serve(t, s)
 	_, index := fetch(t, "GET", srv.URL+"/", nil)
 	if !strings.Contains(index, fmt.Sprintf("%d 篇", len(ed.Articles))) {
@@ -340,7 +279,7 @@ func TestSiteOnStore(t *testing.T) {
 			t.Errorf("%s: status %d, author %q shown: %v", a.ID, resp.StatusCode, a.Authors[0].Name, strings.Contains(page, a.Authors[0].Name))
 		}
 	}
-	n, err := site.Export(ctx, filepath.Join(t.TempDir(), "out"), ExportOptions{})
+	n, err := site.Export(context.Background(), filepath.Join(t.TempDir(), "out"), ExportOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

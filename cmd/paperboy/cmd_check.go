@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -20,48 +18,6 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	return printSummary(stdout, c, time.Now())
-}
-
-// configCommand parses the flags of a command that takes -config (and
-// whatever flags defines) and no arguments, and loads the configuration,
-// printing each problem on its own line to stderr. help reports that -h
-// printed the usage and there is nothing more to do.
-func configCommand(name, about string, args []string, stderr io.Writer, flags ...func(*flag.FlagSet)) (c *config.Config, help bool, err error) {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	path := config.PathFlag(fs)
-	for _, define := range flags {
-		define(fs)
-	}
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: paperboy %s [flags]\n%s\n", name, about)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil, true, nil
-		}
-		return nil, false, fmt.Errorf("%w: %v", errUsage, err)
-	}
-	if fs.NArg() > 0 {
-		return nil, false, fmt.Errorf("%w: %s takes no arguments, got %q", errUsage, name, fs.Args())
-	}
-	c, err = loadConfig(*path, stderr)
-	return c, false, err
-}
-
-// loadConfig loads the configuration file, printing each problem on its
-// own line to w.
-func loadConfig(path string, w io.Writer) (*config.Config, error) {
-	c, err := config.Load(path)
-	var problems config.Problems
-	if errors.As(err, &problems) {
-		for _, p := range problems {
-			fmt.Fprintln(w, p)
-		}
-		return nil, fmt.Errorf("%s: %d problem(s); fix them and run 'paperboy check'", path, len(problems))
-	}
-	return c, err
 }
 
 // printSummary writes what the configuration sets up, in the order of

@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -25,31 +24,23 @@ import (
 
 // runDigest runs, previews or test-sends one digest.
 func runDigest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("digest", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	path := config.PathFlag(fs)
+	fs, path := commandFlags("digest", "digest NAME [-config FILE] [-preview DIR] [-to ADDRESS]",
+		"Without flags, runs the digest now through the outbox: every recipient once, resumable.", stderr)
 	preview := fs.String("preview", "", "write NAME.html, NAME.txt and NAME.eml for one recipient into `dir`; send nothing")
 	to := fs.String("to", "", "send one test message to `address` (outside the outbox); with -preview, preview for it")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: paperboy digest NAME [-config FILE] [-preview DIR] [-to ADDRESS]")
-		fmt.Fprintln(fs.Output(), "Without flags, runs the digest now through the outbox: every recipient once, resumable.")
-		fs.PrintDefaults()
-	}
 	name, err := parseWithName(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}
-	c, err := loadConfig(*path, stderr)
-	if err != nil {
-		return err
-	}
-	logger := c.Logger(stderr)
-	st, err := openConfiguredStore(ctx, c)
+	c, st, err := openConfigured(ctx, *path, stderr)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	mcfg, err := mailerConfig(c, logger)
+	mcfg, err := mailerConfig(c, c.Logger(stderr))
 	if err != nil {
 		return err
 	}
@@ -133,11 +124,12 @@ func sendDigestNow(ctx context.Context, c *config.Config, st *store.Store, m *ma
 func parseWithName(fs *flag.FlagSet, args []string) (string, error) {
 	var names []string
 	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return "", err
-			}
-			return "", fmt.Errorf("%w: %v", errUsage, err)
+		help, err := parseFlags(fs, args)
+		if err != nil {
+			return "", err
+		}
+		if help {
+			return "", flag.ErrHelp
 		}
 		if fs.NArg() == 0 {
 			break
@@ -149,15 +141,6 @@ func parseWithName(fs *flag.FlagSet, args []string) (string, error) {
 		return "", fmt.Errorf("%w: %s takes one digest name, got %q", errUsage, fs.Name(), names)
 	}
 	return names[0], nil
-}
-
-// openConfiguredStore opens the configured database, creating its
-// directory if needed.
-func openConfiguredStore(ctx context.Context, c *config.Config) (*store.Store, error) {
-	if err := os.MkdirAll(filepath.Dir(c.Store.Path), 0o755); err != nil {
-		return nil, fmt.Errorf("store directory: %w", err)
-	}
-	return store.Open(ctx, c.Store.Path)
 }
 
 // mailerConfig maps the configuration onto the mailer's, reading the SMTP

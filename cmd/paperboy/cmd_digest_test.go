@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/paperboy-news/paperboy/content"
+	"github.com/paperboy-news/paperboy/internal/fixture"
 	"github.com/paperboy-news/paperboy/store"
 )
 
@@ -19,35 +19,8 @@ import (
 func digestSetup(t *testing.T) (cfgPath, dir string) {
 	t.Helper()
 	dir = t.TempDir()
-	raw, err := os.ReadFile("../../config.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfgPath = filepath.Join(dir, "config.toml")
-	if err := os.WriteFile(cfgPath, raw, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	page, err := os.Open("../../pages/2021-07-20.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer page.Close()
-	ed, err := content.ParsePage(page, content.ParseOptions{Name: "pages/2021-07-20.txt"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ed.Source = "2021-07-20.txt"
-	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(context.Background(), filepath.Join(dir, "data", "paperboy.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := st.SaveEdition(context.Background(), ed, "sample"); err != nil {
-		t.Fatal(err)
-	}
+	cfgPath = copyShipped(t, dir, "config.toml")
+	fixture.WriteSampleStore(t, filepath.Join(dir, "data", "paperboy.db"))
 	t.Setenv("PAPERBOY_UNSUBSCRIBE_SECRET", "cmd-test-secret-0123456789")
 	return cfgPath, dir
 }

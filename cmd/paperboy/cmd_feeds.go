@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,20 +15,11 @@ import (
 
 // runFeeds writes the feeds and pages as static files.
 func runFeeds(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("feeds", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	path := config.PathFlag(fs)
+	fs, path := commandFlags("feeds", "feeds -out DIR [-config FILE]",
+		"Writes the RSS, Atom and JSON feeds and every web page into DIR, for nginx or a CDN.", stderr)
 	out := fs.String("out", "", "output `directory`: a link, switched atomically, to the new export beside it; must be new, empty or an earlier export")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: paperboy feeds -out DIR [-config FILE]")
-		fmt.Fprintln(fs.Output(), "Writes the RSS, Atom and JSON feeds and every web page into DIR, for nginx or a CDN.")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return fmt.Errorf("%w: %v", errUsage, err)
+	if help, err := parseFlags(fs, args); help || err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: feeds takes no arguments, got %q", errUsage, fs.Args())
@@ -38,17 +27,12 @@ func runFeeds(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *out == "" {
 		return fmt.Errorf("%w: feeds needs -out DIR", errUsage)
 	}
-	c, err := loadConfig(*path, stderr)
-	if err != nil {
-		return err
-	}
-	logger := c.Logger(stderr)
-	st, err := openConfiguredStore(ctx, c)
+	c, st, err := openConfigured(ctx, *path, stderr)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	site, err := newSite(c, st, logger)
+	site, err := newSite(c, st, c.Logger(stderr))
 	if err != nil {
 		return err
 	}

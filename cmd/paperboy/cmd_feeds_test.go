@@ -13,7 +13,7 @@ import (
 	"testing"
 
 	"github.com/paperboy-news/paperboy/content"
-	"github.com/paperboy-news/paperboy/store"
+	"github.com/paperboy-news/paperboy/internal/fixture"
 )
 
 // feedsSite is the shipped config.toml, moved into a temporary directory
@@ -21,38 +21,11 @@ import (
 func feedsSite(t *testing.T) (string, content.Edition) {
 	t.Helper()
 	dir := t.TempDir()
-	cfg, err := os.ReadFile("../../config.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "config.toml"), cfg, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	copyShipped(t, dir, "config.toml")
 	if err := os.MkdirAll(filepath.Join(dir, "pages"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open("../../feed/testdata/2021-07-20.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ed, err := content.ParsePage(f, content.ParseOptions{Name: "2021-07-20.txt"})
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ed.Source = "pages/2021-07-20.txt"
-	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(dir, "data", "paperboy.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.SaveEdition(ctx, ed, "sample"); err != nil {
-		t.Fatal(err)
-	}
-	st.Close()
+	ed := fixture.WriteSampleStore(t, filepath.Join(dir, "data", "paperboy.db"))
 	return dir, ed
 }
 

@@ -16,15 +16,11 @@ import (
 // editions.
 func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var prune bool
-	c, help, err := configCommand("ingest", "Parses new or changed files of the pages and Markdown directories into the database.", args, stderr,
+	c, st, help, err := storeCommand(ctx, "ingest", "Parses new or changed files of the pages and Markdown directories into the database.", args, stderr,
 		func(fs *flag.FlagSet) {
 			fs.BoolVar(&prune, "prune", false, "also remove the articles of files that were ingested before and are gone now")
 		})
 	if help || err != nil {
-		return err
-	}
-	st, err := openConfiguredStore(ctx, c)
-	if err != nil {
 		return err
 	}
 	defer st.Close()

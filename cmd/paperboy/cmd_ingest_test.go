@@ -19,20 +19,8 @@ import (
 func freshClone(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	for _, name := range []string{"config.toml", "pages/2021-07-20.txt"} {
-		data, err := os.ReadFile(filepath.Join("..", "..", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		path := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return filepath.Join(dir, "config.toml")
+	copyShipped(t, dir, "pages/2021-07-20.txt")
+	return copyShipped(t, dir, "config.toml")
 }
 
 func TestIngestCommandOnFreshClone(t *testing.T) {

@@ -42,14 +42,10 @@ var errNotHere = errors.New("paperboy schedule only lists jobs")
 // runSchedule lists every job with its spec, zone, next three runs and last
 // run.
 func runSchedule(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	c, help, err := configCommand("schedule", "Lists every job with its schedule, time zone, next three runs and last run.", args, stderr)
-	if help || err != nil {
-		return err
-	}
 	// Like the daemon, create the database if it is not there yet: on a
 	// fresh clone every job then shows "never".
-	st, err := openConfiguredStore(ctx, c)
-	if err != nil {
+	c, st, help, err := storeCommand(ctx, "schedule", "Lists every job with its schedule, time zone, next three runs and last run.", args, stderr)
+	if help || err != nil {
 		return err
 	}
 	defer st.Close()

@@ -16,10 +16,7 @@ import (
 // with its database there too, and returns the copy's path.
 func tempConfig(t *testing.T) (cfgPath, dbPath string) {
 	t.Helper()
-	data, err := os.ReadFile("../../config.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := shipped(t, "config.toml")
 	dir := t.TempDir()
 	if err := os.Mkdir(filepath.Join(dir, "pages"), 0o755); err != nil {
 		t.Fatal(err)

@@ -2,40 +2,24 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"time"
-
-	"github.com/paperboy-news/paperboy/config"
 )
 
 // runStatus prints the recent runs of every digest with their delivery
 // counts and last errors.
 func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("status", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	path := config.PathFlag(fs)
+	fs, path := commandFlags("status", "status [-config FILE] [-n N]",
+		"Shows each digest's recent runs: sent, pending, failed and the last errors.", stderr)
 	n := fs.Int("n", 5, "show the last `n` runs of each digest")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: paperboy status [-config FILE] [-n N]")
-		fmt.Fprintln(fs.Output(), "Shows each digest's recent runs: sent, pending, failed and the last errors.")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return nil
-		}
-		return fmt.Errorf("%w: %v", errUsage, err)
+	if help, err := parseFlags(fs, args); help || err != nil {
+		return err
 	}
 	if fs.NArg() > 0 || *n < 1 {
 		return fmt.Errorf("%w: status takes no arguments and -n of 1 or more", errUsage)
 	}
-	c, err := loadConfig(*path, stderr)
-	if err != nil {
-		return err
-	}
-	st, err := openConfiguredStore(ctx, c)
+	c, st, err := openConfigured(ctx, *path, stderr)
 	if err != nil {
 		return err
 	}

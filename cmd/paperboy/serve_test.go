@@ -31,7 +31,7 @@ import (
 	"github.com/mmcdole/gofeed"
 
 	"github.com/paperboy-news/paperboy/config"
-	"github.com/paperboy-news/paperboy/content"
+	"github.com/paperboy-news/paperboy/internal/fixture"
 	"github.com/paperboy-news/paperboy/internal/smtptest"
 	"github.com/paperboy-news/paperboy/mailer"
 	"github.com/paperboy-news/paperboy/store"
@@ -153,7 +153,7 @@ func e2eSetup(t *testing.T) (dir, cfgPath string) {
 // date, atomically, as a careful uploader would.
 func copyPage(t *testing.T, dir, date string) {
 	t.Helper()
-	writeAtomic(t, filepath.Join(dir, "pages", date+".txt"), []byte(readSample(t)))
+	writeAtomic(t, filepath.Join(dir, "pages", date+".txt"), fixture.SamplePage())
 }
 
 // writeAtomic replaces path by renaming a temporary file over it, as
@@ -982,11 +982,7 @@ func TestDigestRunRereadsListFiles(t *testing.T) {
 	if g.digests, err = mailer.New(mc, d.st, d.st); err != nil {
 		t.Fatal(err)
 	}
-	ed, err := content.ParsePage(strings.NewReader(readSample(t)), content.ParseOptions{Name: "2021-07-20.txt"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := d.st.SaveEdition(context.Background(), ed, "sample"); err != nil {
+	if _, err := d.st.SaveEdition(context.Background(), fixture.SampleEdition(t), "sample"); err != nil {
 		t.Fatal(err)
 	}
 
@@ -1010,13 +1006,4 @@ func TestDigestRunRereadsListFiles(t *testing.T) {
 	if !strings.Contains(log.String(), "recipient_lists_not_reread") || !strings.Contains(log.String(), want) {
 		t.Errorf("log %q does not report the broken list file at %s", log.String(), want)
 	}
-}
-
-func readSample(t *testing.T) string {
-	t.Helper()
-	raw, err := os.ReadFile("../../pages/2021-07-20.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(raw)
 }
