@@ -186,6 +186,56 @@ func TestExport(t *testing.T) {
 	}
 }
 
+// TestExportReadersSeeNoGap reads the site in a loop while it is exported
+// again and again: every read finds a whole file, old or new.
+func TestExportReadersSeeNoGap(t *testing.T) {
+	ctx := context.Background()
+	site, _ := serve(t, &memSource{arts: fixture.SampleArticles(t)})
+	out := filepath.Join(t.TempDir(), "public")
+	if _, err := site.Export(ctx, out, ExportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile(filepath.Join(out, "atom.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	result := make(chan error, 1)
+	go func() {
+		reads := 0
+		for {
+			select {
+			case <-stop:
+				if reads == 0 {
+					result <- errors.New("no reads during the exports")
+				} else {
+					result <- nil
+				}
+				return
+			default:
+			}
+			got, err := os.ReadFile(filepath.Join(out, "atom.xml"))
+			if err == nil && string(got) != string(want) {
+				err = fmt.Errorf("atom.xml read %d bytes, want the %d exported", len(got), len(want))
+			}
+			if err != nil {
+				result <- fmt.Errorf("read %d: %w", reads, err)
+				return
+			}
+			reads++
+		}
+	}()
+	for range 20 {
+		if _, err := site.Export(ctx, out, ExportOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(stop)
+	if err := <-result; err != nil {
+		t.Error(err)
+	}
+}
+
 // TestExportRelativeDir exports to paths relative to the working directory,
 // including one-part ones, which once failed the containment check.
 func TestExportRelativeDir(t *testing.T) {
