@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/BurntSushi/toml"
 	"github.com/yuin/goldmark"
@@ -74,7 +75,8 @@ func ParseMarkdown(r io.Reader, opts ParseOptions) (Edition, error) {
 		}
 		return Edition{}, fmt.Errorf("content: %s: front matter: unknown key %q (known: title, kicker, subtitle, byline, date, authors, topics, summary)", name, k.String())
 	}
-	if strings.TrimSpace(fm.Title) == "" {
+	cleanFrontMatter(&fm)
+	if fm.Title == "" {
 		return Edition{}, fmt.Errorf("content: %s: front matter: title is required", name)
 	}
 	date, err := markdownDate(fm.Date, opts)
@@ -87,13 +89,13 @@ func ParseMarkdown(r io.Reader, opts ParseOptions) (Edition, error) {
 	}
 	a := Article{
 		Kind:       KindArticle,
-		Title:      strings.TrimSpace(fm.Title),
-		Kicker:     strings.TrimSpace(fm.Kicker),
-		Subtitle:   strings.TrimSpace(fm.Subtitle),
-		Byline:     strings.TrimSpace(fm.Byline),
+		Title:      fm.Title,
+		Kicker:     fm.Kicker,
+		Subtitle:   fm.Subtitle,
+		Byline:     fm.Byline,
 		Authors:    authors,
 		Paragraphs: markdownParagraphs([]byte(body)),
-		Summary:    strings.TrimSpace(fm.Summary),
+		Summary:    fm.Summary,
 		Topics:     fm.Topics,
 		Date:       date,
 		Source:     displayName(opts.Name),
@@ -107,6 +109,57 @@ func ParseMarkdown(r io.Reader, opts ParseOptions) (Edition, error) {
 // markdownKey is the id key of a Markdown article: "md:" and the file's
 // base name.
 func markdownKey(name string) string { return "md:" + filepath.Base(name) }
+
+// cleanFrontMatter cleans the front matter's strings as page text is
+// cleaned: TOML escapes (\u0001, \u001b, \r\n) can put control characters
+// into them, which must not reach feeds, pages or mail headers.
+func cleanFrontMatter(fm *frontMatter) {
+	for _, f := range []*string{&fm.Title, &fm.Kicker, &fm.Subtitle, &fm.Byline, &fm.Summary} {
+		*f = cleanField(*f)
+	}
+	topics := fm.Topics[:0]
+	for _, t := range fm.Topics {
+		if t = cleanField(t); t != "" {
+			topics = append(topics, t)
+		}
+	}
+	fm.Topics = topics
+}
+
+// cleanField drops C0 and C1 control characters and DEL, and collapses
+// runs of white space (line breaks and tabs included) into one space,
+// trimmed at both ends.
+func cleanField(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	pending := false
+	for _, r := range s {
+		switch {
+		case isSpace(r):
+			pending = true
+			continue
+		case unicode.IsControl(r):
+			continue
+		}
+		if pending && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		pending = false
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// dropControls removes C0 and C1 control characters and DEL except tab and
+// line feed, for text whose line breaks matter (code blocks).
+func dropControls(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) && r != '\t' && r != '\n' {
+			return -1
+		}
+		return r
+	}, s)
+}
 
 // splitFrontMatter cuts "+++\n…\n+++\n" off the top of src.
 func splitFrontMatter(src string) (head, body string, err error) {
@@ -165,7 +218,9 @@ func markdownAuthors(vs []any) ([]Author, error) {
 	for i, v := range vs {
 		switch a := v.(type) {
 		case string:
-			authors = append(authors, Author{Name: strings.TrimSpace(a)})
+			if name := cleanField(a); name != "" {
+				authors = append(authors, Author{Name: name})
+			}
 		case map[string]any:
 			name, _ := a["name"].(string)
 			role, _ := a["role"].(string)
@@ -174,10 +229,10 @@ func markdownAuthors(vs []any) ([]Author, error) {
 					return nil, fmt.Errorf("authors[%d]: unknown key %q (known: name, role)", i, k)
 				}
 			}
-			if strings.TrimSpace(name) == "" {
+			if name = cleanField(name); name == "" {
 				return nil, fmt.Errorf("authors[%d]: name is required", i)
 			}
-			authors = append(authors, Author{Name: strings.TrimSpace(name), Role: strings.TrimSpace(role)})
+			authors = append(authors, Author{Name: name, Role: cleanField(role)})
 		default:
 			return nil, fmt.Errorf("authors[%d]: want a name or { name = \"…\", role = \"…\" }, got %v", i, v)
 		}
@@ -205,7 +260,7 @@ func markdownParagraphs(src []byte) []string {
 					seg := lines.At(i)
 					b.Write(seg.Value(src))
 				}
-				if s := strings.TrimRight(b.String(), "\n"); s != "" {
+				if s := strings.TrimRight(dropControls(b.String()), "\n"); s != "" {
 					paras = append(paras, s)
 				}
 			case ast.KindThematicBreak, ast.KindHTMLBlock:
@@ -224,7 +279,7 @@ func inlineText(n ast.Node, src []byte) string {
 	var j textJoiner
 	var cur strings.Builder
 	flush := func() {
-		j.add(cleanLine(cur.String()))
+		j.add(cleanLine(dropControls(cur.String())))
 		cur.Reset()
 	}
 	_ = ast.Walk(n, func(c ast.Node, entering bool) (ast.WalkStatus, error) {

@@ -42,9 +42,17 @@ type Config struct {
 	// Permalink gives an article's public URL; default
 	// BaseURL + "/articles/" + ID.
 	Permalink func(content.Article) string
+	// EditionURL gives the public URL of an edition's page (date
+	// "YYYY-MM-DD"), where a digest too long for one message sends readers
+	// for the rest; default BaseURL + "/editions/" + date + "/".
+	EditionURL func(date string) string
 	// UnsubscribeSecret signs unsubscribe tokens (HMAC-SHA256); at least
 	// 16 bytes. Read it from the environment.
 	UnsubscribeSecret []byte
+	// UnsubscribeSecretEnv names the environment variable the secret was
+	// read from, so that an error can say what to set; default
+	// "PAPERBOY_UNSUBSCRIBE_SECRET".
+	UnsubscribeSecretEnv string
 
 	// Lists maps a recipient list name to its addresses.
 	Lists map[string][]string
@@ -72,8 +80,9 @@ type Config struct {
 	BackoffBase time.Duration
 	BackoffMax  time.Duration
 	// MaxMessageBytes is the size an encoded message must stay under (Gmail
-	// clips at about 102 KB); past it, the remaining articles are listed
-	// as headlines only. Default 100000.
+	// clips at about 102 KB); past it, the last articles are listed as
+	// headlines only, and past that they are counted in one "还有 N 条" line
+	// linking to the edition page. Default 100000.
 	MaxMessageBytes int
 
 	// Logger receives the mailer's logs; default slog.Default().
@@ -81,6 +90,9 @@ type Config struct {
 	// Now is the clock; default time.Now. Tests set it.
 	Now func() time.Time
 }
+
+// minSecretBytes is the shortest unsubscribe secret accepted.
+const minSecretBytes = 16
 
 // TLSPolicy says how the SMTP connection is secured.
 type TLSPolicy string
@@ -185,11 +197,19 @@ func (cfg Config) withDefaults() (Config, map[string]*digestConf, error) {
 		baseURL := cfg.BaseURL
 		cfg.Permalink = func(a content.Article) string { return baseURL + "/articles/" + url.PathEscape(a.ID) }
 	}
+	if cfg.EditionURL == nil {
+		baseURL := cfg.BaseURL
+		cfg.EditionURL = func(date string) string { return baseURL + "/editions/" + url.PathEscape(date) + "/" }
+	}
 	if _, err := mail.ParseAddress(cfg.From); err != nil || strings.ContainsAny(cfg.From, "<>\r\n") {
 		bad("from address %q: want a bare address such as news@example.cn", cfg.From)
 	}
-	if len(cfg.UnsubscribeSecret) < 16 {
-		bad("unsubscribe secret: want at least 16 bytes (set it in the environment), have %d", len(cfg.UnsubscribeSecret))
+	if cfg.UnsubscribeSecretEnv == "" {
+		cfg.UnsubscribeSecretEnv = "PAPERBOY_UNSUBSCRIBE_SECRET"
+	}
+	if len(cfg.UnsubscribeSecret) < minSecretBytes {
+		bad("unsubscribe secret: %d bytes, want at least %d: set the environment variable %s to a random string of %d or more characters (e.g. the output of: openssl rand -hex 32)",
+			len(cfg.UnsubscribeSecret), minSecretBytes, cfg.UnsubscribeSecretEnv, minSecretBytes)
 	}
 	for list, addrs := range cfg.Lists {
 		for _, a := range addrs {

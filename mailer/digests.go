@@ -49,6 +49,9 @@ type ArticleSource interface {
 	EditionArticles(ctx context.Context, date string) ([]content.Article, error)
 	// Article returns one article, or an error wrapping store.ErrNotFound.
 	Article(ctx context.Context, id string) (content.Article, error)
+	// LatestArticleStamp returns the newest article creation or update
+	// time; an article committed later is stamped later. Zero if none.
+	LatestArticleStamp(ctx context.Context) (time.Time, error)
 }
 
 // Digests renders and delivers the configured digests.
@@ -116,8 +119,19 @@ type selection struct {
 // selectArticles picks the articles created since the digest's previous
 // run (first run: the latest edition), in its topics, from editions dated
 // within its period before slot.
+//
+// The window ends at the newest article stamp stored, read before the
+// articles: the store stamps an ingest after it takes the write lock and
+// after every stamp before it, so an ingest still committing now gets a
+// later stamp and goes to the next run. A window ending at this
+// process's clock would leave such an article behind it, unsent.
 func (m *Digests) selectArticles(ctx context.Context, d *digestConf, slot time.Time) (selection, error) {
-	sel := selection{windowEnd: m.cfg.Now().UTC()}
+	var sel selection
+	end, err := m.articles.LatestArticleStamp(ctx)
+	if err != nil {
+		return selection{}, err
+	}
+	sel.windowEnd = end
 	last, err := m.store.LastDigestRun(ctx, d.Name)
 	if err == nil && last.WindowStart.IsZero() && len(last.ArticleIDs) == 0 {
 		// The first run found no edition at all: the next one is still a
@@ -127,7 +141,9 @@ func (m *Digests) selectArticles(ctx context.Context, d *digestConf, slot time.T
 	switch {
 	case err == nil:
 		sel.windowStart = last.WindowEnd
-		sel.articles, err = m.articles.ArticlesSince(ctx, store.ArticleQuery{
+		// Articles deleted since may have held the newest stamps.
+		sel.windowEnd = maxTime(sel.windowEnd, last.WindowEnd)
+		arts, err := m.articles.ArticlesSince(ctx, store.ArticleQuery{
 			CreatedAfter: last.WindowEnd,
 			CreatedUpTo:  sel.windowEnd,
 			MinDate:      slot.In(m.cfg.Location).Add(-d.Period).Format(time.DateOnly),
@@ -136,6 +152,17 @@ func (m *Digests) selectArticles(ctx context.Context, d *digestConf, slot time.T
 		})
 		if err != nil {
 			return selection{}, err
+		}
+		// A first run took the latest edition whole, including articles
+		// committed after it read its window end: they are not sent again.
+		sent := make(map[string]bool, len(last.ArticleIDs))
+		for _, id := range last.ArticleIDs {
+			sent[id] = true
+		}
+		for _, a := range arts {
+			if !sent[a.ID] {
+				sel.articles = append(sel.articles, a)
+			}
 		}
 		return sel, nil
 	case !errors.Is(err, store.ErrNotFound):
@@ -158,6 +185,13 @@ func (m *Digests) selectArticles(ctx context.Context, d *digestConf, slot time.T
 		}
 	}
 	return sel, nil
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 func hasTopic(a content.Article, topics []string) bool {
@@ -193,7 +227,7 @@ func (m *Digests) subject(d *digestConf, arts []content.Article, slot time.Time)
 	if err := d.subject.Execute(&b, data); err != nil {
 		return "", fmt.Errorf("subject template: %w", err)
 	}
-	return strings.TrimSpace(headerValue.Replace(b.String())), nil
+	return strings.TrimSpace(plainText(b.String())), nil
 }
 
 // recipients yields the digest's recipients with their Message-IDs.
@@ -377,6 +411,8 @@ func (m *Digests) createRun(ctx context.Context, d *digestConf, slot time.Time) 
 	run := store.DigestRun{
 		Digest: d.Name, Slot: slot, Status: store.RunSending, Subject: subject,
 		WindowStart: sel.windowStart, WindowEnd: sel.windowEnd,
+		// Leaving any of the digest's lists stops the digest.
+		Lists: d.Lists,
 	}
 	for _, a := range sel.articles {
 		run.ArticleIDs = append(run.ArticleIDs, a.ID)

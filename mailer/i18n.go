@@ -22,6 +22,7 @@ type Catalogue struct {
 	NewsSection     string
 	PhotoSection    string
 	MoreHeadlines   string
+	Remaining       string // {count}: the articles a long digest has no room for, linking to the edition page
 	ReadMore        string
 	AuthorSeparator string
 	Why             string // {site} {digest} {list}
@@ -50,6 +51,7 @@ var catalogueZH = Catalogue{
 	NewsSection:     "要闻",
 	PhotoSection:    "图片新闻",
 	MoreHeadlines:   "更多新闻",
+	Remaining:       "还有{count}条新闻，请到网站阅读",
 	ReadMore:        "阅读全文",
 	AuthorSeparator: "、",
 	Why:             "您收到这封邮件，是因为您订阅了{site}的“{digest}”（订阅名单：{list}）。",
@@ -77,6 +79,7 @@ var catalogueEN = Catalogue{
 	NewsSection:     "News",
 	PhotoSection:    "Photo news",
 	MoreHeadlines:   "More news",
+	Remaining:       "{count} more articles on the website",
 	ReadMore:        "Read more",
 	AuthorSeparator: ", ",
 	Why:             "You receive this email because you subscribed to {site}'s \u201c{digest}\u201d (list: {list}).",

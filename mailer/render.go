@@ -53,6 +53,8 @@ type itemView struct {
 	Authors  string
 	Lead     string
 	Photo    bool
+	// date is the article's edition, for the link to the rest.
+	date string
 }
 
 // digestView is what the digest templates see.
@@ -67,6 +69,10 @@ type digestView struct {
 	News      []itemView
 	Photos    []itemView
 	Headlines []itemView
+	// Remaining counts the articles shown neither way ("还有 N 条"); MoreURL
+	// is the edition page that has them.
+	Remaining string
+	MoreURL   string
 	Publisher string
 	Why       string
 	// UnsubscribeURL is unsubscribeSentinel in a body rendered for many
@@ -81,8 +87,8 @@ type body struct {
 	// size is the bodies' length without the links.
 	size int
 	// full and headlines count the articles shown in full and as headline
-	// only.
-	full, headlines int
+	// only, remaining those only counted.
+	full, headlines, remaining int
 }
 
 // htmlFor and textFor join the parts around a recipient's link.
@@ -103,8 +109,13 @@ type digestPage struct {
 	articles []content.Article
 }
 
-// render lays out the digest, showing as many articles in full as keep an
-// encoded message under maxBytes and the rest as headlines only.
+// render lays out the digest so that its encoded message stays under
+// MaxMessageBytes: every article in full if they fit; else as many in full
+// as fit (at least the first) with the rest as headlines; else the first
+// in full, as many headlines as fit, and one line counting the rest and
+// linking to the edition page. The checks render that line, so its room is
+// reserved, and every article is shown or counted: the intro's and the
+// subject's count stay true.
 func (m *Digests) render(p digestPage) (*body, error) {
 	items := make([]itemView, 0, len(p.articles))
 	news := make([]content.Article, 0, len(p.articles))
@@ -123,7 +134,7 @@ func (m *Digests) render(p digestPage) (*body, error) {
 	}
 	n := len(items)
 	fits := func(b *body) bool { return encodedSize(b.size) <= m.cfg.MaxMessageBytes-headerAllowance }
-	if b, err := m.renderItems(p, items, n, n); err != nil || fits(b) {
+	if b, err := m.renderItems(p, items, n, n); err != nil || fits(b) || n <= 1 {
 		return b, err
 	}
 	// cut renders the first full items in full and the rest up to limit
@@ -132,20 +143,23 @@ func (m *Digests) render(p digestPage) (*body, error) {
 		b, err := m.renderItems(p, items, full, limit)
 		return err == nil && fits(b), err
 	}
-	// The most articles in full that fit; fewer in full never makes the
-	// message bigger, so the search is monotonic.
-	demoted, err := smallestFitting(n, func(k int) (bool, error) { return cut(n-k, n) })
+	// The fewest demoted to headlines, keeping the first in full; fewer in
+	// full never makes the message bigger, so the search is monotonic.
+	demoted, err := smallestFitting(n-1, func(k int) (bool, error) { return cut(n-k, n) })
 	if err != nil {
 		return nil, err
 	}
-	full := max(0, n-demoted)
-	// Even as headlines all the articles may not fit: then drop headlines
-	// from the end; the site has them all.
-	dropped, err := smallestFitting(n-full, func(k int) (bool, error) { return cut(full, n-k) })
+	if demoted <= n-1 {
+		return m.renderItems(p, items, n-demoted, n)
+	}
+	// Even as headlines they do not all fit: the fewest left to the
+	// edition page. A headline costs more than the digits it takes off the
+	// count, so this search is monotonic too.
+	counted, err := smallestFitting(n-1, func(k int) (bool, error) { return cut(1, n-k) })
 	if err != nil {
 		return nil, err
 	}
-	return m.renderItems(p, items, full, max(full, n-dropped))
+	return m.renderItems(p, items, 1, n-min(counted, n-1))
 }
 
 // smallestFitting is the smallest k in [0, n] for which fits(k) holds
@@ -170,25 +184,27 @@ func encodedSize(n int) int {
 	return b64 + b64/76*2
 }
 
-// renderItems renders the first full items in full and the next ones, up
-// to limit, as headlines.
+// renderItems renders the first full items in full, the next ones up to
+// limit as headlines, and counts the rest in a line linking to the edition
+// page.
 func (m *Digests) renderItems(p digestPage, items []itemView, full, limit int) (*body, error) {
 	cat := m.cat
 	limit = min(limit, len(items))
+	full = min(full, limit)
 	v := digestView{
 		T:              cat,
 		Lang:           cat.Lang,
-		Subject:        p.subject,
-		Site:           p.site,
+		Subject:        plainText(p.subject),
+		Site:           plainText(p.site),
 		SiteURL:        m.cfg.BaseURL + "/",
 		Empty:          len(items) == 0,
-		Publisher:      fill(cat.Publisher, "address", m.cfg.PublisherAddress),
-		Why:            fill(cat.Why, "site", m.cfg.SiteTitle, "digest", p.digest, "list", p.list),
+		Publisher:      plainText(fill(cat.Publisher, "address", m.cfg.PublisherAddress)),
+		Why:            plainText(fill(cat.Why, "site", m.cfg.SiteTitle, "digest", p.digest, "list", p.list)),
 		UnsubscribeURL: unsubscribeSentinel,
 	}
 	// An empty digest has no date to count from; its one line says it all.
 	if len(items) > 0 {
-		v.Intro = fill(cat.Intro, "site", p.site, "date", cat.formatDate(newestDate(p.articles)), "count", strconv.Itoa(len(items)))
+		v.Intro = plainText(fill(cat.Intro, "site", p.site, "date", cat.formatDate(newestDate(p.articles)), "count", strconv.Itoa(len(items))))
 	}
 	for i, it := range items {
 		switch {
@@ -200,6 +216,16 @@ func (m *Digests) renderItems(p digestPage, items []itemView, full, limit int) (
 			v.Headlines = append(v.Headlines, it)
 		}
 	}
+	if rest := items[limit:]; len(rest) > 0 {
+		v.Remaining = plainText(fill(cat.Remaining, "count", strconv.Itoa(len(rest))))
+		// The newest edition among them: a digest is nearly always one
+		// edition, and its page lists every article of it.
+		date := ""
+		for _, it := range rest {
+			date = max(date, it.date)
+		}
+		v.MoreURL = m.cfg.EditionURL(date)
+	}
 	var h, t bytes.Buffer
 	if err := htmlTemplates.ExecuteTemplate(&h, "digest.html.tmpl", v); err != nil {
 		return nil, fmt.Errorf("render html: %w", err)
@@ -210,8 +236,9 @@ func (m *Digests) renderItems(p digestPage, items []itemView, full, limit int) (
 	b := &body{
 		html:      strings.Split(h.String(), unsubscribeSentinel),
 		text:      strings.Split(t.String(), unsubscribeSentinel),
-		full:      min(full, len(items)),
-		headlines: max(0, limit-full),
+		full:      full,
+		headlines: limit - full,
+		remaining: len(items) - limit,
 	}
 	b.size = h.Len() + t.Len() - (len(b.html)+len(b.text)-2)*len(unsubscribeSentinel)
 	return b, nil
@@ -220,12 +247,13 @@ func (m *Digests) renderItems(p digestPage, items []itemView, full, limit int) (
 // item turns an article into what the templates show.
 func (m *Digests) item(a content.Article) itemView {
 	it := itemView{
-		Title:    a.Title,
-		Kicker:   a.Kicker,
-		Subtitle: a.Subtitle,
+		Title:    plainText(a.Title),
+		Kicker:   plainText(a.Kicker),
+		Subtitle: plainText(a.Subtitle),
 		URL:      m.cfg.Permalink(a),
-		Lead:     lead(a),
+		Lead:     plainText(lead(a)),
 		Photo:    a.Kind == content.KindPhoto,
+		date:     a.Date,
 	}
 	if it.Title == "" {
 		it.Title = truncate(it.Lead, 30)
@@ -238,6 +266,7 @@ func (m *Digests) item(a content.Article) itemView {
 	if it.Authors == "" && it.Photo {
 		it.Authors = a.Byline
 	}
+	it.Authors = plainText(it.Authors)
 	return it
 }
 

@@ -220,8 +220,16 @@ func (s *Store) SaveEdition(ctx context.Context, ed content.Edition, sourceHash 
 		}
 		rows[i] = r
 	}
-	now := formatTime(s.now())
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		// Stamped once the write lock is held (BEGIN IMMEDIATE), not
+		// before waiting for it, and after every stamp already committed
+		// even if the clock stepped back: stamps then follow commit order,
+		// so a digest whose window ends at the newest stamp it can see
+		// (LatestArticleStamp) misses no article committing meanwhile.
+		now, err := s.nextStamp(ctx, tx)
+		if err != nil {
+			return err
+		}
 		if _, err := s.exec(ctx, tx, `INSERT INTO sources (name, edition_date, content_hash, warnings, ingested_at)
 			VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (name) DO UPDATE SET edition_date = excluded.edition_date,
@@ -288,6 +296,26 @@ func (s *Store) SaveEdition(ctx context.Context, ed content.Edition, sourceHash 
 		return EditionChange{}, fmt.Errorf("store: save edition %s: %w", ed.Source, err)
 	}
 	return change, nil
+}
+
+// nextStamp is the time SaveEdition stamps its articles with, inside its
+// write transaction: now, or just after the newest stamp already stored
+// if the clock is behind it. updated_at is never before created_at, and
+// its index makes this a look-up.
+func (s *Store) nextStamp(ctx context.Context, tx *sql.Tx) (string, error) {
+	var latest string
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(updated_at), '') FROM articles`).Scan(&latest); err != nil {
+		return "", fmt.Errorf("latest stamp: %w", err)
+	}
+	last, err := parseTime(latest)
+	if err != nil {
+		return "", fmt.Errorf("latest stamp: %w", err)
+	}
+	now := s.now().UTC().Truncate(time.Microsecond)
+	if !now.After(last) {
+		now = last.Add(time.Microsecond)
+	}
+	return formatTime(now), nil
 }
 
 func checkEdition(ed content.Edition) error {

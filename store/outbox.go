@@ -43,9 +43,14 @@ type DigestRun struct {
 	// covers: (WindowStart, WindowEnd].
 	WindowStart time.Time
 	WindowEnd   time.Time
-	Error       string
-	Created     time.Time
-	Finished    time.Time
+	// Lists are the recipient lists the run sends to: an address that
+	// unsubscribed from any of them gets no delivery, so leaving one list
+	// stops the digest even when the address is on another. Read by
+	// CreateDigestRun only; not stored.
+	Lists    []string
+	Error    string
+	Created  time.Time
+	Finished time.Time
 }
 
 // OutboxRecipient is one recipient handed to CreateDigestRun.
@@ -116,8 +121,9 @@ func scanRun(row interface{ Scan(...any) error }) (DigestRun, error) {
 // CreateDigestRun creates run (its ID, Created and Finished are ignored)
 // together with a pending delivery for every recipient, in one transaction,
 // so a crash leaves either the whole outbox or none of it. Addresses that
-// unsubscribed from their list are left out; an address on several lists
-// gets one delivery, from the first list naming it.
+// unsubscribed from their list or from any of run.Lists are left out; an
+// address on several lists gets one delivery, from the first list naming
+// it.
 //
 // If a run for (run.Digest, run.Slot) exists already, CreateDigestRun
 // changes nothing and returns that run with created false.
@@ -159,9 +165,20 @@ func (s *Store) CreateDigestRun(ctx context.Context, run DigestRun, recipients i
 		if run.ID, err = res.LastInsertId(); err != nil {
 			return err
 		}
+		// The run's lists are bound once as a JSON array; the recipient's
+		// own list is checked too, should a caller leave run.Lists out.
+		lists := run.Lists
+		if lists == nil {
+			lists = []string{}
+		}
+		listsJSON, err := json.Marshal(lists)
+		if err != nil {
+			return err
+		}
 		stmt, err := tx.PrepareContext(ctx, `INSERT INTO deliveries (run_id, recipient, list, message_id, status)
 			SELECT ?, ?, ?, ?, 'pending'
-			WHERE NOT EXISTS (SELECT 1 FROM unsubscribes WHERE list = ? AND address = ?)
+			WHERE NOT EXISTS (SELECT 1 FROM unsubscribes WHERE address = ?
+				AND (list = ? OR list IN (SELECT value FROM json_each(?))))
 			ON CONFLICT (run_id, recipient) DO NOTHING`)
 		if err != nil {
 			return err
@@ -169,7 +186,7 @@ func (s *Store) CreateDigestRun(ctx context.Context, run DigestRun, recipients i
 		defer stmt.Close()
 		if recipients != nil {
 			for r := range recipients {
-				if _, err := stmt.ExecContext(ctx, run.ID, r.Address, r.List, r.MessageID, r.List, r.Address); err != nil {
+				if _, err := stmt.ExecContext(ctx, run.ID, r.Address, r.List, r.MessageID, r.Address, r.List, string(listsJSON)); err != nil {
 					return fmt.Errorf("delivery to %s: %w", r.Address, err)
 				}
 			}
@@ -451,4 +468,23 @@ func (s *Store) OutboxCounts(ctx context.Context) (map[string]int, error) {
 		return nil, fmt.Errorf("store: outbox counts: %w", err)
 	}
 	return counts, nil
+}
+
+// LatestArticleStamp returns the newest article stamp (created_at or
+// updated_at; zero if there is no article). SaveEdition stamps after
+// taking the write lock and after every stamp committed before, so an
+// ingest not yet committed when this returns stamps later: a digest whose
+// window ends here, read before its selection, never leaves an article
+// behind it unseen.
+func (s *Store) LatestArticleStamp(ctx context.Context) (time.Time, error) {
+	var latest string
+	err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(updated_at), '') FROM articles`).Scan(&latest)
+	var t time.Time
+	if err == nil {
+		t, err = parseTime(latest)
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("store: latest article stamp: %w", err)
+	}
+	return t, nil
 }

@@ -137,3 +137,44 @@ func TestDeliveryLifecycle(t *testing.T) {
 	}
 	must(s.Unsubscribe(ctx, "l", "d@x.cn")) // twice is fine
 }
+
+// TestCreateDigestRunLeavesOutAddressesThatLeftAnyOfItsLists: an address
+// on two of a digest's lists that unsubscribed from either gets nothing;
+// one on both that stayed gets one delivery.
+func TestCreateDigestRunLeavesOutAddressesThatLeftAnyOfItsLists(t *testing.T) {
+	tests := []struct {
+		name     string
+		leftList string // "" for none
+		want     int
+	}{
+		{"stayed on both", "", 1},
+		{"left the first list", "residents", 0},
+		{"left the second list", "staff", 0},
+		{"left a list of another digest", "sports", 1},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			s := openTestStore(t)
+			if tc.leftList != "" {
+				if err := s.Unsubscribe(ctx, tc.leftList, "both@example.com"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			slot := time.Date(2021, 7, 20, 23, 0, i, 0, time.UTC)
+			run := DigestRun{Digest: "daily", Slot: slot, Status: RunSending, WindowEnd: slot, Lists: []string{"residents", "staff"}}
+			rcpts := []OutboxRecipient{
+				{Address: "both@example.com", List: "residents", MessageID: "m1@x"},
+				{Address: "both@example.com", List: "staff", MessageID: "m1@x"},
+			}
+			got, _, err := s.CreateDigestRun(ctx, run, slices.Values(rcpts))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := s.DeliveryCounts(ctx, got.ID)
+			if err != nil || c.Pending != tc.want {
+				t.Fatalf("counts = %+v, %v; want %d pending", c, err, tc.want)
+			}
+		})
+	}
+}

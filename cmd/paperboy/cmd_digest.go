@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
+	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/term"
@@ -153,11 +154,12 @@ func mailerConfig(c *config.Config, logger *slog.Logger) (mailer.Config, error) 
 	secret, err := c.Unsubscribe.Secret()
 	if errors.Is(err, config.ErrSecretUnset) && c.SMTP.Transport == "file" {
 		// Nothing leaves the machine with the file transport: let a fresh
-		// clone run the whole flow, with links that stop working once a
-		// real secret is set.
-		logger.Warn("unsubscribe_secret_unset", "env", c.Unsubscribe.SecretEnv, "transport", "file")
-		sum := sha256.Sum256([]byte("paperboy development secret " + c.Path))
-		secret, err = sum[:], nil
+		// clone run the whole flow. The secret is random, so nobody can
+		// forge a link the daemon accepts, and it lives only in this
+		// process, so the links stop working when the process exits.
+		logger.Warn("unsubscribe_secret_unset", "env", c.Unsubscribe.SecretEnv, "transport", "file",
+			"consequence", "unsubscribe links in the .eml files only work while this process runs; set "+c.Unsubscribe.SecretEnv+" to keep them working")
+		secret, err = processSecret(), nil
 	}
 	if err != nil {
 		return mailer.Config{}, err
@@ -187,16 +189,19 @@ func mailerConfig(c *config.Config, logger *slog.Logger) (mailer.Config, error) 
 		UnsubscribePath: "/unsubscribe",
 		// Digests link to the same permalinks as the feeds and pages.
 		Permalink:         func(a content.Article) string { return baseURL + feed.ArticlePath(a.ID) },
+		EditionURL:        func(date string) string { return baseURL + feed.EditionPath(date) },
 		Language:          c.Site.Language,
 		Location:          c.Site.Location,
 		PublisherAddress:  c.Site.PublisherAddress,
 		From:              c.SMTP.From,
 		FromName:          c.SMTP.FromName,
 		UnsubscribeSecret: secret,
-		Lists:             lists,
-		Digests:           digests,
-		Transport:         c.SMTP.Transport,
-		FileDir:           c.SMTP.FileDir,
+		// Named in the error about a short secret.
+		UnsubscribeSecretEnv: c.Unsubscribe.SecretEnv,
+		Lists:                lists,
+		Digests:              digests,
+		Transport:            c.SMTP.Transport,
+		FileDir:              c.SMTP.FileDir,
 		SMTP: mailer.SMTPConfig{
 			Host: c.SMTP.Host, Port: c.SMTP.Port, TLSPolicy: mailer.TLSPolicy(c.SMTP.TLS),
 			Username: c.SMTP.User, Password: password, Timeout: c.SMTP.Timeout,
@@ -208,6 +213,15 @@ func mailerConfig(c *config.Config, logger *slog.Logger) (mailer.Config, error) 
 		Logger:        logger,
 	}, nil
 }
+
+// processSecret is the unsubscribe secret of a file-transport setup with
+// none in the environment: random, made once per process so that links
+// keep working across config reloads, never stored or logged.
+var processSecret = sync.OnceValue(func() []byte {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails; it crashes the program if it cannot read
+	return b
+})
 
 // firstRecipient is the first address of the digest's first list, for a
 // preview without -to.

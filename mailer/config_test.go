@@ -1,0 +1,35 @@
+package mailer
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestShortSecretErrorSaysWhatToSet: the error names the environment
+// variable to set and how long its value must be.
+func TestShortSecretErrorSaysWhatToSet(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     string
+		wantEnv string
+	}{
+		{"default variable", "", "PAPERBOY_UNSUBSCRIBE_SECRET"},
+		{"configured variable", "NEWS_UNSUB_KEY", "NEWS_UNSUB_KEY"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := testConfig(nil, 1)
+			cfg.UnsubscribeSecret = []byte("short")
+			cfg.UnsubscribeSecretEnv = tc.env
+			_, err := New(cfg, nil, nil)
+			if err == nil {
+				t.Fatal("a 5-byte secret was accepted")
+			}
+			for _, want := range []string{"set the environment variable " + tc.wantEnv, "at least 16", "5 bytes"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error lacks %q:\n%v", want, err)
+				}
+			}
+		})
+	}
+}
