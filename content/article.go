@@ -128,11 +128,18 @@ type Edition struct {
 // "2021-07-20-1f3a9c0b2d4e".
 //
 // The key is what identifies an item within its edition and survives a
-// correction of its text: for articles the display title with all white
-// space removed; for photos the credit line and the photo's ordinal among
-// the edition's photos. So an edited paragraph keeps the id, while a new
-// headline is a new article (the old one is removed on re-ingest). Parsers
-// make keys unique within an edition by appending "#2", "#3" to repeats.
+// correction of its text. For page articles it is the display title with
+// all white space removed; for photos the credit line and the first 16
+// characters of the caption (white space removed), not the photo's
+// ordinal, which a correction dropping an earlier photo would shift.
+// Parsers make keys unique within a page by appending "#2", "#3" to
+// repeats, then prefix the page label (the file's base name without its
+// date and extension, "20210720-A3.txt" -> "A3"; none for "2021-07-20.txt")
+// and a NUL byte, so that the pages of one day never share an id. A
+// Markdown article's key is "md:" and its file's base name. So an edited
+// paragraph keeps the id, while a new headline is a new article (the old
+// one is removed on re-ingest), and a renamed file keeps its ids only if
+// its label stays the same.
 func StableID(date string, kind Kind, key string) string {
 	h := sha256.New()
 	h.Write([]byte(date))

@@ -14,21 +14,57 @@ import (
 // "2021-07-20". Only the base name is read; the date must be a real
 // calendar date between 1900 and 2099.
 func EditionDateFromName(name string) (string, bool) {
-	base := filepath.Base(name)
+	d, _, _, ok := nameDate(filepath.Base(name))
+	return d, ok
+}
+
+// nameDate finds the first date in a base name: the date and the byte
+// range it spans.
+func nameDate(base string) (date string, from, to int, ok bool) {
 	for i := 0; i+8 <= len(base); i++ {
 		if i > 0 && isDigit(base[i-1]) {
 			continue
 		}
-		if d, ok := dateAt(base[i:]); ok {
-			return d, true
+		if d, n, ok := dateSpan(base[i:]); ok {
+			return d, i, i + n, true
 		}
 	}
-	return "", false
+	return "", 0, 0, false
+}
+
+// pageLabel names a page among the pages of its day: the file's base name
+// without its date and extension, separators trimmed ("20210720-A3.txt"
+// gives "A3", "2021-07-20.txt" gives ""). Ids include it, so two pages of
+// one day never share an id, and a renamed file keeps its ids only when
+// its label stays the same.
+func pageLabel(name string) string {
+	if name == "" {
+		return ""
+	}
+	base := filepath.Base(name)
+	base = strings.TrimSuffix(base, filepath.Ext(base))
+	const seps = "-_. \t"
+	_, from, to, ok := nameDate(base)
+	if !ok {
+		return strings.Trim(base, seps)
+	}
+	before, after := strings.Trim(base[:from], seps), strings.Trim(base[to:], seps)
+	if before != "" && after != "" {
+		return before + "-" + after
+	}
+	return before + after
 }
 
 // dateAt reads YYYY[-_.]?MM[-_.]?DD at the start of s, not followed by
 // another digit.
 func dateAt(s string) (string, bool) {
+	d, _, ok := dateSpan(s)
+	return d, ok
+}
+
+// dateSpan is dateAt that also returns the length of the date in bytes.
+func dateSpan(s string) (string, int, bool) {
+	n := len(s)
 	digits := func(s string, n int) (int, bool) {
 		if len(s) < n {
 			return 0, false
@@ -44,7 +80,7 @@ func dateAt(s string) (string, bool) {
 	}
 	year, ok := digits(s, 4)
 	if !ok || year < 1900 || year > 2099 {
-		return "", false
+		return "", 0, false
 	}
 	s = s[4:]
 	sep := byte(0)
@@ -53,20 +89,21 @@ func dateAt(s string) (string, bool) {
 	}
 	month, ok := digits(s, 2)
 	if !ok {
-		return "", false
+		return "", 0, false
 	}
 	s = s[2:]
 	if sep != 0 {
 		if len(s) == 0 || s[0] != sep {
-			return "", false
+			return "", 0, false
 		}
 		s = s[1:]
 	}
 	day, ok := digits(s, 2)
 	if !ok || len(s) > 2 && isDigit(s[2]) {
-		return "", false
+		return "", 0, false
 	}
-	return validDate(year, month, day)
+	d, ok := validDate(year, month, day)
+	return d, n - len(s) + 2, ok
 }
 
 func validDate(year, month, day int) (string, bool) {

@@ -33,3 +33,20 @@ func TestInferDate(t *testing.T) {
 		})
 	}
 }
+
+func TestPageLabel(t *testing.T) {
+	tests := []struct{ name, want string }{
+		{"20210720-A3.txt", "A3"},
+		{"/srv/pages/2021-07-20.txt", ""},
+		{"A3_2021_07_20.txt", "A3"},
+		{"2021-07-20 A04.txt", "A04"},
+		{"front-2021-07-20-A1.txt", "front-A1"},
+		{"page.txt", "page"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := pageLabel(tt.name); got != tt.want {
+			t.Errorf("pageLabel(%q) = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}

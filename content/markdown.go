@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"time"
 	"unicode"
@@ -99,9 +100,15 @@ func ParseMarkdown(r io.Reader, opts ParseOptions) (Edition, error) {
 		Date:       date,
 		Source:     displayName(opts.Name),
 	}
-	a.ID = StableID(date, KindArticle, strings.Join(strings.FieldsFunc(a.DisplayTitle(), isSpace), ""))
+	// A Markdown file holds one article: its file name identifies it, and
+	// the "md:" prefix keeps it apart from a page article of the same title.
+	a.ID = StableID(date, KindArticle, markdownKey(opts.Name))
 	return Edition{Date: date, Source: a.Source, Articles: []Article{a}}, nil
 }
+
+// markdownKey is the id key of a Markdown article: "md:" and the file's
+// base name.
+func markdownKey(name string) string { return "md:" + filepath.Base(name) }
 
 // cleanFrontMatter cleans the front matter's strings as page text is
 // cleaned: TOML escapes (\u0001, \u001b, \r\n) can put control characters

@@ -37,7 +37,7 @@ func TestParseMarkdown(t *testing.T) {
 		Date:    "2021-07-21",
 		Source:  "2021-07-21-correction.md",
 	}
-	want.ID = StableID("2021-07-21", KindArticle, squeeze(want.Title))
+	want.ID = StableID("2021-07-21", KindArticle, "md:2021-07-21-correction.md")
 	if a.ID != want.ID || a.Kind != want.Kind || a.Title != want.Title || a.Summary != want.Summary ||
 		a.Date != want.Date || a.Source != want.Source || !slices.Equal(a.Authors, want.Authors) ||
 		!slices.Equal(a.Topics, want.Topics) || !slices.Equal(a.Paragraphs, want.Paragraphs) {

@@ -3,6 +3,7 @@ package content
 import (
 	"fmt"
 	"io"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -60,7 +61,10 @@ type unit struct {
 // whose first line opens with a byline ("本报讯（记者X）") starts an article;
 // a block ending with a photo credit ("本报记者 X 摄", alone or after the
 // caption's last sentence) closes photo news, whose caption is the text
-// before the credit back to the last sentence end that closes a block.
+// before the credit back over blocks ending mid-sentence on a line nearly
+// as wide as the caption's widest (the credit not counted), stopping at a
+// block that ends a sentence or is headline-shaped without commas (the
+// headline of the item before, however wide the narrow column makes it).
 // Headline parts are blocks of at most four lines with no sentence-ending
 // punctuation inside, standing after a finished sentence and before a
 // byline, a photo, another headline part or the end of the page;
@@ -70,6 +74,13 @@ type unit struct {
 // page: the placement that gives more bylines a headline group wins, and
 // on a tie the first headline standing before the first byline means
 // "before". Text that fits no item is returned as a warning with its lines.
+//
+// Page furniture is no item: up to two lines opening the page or closing
+// it that hold only a date, the day of the week, a page number or label
+// and section or paper names (the date with its day, or the label with a
+// date, day or name: "2021年7月20日 星期二 A3 综合新闻"), or the editors'
+// line ("责任编辑：…"), come back as a "page header" or "page footer"
+// warning with their text, never as a headline.
 //
 // Paragraphs: a blank line after a finished sentence is a paragraph break,
 // any other blank line a column break (the lines join, even mid-word). A
@@ -159,8 +170,8 @@ func parsePageDetail(text string, opts ParseOptions) (ed Edition, derived []bool
 	}
 	ed.Date = date
 
-	p := pageParser{ed: &ed, source: ed.Source, date: date}
-	blocks := splitBlocks(lines)
+	p := pageParser{ed: &ed, source: ed.Source, date: date, label: pageLabel(opts.Name)}
+	blocks := p.dropPageFurniture(splitBlocks(lines))
 	p.classify(blocks)
 	units := p.units(blocks)
 	p.build(units)
@@ -227,6 +238,104 @@ func splitHeadlineTails(blocks []*block) []*block {
 	return out
 }
 
+// pageFurnitureLines is how many lines a page header or footer can span.
+const pageFurnitureLines = 2
+
+// dropPageFurniture takes the page header (the first lines of the first
+// block) and footer (the last lines of the last block) off the page and
+// returns them as warnings: they belong to no item, and a header read as
+// a headline would become the first article's kicker.
+func (p *pageParser) dropPageFurniture(blocks []*block) []*block {
+	if len(blocks) == 0 {
+		return blocks
+	}
+	first := blocks[0]
+	n := 0
+	for n < len(first.lines) && n < pageFurnitureLines && pageFurniture(first.lines[n]) {
+		n++
+	}
+	if n > 0 {
+		p.furniture(first.lines[:n], "page header")
+		if first.lines = first.lines[n:]; len(first.lines) == 0 {
+			blocks = blocks[1:]
+		}
+	}
+	if len(blocks) == 0 {
+		return blocks
+	}
+	last := blocks[len(blocks)-1]
+	n = 0
+	for n < len(last.lines) && n < pageFurnitureLines && pageFurniture(last.lines[len(last.lines)-1-n]) {
+		n++
+	}
+	if n > 0 {
+		p.furniture(last.lines[len(last.lines)-n:], "page footer")
+		if last.lines = last.lines[:len(last.lines)-n]; len(last.lines) == 0 {
+			blocks = blocks[:len(blocks)-1]
+		}
+	}
+	return blocks
+}
+
+// furniture reports page header or footer lines as a warning.
+func (p *pageParser) furniture(lines []pline, msg string) {
+	texts := make([]string, len(lines))
+	for i, l := range lines {
+		texts[i] = strings.Join(fieldsSpace(l.raw), " ") // keep the parts apart
+	}
+	p.ed.Warnings = append(p.ed.Warnings, Warning{File: p.source, Lines: [2]int{lines[0].n, lines[len(lines)-1].n},
+		Message: msg, Text: strings.Join(texts, " ")})
+}
+
+var (
+	// furnitureDate is a date as page headers print it.
+	furnitureDate = regexp.MustCompile(`(?:\d{4}年)?\d{1,2}月\d{1,2}日|\d{4}[-./]\d{1,2}[-./]\d{1,2}`)
+	// furnitureWeekday is the day of the week headers print with the date.
+	furnitureWeekday = regexp.MustCompile(`星期[一二三四五六日天]`)
+	// furnitureLabel is a page number or label: "A3", "03", "第3版", "3版".
+	furnitureLabel = regexp.MustCompile(`^(?:第?[0-9一二三四五六七八九十]{1,3}版|[A-Za-z]?\d{1,2})`)
+	// furnitureName is a section or paper name: "综合新闻", "要闻",
+	// "文体专版", "周末副刊", "晨报".
+	furnitureName = regexp.MustCompile(`^\p{Han}{0,6}?(?:新闻|要闻|版|刊|报)`)
+	// furnitureSep is what separates the parts of a header.
+	furnitureSep = regexp.MustCompile(`^[\s|｜·•/／\-—]+`)
+	// furnitureEditors opens the editors' line of a page.
+	furnitureEditors = regexp.MustCompile(`^(?:责任编辑|责编|(?:编辑|美编|校对|组版|排版)[:：])`)
+)
+
+// pageFurniture reports a line that looks like a page header or footer
+// rather than text: made only of a date, the day of the week, a page
+// number or label and section or paper names, with the date and the day
+// of the week, or a page label with a date, day or section name
+// ("2021年7月20日 星期二", "A3 综合新闻"); or the editors' line
+// ("责任编辑：…"). It has no byline, sentence end or comma and at most 40
+// characters.
+func pageFurniture(l pline) bool {
+	t := l.text
+	if utf8.RuneCountInString(t) > 40 || strings.ContainsAny(t, "。！？!?，,、；;") || bylineLen(t) > 0 {
+		return false
+	}
+	if furnitureEditors.MatchString(t) {
+		return true
+	}
+	date := furnitureDate.MatchString(t)
+	weekday := furnitureWeekday.MatchString(t)
+	rest := furnitureWeekday.ReplaceAllString(furnitureDate.ReplaceAllString(t, " "), " ")
+	label, name := false, false
+	for rest != "" {
+		if m := furnitureSep.FindString(rest); m != "" {
+			rest = rest[len(m):]
+		} else if m := furnitureLabel.FindString(rest); m != "" {
+			label, rest = true, rest[len(m):]
+		} else if m := furnitureName.FindString(rest); m != "" {
+			name, rest = true, rest[len(m):]
+		} else {
+			return false // words a header does not hold
+		}
+	}
+	return date && weekday || label && (date || weekday || name)
+}
+
 // opensItem reports a block that starts an item without a headline of its
 // own in front: a byline, or a photo (its last line is a credit).
 func opensItem(b *block) bool {
@@ -243,6 +352,7 @@ type pageParser struct {
 	derived []bool // per item: a photo title derived from the caption
 	source  string
 	date    string
+	label   string // pageLabel of the file: part of every id key
 	photos  int
 	keys    map[string]int
 }
@@ -279,16 +389,15 @@ func (p *pageParser) classify(blocks []*block) {
 		}
 		if start < k || len(b.lines) > 1 || b.credit < utf8.RuneCountInString(last.text) {
 			// Extend back over column breaks inside the caption: blocks
-			// ending mid-sentence on a full caption-width line.
-			capWidth := 0
-			for _, cb := range blocks[start : k+1] {
-				for _, l := range cb.lines {
-					capWidth = max(capWidth, l.w)
-				}
-			}
+			// ending mid-sentence on a full caption-width line. A
+			// headline-shaped block without commas is the headline of the
+			// item before (headlines after), however wide: in a narrow
+			// column a headline is wider than the caption.
+			capWidth := captionWidth(blocks[start : k+1])
 			for start > 0 {
 				prev := blocks[start-1]
-				if prev.kind != blockBody || endsSentence(prev.last().text) || prev.last().w*5 < capWidth*4 {
+				if prev.kind != blockBody || endsSentence(prev.last().text) || prev.last().w*5 < capWidth*4 ||
+					prev.cand && !strings.ContainsAny(blockText(prev), "，,、") {
 					break
 				}
 				start--
@@ -330,6 +439,24 @@ func (p *pageParser) classify(blocks []*block) {
 		}
 		b.kind = blockHeadline
 	}
+}
+
+// captionWidth is the width of a caption's widest line in cells, the
+// credit that ends its last block left out: a credit line is no caption
+// line, and a credit after the caption's last sentence widens that line.
+func captionWidth(blocks []*block) int {
+	w := 0
+	for _, b := range blocks {
+		for i, l := range b.lines {
+			lw := l.w
+			if i == len(b.lines)-1 && b.credit > 0 {
+				runes := []rune(l.text)
+				lw -= width(string(runes[max(0, len(runes)-b.credit):]))
+			}
+			w = max(w, lw)
+		}
+	}
+	return w
 }
 
 // maxWidth is the width of a block's widest line in cells.
@@ -613,7 +740,7 @@ func (p *pageParser) article(head *unit, u unit) {
 		p.ed.Warnings = append(p.ed.Warnings, Warning{File: p.source, Lines: a.Lines, Message: "article has no headline"})
 		key = "untitled:" + a.Byline + prefixRunes(strings.Join(a.Paragraphs, ""), 40)
 	}
-	a.ID = StableID(p.date, KindArticle, p.uniqueKey(key))
+	a.ID = p.itemID(KindArticle, key)
 	p.add(a, false)
 }
 
@@ -625,22 +752,46 @@ func (p *pageParser) add(a Article, derivedTitle bool) {
 
 // splitByline cuts the byline off the first lines of an article. A byline
 // whose parenthesis does not close on its line continues on the next
-// ("本报讯（记者王小明 李华 通讯员" / "赵强）7月19日…"). It returns the
-// byline as printed, the cleaned text after it and how many lines it
-// spans.
+// ("本报讯（记者王小明 李华 通讯员" / "赵强）7月19日…"); the two lines
+// join without a space, as wrapped body lines do, unless the first ends
+// with white space or is letter-spaced up to its end. It returns the byline as printed, the cleaned text
+// after it and how many lines it spans.
 func splitByline(lines []pline) (raw, rest string, n int) {
 	first := lines[0]
 	end := bylineLen(first.text)
 	if len(lines) > 1 && strings.ContainsAny(first.text[end:], "（(") && !strings.ContainsAny(first.text[end:], "）)") {
 		joined := first.text + lines[1].text
 		if e := bylineLen(joined); e > len(first.text) {
-			rawJoined := first.raw + " " + lines[1].raw
+			// Join like body lines: a wrap can fall mid-name ("通讯员王小"
+			// / "明）"), so no space unless the first line ends with one or
+			// its letter-spacing runs on over the wrap ("见 习" / "记 者").
+			second := strings.TrimLeftFunc(lines[1].raw, isSpace)
+			sep := ""
+			if letterSpacedWrap(first.raw, second) {
+				sep = " "
+			}
+			rawJoined := first.raw + sep + second
 			raw, after := splitRawAt(rawJoined, nonSpace(joined[:e]))
 			return raw, cleanLine(after), 2
 		}
 	}
 	raw, after := splitRawAt(first.raw, nonSpace(first.text[:end]))
 	return raw, cleanLine(after), 1
+}
+
+// letterSpacedWrap reports a wrap inside letter-spaced text: the first
+// line's last field is a single character, and so is the field before it
+// or the next line's first field.
+func letterSpacedWrap(first, second string) bool {
+	f := fieldsSpace(first)
+	if len(f) == 0 || utf8.RuneCountInString(f[len(f)-1]) != 1 {
+		return false
+	}
+	if len(f) > 1 && utf8.RuneCountInString(f[len(f)-2]) == 1 {
+		return true
+	}
+	n := fieldsSpace(second)
+	return len(n) > 0 && utf8.RuneCountInString(n[0]) == 1
 }
 
 // titleParts turns a headline group into kicker, title and subtitle. Lines
@@ -704,10 +855,17 @@ func (p *pageParser) photo(head *unit, u unit) {
 	} else {
 		a.Title = photoTitle(caption)
 	}
-	key := a.Byline + "#" + strconv.Itoa(u.blocks[0].photo)
-	a.ID = StableID(p.date, KindPhoto, p.uniqueKey(key))
+	// Not the photo's ordinal: a correction that drops an earlier photo
+	// would hand its id to the next one.
+	key := a.Byline + "\x00" + prefixRunes(strings.Join(strings.FieldsFunc(caption, isSpace), ""), photoKeyRunes)
+	a.ID = p.itemID(KindPhoto, key)
 	p.add(a, head == nil)
 }
+
+// photoKeyRunes is how much of a photo's caption (white space removed)
+// its id key holds: enough to tell photos by one photographer apart, short
+// enough that a corrected word further on keeps the id.
+const photoKeyRunes = 16
 
 // photoTitle derives a short title from a caption: what follows "图为" if
 // the caption says it, else its first sentence without a leading date
@@ -741,6 +899,17 @@ func prefixRunes(s string, n int) string {
 		n--
 	}
 	return s
+}
+
+// itemID is the id of an item with the given key: made unique within the
+// page, then prefixed with the page label and a NUL byte (which no text
+// holds) so that the pages of one day never share an id.
+func (p *pageParser) itemID(kind Kind, key string) string {
+	key = p.uniqueKey(key)
+	if p.label != "" {
+		key = p.label + "\x00" + key
+	}
+	return StableID(p.date, kind, key)
 }
 
 // uniqueKey makes an id key unique within the edition: repeats get "#2",

@@ -365,3 +365,116 @@ func BenchmarkParse(b *testing.B) {
 		}
 	}
 }
+
+// TestStableIDsAcrossPages checks that ids tell the pages of one day apart
+// by their label (the file name without date and extension), that a
+// renamed file keeps its ids only when its label stays, and that a
+// Markdown article never takes a page article's id.
+func TestStableIDsAcrossPages(t *testing.T) {
+	photo := "7月16日，志愿者为孩子们讲解防溺水知识。\n本报记者 张三 摄\n"
+	brief := "本报讯（记者张三）今天上午，会议召开。\n\n简讯\n"
+	md := "+++\ntitle = \"简讯\"\n+++\n会议召开。\n"
+	tests := []struct {
+		name         string
+		fileA, fileB string
+		pageA, pageB string
+		same         bool
+	}{
+		{"one photo credit on two pages", "20210720-A3.txt", "20210720-A4.txt", photo, photo, false},
+		{"equal headlines on two pages", "20210720-A3.txt", "20210720-A4.txt", brief, brief, false},
+		{"page with a label and page without", "2021-07-20.txt", "20210720-A3.txt", brief, brief, false},
+		{"renamed, same label", "20210720-A3.txt", "2021_07_20_A3.txt", brief, brief, true},
+		{"renamed, no label either way", "2021-07-20.txt", "20210720.txt", brief, brief, true},
+		{"Markdown article and page article of one title", "2021-07-20.txt", "2021-07-20.md", brief, md, false},
+	}
+	id := func(t *testing.T, name, text string) string {
+		t.Helper()
+		var ed Edition
+		if strings.HasSuffix(name, ".md") {
+			var err error
+			if ed, err = ParseMarkdown(strings.NewReader(text), ParseOptions{Name: name}); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			ed = parseText(t, text, name)
+		}
+		if len(ed.Articles) != 1 {
+			t.Fatalf("%s: %d items, want 1", name, len(ed.Articles))
+		}
+		return ed.Articles[0].ID
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, b := id(t, tt.fileA, tt.pageA), id(t, tt.fileB, tt.pageB)
+			if same := a == b; same != tt.same {
+				t.Errorf("%s id %s, %s id %s: same %v, want %v", tt.fileA, a, tt.fileB, b, same, tt.same)
+			}
+		})
+	}
+}
+
+// TestPhotoIDsSurviveCorrections checks that a photo keeps its id when a
+// corrected page removes or adds another photo by the same photographer.
+func TestPhotoIDsSurviveCorrections(t *testing.T) {
+	first := "7月16日，志愿者为孩子们讲解防溺水知识。今年暑期，志愿者走进校园。\n本报记者 张三 摄\n"
+	second := "7月17日，农民在田间收割小麦。今年小麦喜获丰收，亩产再创新高。\n本报记者 张三 摄\n"
+	tests := []struct {
+		name          string
+		before, after string
+		// the photo's index in before and in after
+		at, atAfter int
+	}{
+		{"an earlier photo removed", first + "\n" + second, second, 1, 0},
+		{"a photo added in front", second, first + "\n" + second, 0, 1},
+		{"a later photo removed", first + "\n" + second, first, 0, 0},
+		{"two captions alike, the second removed", first + "\n" + strings.Replace(first, "今年", "明年", 1), first, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := parseText(t, tt.before, "20210720-A3.txt")
+			a := parseText(t, tt.after, "20210720-A3.txt")
+			if b.Articles[tt.at].ID != a.Articles[tt.atAfter].ID {
+				t.Errorf("photo %q: id %s before the correction, %s after", a.Articles[tt.atAfter].Title, b.Articles[tt.at].ID, a.Articles[tt.atAfter].ID)
+			}
+			if len(b.Articles) == 2 && b.Articles[0].ID == b.Articles[1].ID {
+				t.Errorf("two photos share id %s", b.Articles[0].ID)
+			}
+		})
+	}
+}
+
+// parseText parses page text named name.
+func parseText(t *testing.T, text, name string) Edition {
+	t.Helper()
+	ed, err := ParsePage(strings.NewReader(text), ParseOptions{Name: name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ed
+}
+
+func TestPageFurniture(t *testing.T) {
+	tests := []struct {
+		line string
+		want bool
+	}{
+		{"2021年7月20日 星期二  A3  综合新闻", true},
+		{"2021 年 7 月 20 日   星期二", true},
+		{"焦作日报  2021年7月20日  星期二  第3版", true},
+		{"A3 | 要闻", true},
+		{"第3版  要闻   2021年7月20日", true},
+		{"责任编辑：王五  校对：赵六", true},
+		{"A3", false},
+		{"7月20日", false},
+		{"G20 杭州峰会 9月4日开幕", false},
+		{"3月20日 全市新闻发布会召开", false},
+		{"要闻回顾", false},
+		{"本报讯（记者张三） 7 月 14 日上午，示范区", false},
+		{"7月20日星期二，全市召开大会。", false},
+	}
+	for _, tt := range tests {
+		if got := pageFurniture(pline{raw: tt.line, text: cleanLine(tt.line)}); got != tt.want {
+			t.Errorf("pageFurniture(%q) = %v, want %v", tt.line, got, tt.want)
+		}
+	}
+}

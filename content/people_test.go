@@ -2,6 +2,7 @@ package content
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 )
 
@@ -146,5 +147,76 @@ func TestPhotoTitle(t *testing.T) {
 		if got := photoTitle(tt.caption); got != tt.want {
 			t.Errorf("photoTitle(%q) = %q, want %q", tt.caption, got, tt.want)
 		}
+	}
+}
+
+// TestSplitBylineWrapped covers bylines whose parenthesis closes on the
+// next line: the lines join like body text, without a space unless the
+// first line ends with one.
+func TestSplitBylineWrapped(t *testing.T) {
+	tests := []struct {
+		name        string
+		lines       []string
+		wantByline  string
+		wantAuthors []Author
+		wantRest    string
+		wantN       int
+	}{
+		{
+			name:        "wrapped mid-name",
+			lines:       []string{"本报讯（记者王明 通讯员李小", "华）7月13日上午，会议召开。"},
+			wantByline:  "本报讯（记者王明 通讯员李小华）",
+			wantAuthors: []Author{{"王明", "记者"}, {"李小华", "通讯员"}},
+			wantRest:    "7月13日上午，会议召开。", wantN: 2,
+		},
+		{
+			name:        "wrapped after a role",
+			lines:       []string{"本报讯（记者王小明 李华 通讯员", "赵强）7月19日，活动举行。"},
+			wantByline:  "本报讯（记者王小明 李华 通讯员赵强）",
+			wantAuthors: []Author{{"王小明", "记者"}, {"李华", "记者"}, {"赵强", "通讯员"}},
+			wantRest:    "7月19日，活动举行。", wantN: 2,
+		},
+		{
+			name:        "wrapped between names, first line ends with a space",
+			lines:       []string{"本报讯（记者王小明 ", "李华）今天，活动举行。"},
+			wantByline:  "本报讯（记者王小明 李华）",
+			wantAuthors: []Author{{"王小明", "记者"}, {"李华", "记者"}},
+			wantRest:    "今天，活动举行。", wantN: 2,
+		},
+		{
+			name:        "letter-spaced, wrapped mid-role",
+			lines:       []string{"本 报 讯 （ 实 习 生 陈 晨 \u3000 见 习", "记 者 刘 洋 ）今天，活动举行。"},
+			wantByline:  "本报讯（实习生陈晨 见习记者刘洋）",
+			wantAuthors: []Author{{"陈晨", "实习生"}, {"刘洋", "见习记者"}},
+			wantRest:    "今天，活动举行。", wantN: 2,
+		},
+		{
+			name:        "letter-spaced, wrapped mid-name",
+			lines:       []string{"本报讯（记者 王 明 通讯员 李 小", "华）今天，活动举行。"},
+			wantByline:  "本报讯（记者王明 通讯员李小华）",
+			wantAuthors: []Author{{"王明", "记者"}, {"李小华", "通讯员"}},
+			wantRest:    "今天，活动举行。", wantN: 2,
+		},
+		{
+			name:        "on one line",
+			lines:       []string{"本报讯（记者王小明）今天，", "活动举行。"},
+			wantByline:  "本报讯（记者王小明）",
+			wantAuthors: []Author{{"王小明", "记者"}},
+			wantRest:    "今天，", wantN: 1,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var lines []pline
+			for i, l := range tt.lines {
+				lines = append(lines, pline{n: i + 1, raw: l, text: cleanLine(l)})
+			}
+			raw, rest, n := splitByline(lines)
+			byline, authors := parseByline(raw)
+			if byline != tt.wantByline || !slices.Equal(authors, tt.wantAuthors) || rest != tt.wantRest || n != tt.wantN {
+				t.Errorf("got byline %q, authors %v, rest %q, %d lines; want %q, %v, %q, %d",
+					byline, authors, rest, n, tt.wantByline, tt.wantAuthors, tt.wantRest, tt.wantN)
+			}
+		})
 	}
 }

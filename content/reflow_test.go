@@ -24,6 +24,9 @@ type layout struct {
 	// indent starts paragraphs with two full-width spaces instead of a
 	// blank line.
 	indent bool
+	// narrowCaptions sets photo captions in the text's column width (else
+	// two and a half columns wide), so a headline is wider than a caption.
+	narrowCaptions bool
 }
 
 // wrap breaks text into lines of at most cells half-width cells.
@@ -124,7 +127,11 @@ func renderPage(items []expectedItem, l layout, seed uint64) string {
 	for _, it := range items {
 		if it.Kind == KindPhoto {
 			blank()
-			caption := wrap(strings.Join(it.Paragraphs, ""), l.cells*5/2)
+			capCells := l.cells * 5 / 2
+			if l.narrowCaptions {
+				capCells = l.cells
+			}
+			caption := wrap(strings.Join(it.Paragraphs, ""), capCells)
 			page = append(page, caption...)
 			credit := "本报" + it.Authors[0].Role + " " + strings.Join(strings.Split(it.Authors[0].Name, ""), " ") + " 摄"
 			if rng.IntN(2) == 0 {
@@ -188,8 +195,9 @@ func TestParsePageLayouts(t *testing.T) {
 	for _, cells := range []int{22, 26, 30, 38, 48, 64} {
 		for _, before := range []bool{false, true} {
 			for _, noise := range []bool{false, true} {
-				l := layout{cells: cells, before: before, noise: noise, columnGap: 9 + cells%5, tight: noise && before, glued: cells%4 == 2, indent: cells%3 == 0 && !before}
-				name := fmt.Sprintf("cells=%d/before=%v/noise=%v/tight=%v/glued=%v/indent=%v", cells, before, noise, l.tight, l.glued, l.indent)
+				l := layout{cells: cells, before: before, noise: noise, columnGap: 9 + cells%5, tight: noise && before, glued: cells%4 == 2, indent: cells%3 == 0 && !before,
+					narrowCaptions: cells <= 30}
+				name := fmt.Sprintf("cells=%d/before=%v/noise=%v/tight=%v/glued=%v/indent=%v/narrowCaptions=%v", cells, before, noise, l.tight, l.glued, l.indent, l.narrowCaptions)
 				t.Run(name, func(t *testing.T) {
 					page := renderPage(items, l, uint64(cells))
 					ed, err := ParsePage(strings.NewReader(page), ParseOptions{Name: "2021-07-20.txt"})

@@ -71,6 +71,45 @@ func TestParsePageShapes(t *testing.T) {
 			page: "本报讯（记者张三）今天上午，会议召开。\n\n会议召开\n\n7月19日，环卫工人清理路面积水。\n本报记者 李四 摄\n\n雨中坚守\n",
 			want: []string{"article|会议召开|[{张三 记者}]|1", "photo|雨中坚守|[{李四 记者}]|1"},
 		},
+		{
+			name: "headline after its article, then a photo in a narrow column",
+			page: "本报讯（记者张三）7月15日，区里举\n办了工作会议，各部门负责\n人参加会议。\n\n区里召开下半年工作会议\n\n7月16日，在公园里，志愿\n者正在清理落叶和垃圾\n。今年夏天，志愿者走进\n公园开展环保活动。\n本报通讯员 李四 摄\n",
+			want: []string{"article|区里召开下半年工作会议|[{张三 记者}]|1", "photo|在公园里，志愿者正在清理落叶和垃圾|[{李四 通讯员}]|1"},
+		},
+		{
+			name: "caption over a column break, credit after its last sentence",
+			page: "新闻标题\n\n本报讯（记者张三）今天上午，会议召开。\n\n志愿者们在公园里，清理落\n\n叶和垃圾，今年夏天他们走\n进公园开展环保活动。本报见习记者 王五 摄\n",
+			want: []string{"article|新闻标题|[{张三 记者}]|1", "photo|志愿者们在公园里，清理落叶和垃圾|[{王五 见习记者}]|1"},
+		},
+		{
+			name:     "page header above the first headline",
+			page:     "2021年7月20日 星期二  A3  综合新闻\n\n全市工作会议召开\n\n本报讯（记者张三）今天上午，会议召开。\n\n活动举行\n\n本报讯（记者李四）今天下午，活动举行。\n",
+			want:     []string{"article|全市工作会议召开|[{张三 记者}]|1", "article|活动举行|[{李四 记者}]|1"},
+			wantWarn: "page header",
+		},
+		{
+			name:     "page header glued to the first headline",
+			page:     "第3版  要闻   2021年7月20日\n全市工作会议召开\n\n本报讯（记者张三）今天上午，会议召开。\n",
+			want:     []string{"article|全市工作会议召开|[{张三 记者}]|1"},
+			wantWarn: "page header",
+		},
+		{
+			name:     "page header over a headlines-after page",
+			page:     "A3 综合新闻\n\n本报讯（记者张三）今天上午，会议召开。\n\n全市工作会议召开\n\n本报讯（记者李四）今天下午，活动举行。\n\n活动举行\n",
+			want:     []string{"article|全市工作会议召开|[{张三 记者}]|1", "article|活动举行|[{李四 记者}]|1"},
+			wantWarn: "page header",
+		},
+		{
+			name:     "editors' line at the foot of a headlines-after page",
+			page:     "本报讯（记者张三）今天上午，会议召开。\n\n全市工作会议召开\n\n责任编辑：王五  校对：赵六\n",
+			want:     []string{"article|全市工作会议召开|[{张三 记者}]|1"},
+			wantWarn: "page footer",
+		},
+		{
+			name: "a dated headline is no page header",
+			page: "7月20日起 全市实行新规\n\n本报讯（记者张三）今天上午，会议召开。\n",
+			want: []string{"article|7月20日起全市实行新规|[{张三 记者}]|1"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

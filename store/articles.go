@@ -191,10 +191,10 @@ type storedArticle struct {
 // article's topics from Article.Topics. On error nothing is written.
 //
 // How ids stay stable: an article's id is content.StableID, computed by the
-// parser from the edition date, the item's kind and its key (the display
-// title without white space; for photos, the credit line and ordinal). It
-// depends neither on the text nor on line numbers nor on the file name, and
-// every write here is keyed by it, so:
+// parser from the edition date, the item's kind and its key (the page label
+// of the file name and the display title without white space; for photos,
+// the credit line and the caption's start). It depends neither on the body
+// text nor on line numbers, and every write here is keyed by it, so:
 //   - re-ingesting an unchanged file changes nothing (ingest skips it by
 //     its hash; here every article's content hash would compare equal);
 //   - a corrected paragraph changes the article's content hash and the row

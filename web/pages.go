@@ -175,14 +175,14 @@ func (s *Site) view(a content.Article) articleView {
 			v.Paragraphs = append(v.Paragraphs, p)
 		}
 	}
+	// Only configured topics have pages to link to; a tag a Markdown
+	// article brought along, or a topic since removed, is left out.
 	for _, slug := range a.Topics {
-		name := slug
 		for _, t := range s.cfg.Topics {
 			if t.Slug == slug {
-				name = t.Name
+				v.Topics = append(v.Topics, t)
 			}
 		}
-		v.Topics = append(v.Topics, feed.Topic{Name: name, Slug: slug})
 	}
 	// Only a correction shows its time: a first ingest's time says nothing
 	// to readers, who go by the edition date.

@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -31,6 +30,9 @@ func runDigest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	preview := fs.String("preview", "", "write NAME.html, NAME.txt and NAME.eml for one recipient into `dir`; send nothing")
 	to := fs.String("to", "", "send one test message to `address` (outside the outbox); with -preview, preview for it")
 	name, err := parseWithName(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -140,15 +142,6 @@ func parseWithName(fs *flag.FlagSet, args []string) (string, error) {
 		return "", fmt.Errorf("%w: %s takes one digest name, got %q", errUsage, fs.Name(), names)
 	}
 	return names[0], nil
-}
-
-// openConfiguredStore opens the configured database, creating its
-// directory if needed.
-func openConfiguredStore(ctx context.Context, c *config.Config) (*store.Store, error) {
-	if err := os.MkdirAll(filepath.Dir(c.Store.Path), 0o755); err != nil {
-		return nil, fmt.Errorf("store directory: %w", err)
-	}
-	return store.Open(ctx, c.Store.Path)
 }
 
 // mailerConfig maps the configuration onto the mailer's, reading the SMTP

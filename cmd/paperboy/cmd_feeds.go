@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 
 	"github.com/paperboy-news/paperboy/config"
 	"github.com/paperboy-news/paperboy/feed"
@@ -16,7 +17,7 @@ import (
 func runFeeds(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, path := commandFlags("feeds", "feeds -out DIR [-config FILE]",
 		"Writes the RSS, Atom and JSON feeds and every web page into DIR, for nginx or a CDN.", stderr)
-	out := fs.String("out", "", "output `directory`; replaced whole, atomically")
+	out := fs.String("out", "", "output `directory`: a link, switched atomically, to the new export beside it; must be new, empty or an earlier export")
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
 	}
@@ -35,12 +36,32 @@ func runFeeds(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	n, err := site.Export(ctx, *out)
+	n, err := site.Export(ctx, *out, web.ExportOptions{Protected: exportProtected(c)})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %d files to %s\n", n, *out)
 	return nil
+}
+
+// exportProtected is what an export directory must keep apart from: the
+// files and directories paperboy reads or writes besides the site. The
+// config file itself rather than its directory: the shipped layout puts the
+// export (public/) beside config.toml, data/ and pages/.
+func exportProtected(c *config.Config) []web.ProtectedPath {
+	ps := []web.ProtectedPath{
+		{Path: c.Path, What: "the config file"},
+		{Path: filepath.Dir(c.Store.Path), What: "the store's directory"},
+		{Path: c.Content.PagesDir, What: "the pages directory"},
+		{Path: c.Content.MarkdownDir, What: "the Markdown directory"},
+	}
+	if c.SMTP.Transport == "file" {
+		ps = append(ps, web.ProtectedPath{Path: c.SMTP.FileDir, What: "the mail outbox directory"})
+	}
+	for _, l := range c.Lists {
+		ps = append(ps, web.ProtectedPath{Path: l.File, What: fmt.Sprintf("list %q's address file", l.Name)})
+	}
+	return ps
 }
 
 // newSite builds the feeds and the website from the configuration; the

@@ -233,6 +233,11 @@ func (d *daemon) reload(ctx context.Context) error {
 		return err
 	}
 	d.gen.Store(g)
+	// The new site was rendered before the swap: an ingest that finished
+	// in between refreshed the old one.
+	if err := d.sched.Trigger(jobFeeds, schedule.TriggerChain); err != nil {
+		d.logger.Warn("feeds_not_triggered", "err", err)
+	}
 	d.closeRemovedDigestRuns(ctx, g)
 	d.watchPages(ctx, c)
 	return nil
@@ -283,9 +288,49 @@ func (d *daemon) jobs(g *generation) func(name string) schedule.RunFunc {
 		default:
 			digest := name[len(jobDigestPrefix):]
 			return func(ctx context.Context, slot time.Time, _ schedule.Trigger) error {
-				return d.sendDigest(ctx, g, digest, slot)
+				// A run that fails (the database busy, a list file
+				// being rewritten) is tried again while its slot is
+				// within the catch-up window: the scheduler moves on
+				// to the next slot after a failure.
+				dc, err := g.cfg.Digest(digest)
+				if err != nil {
+					return err
+				}
+				return retryWithin(ctx, slot.Add(dc.CatchUp), digestRetryBase, d.logger.With("digest", digest), func() error {
+					return d.sendDigest(ctx, g, digest, slot)
+				})
 			}
 		}
+	}
+}
+
+// digestRetryBase is the first wait before a failed digest run is tried
+// again; each retry waits twice as long, up to digestRetryMax.
+const (
+	digestRetryBase = 30 * time.Second
+	digestRetryMax  = 10 * time.Minute
+)
+
+// retryWithin calls fn until it succeeds, says there is nothing to do
+// (schedule.ErrSkip), ctx ends, or the next attempt would start after
+// deadline; it waits base, then twice as long each time, between attempts.
+func retryWithin(ctx context.Context, deadline time.Time, base time.Duration, log *slog.Logger, fn func() error) error {
+	delay := base
+	for attempt := 1; ; attempt++ {
+		err := fn()
+		if err == nil || errors.Is(err, schedule.ErrSkip) || ctx.Err() != nil {
+			return err
+		}
+		if time.Now().Add(delay).After(deadline) {
+			return fmt.Errorf("gave up after %d attempt(s), the catch-up window ends %s: %w", attempt, deadline.Format(time.RFC3339), err)
+		}
+		log.Warn("run_failed_retrying", "attempt", attempt, "retry_in", delay, "err", err)
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, digestRetryMax)
 	}
 }
 

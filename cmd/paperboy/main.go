@@ -42,6 +42,10 @@ func main() {
 	// gracefully; NotifyContext's stop restores the default action, so a
 	// second signal kills the process at once.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// SIGHUP means "reload" to the daemon; until its config watcher listens
+	// (and after it stops, during shutdown) the default action would kill
+	// the process, e.g. on a `systemctl reload` while it starts.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGHUP)
 	go func() {
 		<-ctx.Done()
 		stop()

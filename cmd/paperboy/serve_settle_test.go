@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/paperboy-news/paperboy/admin"
 	"github.com/paperboy-news/paperboy/config"
+	"github.com/paperboy-news/paperboy/schedule"
 	"github.com/paperboy-news/paperboy/store"
 )
 
@@ -68,4 +71,54 @@ func TestDigestJobSettlesEarlierRuns(t *testing.T) {
 			t.Errorf("%s sent = %v, want %v", id, got, want)
 		}
 	}
+}
+
+func TestRetryWithin(t *testing.T) {
+	errBusy := errors.New("database is locked")
+	log := slog.New(slog.DiscardHandler)
+	tests := []struct {
+		name      string
+		failures  int           // attempts that fail before one succeeds
+		window    time.Duration // from now to the deadline
+		skip      bool          // the first attempt finds nothing to do
+		wantCalls int
+		wantErr   error
+	}{
+		{"succeeds at once", 0, time.Second, false, 1, nil},
+		{"retried until it succeeds", 2, 2 * time.Second, false, 3, nil},
+		// Attempt 2 comes at least 100ms in; waiting 200ms more would pass
+		// the 250ms window.
+		{"gives up past the window", 100, 250 * time.Millisecond, false, 2, errBusy},
+		{"nothing to do is not retried", 0, 2 * time.Second, true, 1, schedule.ErrSkip},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			calls := 0
+			err := retryWithin(context.Background(), time.Now().Add(tt.window), 100*time.Millisecond, log, func() error {
+				calls++
+				switch {
+				case tt.skip:
+					return fmt.Errorf("%w: nothing new", schedule.ErrSkip)
+				case calls <= tt.failures:
+					return errBusy
+				}
+				return nil
+			})
+			if calls != tt.wantCalls || !errors.Is(err, tt.wantErr) || (tt.wantErr == nil && err != nil) {
+				t.Errorf("calls %d, err %v; want %d calls, err %v", calls, err, tt.wantCalls, tt.wantErr)
+			}
+		})
+	}
+	t.Run("stops when the context ends", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		calls := 0
+		err := retryWithin(ctx, time.Now().Add(time.Hour), time.Hour, log, func() error {
+			calls++
+			cancel()
+			return errBusy
+		})
+		if calls != 1 || !errors.Is(err, errBusy) {
+			t.Errorf("calls %d, err %v; want 1 call and the run's error", calls, err)
+		}
+	})
 }
