@@ -299,15 +299,14 @@ func (s *Store) SaveEdition(ctx context.Context, ed content.Edition, sourceHash 
 }
 
 // nextStamp is the time SaveEdition stamps its articles with, inside its
-// write transaction: now, or just after the newest stamp already stored
-// if the clock is behind it. updated_at is never before created_at, and
-// its index makes this a look-up.
+// write transaction: now, or just after the newest stamp given before if
+// the clock is behind it; it records the stamp as the newest.
 func (s *Store) nextStamp(ctx context.Context, tx *sql.Tx) (string, error) {
-	var latest sql.NullString
-	if err := tx.QueryRowContext(ctx, `SELECT MAX(updated_at) FROM articles`).Scan(&latest); err != nil {
+	var latest string
+	if err := tx.QueryRowContext(ctx, `SELECT stamp FROM stamps WHERE name = 'articles'`).Scan(&latest); err != nil {
 		return "", fmt.Errorf("latest stamp: %w", err)
 	}
-	last, err := parseTime(latest.String)
+	last, err := parseTime(latest)
 	if err != nil {
 		return "", fmt.Errorf("latest stamp: %w", err)
 	}
@@ -315,7 +314,11 @@ func (s *Store) nextStamp(ctx context.Context, tx *sql.Tx) (string, error) {
 	if !now.After(last) {
 		now = last.Add(time.Microsecond)
 	}
-	return formatTime(now), nil
+	stamp := formatTime(now)
+	if _, err := tx.ExecContext(ctx, `UPDATE stamps SET stamp = ? WHERE name = 'articles'`, stamp); err != nil {
+		return "", fmt.Errorf("record stamp: %w", err)
+	}
+	return stamp, nil
 }
 
 func checkEdition(ed content.Edition) error {

@@ -477,11 +477,11 @@ func (s *Store) OutboxCounts(ctx context.Context) (map[string]int, error) {
 // window ends here, read before its selection, never leaves an article
 // behind it unseen.
 func (s *Store) LatestArticleStamp(ctx context.Context) (time.Time, error) {
-	var latest sql.NullString
-	err := s.db.QueryRowContext(ctx, `SELECT MAX(updated_at) FROM articles`).Scan(&latest)
+	var latest string
+	err := s.db.QueryRowContext(ctx, `SELECT stamp FROM stamps WHERE name = 'articles'`).Scan(&latest)
 	var t time.Time
 	if err == nil {
-		t, err = parseTime(latest.String)
+		t, err = parseTime(latest)
 	}
 	if err != nil {
 		return time.Time{}, fmt.Errorf("store: latest article stamp: %w", err)
