@@ -470,21 +470,3 @@ func (s *Store) OutboxCounts(ctx context.Context) (map[string]int, error) {
 	return counts, nil
 }
 
-// LatestArticleStamp returns the newest article stamp (created_at or
-// updated_at; zero if there is no article). SaveEdition stamps after
-// taking the write lock and after every stamp committed before, so an
-// ingest not yet committed when this returns stamps later: a digest whose
-// window ends here, read before its selection, never leaves an article
-// behind it unseen.
-func (s *Store) LatestArticleStamp(ctx context.Context) (time.Time, error) {
-	var latest string
-	err := s.db.QueryRowContext(ctx, `SELECT stamp FROM stamps WHERE name = 'articles'`).Scan(&latest)
-	var t time.Time
-	if err == nil {
-		t, err = parseTime(latest)
-	}
-	if err != nil {
-		return time.Time{}, fmt.Errorf("store: latest article stamp: %w", err)
-	}
-	return t, nil
-}
