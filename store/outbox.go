@@ -469,4 +469,3 @@ func (s *Store) OutboxCounts(ctx context.Context) (map[string]int, error) {
 	}
 	return counts, nil
 }
-
