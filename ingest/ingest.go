@@ -42,8 +42,9 @@ type Store interface {
 	// SourceHashes maps each ingested source file's name to its recorded
 	// hash.
 	SourceHashes(ctx context.Context) (map[string]string, error)
-	// SaveEdition writes one file's edition in one transaction.
-	SaveEdition(ctx context.Context, ed content.Edition, sourceHash string) (store.EditionChange, error)
+	// SavePrepared writes one file's edition, encoded by
+	// store.PrepareEdition on a worker, in one transaction.
+	SavePrepared(ctx context.Context, p *store.PreparedEdition, sourceHash string) (store.EditionChange, error)
 	// RemoveSource deletes a source file's articles.
 	RemoveSource(ctx context.Context, name string) (int, error)
 }
@@ -248,7 +249,9 @@ type prepared struct {
 	hash      string
 	unchanged bool
 	ed        content.Edition
-	err       error
+	// enc is ed encoded for the store, off the single writer's path.
+	enc *store.PreparedEdition
+	err error
 }
 
 // prepareAhead prepares files on as many workers as there are CPUs. It
@@ -313,12 +316,13 @@ func prepare(f file, storedHash string, tag *tagger) prepared {
 		p.ed.Articles[i].Source = f.name
 		p.ed.Articles[i].Topics = tag.topics(p.ed.Articles[i])
 	}
+	p.enc, p.err = store.PrepareEdition(p.ed)
 	return p
 }
 
 // save writes a prepared edition and adds what it did to sum.
 func save(ctx context.Context, p prepared, st Store, logger *slog.Logger, sum *Summary) error {
-	change, err := st.SaveEdition(ctx, p.ed, p.hash)
+	change, err := st.SavePrepared(ctx, p.enc, p.hash)
 	if err != nil {
 		return err
 	}

@@ -208,18 +208,42 @@ type storedArticle struct {
 // Line numbers and positions are stored but are not content: an edit that
 // shifts the lines of later articles does not mark them updated.
 func (s *Store) SaveEdition(ctx context.Context, ed content.Edition, sourceHash string) (EditionChange, error) {
-	var change EditionChange
+	p, err := PrepareEdition(ed)
+	if err != nil {
+		return EditionChange{}, err
+	}
+	return s.SavePrepared(ctx, p, sourceHash)
+}
+
+// PreparedEdition is an edition checked and encoded for SavePrepared.
+type PreparedEdition struct {
+	ed   content.Edition
+	rows []row
+}
+
+// PrepareEdition checks an edition and encodes its articles (JSON columns,
+// content hashes) without touching the database, so that callers saving
+// many editions can do this work in parallel and leave the single writer
+// only the writing.
+func PrepareEdition(ed content.Edition) (*PreparedEdition, error) {
 	if err := checkEdition(ed); err != nil {
-		return change, fmt.Errorf("store: save edition %s: %w", ed.Source, err)
+		return nil, fmt.Errorf("store: save edition %s: %w", ed.Source, err)
 	}
 	rows := make([]row, len(ed.Articles))
 	for i, a := range ed.Articles {
 		r, err := newRow(a, i)
 		if err != nil {
-			return change, fmt.Errorf("store: save edition %s: %w", ed.Source, err)
+			return nil, fmt.Errorf("store: save edition %s: %w", ed.Source, err)
 		}
 		rows[i] = r
 	}
+	return &PreparedEdition{ed: ed, rows: rows}, nil
+}
+
+// SavePrepared is SaveEdition for an edition PrepareEdition encoded.
+func (s *Store) SavePrepared(ctx context.Context, p *PreparedEdition, sourceHash string) (EditionChange, error) {
+	var change EditionChange
+	ed, rows := p.ed, p.rows
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
 		// Stamped once the write lock is held (BEGIN IMMEDIATE), not
 		// before waiting for it, and after every stamp already committed
