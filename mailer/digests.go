@@ -34,7 +34,6 @@ type OutboxStore interface {
 	MarkDeliverySkipped(ctx context.Context, runID int64, recipient, reason string) error
 	DeliveryCounts(ctx context.Context, runID int64) (store.DeliveryCounts, error)
 	FinishDigestRun(ctx context.Context, runID int64, status, errMsg string) error
-	UnfinishedDigestRuns(ctx context.Context) ([]store.DigestRun, error)
 	Unsubscribe(ctx context.Context, list, address string) error
 }
 
@@ -310,29 +309,6 @@ func (m *Digests) run(ctx context.Context, name string, slot time.Time, progress
 			"sent", counts.Sent, "failed", counts.Failed, "skipped", counts.Skipped)
 	}
 	return res, err
-}
-
-// Resume finishes the runs a crash or shutdown interrupted, oldest first,
-// sending only their pending deliveries; runs of digests no longer
-// configured are left alone. Call it once at start.
-func (m *Digests) Resume(ctx context.Context) ([]RunResult, error) {
-	runs, err := m.store.UnfinishedDigestRuns(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("mailer: resume: %w", err)
-	}
-	var results []RunResult
-	for _, r := range runs {
-		if _, ok := m.digests[r.Digest]; !ok {
-			m.log.Warn("digest_run_not_resumed", "digest", r.Digest, "run", r.ID, "reason", "digest not configured")
-			continue
-		}
-		res, err := m.Run(ctx, r.Digest, r.Slot)
-		if err != nil {
-			return results, err
-		}
-		results = append(results, res)
-	}
-	return results, nil
 }
 
 // Abandon closes the run of digest name for slot that will not be resumed

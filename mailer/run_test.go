@@ -186,16 +186,14 @@ func interruptedRun(t *testing.T, n, stopAt int) (*sink, *store.Store, RunResult
 
 func TestCancelledRunResumesWithOnlyTheRest(t *testing.T) {
 	const n = 600
-	s, st, _ := interruptedRun(t, n, 200)
+	s, st, first := interruptedRun(t, n, 200)
 
-	// As after a restart: a new mailer resumes what was left.
+	// As after a restart: a new mailer runs the same slot again, which
+	// resumes what was left.
 	m := newDigests(t, testConfig(s, n), st, st)
-	resumed, err := m.Resume(context.Background())
-	if err != nil || len(resumed) != 1 {
-		t.Fatalf("resume = %+v, %v", resumed, err)
-	}
-	if res2 := resumed[0]; !res2.Resumed || res2.Sent != n || res2.Status != store.RunDone {
-		t.Fatalf("resumed result = %+v", res2)
+	res2, err := m.Run(context.Background(), "daily", first.Slot)
+	if err != nil || !res2.Resumed || res2.RunID != first.RunID || res2.Sent != n || res2.Status != store.RunDone {
+		t.Fatalf("resumed result = %+v, %v", res2, err)
 	}
 	for _, rcpt := range addresses(n) {
 		if got := len(s.messages(rcpt)); got != 1 {
