@@ -32,6 +32,8 @@ import (
 	"github.com/robfig/cron/v3"
 
 	_ "time/tzdata" // time zones work on machines without a zoneinfo database
+
+	"github.com/paperboy-news/paperboy/content"
 )
 
 // DefaultPath is the configuration file used when neither the -config flag
@@ -286,7 +288,7 @@ func (d Digest) RenderSubject(data SubjectData) (string, error) {
 	if err := d.subject.Execute(&b, data); err != nil {
 		return "", fmt.Errorf("config: digest %q: subject: %w", d.Name, err)
 	}
-	return stripCRLF(b.String()), nil
+	return content.OneLine(b.String()), nil
 }
 
 // MinEditionDate is the oldest edition date (YYYY-MM-DD) a run for slot

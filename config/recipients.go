@@ -6,6 +6,8 @@ import (
 	"net/mail"
 	"os"
 	"strings"
+
+	"github.com/paperboy-news/paperboy/content"
 )
 
 // Recipient is one address of a recipient list.
@@ -39,7 +41,7 @@ func LoadRecipients(l List) ([]Recipient, error) {
 			return
 		}
 		seen[strings.ToLower(addr)] = true
-		out = append(out, Recipient{Address: addr, Name: stripCRLF(a.Name)})
+		out = append(out, Recipient{Address: addr, Name: content.OneLine(a.Name)})
 	}
 	for _, a := range l.Addresses {
 		addOne(l.cfgPath, l.line, "lists.addresses", a)
@@ -75,8 +77,4 @@ func normalizeAddress(a string) string {
 		return a
 	}
 	return a[:i+1] + strings.ToLower(a[i+1:])
-}
-
-func stripCRLF(s string) string {
-	return strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ").Replace(s)
 }

@@ -2,6 +2,7 @@ package content
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -258,3 +259,29 @@ func cleanHeadline(s string) string {
 
 // isWord reports a wide character that is not punctuation (an ideograph).
 func isWord(r rune) bool { return isWide(r) && !isCJKPunct(r) }
+
+// OneLine makes s one line of clean text, for a title, a name or a mail
+// header value: C0 and C1 control characters are dropped, and runs of white
+// space (line breaks, tabs and Unicode spaces included) become one space,
+// trimmed at both ends, so no value can start a header of its own or break
+// a layout.
+func OneLine(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	pending := false
+	for _, r := range s {
+		switch {
+		case isSpace(r):
+			pending = true
+			continue
+		case unicode.IsControl(r):
+			continue
+		}
+		if pending && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		pending = false
+		b.WriteRune(r)
+	}
+	return b.String()
+}

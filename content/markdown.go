@@ -115,39 +115,15 @@ func markdownKey(name string) string { return "md:" + filepath.Base(name) }
 // into them, which must not reach feeds, pages or mail headers.
 func cleanFrontMatter(fm *frontMatter) {
 	for _, f := range []*string{&fm.Title, &fm.Kicker, &fm.Subtitle, &fm.Byline, &fm.Summary} {
-		*f = cleanField(*f)
+		*f = OneLine(*f)
 	}
 	topics := fm.Topics[:0]
 	for _, t := range fm.Topics {
-		if t = cleanField(t); t != "" {
+		if t = OneLine(t); t != "" {
 			topics = append(topics, t)
 		}
 	}
 	fm.Topics = topics
-}
-
-// cleanField drops C0 and C1 control characters and DEL, and collapses
-// runs of white space (line breaks and tabs included) into one space,
-// trimmed at both ends.
-func cleanField(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	pending := false
-	for _, r := range s {
-		switch {
-		case isSpace(r):
-			pending = true
-			continue
-		case unicode.IsControl(r):
-			continue
-		}
-		if pending && b.Len() > 0 {
-			b.WriteByte(' ')
-		}
-		pending = false
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 // dropControls removes C0 and C1 control characters and DEL except tab and
@@ -218,7 +194,7 @@ func markdownAuthors(vs []any) ([]Author, error) {
 	for i, v := range vs {
 		switch a := v.(type) {
 		case string:
-			if name := cleanField(a); name != "" {
+			if name := OneLine(a); name != "" {
 				authors = append(authors, Author{Name: name})
 			}
 		case map[string]any:
@@ -229,10 +205,10 @@ func markdownAuthors(vs []any) ([]Author, error) {
 					return nil, fmt.Errorf("authors[%d]: unknown key %q (known: name, role)", i, k)
 				}
 			}
-			if name = cleanField(name); name == "" {
+			if name = OneLine(name); name == "" {
 				return nil, fmt.Errorf("authors[%d]: name is required", i)
 			}
-			authors = append(authors, Author{Name: name, Role: cleanField(role)})
+			authors = append(authors, Author{Name: name, Role: OneLine(role)})
 		default:
 			return nil, fmt.Errorf("authors[%d]: want a name or { name = \"…\", role = \"…\" }, got %v", i, v)
 		}

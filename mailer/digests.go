@@ -226,7 +226,7 @@ func (m *Digests) subject(d *digestConf, arts []content.Article, slot time.Time)
 	if err := d.subject.Execute(&b, data); err != nil {
 		return "", fmt.Errorf("subject template: %w", err)
 	}
-	return strings.TrimSpace(plainText(b.String())), nil
+	return strings.TrimSpace(content.OneLine(b.String())), nil
 }
 
 // recipients yields the digest's recipients with their Message-IDs.

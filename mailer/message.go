@@ -7,35 +7,11 @@ import (
 	"mime"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/wneessen/go-mail"
+
+	"github.com/paperboy-news/paperboy/content"
 )
-
-// plainText makes s safe for a header value or a line of the digest:
-// line breaks and other white-space controls become a space, so no value
-// can start a header of its own or break the text layout, every other C0
-// or C1 control character (ESC, BEL, NUL...) is dropped, and the spaces
-// left collapse. A value without control characters is left as is. Article text
-// is cleaned when it is parsed; this is the last line of defence.
-func plainText(s string) string {
-	if !strings.ContainsFunc(s, isControl) {
-		return s
-	}
-	s = strings.Map(func(r rune) rune {
-		switch {
-		case r == '\t', r == '\n', r == '\v', r == '\f', r == '\r', r == 0x85, r == 0x2028, r == 0x2029:
-			return ' '
-		case unicode.IsControl(r):
-			return -1
-		}
-		return r
-	}, s)
-	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == ' ' }), " ")
-}
-
-// isControl reports a character plainText changes.
-func isControl(r rune) bool { return unicode.IsControl(r) || r == 0x2028 || r == 0x2029 }
 
 // envelope is what differs between the messages of one run.
 type envelope struct {
@@ -62,23 +38,23 @@ func (m *Digests) messageID(digest string, slot time.Time, recipient string) str
 
 // listID is the List-Id value of digest's list (RFC 2919).
 func (m *Digests) listID(digest *digestConf, list string) string {
-	phrase := mime.BEncoding.Encode("UTF-8", plainText(digest.Title))
+	phrase := mime.BEncoding.Encode("UTF-8", content.OneLine(digest.Title))
 	return fmt.Sprintf("%s <%s.%s.%s>", phrase, list, digest.Name, m.cfg.Domain)
 }
 
 // message builds one recipient's message from a body rendered once.
 func (m *Digests) message(digest *digestConf, subject string, b *body, env envelope, date time.Time) (*mail.Msg, error) {
 	msg := mail.NewMsg(mail.WithEncoding(mail.EncodingB64), mail.WithNoDefaultUserAgent())
-	if err := msg.FromFormat(plainText(m.cfg.FromName), plainText(m.cfg.From)); err != nil {
+	if err := msg.FromFormat(content.OneLine(m.cfg.FromName), content.OneLine(m.cfg.From)); err != nil {
 		return nil, fmt.Errorf("from %q: %w", m.cfg.From, err)
 	}
-	if err := msg.To(plainText(env.to)); err != nil {
+	if err := msg.To(content.OneLine(env.to)); err != nil {
 		return nil, fmt.Errorf("to %q: %w", env.to, err)
 	}
-	msg.Subject(plainText(subject))
+	msg.Subject(content.OneLine(subject))
 	msg.SetDateWithValue(date.In(m.cfg.Location))
-	msg.SetMessageIDWithValue(plainText(env.messageID))
-	msg.SetGenHeaderPreformatted(mail.Header("List-Id"), plainText(m.listID(digest, env.list)))
+	msg.SetMessageIDWithValue(content.OneLine(env.messageID))
+	msg.SetGenHeaderPreformatted(mail.Header("List-Id"), content.OneLine(m.listID(digest, env.list)))
 	unsub := m.unsubscribeURL(env.list, env.to)
 	if strings.HasPrefix(unsub, "https://") {
 		if err := msg.SetListUnsubscribeOneClick(unsub); err != nil {
@@ -87,7 +63,7 @@ func (m *Digests) message(digest *digestConf, subject string, b *body, env envel
 	} else {
 		msg.SetListUnsubscribe(unsub)
 	}
-	msg.SetGenHeader(mail.HeaderContentLang, plainText(m.cat.Lang))
+	msg.SetGenHeader(mail.HeaderContentLang, content.OneLine(m.cat.Lang))
 	msg.SetGenHeader(mail.HeaderPrecedence, "bulk")
 	msg.SetGenHeader(mail.Header("Auto-Submitted"), "auto-generated")
 	msg.SetBodyString(mail.TypeTextPlain, b.textFor(unsub))

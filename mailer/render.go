@@ -194,17 +194,17 @@ func (m *Digests) renderItems(p digestPage, items []itemView, full, limit int) (
 	v := digestView{
 		T:              cat,
 		Lang:           cat.Lang,
-		Subject:        plainText(p.subject),
-		Site:           plainText(p.site),
+		Subject:        content.OneLine(p.subject),
+		Site:           content.OneLine(p.site),
 		SiteURL:        m.cfg.BaseURL + "/",
 		Empty:          len(items) == 0,
-		Publisher:      plainText(fill(cat.Publisher, "address", m.cfg.PublisherAddress)),
-		Why:            plainText(fill(cat.Why, "site", m.cfg.SiteTitle, "digest", p.digest, "list", p.list)),
+		Publisher:      content.OneLine(fill(cat.Publisher, "address", m.cfg.PublisherAddress)),
+		Why:            content.OneLine(fill(cat.Why, "site", m.cfg.SiteTitle, "digest", p.digest, "list", p.list)),
 		UnsubscribeURL: unsubscribeSentinel,
 	}
 	// An empty digest has no date to count from; its one line says it all.
 	if len(items) > 0 {
-		v.Intro = plainText(fill(cat.Intro, "site", p.site, "date", cat.formatDate(newestDate(p.articles)), "count", strconv.Itoa(len(items))))
+		v.Intro = content.OneLine(fill(cat.Intro, "site", p.site, "date", cat.formatDate(newestDate(p.articles)), "count", strconv.Itoa(len(items))))
 	}
 	for i, it := range items {
 		switch {
@@ -217,7 +217,7 @@ func (m *Digests) renderItems(p digestPage, items []itemView, full, limit int) (
 		}
 	}
 	if rest := items[limit:]; len(rest) > 0 {
-		v.Remaining = plainText(fill(cat.Remaining, "count", strconv.Itoa(len(rest))))
+		v.Remaining = content.OneLine(fill(cat.Remaining, "count", strconv.Itoa(len(rest))))
 		// The newest edition among them: a digest is nearly always one
 		// edition, and its page lists every article of it.
 		date := ""
@@ -247,11 +247,11 @@ func (m *Digests) renderItems(p digestPage, items []itemView, full, limit int) (
 // item turns an article into what the templates show.
 func (m *Digests) item(a content.Article) itemView {
 	it := itemView{
-		Title:    plainText(a.Title),
-		Kicker:   plainText(a.Kicker),
-		Subtitle: plainText(a.Subtitle),
+		Title:    content.OneLine(a.Title),
+		Kicker:   content.OneLine(a.Kicker),
+		Subtitle: content.OneLine(a.Subtitle),
 		URL:      m.cfg.Permalink(a),
-		Lead:     plainText(lead(a)),
+		Lead:     content.OneLine(lead(a)),
 		Photo:    a.Kind == content.KindPhoto,
 		date:     a.Date,
 	}
@@ -266,7 +266,7 @@ func (m *Digests) item(a content.Article) itemView {
 	if it.Authors == "" && it.Photo {
 		it.Authors = a.Byline
 	}
-	it.Authors = plainText(it.Authors)
+	it.Authors = content.OneLine(it.Authors)
 	return it
 }
 
