@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Kind tells what sort of item an Article is.
@@ -80,6 +81,45 @@ func (a Article) DisplayTitle() string {
 
 // Text is the article body: its paragraphs separated by blank lines.
 func (a Article) Text() string { return strings.Join(a.Paragraphs, "\n\n") }
+
+// Lead is what lists, feeds and digests show under a headline: the
+// article's Summary when it has one, otherwise its paragraphs run together,
+// cut to about n characters by Truncate.
+func (a Article) Lead(n int) string {
+	if s := strings.TrimSpace(a.Summary); s != "" {
+		return Truncate(s, n)
+	}
+	var b strings.Builder
+	for _, p := range a.Paragraphs {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		// Chinese runs on after its punctuation; Latin text needs a space.
+		if r, _ := utf8.DecodeLastRuneInString(b.String()); b.Len() > 0 && r < 0x3000 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(p)
+	}
+	return Truncate(b.String(), n)
+}
+
+// Truncate cuts s to at most n characters: at a sentence end if there is
+// one in the last third, so a lead reads as whole sentences, else with "…".
+func Truncate(s string, n int) string {
+	s = strings.TrimSpace(s)
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	runes := []rune(s)[:n]
+	for i := n - 1; i >= n*2/3; i-- {
+		switch runes[i] {
+		case '。', '！', '？', '.', '!', '?':
+			return string(runes[:i+1])
+		}
+	}
+	return strings.TrimSpace(string(runes)) + "…"
+}
 
 // Warning reports text that the parser could not place in any item, or a
 // guess it had to make, with where it was found.

@@ -59,12 +59,12 @@ func Title(a content.Article) string {
 	t := strings.TrimSpace(Clean(a.DisplayTitle()))
 	if a.Kind != content.KindPhoto {
 		if t == "" {
-			t = truncate(firstParagraph(a), 24)
+			t = Clean(a.Lead(24))
 		}
 		return t
 	}
 	if t == "" {
-		t = truncate(firstParagraph(a), 24)
+		t = Clean(a.Lead(24))
 	}
 	if t == "" {
 		return PhotoLabel
@@ -75,34 +75,7 @@ func Title(a content.Article) string {
 // Summary is the article's lead: its Summary when set, otherwise the first
 // paragraph cut to about 100 characters.
 func Summary(a content.Article) string {
-	if s := strings.TrimSpace(Clean(a.Summary)); s != "" {
-		return s
-	}
-	return truncate(firstParagraph(a), summaryRunes)
-}
-
-func firstParagraph(a content.Article) string {
-	for _, p := range a.Paragraphs {
-		if p = strings.TrimSpace(Clean(p)); p != "" {
-			return p
-		}
-	}
-	return ""
-}
-
-// truncate cuts s to n characters, ending with "…" when it cut.
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	i := 0
-	for pos := range s {
-		if i == n {
-			return strings.TrimSpace(s[:pos]) + "…"
-		}
-		i++
-	}
-	return s
+	return Clean(a.Lead(summaryRunes))
 }
 
 // AuthorNames lists the credited names, without roles, skipping blanks.

@@ -215,7 +215,7 @@ func (m *Digests) subject(d *digestConf, arts []content.Article, slot time.Time)
 		}
 	}
 	if data.Lead == "" && len(arts) > 0 {
-		data.Lead = truncate(arts[0].DisplayTitle(), 30)
+		data.Lead = content.Truncate(arts[0].DisplayTitle(), 30)
 	}
 	date := newestDate(arts)
 	if date == "" {

@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	texttemplate "text/template"
-	"unicode/utf8"
 
 	"github.com/paperboy-news/paperboy/content"
 )
@@ -251,12 +250,12 @@ func (m *Digests) item(a content.Article) itemView {
 		Kicker:   content.OneLine(a.Kicker),
 		Subtitle: content.OneLine(a.Subtitle),
 		URL:      m.cfg.Permalink(a),
-		Lead:     content.OneLine(lead(a)),
+		Lead:     content.OneLine(a.Lead(leadRunes)),
 		Photo:    a.Kind == content.KindPhoto,
 		date:     a.Date,
 	}
 	if it.Title == "" {
-		it.Title = truncate(it.Lead, 30)
+		it.Title = content.Truncate(it.Lead, 30)
 	}
 	names := make([]string, 0, len(a.Authors))
 	for _, au := range a.Authors {
@@ -268,51 +267,6 @@ func (m *Digests) item(a content.Article) itemView {
 	}
 	it.Authors = content.OneLine(it.Authors)
 	return it
-}
-
-// lead is the article's summary, or about the first leadRunes characters
-// of its text.
-func lead(a content.Article) string {
-	if a.Summary != "" {
-		return truncate(a.Summary, leadRunes)
-	}
-	return truncate(joinParagraphs(a.Paragraphs), leadRunes)
-}
-
-// joinParagraphs runs paragraphs together: directly after Chinese
-// punctuation, with a space otherwise.
-func joinParagraphs(ps []string) string {
-	var b strings.Builder
-	for _, p := range ps {
-		p = strings.TrimSpace(p)
-		if p == "" {
-			continue
-		}
-		if b.Len() > 0 {
-			if r, _ := utf8.DecodeLastRuneInString(b.String()); r < 0x3000 {
-				b.WriteByte(' ')
-			}
-		}
-		b.WriteString(p)
-	}
-	return b.String()
-}
-
-// truncate cuts s to at most n runes, preferring to end at a sentence
-// end in the last third, else adding an ellipsis.
-func truncate(s string, n int) string {
-	s = strings.TrimSpace(s)
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	runes := []rune(s)[:n]
-	for i := n - 1; i >= n*2/3; i-- {
-		switch runes[i] {
-		case '。', '！', '？', '.', '!', '?':
-			return string(runes[:i+1])
-		}
-	}
-	return string(runes) + "…"
 }
 
 // newestDate is the latest edition date among articles, "" if none.

@@ -82,7 +82,7 @@ func TestLead(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := lead(tc.a); got != tc.want {
+			if got := tc.a.Lead(100); got != tc.want {
 				t.Fatalf("lead = %q, want %q", got, tc.want)
 			}
 		})
