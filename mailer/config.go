@@ -10,8 +10,6 @@ import (
 	"strings"
 	"text/template"
 	"time"
-
-	"github.com/paperboy-news/paperboy/content"
 )
 
 // Config is everything the mailer needs; the caller maps config.toml onto
@@ -39,13 +37,6 @@ type Config struct {
 	FromName string
 	// Domain is used for Message-IDs and List-Ids; default BaseURL's host.
 	Domain string
-	// Permalink gives an article's public URL; default
-	// BaseURL + "/articles/" + ID.
-	Permalink func(content.Article) string
-	// EditionURL gives the public URL of an edition's page (date
-	// "YYYY-MM-DD"), where a digest too long for one message sends readers
-	// for the rest; default BaseURL + "/editions/" + date + "/".
-	EditionURL func(date string) string
 	// UnsubscribeSecret signs unsubscribe tokens (HMAC-SHA256); at least
 	// 16 bytes. Read it from the environment.
 	UnsubscribeSecret []byte
@@ -192,14 +183,6 @@ func (cfg Config) withDefaults() (Config, map[string]*digestConf, error) {
 		if cfg.Domain == "" {
 			cfg.Domain = base.Hostname()
 		}
-	}
-	if cfg.Permalink == nil {
-		baseURL := cfg.BaseURL
-		cfg.Permalink = func(a content.Article) string { return baseURL + "/articles/" + url.PathEscape(a.ID) }
-	}
-	if cfg.EditionURL == nil {
-		baseURL := cfg.BaseURL
-		cfg.EditionURL = func(date string) string { return baseURL + "/editions/" + url.PathEscape(date) + "/" }
 	}
 	if _, err := mail.ParseAddress(cfg.From); err != nil || strings.ContainsAny(cfg.From, "<>\r\n") {
 		bad("from address %q: want a bare address such as news@example.cn", cfg.From)

@@ -11,6 +11,7 @@ import (
 	texttemplate "text/template"
 
 	"github.com/paperboy-news/paperboy/content"
+	"github.com/paperboy-news/paperboy/feed"
 )
 
 //go:embed templates/*.tmpl
@@ -223,7 +224,7 @@ func (m *Digests) renderItems(p digestPage, items []itemView, full, limit int) (
 		for _, it := range rest {
 			date = max(date, it.date)
 		}
-		v.MoreURL = m.cfg.EditionURL(date)
+		v.MoreURL = m.cfg.BaseURL + feed.EditionPath(date)
 	}
 	var h, t bytes.Buffer
 	if err := htmlTemplates.ExecuteTemplate(&h, "digest.html.tmpl", v); err != nil {
@@ -249,10 +250,11 @@ func (m *Digests) item(a content.Article) itemView {
 		Title:    content.OneLine(a.Title),
 		Kicker:   content.OneLine(a.Kicker),
 		Subtitle: content.OneLine(a.Subtitle),
-		URL:      m.cfg.Permalink(a),
-		Lead:     content.OneLine(a.Lead(leadRunes)),
-		Photo:    a.Kind == content.KindPhoto,
-		date:     a.Date,
+		// The same permalinks as the feeds and the site.
+		URL:   m.cfg.BaseURL + feed.ArticlePath(a.ID),
+		Lead:  content.OneLine(a.Lead(leadRunes)),
+		Photo: a.Kind == content.KindPhoto,
+		date:  a.Date,
 	}
 	if it.Title == "" {
 		it.Title = content.Truncate(it.Lead, 30)

@@ -16,8 +16,6 @@ import (
 	"golang.org/x/term"
 
 	"github.com/paperboy-news/paperboy/config"
-	"github.com/paperboy-news/paperboy/content"
-	"github.com/paperboy-news/paperboy/feed"
 	"github.com/paperboy-news/paperboy/mailer"
 	"github.com/paperboy-news/paperboy/schedule"
 	"github.com/paperboy-news/paperboy/store"
@@ -186,10 +184,7 @@ func mailerConfig(c *config.Config, logger *slog.Logger) (mailer.Config, error) 
 		SiteTitle: c.Site.Title,
 		BaseURL:   baseURL,
 		// The daemon mounts the unsubscribe handler here.
-		UnsubscribePath: "/unsubscribe",
-		// Digests link to the same permalinks as the feeds and pages.
-		Permalink:         func(a content.Article) string { return baseURL + feed.ArticlePath(a.ID) },
-		EditionURL:        func(date string) string { return baseURL + feed.EditionPath(date) },
+		UnsubscribePath:   "/unsubscribe",
 		Language:          c.Site.Language,
 		Location:          c.Site.Location,
 		PublisherAddress:  c.Site.PublisherAddress,
