@@ -52,7 +52,8 @@ type daemon struct {
 	watcher *schedule.ConfigWatcher
 	gen     atomic.Pointer[generation]
 
-	// reloadMu serialises reloads (a file change and SIGHUP may coincide).
+	// reloadMu serialises reloads (a file change and SIGHUP may coincide)
+	// and feed refreshes with them.
 	reloadMu sync.Mutex
 	// pages watches the pages directory; restarted when a reload moves it.
 	pages pagesWatch
@@ -233,11 +234,6 @@ func (d *daemon) reload(ctx context.Context) error {
 		return err
 	}
 	d.gen.Store(g)
-	// The new site was rendered before the swap: an ingest that finished
-	// in between refreshed the old one.
-	if err := d.sched.Trigger(jobFeeds, schedule.TriggerChain); err != nil {
-		d.logger.Warn("feeds_not_triggered", "err", err)
-	}
 	d.closeRemovedDigestRuns(ctx, g)
 	d.watchPages(ctx, c)
 	return nil
@@ -359,8 +355,13 @@ func (d *daemon) ingest(ctx context.Context, g *generation) error {
 	return nil
 }
 
-// refreshFeeds re-renders the feeds of the site being served.
+// refreshFeeds re-renders the feeds of the site being served. It waits
+// for a reload in progress, whose new site was rendered before this
+// refresh's ingest finished: refreshing the old site would leave the new
+// one stale.
 func (d *daemon) refreshFeeds(ctx context.Context) error {
+	d.reloadMu.Lock()
+	defer d.reloadMu.Unlock()
 	if err := d.gen.Load().site.Feeds().Refresh(ctx); err != nil {
 		return err
 	}
