@@ -389,8 +389,20 @@ func checkEdition(ed content.Edition) error {
 // file renamed or copied), which SaveEdition takes over.
 func (s *Store) storedArticles(ctx context.Context, tx *sql.Tx, ed content.Edition) (map[string]*storedArticle, error) {
 	existing := map[string]*storedArticle{}
-	rows, err := s.query(ctx, tx, `SELECT id, source, content_hash, position, line_first, line_last
-		FROM articles WHERE source = ? OR edition_date = ?`, ed.Source, ed.Date)
+	// By id, not by date: the other pages of the same day are none of this
+	// edition's business, and reading them made each save cost more with
+	// every page of the day.
+	args := make([]any, 0, 1+len(ed.Articles))
+	args = append(args, ed.Source)
+	for _, a := range ed.Articles {
+		args = append(args, a.ID)
+	}
+	where := `a.source = ?`
+	if len(ed.Articles) > 0 {
+		where += ` OR a.id IN (` + placeholders(len(ed.Articles)) + `)`
+	}
+	rows, err := s.query(ctx, tx, `SELECT a.id, a.source, a.content_hash, a.position, a.line_first, a.line_last
+		FROM articles a WHERE `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("load stored articles: %w", err)
 	}
@@ -411,7 +423,7 @@ func (s *Store) storedArticles(ctx context.Context, tx *sql.Tx, ed content.Editi
 	}
 	trows, err := tx.QueryContext(ctx, `SELECT t.article_id, t.topic FROM article_topics t
 		JOIN articles a ON a.id = t.article_id
-		WHERE a.source = ? OR a.edition_date = ? ORDER BY t.article_id, t.topic`, ed.Source, ed.Date)
+		WHERE `+where+` ORDER BY t.article_id, t.topic`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("load stored topics: %w", err)
 	}
