@@ -13,7 +13,6 @@
 package config
 
 import (
-	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -25,15 +24,12 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"text/template"
 	"time"
 
 	"github.com/BurntSushi/toml"
 	"github.com/robfig/cron/v3"
 
 	_ "time/tzdata" // time zones work on machines without a zoneinfo database
-
-	"github.com/paperboy-news/paperboy/content"
 )
 
 // DefaultPath is the configuration file used when neither the -config flag
@@ -248,9 +244,10 @@ type Digest struct {
 	// Topics are topic slugs; an article must have one of them. Empty
 	// means all articles.
 	Topics []string
-	// Subject is the subject template as written; see RenderSubject.
+	// Subject is the subject template as written ("" for the mailer's
+	// default in the site's language); see mailer.SubjectData for its
+	// fields.
 	Subject string
-	subject *template.Template
 	// SkipEmpty: when there is nothing new, send nothing and record the
 	// run as skipped.
 	SkipEmpty bool
@@ -262,39 +259,6 @@ type Digest struct {
 	Period time.Duration
 	// MaxArticles caps the articles in one digest; 0 means no cap.
 	MaxArticles int
-}
-
-// SubjectData is what a digest's subject template may use.
-type SubjectData struct {
-	// Site is the site title.
-	Site string
-	// Digest is the digest's name.
-	Digest string
-	// Date is the newest edition's date as readers write it, e.g. "7月20日".
-	Date string
-	// Lead is the first article's headline.
-	Lead string
-	// Count is the number of articles in the digest.
-	Count int
-}
-
-// RenderSubject executes the digest's subject template. CR and LF are
-// replaced by spaces so the result is safe as a header value.
-func (d Digest) RenderSubject(data SubjectData) (string, error) {
-	if d.subject == nil {
-		return "", fmt.Errorf("config: digest %q: no subject template", d.Name)
-	}
-	var b bytes.Buffer
-	if err := d.subject.Execute(&b, data); err != nil {
-		return "", fmt.Errorf("config: digest %q: subject: %w", d.Name, err)
-	}
-	return content.OneLine(b.String()), nil
-}
-
-// MinEditionDate is the oldest edition date (YYYY-MM-DD) a run for slot
-// includes: the slot minus Period, in loc.
-func (d Digest) MinEditionDate(slot time.Time, loc *time.Location) string {
-	return slot.In(loc).Add(-d.Period).Format(time.DateOnly)
 }
 
 // Jobs is the background work besides digests: [jobs].

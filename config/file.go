@@ -113,7 +113,6 @@ type fileJobs struct {
 // Defaults for keys the admin may leave out.
 const (
 	defaultCatchUp = "3h"
-	defaultSubject = "{{.Site}} {{.Date}}：{{.Lead}} 等{{.Count}}条"
 )
 
 func defaults() fileConfig {

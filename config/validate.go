@@ -11,13 +11,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"text/template"
 	"time"
 
 	"github.com/BurntSushi/toml"
 	"github.com/robfig/cron/v3"
 	"golang.org/x/text/language"
 
+	"github.com/paperboy-news/paperboy/mailer"
 	"github.com/paperboy-news/paperboy/schedule"
 )
 
@@ -348,10 +348,11 @@ func (v *validator) digests(fs []fileDigest, c *Config) {
 				v.add(at("topics"), "topic %q is not defined (digest topics are [[topics]] slugs)", slug)
 			}
 		}
-		if d.Subject == "" {
-			d.Subject = defaultSubject
+		if d.Subject != "" {
+			if _, err := mailer.ParseSubject(d.Subject); err != nil {
+				v.add(at("subject"), "bad template: %v (fields: .Site .Digest .Date .Lead .Count)", err)
+			}
 		}
-		d.subject = v.subject(at("subject"), d.Subject)
 		if f.CatchUp == "" {
 			f.CatchUp = defaultCatchUp
 		}
@@ -375,22 +376,6 @@ func derivePeriod(s interface{ Next(time.Time) time.Time }, loc *time.Location) 
 	first := s.Next(ref)
 	gap := s.Next(first).Sub(first)
 	return max(gap, 24*time.Hour)
-}
-
-// subject parses a subject template and tries it on sample data, so a
-// misspelled field is caught now rather than at 07:00.
-func (v *validator) subject(path, text string) *template.Template {
-	t, err := template.New("subject").Option("missingkey=error").Parse(text)
-	if err != nil {
-		v.add(path, "bad template: %v", err)
-		return nil
-	}
-	var b strings.Builder
-	if err := t.Execute(&b, SubjectData{Site: "示范区新闻", Digest: "daily", Date: "7月20日", Lead: "标题", Count: 13}); err != nil {
-		v.add(path, "bad template: %v (fields: .Site .Digest .Date .Lead .Count)", err)
-		return nil
-	}
-	return t
 }
 
 func (v *validator) jobs(f fileJobs, c *Config) {

@@ -283,12 +283,7 @@ func (cfg Config) withDefaults() (Config, map[string]*digestConf, error) {
 		if d.Subject == "" {
 			d.Subject = cat.DefaultSubject
 		}
-		tmpl, err := template.New(d.Name).Option("missingkey=error").Parse(d.Subject)
-		if err == nil {
-			// Execute once so a template naming an unknown field fails now
-			// rather than at 07:00.
-			err = tmpl.Execute(new(strings.Builder), SubjectData{})
-		}
+		tmpl, err := ParseSubject(d.Subject)
 		if err != nil {
 			bad("digest %s: subject template: %w", d.Name, err)
 		}
@@ -314,4 +309,18 @@ func parseRecipient(addr string) (string, error) {
 	}
 	local, domain, _ := strings.Cut(a.Address, "@")
 	return local + "@" + strings.ToLower(domain), nil
+}
+
+// ParseSubject parses a digest's subject template (text/template over
+// SubjectData) and executes it once, so that a misspelled field fails when
+// the configuration is checked rather than at 07:00.
+func ParseSubject(text string) (*template.Template, error) {
+	tmpl, err := template.New("subject").Option("missingkey=error").Parse(text)
+	if err != nil {
+		return nil, err
+	}
+	if err := tmpl.Execute(new(strings.Builder), SubjectData{}); err != nil {
+		return nil, err
+	}
+	return tmpl, nil
 }
