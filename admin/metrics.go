@@ -108,9 +108,6 @@ func (m *Metrics) JobRun(job, outcome string, d time.Duration) {
 	}
 }
 
-// Registry is the registry behind the metrics, for adding collectors.
-func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
-
 // Handler serves the metrics in the Prometheus exposition format.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})

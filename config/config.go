@@ -271,9 +271,8 @@ type Jobs struct {
 	// directory.
 	WatchPages bool
 	// Feeds is an optional cron spec for re-rendering the feeds besides
-	// after every ingest that changed something; FeedsCron is it parsed.
-	Feeds     string
-	FeedsCron cron.Schedule
+	// after every ingest that changed something.
+	Feeds string
 }
 
 // Digest returns the digest called name.
@@ -302,16 +301,6 @@ func (c *Config) List(name string) (List, error) {
 		names[i] = l.Name
 	}
 	return List{}, fmt.Errorf("config: no list %q in %s (defined: %q)", name, c.Path, names)
-}
-
-// Topic returns the topic whose slug is slug.
-func (c *Config) Topic(slug string) (Topic, error) {
-	for _, t := range c.Topics {
-		if t.Slug == slug {
-			return t, nil
-		}
-	}
-	return Topic{}, fmt.Errorf("config: no topic %q in %s", slug, c.Path)
 }
 
 // Logger returns a logger writing to w in the configured format and level.

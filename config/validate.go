@@ -381,7 +381,7 @@ func derivePeriod(s interface{ Next(time.Time) time.Time }, loc *time.Location) 
 func (v *validator) jobs(f fileJobs, c *Config) {
 	c.Jobs = Jobs{Ingest: f.Ingest, WatchPages: f.WatchPages, Feeds: f.Feeds}
 	c.Jobs.IngestCron = v.schedule("jobs.ingest", f.Ingest, c.Site.Location, false)
-	c.Jobs.FeedsCron = v.schedule("jobs.feeds", f.Feeds, c.Site.Location, false)
+	v.schedule("jobs.feeds", f.Feeds, c.Site.Location, false) // checked here, parsed by the scheduler
 }
 
 // schedule parses a cron spec; an empty one is allowed unless required.

@@ -1,7 +1,6 @@
 package content
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -48,7 +47,7 @@ var markdown = goldmark.New()
 // title is required. The date is the front matter's, else the edition
 // date rule of ParsePage without the text inference (file name, then
 // opts.Date). Paragraphs are the body's blocks as plain text (a list item
-// or heading is a paragraph of its own); RenderMarkdown gives the HTML.
+// or heading is a paragraph of its own).
 // Unknown front-matter keys are errors, so a misspelt key is not ignored.
 func ParseMarkdown(r io.Reader, opts ParseOptions) (Edition, error) {
 	name := nameOrInput(opts.Name)
@@ -279,14 +278,4 @@ func inlineText(n ast.Node, src []byte) string {
 	})
 	flush()
 	return j.take()
-}
-
-// RenderMarkdown renders a Markdown body (without front matter) as HTML
-// for the web pages and digests. Raw HTML in the source is left out.
-func RenderMarkdown(body []byte) (string, error) {
-	var b bytes.Buffer
-	if err := markdown.Convert(body, &b); err != nil {
-		return "", fmt.Errorf("content: render markdown: %w", err)
-	}
-	return b.String(), nil
 }

@@ -15,7 +15,6 @@ type Strings struct {
 	SubscribeHint  string
 	Articles       string // "%d" is the count, e.g. "%d 篇"
 	Authors        string
-	Published      string
 	Updated        string
 	Photo          string
 	NotFound       string
@@ -42,7 +41,6 @@ var ZhCN = Strings{
 	SubscribeHint:  "用 RSS 阅读器订阅，每天自动收到新文章。",
 	Articles:       "%d 篇",
 	Authors:        "作者",
-	Published:      "发布",
 	Updated:        "更新",
 	Photo:          "图片新闻",
 	NotFound:       "页面不存在",

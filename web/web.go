@@ -163,13 +163,6 @@ func (s *Site) Register(mux *http.ServeMux) {
 // at start and after every ingest that changed something.
 func (s *Site) Feeds() *feed.Service { return s.feeds }
 
-// Handler is a mux with everything Register mounts.
-func (s *Site) Handler() http.Handler {
-	mux := http.NewServeMux()
-	s.Register(mux)
-	return mux
-}
-
 func addSlash(w http.ResponseWriter, r *http.Request) {
 	u := *r.URL
 	u.Path += "/"

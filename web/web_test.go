@@ -124,7 +124,7 @@ func serve(t *testing.T, src Source) (*Site, *httptest.Server) {
 	if err := site.feeds.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(site.Handler())
+	srv := httptest.NewServer(siteHandler(site))
 	t.Cleanup(srv.Close)
 	return site, srv
 }
@@ -286,4 +286,11 @@ func TestSiteOnStore(t *testing.T) {
 	if want := 9 + 1 + 1 + 2 + 1 + len(ed.Articles); n != want {
 		t.Errorf("exported %d files, want %d", n, want)
 	}
+}
+
+// siteHandler is a mux with everything Site.Register mounts.
+func siteHandler(s *Site) http.Handler {
+	mux := http.NewServeMux()
+	s.Register(mux)
+	return mux
 }
