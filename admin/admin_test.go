@@ -197,10 +197,9 @@ func TestMetricsExposition(t *testing.T) {
 	m.ItemsIngested(0)
 	m.FeedRendered()
 	m.FeedRendered()
-	m.MessageSent("morning")
-	m.MessageSent("morning")
-	m.MessageFailed("morning")
-	m.MessageRetried("morning")
+	m.MessagesSent("morning", 2)
+	m.MessagesFailed("morning", 1)
+	m.MessagesRetried("morning", 1)
 	if resp, body := do(t, "POST", srv.URL+"/admin/jobs/ingest/run", "Bearer "+token); resp.StatusCode != 202 {
 		t.Fatalf("run = %d %s", resp.StatusCode, body)
 	}

@@ -73,25 +73,19 @@ func (m *Metrics) FeedRendered() {
 	}
 }
 
-// MessageSent counts a digest message the server accepted.
-func (m *Metrics) MessageSent(digest string) {
-	if m != nil {
-		m.messagesSent.WithLabelValues(digest).Inc()
-	}
-}
+// MessagesSent counts n digest messages the server accepted.
+func (m *Metrics) MessagesSent(digest string, n int) { m.add(m.messagesSent, digest, n) }
 
-// MessageFailed counts a digest message that failed permanently or ran out
-// of retries.
-func (m *Metrics) MessageFailed(digest string) {
-	if m != nil {
-		m.messagesFailed.WithLabelValues(digest).Inc()
-	}
-}
+// MessagesFailed counts n digest messages that failed permanently or ran
+// out of retries.
+func (m *Metrics) MessagesFailed(digest string, n int) { m.add(m.messagesFailed, digest, n) }
 
-// MessageRetried counts a temporary failure that will be retried.
-func (m *Metrics) MessageRetried(digest string) {
-	if m != nil {
-		m.messagesRetry.WithLabelValues(digest).Inc()
+// MessagesRetried counts n temporary failures that will be retried.
+func (m *Metrics) MessagesRetried(digest string, n int) { m.add(m.messagesRetry, digest, n) }
+
+func (m *Metrics) add(c *prometheus.CounterVec, digest string, n int) {
+	if m != nil && n > 0 {
+		c.WithLabelValues(digest).Add(float64(n))
 	}
 }
 

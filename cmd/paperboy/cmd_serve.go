@@ -376,19 +376,7 @@ func (d *daemon) sendDigest(ctx context.Context, g *generation, name string, slo
 	if err := d.settleEarlierRuns(ctx, g, m, name, slot); err != nil {
 		return err
 	}
-	var last mailer.Progress
-	res, err := m.RunWithProgress(ctx, name, slot, func(p mailer.Progress) {
-		for range p.Sent - last.Sent {
-			d.metrics.MessageSent(name)
-		}
-		for range p.Failed - last.Failed {
-			d.metrics.MessageFailed(name)
-		}
-		for range p.Retried - last.Retried {
-			d.metrics.MessageRetried(name)
-		}
-		last = p
-	})
+	res, err := m.RunWithProgress(ctx, name, slot, d.countMessages(name))
 	if err != nil {
 		return err
 	}
@@ -399,6 +387,18 @@ func (d *daemon) sendDigest(ctx context.Context, g *generation, name string, slo
 		d.logger.Warn("digest_incomplete", "digest", name, "sent", res.Sent, "failed", res.Failed, "pending", res.Pending)
 	}
 	return nil
+}
+
+// countMessages is a run's progress callback that adds its messages to
+// /metrics as they go.
+func (d *daemon) countMessages(digest string) func(mailer.Progress) {
+	var last mailer.Progress
+	return func(p mailer.Progress) {
+		d.metrics.MessagesSent(digest, p.Sent-last.Sent)
+		d.metrics.MessagesFailed(digest, p.Failed-last.Failed)
+		d.metrics.MessagesRetried(digest, p.Retried-last.Retried)
+		last = p
+	}
 }
 
 // settleEarlierRuns finishes what earlier runs of digest name left open
@@ -422,7 +422,7 @@ func (d *daemon) settleEarlierRuns(ctx context.Context, g *generation, m *mailer
 		}
 		if slot.Sub(r.Slot) <= dc.CatchUp {
 			d.logger.Info("digest_run_resumed", "digest", name, "run", r.ID, "run_slot", r.Slot)
-			if _, err := m.Run(ctx, name, r.Slot); err != nil {
+			if _, err := m.RunWithProgress(ctx, name, r.Slot, d.countMessages(name)); err != nil {
 				return err
 			}
 			continue
