@@ -227,7 +227,7 @@ func splitHeadlineTails(blocks []*block) []*block {
 			}
 			if cut > 0 {
 				tail := &block{lines: b.lines[cut:]}
-				if headlineShaped(tail) && !strings.ContainsAny(blockText(tail), "，,、") {
+				if headlineShaped(tail) && commaFree(tail) {
 					out = append(out, &block{lines: b.lines[:cut]}, tail)
 					continue
 				}
@@ -383,7 +383,7 @@ func (p *pageParser) classify(blocks []*block) {
 			// that opens an article, is another photo or looks like a
 			// headline (a caption has commas even when its full stop is
 			// missing).
-			if k > 0 && blocks[k-1].kind == blockBody && !(blocks[k-1].cand && !strings.ContainsAny(blockText(blocks[k-1]), "，,、")) {
+			if k > 0 && blocks[k-1].kind == blockBody && !(blocks[k-1].cand && commaFree(blocks[k-1])) {
 				start = k - 1
 			}
 		}
@@ -397,7 +397,7 @@ func (p *pageParser) classify(blocks []*block) {
 			for start > 0 {
 				prev := blocks[start-1]
 				if prev.kind != blockBody || endsSentence(prev.last().text) || prev.last().w*5 < capWidth*4 ||
-					prev.cand && !strings.ContainsAny(blockText(prev), "，,、") {
+					prev.cand && commaFree(prev) {
 					break
 				}
 				start--
@@ -425,7 +425,7 @@ func (p *pageParser) classify(blocks []*block) {
 		}
 		n := blocks[i+1]
 		next[i] = n.kind == blockByline || n.kind == blockPhoto || next[i+1] ||
-			b.last().w < maxWidth(n)*3/4 && !strings.ContainsAny(blockText(b), "，,、")
+			b.last().w < maxWidth(n)*3/4 && commaFree(b)
 	}
 	for i, b := range blocks {
 		if !next[i] {
@@ -475,6 +475,17 @@ func blockText(b *block) string {
 		j.add(l.text)
 	}
 	return j.take()
+}
+
+// commaFree reports a block without a comma or enumeration comma: a
+// headline-shaped block that has one is more likely a sentence's start.
+func commaFree(b *block) bool {
+	for _, l := range b.lines {
+		if strings.ContainsAny(l.text, "，,、") {
+			return false
+		}
+	}
+	return true
 }
 
 // headlineShaped reports a block that can be a headline part: at most
