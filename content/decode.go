@@ -73,6 +73,9 @@ func DecodeText(b []byte, name string) (string, error) {
 // invalidUTF8 returns the offset of the first byte that is not valid UTF-8,
 // or -1.
 func invalidUTF8(b []byte) int {
+	if utf8.Valid(b) { // the common case, and the standard library's is faster
+		return -1
+	}
 	for i := 0; i < len(b); {
 		if b[i] < utf8.RuneSelf {
 			i++
