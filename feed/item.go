@@ -56,20 +56,23 @@ func allowedRune(r rune) bool {
 // title and subtitle. Photo news is marked "图片新闻：" before its title,
 // or before the caption's start when the parser found no title.
 func Title(a content.Article) string {
-	t := strings.TrimSpace(Clean(a.DisplayTitle()))
-	if a.Kind != content.KindPhoto {
-		if t == "" {
-			t = Clean(a.Lead(24))
-		}
+	t := Headline(a)
+	switch {
+	case a.Kind != content.KindPhoto:
 		return t
-	}
-	if t == "" {
-		t = Clean(a.Lead(24))
-	}
-	if t == "" {
+	case t == "":
 		return PhotoLabel
 	}
 	return PhotoLabel + "：" + t
+}
+
+// Headline is the article's display title, or for one the parser found
+// none for, the start of its text; unlike Title it never marks photos.
+func Headline(a content.Article) string {
+	if t := strings.TrimSpace(Clean(a.DisplayTitle())); t != "" {
+		return t
+	}
+	return Clean(a.Lead(24))
 }
 
 // Summary is the article's lead: its Summary when set, otherwise the first

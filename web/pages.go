@@ -163,7 +163,7 @@ func (s *Site) view(a content.Article) articleView {
 		v.Kicker = feed.PhotoLabel
 	}
 	if v.Title == "" {
-		v.Title = strings.TrimPrefix(feed.Title(a), feed.PhotoLabel+"：")
+		v.Title = feed.Headline(a)
 	}
 	for _, au := range a.Authors {
 		if n := feed.Clean(au.Name); n != "" {
@@ -198,11 +198,11 @@ func (s *Site) view(a content.Article) articleView {
 // news marked by a badge rather than a title prefix.
 func (s *Site) listView(a content.Article) articleView {
 	v := s.view(a)
-	v.Title = feed.Title(a)
+	v.Title = feed.Headline(a)
 	if v.Photo {
 		v.Badge = s.cfg.Strings.Photo
-		if t := strings.TrimPrefix(v.Title, feed.PhotoLabel+"："); t != "" {
-			v.Title = t
+		if v.Title == "" {
+			v.Title = feed.PhotoLabel
 		}
 	}
 	v.Paragraphs = nil
