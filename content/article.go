@@ -90,6 +90,7 @@ func (a Article) Lead(n int) string {
 		return Truncate(s, n)
 	}
 	var b strings.Builder
+	runes := 0
 	for _, p := range a.Paragraphs {
 		p = strings.TrimSpace(p)
 		if p == "" {
@@ -100,6 +101,10 @@ func (a Article) Lead(n int) string {
 			b.WriteByte(' ')
 		}
 		b.WriteString(p)
+		// Enough to cut from: the rest of a long article is never shown.
+		if runes += utf8.RuneCountInString(p); runes > n {
+			break
+		}
 	}
 	return Truncate(b.String(), n)
 }
