@@ -45,8 +45,12 @@ type Config struct {
 	// "PAPERBOY_UNSUBSCRIBE_SECRET".
 	UnsubscribeSecretEnv string
 
-	// Lists maps a recipient list name to its addresses.
+	// Lists maps a recipient list name to its addresses as loaded.
 	Lists map[string][]string
+	// ListReader, if set, reads the lists again at each run (list files
+	// edited without touching config.toml); a list it cannot read goes
+	// out as last read, initially Lists.
+	ListReader ListReader
 	// Digests are the digests this mailer can run, by Digest.Name.
 	Digests []Digest
 
@@ -138,11 +142,17 @@ type Digest struct {
 	SkipEmpty bool
 	// Period limits a run to editions dated within it before the slot (in
 	// the site's time zone), so backfilling old editions does not flood
-	// the digest; default 24h. The first run ever takes the latest edition.
+	// the digest; default 24h. The first run ever takes the latest edition
+	// dated within it, if any.
 	Period time.Duration
 	// MaxArticles caps the articles in one digest; 0 means no cap (a long
 	// digest lists the articles past the size limit as headlines only).
 	MaxArticles int
+	// CatchUp is the digest's window: a run sends only until its slot plus
+	// CatchUp, an interrupted run is resumed within it and closed past it.
+	// Zero: an interrupted run is never resumed, and a run sends until it
+	// is done.
+	CatchUp time.Duration
 }
 
 // SubjectData is what a subject template sees.
@@ -194,13 +204,20 @@ func (cfg Config) withDefaults() (Config, map[string]*digestConf, error) {
 		bad("unsubscribe secret: %d bytes, want at least %d: set the environment variable %s to a random string of %d or more characters (e.g. the output of: openssl rand -hex 32)",
 			len(cfg.UnsubscribeSecret), minSecretBytes, cfg.UnsubscribeSecretEnv, minSecretBytes)
 	}
+	// Addresses are parsed here, once; runs use them as they are.
+	lists := make(map[string][]string, len(cfg.Lists))
 	for list, addrs := range cfg.Lists {
+		lists[list] = make([]string, 0, len(addrs))
 		for _, a := range addrs {
-			if _, err := parseRecipient(a); err != nil {
+			addr, err := parseRecipient(a)
+			if err != nil {
 				bad("list %s: %w", list, err)
+				continue
 			}
+			lists[list] = append(lists[list], addr)
 		}
 	}
+	cfg.Lists = lists
 	switch cfg.Transport {
 	case "", "file":
 		cfg.Transport = "file"
@@ -289,6 +306,9 @@ func (cfg Config) withDefaults() (Config, map[string]*digestConf, error) {
 		}
 		if d.Period <= 0 {
 			d.Period = 24 * time.Hour
+		}
+		if d.CatchUp < 0 {
+			bad("digest %s: catch-up window %v: want 0 or more", d.Name, d.CatchUp)
 		}
 		if d.MaxArticles < 0 {
 			bad("digest %s: max articles %d: want 0 (no cap) or more", d.Name, d.MaxArticles)

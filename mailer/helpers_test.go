@@ -60,6 +60,12 @@ var shanghai = time.FixedZone("CST", 8*3600)
 
 var discardLog = slog.New(slog.DiscardHandler)
 
+// clockAt is a clock that reads t now and runs on from there.
+func clockAt(t time.Time) func() time.Time {
+	offset := time.Until(t)
+	return func() time.Time { return time.Now().Add(offset) }
+}
+
 // testConfig is a digest "daily" to list "residents" with n recipients,
 // delivered to the sink with tiny back-offs.
 func testConfig(s *sink, n int) Config {
@@ -75,7 +81,11 @@ func testConfig(s *sink, n int) Config {
 		Digests: []Digest{{
 			Name: "daily", Lists: []string{"residents"},
 			Subject: "{{.Site}} {{.Date}}：{{.Lead}} 等{{.Count}}条", SkipEmpty: true,
+			CatchUp: 7 * 24 * time.Hour,
 		}},
+		// The sample edition is of 2021: the tests live a minute after
+		// its digest's slot, with the clock running.
+		Now: clockAt(slot.Add(time.Minute)),
 		Connections: 4,
 		MaxAttempts: 4,
 		BackoffBase: time.Millisecond,
