@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paperboy-news/paperboy/config"
 	"github.com/paperboy-news/paperboy/schedule"
 	"github.com/paperboy-news/paperboy/store"
 )
@@ -28,9 +29,9 @@ type Scheduler interface {
 }
 
 // ConfigState reports the configuration's load state; the
-// *schedule.ConfigWatcher has it.
+// *config.Watcher has it.
 type ConfigState interface {
-	Status() schedule.ConfigStatus
+	Status() config.LoadStatus
 }
 
 // OutboxCounter counts the outbox's deliveries by status (pending, sent,
@@ -148,17 +149,17 @@ type runJSON struct {
 }
 
 func toRunJSON(r store.JobRun) *runJSON {
-	return &runJSON{Job: r.Job, Slot: r.Slot, Trigger: r.Trigger, Outcome: r.Outcome, Error: r.Error,
+	return &runJSON{Job: r.Job, Slot: r.Slot, Trigger: r.Trigger, Outcome: string(r.Outcome), Error: r.Error,
 		StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, DurationMS: r.Duration.Milliseconds()}
 }
 
 // statusJSON is the /admin/status document.
 type statusJSON struct {
-	Time        time.Time              `json:"time"`
-	Jobs        []jobJSON              `json:"jobs"`
-	Config      *schedule.ConfigStatus `json:"config,omitempty"`
-	Outbox      map[string]int         `json:"outbox,omitempty"`
-	OutboxError string                 `json:"outbox_error,omitempty"`
+	Time        time.Time          `json:"time"`
+	Jobs        []jobJSON          `json:"jobs"`
+	Config      *config.LoadStatus `json:"config,omitempty"`
+	Outbox      map[string]int     `json:"outbox,omitempty"`
+	OutboxError string             `json:"outbox_error,omitempty"`
 }
 
 func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
@@ -170,7 +171,7 @@ func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
 	}
 	doc := statusJSON{Time: h.cfg.Now().UTC(), Jobs: make([]jobJSON, 0, len(jobs))}
 	for _, j := range jobs {
-		jj := jobJSON{Name: j.Name, Spec: j.Spec, TimeZone: j.TimeZone, SlotKeyed: j.SlotKeyed, Next: j.Next, Running: j.Running}
+		jj := jobJSON{Name: string(j.Name), Spec: j.Spec, TimeZone: j.TimeZone, SlotKeyed: j.SlotKeyed, Next: j.Next, Running: j.Running}
 		if j.Next == nil {
 			jj.Next = []time.Time{}
 		}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paperboy-news/paperboy/config"
 	"github.com/paperboy-news/paperboy/internal/fixture"
 	"github.com/paperboy-news/paperboy/schedule"
 	"github.com/paperboy-news/paperboy/store"
@@ -20,9 +21,9 @@ import (
 
 const token = "s3cret-admin-token"
 
-type fixedConfig struct{ st schedule.ConfigStatus }
+type fixedConfig struct{ st config.LoadStatus }
 
-func (f fixedConfig) Status() schedule.ConfigStatus { return f.st }
+func (f fixedConfig) Status() config.LoadStatus { return f.st }
 
 type outbox struct{ err error }
 
@@ -41,7 +42,7 @@ func newServer(t *testing.T, tok string, ob OutboxCounter) (*httptest.Server, *M
 	m := NewMetrics()
 	ran := make(chan string, 10)
 	sched, err := schedule.New(schedule.Config{Store: st, Location: time.UTC,
-		OnRun: func(r store.JobRun) { m.JobRun(r.Job, r.Outcome, r.Duration) }})
+		OnRun: func(r store.JobRun) { m.JobRun(r.Job, string(r.Outcome), r.Duration) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +63,7 @@ func newServer(t *testing.T, tok string, ob OutboxCounter) (*httptest.Server, *M
 	}
 	t.Cleanup(func() { sched.Stop(context.Background()) })
 	h := New(Config{Token: tok, Scheduler: sched, Metrics: m, Outbox: ob,
-		ConfigState: fixedConfig{schedule.ConfigStatus{Path: "config.toml", LastError: "config.toml:41: unknown key digest.shedule"}}})
+		ConfigState: fixedConfig{config.LoadStatus{Path: "config.toml", LastError: "config.toml:41: unknown key digest.shedule"}}})
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "site") })
 	h.Register(mux)

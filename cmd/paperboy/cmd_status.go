@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/paperboy-news/paperboy/store"
 )
 
 // runStatus prints the recent runs of every digest with their delivery
@@ -36,7 +38,7 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		for _, r := range runs {
 			subject := r.Subject
-			if r.Status == "skipped" {
+			if r.Status == store.RunSkipped {
 				subject = "(nothing new)"
 			}
 			p.f("  %s  %-7s  sent %d, pending %d, failed %d, skipped %d  %s\n",
@@ -45,7 +47,7 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			if r.Error != "" {
 				p.f("      error: %s\n", r.Error)
 			}
-			if r.Status == "sending" && !r.Counts.NextAttempt.IsZero() {
+			if r.Status == store.RunSending && !r.Counts.NextAttempt.IsZero() {
 				p.f("      next retry: %s\n", r.Counts.NextAttempt.In(c.Site.Location).Format(time.DateTime))
 			}
 			for _, e := range r.LastErrors {
