@@ -459,7 +459,7 @@ func (s *Scheduler) fire(r *registration) {
 	slot := r.nextSlot(s.now())
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	s.execute(job, r, slot, TriggerSchedule, false)
+	s.execute(job, r, slot, TriggerSchedule, false, false)
 }
 
 // nextSlot is the slot a cron fire at now is for: the newest scheduled
@@ -476,7 +476,7 @@ func (r *registration) nextSlot(now time.Time) time.Time {
 }
 
 // execute claims slot for job and runs it. The caller holds the job's lock.
-func (s *Scheduler) execute(job Job, r *registration, slot time.Time, trigger Trigger, resume bool) {
+func (s *Scheduler) execute(job Job, r *registration, slot time.Time, trigger Trigger, resume, foreign bool) {
 	if job.SlotKeyed && r != nil && r.sched != nil && (trigger == TriggerSchedule || trigger == TriggerCatchUp) {
 		if earlier, ok := repeatedWallClock(slot, r.zone); ok && r.sched.Next(earlier.Add(-time.Nanosecond)).Equal(earlier) {
 			s.record(job, slot, trigger, store.OutcomeSkipped,
@@ -493,11 +493,14 @@ func (s *Scheduler) execute(job Job, r *registration, slot time.Time, trigger Tr
 		}
 		return
 	}
-	s.runClaimed(job, run)
+	s.runClaimed(job, run, foreign)
 }
 
-// runClaimed runs a claimed run and records how it ended.
-func (s *Scheduler) runClaimed(job Job, run store.JobRun) {
+// runClaimed runs a claimed run and records how it ended. A foreign run,
+// one another process started (a command's, resumed here), does not move
+// the job's last slot: its scheduled slots before it must still be caught
+// up.
+func (s *Scheduler) runClaimed(job Job, run store.JobRun, foreign bool) {
 	st := s.state(job.Name)
 	st.running.Store(true)
 	defer st.running.Store(false)
@@ -515,7 +518,7 @@ func (s *Scheduler) runClaimed(job Job, run store.JobRun) {
 	default:
 		run.Outcome, run.Error = store.OutcomeFailed, err.Error()
 	}
-	advance := job.SlotKeyed && run.Outcome != store.OutcomeInterrupted && Trigger(run.Trigger) != TriggerManual
+	advance := job.SlotKeyed && run.Outcome != store.OutcomeInterrupted && Trigger(run.Trigger) != TriggerManual && !foreign
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.runCtx), 10*time.Second)
 	defer cancel()
 	if err := s.store.FinishJobRun(ctx, run, advance); err != nil {
@@ -648,7 +651,7 @@ func (s *Scheduler) RunNow(ctx context.Context, name string) (store.JobRun, erro
 	go func() {
 		defer s.wg.Done()
 		defer st.mu.Unlock()
-		s.runClaimed(job, run)
+		s.runClaimed(job, run, false)
 	}()
 	return run, nil
 }
@@ -683,7 +686,7 @@ func (s *Scheduler) Trigger(name JobName, trigger Trigger) error {
 		s.mu.Lock()
 		job := r.job
 		s.mu.Unlock()
-		s.execute(job, r, s.now().Truncate(time.Microsecond), trigger, false)
+		s.execute(job, r, s.now().Truncate(time.Microsecond), trigger, false, false)
 	}()
 	return nil
 }
@@ -736,7 +739,7 @@ func (s *Scheduler) resumeUnfinished(ctx context.Context) error {
 		for _, u := range runs {
 			run := u.run
 			if r.job.SlotKeyed && r.job.CatchUp > 0 && now.Sub(run.Slot) <= r.job.CatchUp {
-				s.spawn(r.job.Name, run.Slot, TriggerResume, true)
+				s.spawn(r.job.Name, run.Slot, TriggerResume, true, !u.recorded)
 				continue
 			}
 			reason := fmt.Sprintf("%s when the process stopped, and not resumed: no catch-up window or past it", run.Outcome)
@@ -843,7 +846,7 @@ func (s *Scheduler) catchUp(ctx context.Context) error {
 			continue
 		}
 		if r.job.CatchUp > 0 && now.Sub(slot) <= r.job.CatchUp {
-			s.spawn(r.job.Name, slot, TriggerCatchUp, false)
+			s.spawn(r.job.Name, slot, TriggerCatchUp, false, false)
 			continue
 		}
 		s.record(r.job, slot, TriggerCatchUp, store.OutcomeMissed,
@@ -854,7 +857,7 @@ func (s *Scheduler) catchUp(ctx context.Context) error {
 }
 
 // spawn runs name for slot in the background under the job's lock.
-func (s *Scheduler) spawn(name JobName, slot time.Time, trigger Trigger, resume bool) {
+func (s *Scheduler) spawn(name JobName, slot time.Time, trigger Trigger, resume, foreign bool) {
 	if !s.begin() {
 		return
 	}
@@ -872,7 +875,7 @@ func (s *Scheduler) spawn(name JobName, slot time.Time, trigger Trigger, resume 
 		s.mu.Lock()
 		job := r.job
 		s.mu.Unlock()
-		s.execute(job, r, slot, trigger, resume)
+		s.execute(job, r, slot, trigger, resume, foreign)
 	}()
 }
 
