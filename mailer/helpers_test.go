@@ -85,7 +85,7 @@ func testConfig(s *sink, n int) Config {
 		}},
 		// The sample edition is of 2021: the tests live a minute after
 		// its digest's slot, with the clock running.
-		Now: clockAt(slot.Add(time.Minute)),
+		Now:         clockAt(slot.Add(time.Minute)),
 		Connections: 4,
 		MaxAttempts: 4,
 		BackoffBase: time.Millisecond,

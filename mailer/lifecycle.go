@@ -42,7 +42,10 @@ type RunResult struct {
 	// Resumed is true when the run existed before this call.
 	Resumed bool
 	// Error says why a run was skipped or closed.
-	Error                          string
+	Error string
+	// Closed is true when this call closed the run: past its window, what
+	// it had not sent was recorded as skipped.
+	Closed                         bool
 	Sent, Failed, Skipped, Pending int
 }
 
@@ -88,8 +91,9 @@ func (m *Digests) Job(name, spec string, loc *time.Location, progress func() fun
 			return err
 		case res.Status == store.RunSkipped:
 			return fmt.Errorf("%w: %s", schedule.ErrSkip, res.Error)
-		case res.Error != "":
-			return fmt.Errorf("digest %s: %s", name, res.Error) // closed past its window
+		case res.Closed:
+			// Not retried: the window is closed.
+			return fmt.Errorf("digest %s: %s", name, res.Error)
 		case res.Pending > 0 || res.Failed > 0:
 			m.log.Warn("digest_incomplete", "digest", name, "sent", res.Sent, "failed", res.Failed, "pending", res.Pending, "skipped", res.Skipped)
 		}
@@ -416,7 +420,7 @@ func (m *Digests) close(ctx context.Context, name string, run store.DigestRun, r
 		if c, err = m.store.CloseDigestRun(ctx, run.ID, status, msg, "not sent: "+reason); err != nil {
 			return res, err
 		}
-		res.Status, res.Error = status, msg
+		res.Status, res.Error, res.Closed = status, msg, true
 		m.log.Warn("digest_run_closed", "digest", name, "run", run.ID, "status", status, "sent", c.Sent, "skipped", c.Skipped, "reason", reason)
 	}
 	res.Sent, res.Failed, res.Skipped, res.Pending = c.Sent, c.Failed, c.Skipped, c.Pending

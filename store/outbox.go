@@ -300,17 +300,22 @@ func (s *Store) DueDeliveries(ctx context.Context, runID int64, after string, no
 
 // updateDelivery runs one UPDATE on a delivery and insists it hit a row.
 func (s *Store) updateDelivery(ctx context.Context, what string, runID int64, recipient, query string, args ...any) error {
-	res, err := s.db.ExecContext(ctx, query, append(args, runID, recipient)...)
-	if err == nil {
-		var n int64
-		if n, err = res.RowsAffected(); err == nil && n == 0 {
-			err = ErrNotFound
-		}
-	}
-	if err != nil {
+	if err := oneRow(s.db.ExecContext(ctx, query, append(args, runID, recipient)...)); err != nil {
 		return fmt.Errorf("store: %s delivery of run %d to %s: %w", what, runID, recipient, err)
 	}
 	return nil
+}
+
+// oneRow checks that a statement changed a row: ErrNotFound if none.
+func oneRow(res sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err == nil && n == 0 {
+		err = ErrNotFound
+	}
+	return err
 }
 
 // MarkDeliverySent records that the server accepted the message at at.
@@ -365,15 +370,8 @@ func (s *Store) DeliveryCounts(ctx context.Context, runID int64) (DeliveryCounts
 
 // FinishDigestRun sets a run's final status (done or failed) and error.
 func (s *Store) FinishDigestRun(ctx context.Context, runID int64, status RunStatus, errMsg string) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE digest_runs SET status = ?, error = ?, finished_at = ? WHERE id = ?`,
-		status, errMsg, formatTime(s.now()), runID)
-	if err == nil {
-		var n int64
-		if n, err = res.RowsAffected(); err == nil && n == 0 {
-			err = ErrNotFound
-		}
-	}
-	if err != nil {
+	if err := oneRow(s.db.ExecContext(ctx, `UPDATE digest_runs SET status = ?, error = ?, finished_at = ? WHERE id = ?`,
+		status, errMsg, formatTime(s.now()), runID)); err != nil {
 		return fmt.Errorf("store: finish digest run %d: %w", runID, err)
 	}
 	return nil
@@ -389,17 +387,8 @@ func (s *Store) CloseDigestRun(ctx context.Context, runID int64, status RunStatu
 			WHERE run_id = ? AND status = 'pending'`, reason, runID); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE digest_runs SET status = ?, error = ?, finished_at = ? WHERE id = ?`,
-			status, errMsg, formatTime(s.now()), runID)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return ErrNotFound
-		}
-		return nil
+		return oneRow(tx.ExecContext(ctx, `UPDATE digest_runs SET status = ?, error = ?, finished_at = ? WHERE id = ?`,
+			status, errMsg, formatTime(s.now()), runID))
 	})
 	if err != nil {
 		return DeliveryCounts{}, fmt.Errorf("store: close digest run %d: %w", runID, err)

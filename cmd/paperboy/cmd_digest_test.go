@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paperboy-news/paperboy/internal/fixture"
 	"github.com/paperboy-news/paperboy/store"
 )
 
@@ -105,13 +106,9 @@ func TestDigestCommandResumesAnInterruptedRun(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cfgPath, dir := digestSetup(t)
 			ctx := context.Background()
-			st, err := store.Open(ctx, filepath.Join(dir, "data", "paperboy.db"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer st.Close()
+			st := openStore(t, dir)
 			slot := time.Now().Add(-tt.age).UTC().Truncate(time.Second)
-			_, _, err = st.CreateDigestRun(ctx, store.DigestRun{Digest: "daily", Slot: slot, Status: store.RunSending, Subject: "interrupted"},
+			_, _, err := st.CreateDigestRun(ctx, store.DigestRun{Digest: "daily", Slot: slot, Status: store.RunSending, Subject: "interrupted"},
 				slices.Values([]store.OutboxRecipient{{Address: "reader1@example.org", List: "demo", MessageID: "m1@example.org"}}))
 			if err != nil {
 				t.Fatal(err)
@@ -169,5 +166,34 @@ func TestDigestCommandRefusedWhileDaemonRuns(t *testing.T) {
 	}
 	if err := run(ctx, []string{"digest", "daily", "-config", cfgPath, "-preview", filepath.Join(dir, "p")}, &stdout, &stderr); err != nil {
 		t.Fatalf("preview while a daemon runs: %v", err)
+	}
+}
+
+// TestDigestCommandOnFreshInstallWithOnlyOldEditions: the first run honours
+// the digest's period: with only the 2021 sample edition stored, a run now
+// sends nothing and is recorded as skipped, and `status` says why.
+func TestDigestCommandOnFreshInstallWithOnlyOldEditions(t *testing.T) {
+	dir := t.TempDir()
+	cfgPath := copyShipped(t, dir, "config.toml")
+	fixture.WriteSampleStore(t, filepath.Join(dir, "data", "paperboy.db"))
+	t.Setenv("PAPERBOY_UNSUBSCRIBE_SECRET", "cmd-test-secret-0123456789")
+	ctx := context.Background()
+	var stdout, stderr bytes.Buffer
+	if err := run(ctx, []string{"digest", "daily", "-config", cfgPath}, &stdout, &stderr); err != nil {
+		t.Fatalf("digest: %v\n%s", err, stderr.String())
+	}
+	const why = "nothing within the digest's period (24h0m0s): the latest edition, 2021-07-20, is older than "
+	if !strings.Contains(stdout.String(), "skipped, 0 article(s); sent 0") || !strings.Contains(stdout.String(), why) {
+		t.Errorf("digest output = %q; want skipped, nothing sent, and why", stdout.String())
+	}
+	if emls, _ := filepath.Glob(filepath.Join(dir, "outbox", "*.eml")); len(emls) != 0 {
+		t.Errorf("%d messages written; want none", len(emls))
+	}
+	stdout.Reset()
+	if err := run(ctx, []string{"status", "-config", cfgPath}, &stdout, &stderr); err != nil {
+		t.Fatalf("status: %v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "skipped  sent 0, pending 0, failed 0, skipped 0  (nothing new)") || !strings.Contains(stdout.String(), "error: skipped: "+why) {
+		t.Errorf("status = %q; want the skipped run and why", stdout.String())
 	}
 }
