@@ -221,10 +221,21 @@ func (m *Digests) settle(ctx context.Context, d *digestConf, r store.DigestRun, 
 	return res, false, err
 }
 
+// WindowEnd is when the window of a digest's run for slot closes: nothing
+// of it is sent later, and an unfinished run is closed rather than resumed
+// after it. ok is false for a digest without a window (catch-up zero).
+func WindowEnd(slot time.Time, catchUp time.Duration) (end time.Time, ok bool) {
+	if catchUp <= 0 {
+		return time.Time{}, false
+	}
+	return slot.Add(catchUp), true
+}
+
 // open reports whether slot's window is open now: an unfinished run may
 // be resumed, a new one created.
 func (m *Digests) open(d *digestConf, slot time.Time) bool {
-	return d.CatchUp > 0 && !m.cfg.Now().After(slot.Add(d.CatchUp))
+	end, ok := WindowEnd(slot, d.CatchUp)
+	return ok && !m.cfg.Now().After(end)
 }
 
 // pastWindow is the reason recorded for what a run did not send.
@@ -232,7 +243,8 @@ func (m *Digests) pastWindow(d *digestConf, slot time.Time) string {
 	if d.CatchUp == 0 {
 		return "the run was cut short and the digest has no catch-up window (catch_up = 0)"
 	}
-	return fmt.Sprintf("past the catch-up window (%s after the slot, %s)", d.CatchUp, slot.Add(d.CatchUp).UTC().Format(time.RFC3339))
+	end, _ := WindowEnd(slot, d.CatchUp)
+	return fmt.Sprintf("past the catch-up window (%s after the slot, %s)", d.CatchUp, end.UTC().Format(time.RFC3339))
 }
 
 // runSlot creates or resumes the run of d for slot and sends it within
@@ -248,8 +260,8 @@ func (m *Digests) runSlot(ctx context.Context, d *digestConf, slot time.Time, pr
 			return m.close(ctx, d.Name, run, m.pastWindow(d, slot))
 		}
 	case errors.Is(err, store.ErrNotFound):
-		if d.CatchUp > 0 && !m.open(d, slot) {
-			return res, fmt.Errorf("%w: its window closed at %s", ErrPastWindow, slot.Add(d.CatchUp).UTC().Format(time.RFC3339))
+		if end, ok := WindowEnd(slot, d.CatchUp); ok && m.cfg.Now().After(end) {
+			return res, fmt.Errorf("%w: its window closed at %s", ErrPastWindow, end.UTC().Format(time.RFC3339))
 		}
 		if run, arts, err = m.createRun(ctx, d, slot); err != nil {
 			return res, err

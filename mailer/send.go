@@ -74,9 +74,7 @@ func (m *Digests) deliver(ctx context.Context, d *digestConf, run store.DigestRu
 	if m.cfg.RatePerSecond > 0 {
 		s.limiter = rate.NewLimiter(rate.Limit(m.cfg.RatePerSecond), 1)
 	}
-	if d.CatchUp > 0 {
-		s.deadline = run.Slot.Add(d.CatchUp)
-	}
+	s.deadline, _ = WindowEnd(run.Slot, d.CatchUp)
 
 	start := time.Now()
 	report := func() {

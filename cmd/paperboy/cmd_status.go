@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/paperboy-news/paperboy/mailer"
 	"github.com/paperboy-news/paperboy/store"
 )
 
@@ -46,6 +47,10 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 				r.Counts.Sent, r.Counts.Pending, r.Counts.Failed, r.Counts.Skipped, subject)
 			if r.Error != "" {
 				p.f("      error: %s\n", r.Error)
+			}
+			if end, ok := mailer.WindowEnd(r.Slot, d.CatchUp); ok && r.Status == store.RunSending {
+				p.f("      unfinished: sends (or is resumed by the next paperboy serve or digest) until %s; then what is left is skipped\n",
+					end.In(c.Site.Location).Format(time.DateTime))
 			}
 			if r.Status == store.RunSending && !r.Counts.NextAttempt.IsZero() {
 				p.f("      next retry: %s\n", r.Counts.NextAttempt.In(c.Site.Location).Format(time.DateTime))

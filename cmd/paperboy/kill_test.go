@@ -161,6 +161,13 @@ func TestKilledRunIsResumedInsideTheWindowAndClosedPastIt(t *testing.T) {
 			}
 			slot := open[0].Slot
 			st.Close()
+			out.Reset()
+			if err := run(ctx, []string{"status", "-config", cfgPath}, &out, &errOut); err != nil {
+				t.Fatalf("status: %v\n%s", err, errOut.String())
+			}
+			if want := "unfinished: sends (or is resumed by the next paperboy serve or digest) until "; !strings.Contains(out.String(), want) {
+				t.Errorf("status after the kill lacks %q:\n%s", want, out.String())
+			}
 			if !tt.inside {
 				time.Sleep(time.Until(slot.Add(window + 500*time.Millisecond)))
 			}
