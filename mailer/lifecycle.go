@@ -69,7 +69,7 @@ func DigestJob(name, spec string, loc *time.Location, catchUp time.Duration) sch
 }
 
 // Job is digest name's scheduler job with its work on this mailer: runs go
-// through RunWithProgress, runs the scheduler will not resume are closed,
+// through Run, runs the scheduler will not resume are closed,
 // and the digest's unfinished runs, whoever started them, are offered for
 // resuming at start. progress, if set, gives each run's progress callback.
 func (m *Digests) Job(name, spec string, loc *time.Location, progress func() func(Progress)) (schedule.Job, error) {
@@ -83,7 +83,7 @@ func (m *Digests) Job(name, spec string, loc *time.Location, progress func() fun
 		if progress != nil {
 			p = progress()
 		}
-		res, err := m.RunWithProgress(ctx, name, slot, p)
+		res, err := m.Run(ctx, name, slot, WithProgress(p))
 		switch {
 		case errors.Is(err, ErrPastWindow):
 			return fmt.Errorf("%w: %w", schedule.ErrSkip, err)
@@ -114,28 +114,48 @@ func (m *Digests) Job(name, spec string, loc *time.Location, progress func() fun
 	return job, nil
 }
 
-// Run runs digest name for slot; see RunWithProgress.
-func (m *Digests) Run(ctx context.Context, name string, slot time.Time) (RunResult, error) {
-	return m.RunWithProgress(ctx, name, slot, nil)
-}
-
-// RunWithProgress runs digest name for slot, the daemon's entry point. It
-// first settles the digest's unfinished runs of earlier slots (resumed
-// within their window, closed past it), then creates the run for slot and
-// sends it, or resumes it if it exists and is unfinished; a finished run
-// is returned as it is, sending nothing. progress, if set, is called (from
-// one goroutine) a few times a second while it sends, and at the end.
+// Run is the one entry point to a digest run, for the daemon's scheduler
+// (the slot it fires for) and for `paperboy digest NAME` (a zero slot:
+// now). First it settles the digest's unfinished runs, whoever started
+// them: each is resumed within its window, sending only what is pending,
+// and closed past it. Then, for a slot, it creates the run and sends it,
+// or resumes it if it exists and is unfinished; a finished run is returned
+// as it is, sending nothing. For now, a resumed run is the run (no new one
+// starts, so a digest interrupted and run again is sent once); otherwise
+// it runs the digest for the current second.
 //
 // If ctx is cancelled, it stops taking new messages, lets those in flight
 // finish, and returns an error wrapping ctx's with the rest left pending.
-func (m *Digests) RunWithProgress(ctx context.Context, name string, slot time.Time, progress func(Progress)) (RunResult, error) {
-	slot = slot.UTC()
-	res, err := m.run(ctx, name, slot, progress)
+func (m *Digests) Run(ctx context.Context, name string, slot time.Time, opts ...RunOption) (RunResult, error) {
+	var (
+		res      RunResult
+		err      error
+		progress func(Progress)
+	)
+	for _, o := range opts {
+		progress = o.progress
+	}
+	if slot.IsZero() {
+		res, err = m.runNow(ctx, name, progress)
+	} else {
+		res, err = m.run(ctx, name, slot.UTC(), progress)
+	}
 	if err != nil {
-		return res, fmt.Errorf("mailer: run digest %s for %s: %w", name, slot.Format(time.RFC3339), err)
+		when := "now"
+		if !slot.IsZero() {
+			when = "for " + slot.UTC().Format(time.RFC3339)
+		}
+		return res, fmt.Errorf("mailer: run digest %s %s: %w", name, when, err)
 	}
 	return res, nil
 }
+
+// RunOption adjusts a Run.
+type RunOption struct{ progress func(Progress) }
+
+// WithProgress has Run call progress (from one goroutine) a few times a
+// second while it sends, and once at the end.
+func WithProgress(progress func(Progress)) RunOption { return RunOption{progress: progress} }
 
 func (m *Digests) run(ctx context.Context, name string, slot time.Time, progress func(Progress)) (RunResult, error) {
 	d, err := m.digest(name)
@@ -155,18 +175,6 @@ func (m *Digests) run(ctx context.Context, name string, slot time.Time, progress
 		}
 	}
 	return m.runSlot(ctx, d, slot, progress)
-}
-
-// RunNow is `paperboy digest NAME`: it settles the digest's unfinished
-// runs (resumed within their window, closed past it) and, if none was
-// resumed, runs the digest for now. It returns the resumed run, or the
-// new one.
-func (m *Digests) RunNow(ctx context.Context, name string, progress func(Progress)) (RunResult, error) {
-	res, err := m.runNow(ctx, name, progress)
-	if err != nil {
-		return res, fmt.Errorf("mailer: run digest %s now: %w", name, err)
-	}
-	return res, nil
 }
 
 func (m *Digests) runNow(ctx context.Context, name string, progress func(Progress)) (RunResult, error) {

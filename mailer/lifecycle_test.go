@@ -62,10 +62,10 @@ func TestRunStopsWhenItsWindowCloses(t *testing.T) {
 	}
 }
 
-// TestRunNowSettlesUnfinishedRuns: `paperboy digest NAME` resumes an
+// TestRunForNowSettlesUnfinishedRuns: `paperboy digest NAME` resumes an
 // interrupted run within its window and starts no new one; past the window
 // it closes it and runs the digest for now.
-func TestRunNowSettlesUnfinishedRuns(t *testing.T) {
+func TestRunForNowSettlesUnfinishedRuns(t *testing.T) {
 	const n, stopAt = 100, 30
 	tests := []struct {
 		name    string
@@ -81,7 +81,7 @@ func TestRunNowSettlesUnfinishedRuns(t *testing.T) {
 			cfg := testConfig(s, n)
 			cfg.Now = clockAt(slot.Add(tt.after))
 			m := newDigests(t, cfg, st, st)
-			res, err := m.RunNow(context.Background(), "daily", nil)
+			res, err := m.Run(context.Background(), "daily", time.Time{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -95,7 +95,7 @@ func TestRunNowSettlesUnfinishedRuns(t *testing.T) {
 			}
 			if tt.resumed {
 				if res.RunID != first.RunID || !res.Resumed || res.Status != store.RunDone || res.Sent != n || s.total() != n {
-					t.Fatalf("RunNow = %+v, sink %d; want run %d resumed and done with %d sent", res, s.total(), first.RunID, n)
+					t.Fatalf("run for now = %+v, sink %d; want run %d resumed and done with %d sent", res, s.total(), first.RunID, n)
 				}
 				return
 			}
@@ -103,7 +103,7 @@ func TestRunNowSettlesUnfinishedRuns(t *testing.T) {
 				t.Fatalf("stale run %s %q %+v; want it closed with the rest skipped", old.Status, old.Error, c)
 			}
 			if res.RunID == first.RunID || res.Status != store.RunSkipped || s.total() != first.Sent {
-				t.Fatalf("RunNow = %+v, sink %d; want a new run for now that finds nothing new, nothing more sent", res, s.total())
+				t.Fatalf("run for now = %+v, sink %d; want a new run for now that finds nothing new, nothing more sent", res, s.total())
 			}
 		})
 	}

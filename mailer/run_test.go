@@ -32,7 +32,7 @@ func TestRunDeliversOnceToEveryRecipientThroughTemporaryFailures(t *testing.T) {
 	m := newDigests(t, testConfig(s, n), st, st)
 
 	var progressCalls atomic.Int64
-	res, err := m.RunWithProgress(context.Background(), "daily", slot, func(p Progress) { progressCalls.Add(1) })
+	res, err := m.Run(context.Background(), "daily", slot, WithProgress(func(p Progress) { progressCalls.Add(1) }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +140,7 @@ func TestIdleConnectionClosedByServerIsRedialed(t *testing.T) {
 	cfg.RatePerSecond = 10
 	m := newDigests(t, cfg, st, st)
 	var last Progress
-	res, err := m.RunWithProgress(context.Background(), "daily", slot, func(p Progress) { last = p })
+	res, err := m.Run(context.Background(), "daily", slot, WithProgress(func(p Progress) { last = p }))
 	if err != nil || res.Sent != n {
 		t.Fatalf("run = %+v, %v", res, err)
 	}

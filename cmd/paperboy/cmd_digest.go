@@ -95,7 +95,7 @@ func sendDigestNow(ctx context.Context, c *config.Config, m *mailer.Digests, nam
 			fmt.Fprintf(stdout, "\r\033[Ksent %d · failed %d · remaining %d · %.0f msg/s", p.Sent, p.Failed, p.Remaining, p.Rate)
 		}
 	}
-	res, err := m.RunNow(ctx, name, progress)
+	res, err := m.Run(ctx, name, time.Time{}, mailer.WithProgress(progress))
 	if tty {
 		fmt.Fprintln(stdout)
 	}
