@@ -2,8 +2,11 @@
 // cron specs with github.com/robfig/cron/v3, and adds what that library
 // lacks: a context for every run, a job_runs row per run keyed by its slot
 // (a slot never runs twice), catch-up of slots missed while the process was
-// down, hot reload of the job set, one scheduler per database (a lease), and
-// a shutdown that lets running jobs finish.
+// down, resuming runs a crash cut short (those in job_runs and those a
+// job's own records know of, Job.Unfinished), a retry policy per job, hot
+// reload of the job set, one scheduler per database (a lease), and a
+// shutdown that lets running jobs finish. It knows nothing of what a job
+// does: a digest's rules live in the mailer.
 //
 // Time zones and daylight saving: a spec is read in its job's zone (the
 // site's, Asia/Shanghai by default) unless it starts with CRON_TZ=. In a zone
