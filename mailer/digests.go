@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/paperboy-news/paperboy/content"
+	"github.com/paperboy-news/paperboy/internal/fsutil"
 	"github.com/paperboy-news/paperboy/store"
 )
 
@@ -517,7 +518,7 @@ func (m *Digests) preview(ctx context.Context, name, recipient, dir string) (Pre
 	if err != nil {
 		return PreviewResult{}, err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := fsutil.MkdirPrivate(dir); err != nil {
 		return PreviewResult{}, err
 	}
 	unsub := m.unsubscribeURL(list, to)

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/wneessen/go-mail"
+
+	"github.com/paperboy-news/paperboy/internal/fsutil"
 )
 
 // Sender delivers messages one at a time over one connection. The mailer
@@ -173,8 +175,10 @@ func emlName(messageID string) string {
 }
 
 // writeEML writes msg to dir/name through a temporary file and a rename.
+// Messages carry their recipient's address and unsubscribe link: the
+// directory and the file are private to the service's user.
 func writeEML(dir, name string, msg *mail.Msg) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := fsutil.MkdirPrivate(dir); err != nil {
 		return fmt.Errorf("write %s: %w", filepath.Join(dir, name), err)
 	}
 	return writeFileAtomic(filepath.Join(dir, name), func(f *os.File) error {
@@ -183,31 +187,8 @@ func writeEML(dir, name string, msg *mail.Msg) error {
 	})
 }
 
-// writeFileAtomic writes path via a temporary file in the same directory,
-// so readers never see half a file.
-func writeFileAtomic(path string, write func(*os.File) error) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-			err = fmt.Errorf("write %s: %w", path, err)
-		}
-	}()
-	if err = write(f); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Chmod(f.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+// writeFileAtomic writes path, mode 0600, via a temporary file in the same
+// directory, so readers never see half a file.
+func writeFileAtomic(path string, write func(*os.File) error) error {
+	return fsutil.WriteFileAtomic(path, fsutil.PrivateFile, write)
 }

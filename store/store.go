@@ -20,6 +20,8 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/paperboy-news/paperboy/internal/fsutil"
 )
 
 // ErrNotFound is returned, wrapped, when a looked-up row does not exist.
@@ -46,6 +48,12 @@ type Store struct {
 // schema up to date. It refuses a database whose schema is newer than this
 // binary knows.
 func Open(ctx context.Context, path string) (*Store, error) {
+	// SQLite creates a new database file 0644 less the umask, and its -wal
+	// and -shm files with the database file's mode: make the file first,
+	// owner-only, so all three hold subscribers' addresses privately.
+	if err := fsutil.PrivateFileAt(path); err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
 	q := url.Values{}
 	// busy_timeout first: the pragmas run in order on every new
 	// connection, and switching a new file to WAL takes a lock that
