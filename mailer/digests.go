@@ -62,6 +62,8 @@ type Digests struct {
 	store    OutboxStore
 	articles ArticleSource
 	log      *slog.Logger
+	// unsubKeys seal and open the unsubscribe links' tokens.
+	unsubKeys *UnsubscribeKeys
 }
 
 // New checks cfg and returns the mailer; the error lists every problem.
@@ -73,6 +75,7 @@ func New(cfg Config, st OutboxStore, articles ArticleSource) (*Digests, error) {
 	return &Digests{
 		cfg: cfg, digests: digests, cat: CatalogueFor(cfg.Language),
 		store: st, articles: articles, log: cfg.Logger,
+		unsubKeys: NewUnsubscribeKeys(cfg.BaseURL, cfg.unsubscribeSecrets()...),
 	}, nil
 }
 

@@ -54,7 +54,7 @@ func (s *smtpSender) dial(ctx context.Context) error {
 		mail.WithTimeout(s.cfg.Timeout),
 		mail.WithHELO(s.cfg.HELO),
 	}
-	switch s.cfg.TLSPolicy {
+	switch s.cfg.effectivePolicy() {
 	case TLSNone:
 		opts = append(opts, mail.WithTLSPolicy(mail.NoTLS))
 	case TLSOpportunistic:
@@ -64,9 +64,7 @@ func (s *smtpSender) dial(ctx context.Context) error {
 	default:
 		opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory))
 	}
-	if s.cfg.TLSConfig != nil {
-		opts = append(opts, mail.WithTLSConfig(s.cfg.TLSConfig))
-	}
+	opts = append(opts, mail.WithTLSConfig(s.cfg.tlsConfig()))
 	if s.cfg.Username != "" {
 		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthAutoDiscover),
 			mail.WithUsername(s.cfg.Username), mail.WithPassword(s.cfg.Password))
@@ -76,7 +74,11 @@ func (s *smtpSender) dial(ctx context.Context) error {
 		err = c.DialWithContext(ctx)
 	}
 	if err != nil {
-		return &DeliveryError{Temporary: true, Err: fmt.Errorf("connect to %s:%d: %w", s.cfg.Host, s.cfg.Port, err)}
+		why := ""
+		if s.cfg.effectivePolicy() != s.cfg.TLSPolicy {
+			why = " (TLS is required because a user is set: the password must not cross the network in clear; allow_plaintext_auth permits it for a relay on this host)"
+		}
+		return &DeliveryError{Temporary: true, Err: fmt.Errorf("connect to %s:%d%s: %w", s.cfg.Host, s.cfg.Port, why, err)}
 	}
 	s.client = c
 	return nil
