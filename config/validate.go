@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/mail"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -99,7 +100,8 @@ var (
 func (v *validator) build(f *fileConfig, dir string) *Config {
 	c := &Config{Path: v.path, Dir: dir}
 	v.site(f.Site, c)
-	c.Content = Content{PagesDir: resolve(dir, f.Content.PagesDir), MarkdownDir: resolve(dir, f.Content.MarkdownDir)}
+	c.Content = Content{PagesDir: resolve(dir, f.Content.PagesDir), MarkdownDir: resolve(dir, f.Content.MarkdownDir),
+		MaxPageSize: v.size("content.max_page_size", f.Content.MaxPageSize)}
 	if f.Content.PagesDir == "" {
 		v.add("content.pages_dir", "must name the directory of page text files")
 	}
@@ -112,8 +114,14 @@ func (v *validator) build(f *fileConfig, dir string) *Config {
 	v.feeds(f.Feeds, c)
 	v.topics(f.Topics, c)
 	v.smtp(f.SMTP, dir, c)
-	c.Unsubscribe = Unsubscribe{SecretEnv: f.Unsubscribe.SecretEnv}
+	c.Unsubscribe = Unsubscribe{SecretEnv: f.Unsubscribe.SecretEnv, PreviousSecretEnvs: f.Unsubscribe.PreviousSecretEnvs}
 	v.envVar("unsubscribe.secret_env", f.Unsubscribe.SecretEnv, true)
+	for _, env := range f.Unsubscribe.PreviousSecretEnvs {
+		v.envVar("unsubscribe.previous_secret_envs", env, true)
+		if env == f.Unsubscribe.SecretEnv {
+			v.add("unsubscribe.previous_secret_envs", "%s is secret_env itself; list only the variables holding earlier secrets", env)
+		}
+	}
 	v.lists(f.Lists, dir, c)
 	v.digests(f.Digests, c)
 	v.jobs(f.Jobs, c)
@@ -161,6 +169,16 @@ func (v *validator) server(f fileServer, c *Config) {
 		v.add("server.listen", "port %q is not a number from 0 to 65535", port)
 	}
 	v.envVar("server.admin_token_env", f.AdminTokenEnv, true)
+	c.Server.AdminListen = f.AdminListen
+	if f.AdminListen != "" {
+		if _, port, err := net.SplitHostPort(f.AdminListen); err != nil {
+			v.add("server.admin_listen", "%q is not host:port, e.g. \"127.0.0.1:9090\"; \"\" serves /admin on listen", f.AdminListen)
+		} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+			v.add("server.admin_listen", "port %q is not a number from 0 to 65535", port)
+		} else if f.AdminListen == f.Listen {
+			v.add("server.admin_listen", "%q is listen itself; use another port, or \"\" to serve /admin on listen", f.AdminListen)
+		}
+	}
 	c.Server.ShutdownTimeout = v.duration("server.shutdown_timeout", f.ShutdownTimeout, false)
 }
 
@@ -264,6 +282,16 @@ func (v *validator) smtp(f fileSMTP, dir string, c *Config) {
 		v.add("smtp.tls", "%q is not \"mandatory\", \"opportunistic\", \"implicit\" or \"none\"", f.TLS)
 	}
 	v.envVar("smtp.password_env", f.PasswordEnv, f.User != "")
+	c.SMTP.AllowPlaintextAuth = f.AllowPlaintextAuth
+	c.SMTP.CAFile = resolve(dir, f.CAFile)
+	if f.Transport == "smtp" && f.User != "" && f.TLS == "none" && !f.AllowPlaintextAuth {
+		v.add("smtp.tls", "\"none\" with user %q would send the password and every message in clear: use \"mandatory\" (STARTTLS) or \"implicit\", or set allow_plaintext_auth = true for a relay on this host", f.User)
+	}
+	if f.CAFile != "" {
+		if _, err := os.Stat(c.SMTP.CAFile); err != nil {
+			v.add("smtp.ca_file", "%v", err)
+		}
+	}
 	if a, err := mail.ParseAddress(f.From); err != nil {
 		v.add("smtp.from", "%q is not an email address: %v", f.From, err)
 	} else {
@@ -413,6 +441,26 @@ func (v *validator) duration(path, s string, zeroOK bool) time.Duration {
 		v.add(path, "must be longer than zero, got %q", s)
 	}
 	return d
+}
+
+// size parses a size such as "8MB", "512KB" or a plain number of bytes.
+func (v *validator) size(path, s string) int64 {
+	num, unit := strings.TrimSpace(s), int64(1)
+	for _, u := range []struct {
+		suffix string
+		n      int64
+	}{{"GB", 1 << 30}, {"MB", 1 << 20}, {"KB", 1 << 10}, {"B", 1}} {
+		if rest, ok := strings.CutSuffix(strings.ToUpper(num), u.suffix); ok {
+			num, unit = strings.TrimSpace(rest), u.n
+			break
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n <= 0 || n > (1<<62)/unit {
+		v.add(path, "%q is not a size, e.g. \"8MB\", \"512KB\"", s)
+		return 0
+	}
+	return n * unit
 }
 
 // envVar checks the name of an environment variable holding a secret.
