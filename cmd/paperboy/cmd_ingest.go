@@ -60,6 +60,7 @@ func ingestConfig(c *config.Config, logger *slog.Logger) ingest.Config {
 		MarkdownDir: c.Content.MarkdownDir,
 		Topics:      topics,
 		Logger:      logger,
+		MaxFileSize: c.Content.MaxPageSize,
 	}
 }
 
