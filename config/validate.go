@@ -175,7 +175,7 @@ func (v *validator) server(f fileServer, c *Config) {
 			v.add("server.admin_listen", "%q is not host:port, e.g. \"127.0.0.1:9090\"; \"\" serves /admin on listen", f.AdminListen)
 		} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
 			v.add("server.admin_listen", "port %q is not a number from 0 to 65535", port)
-		} else if f.AdminListen == f.Listen {
+		} else if f.AdminListen == f.Listen && n != 0 {
 			v.add("server.admin_listen", "%q is listen itself; use another port, or \"\" to serve /admin on listen", f.AdminListen)
 		}
 	}
