@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -50,5 +52,47 @@ func TestCheckUsage(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	if err := run(context.Background(), []string{"check", "extra"}, &stdout, &stderr); err == nil || !strings.Contains(err.Error(), "usage") {
 		t.Errorf("err = %v, want a usage error", err)
+	}
+}
+
+// TestCheckExplainsTLSForALogin: check says what a user does to the TLS
+// policy, and refuses "none" with a user unless plaintext auth is allowed.
+func TestCheckExplainsTLSForALogin(t *testing.T) {
+	shippedText := string(shipped(t, "config.toml"))
+	tests := []struct {
+		name, tls string
+		allow     bool
+		want      string
+		refused   bool
+	}{
+		{"opportunistic", "opportunistic", false, "TLS is required because a user is set (opportunistic acts as mandatory)", false},
+		{"mandatory", "mandatory", false, "login news over TLS only; certificates verified", false},
+		{"none", "none", false, `smtp.tls: "none" with user "news" would send the password and every message in clear`, true},
+		{"none, allowed", "none", true, "allow_plaintext_auth is on", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			text := strings.Replace(shippedText, `transport = "file"`, `transport = "smtp"`, 1)
+			text = strings.Replace(text, `tls = "mandatory"`, `tls = "`+tc.tls+`"`, 1)
+			text = strings.Replace(text, `user = ""`, `user = "news"`, 1)
+			if tc.allow {
+				text = strings.Replace(text, `allow_plaintext_auth = false`, `allow_plaintext_auth = true`, 1)
+			}
+			dir := t.TempDir()
+			copyShipped(t, dir, "pages/2021-07-20.txt")
+			cfg := filepath.Join(dir, "config.toml")
+			if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			var stdout, stderr bytes.Buffer
+			err := run(context.Background(), []string{"check", "-config", cfg}, &stdout, &stderr)
+			out := stdout.String() + stderr.String()
+			if err != nil {
+				out += err.Error()
+			}
+			if (err != nil) != tc.refused || !strings.Contains(out, tc.want) {
+				t.Errorf("check: %v; want refused %v and %q in:\n%s", err, tc.refused, tc.want, out)
+			}
+		})
 	}
 }
