@@ -31,20 +31,7 @@ func TestAddressCaseIsOneReader(t *testing.T) {
 	if len(msgs) != 1 {
 		t.Fatalf("Zhang got %d messages, want 1 (recipients %v)", len(msgs), s.srv.Recipients())
 	}
-	link, err := url.Parse(strings.Trim(parseMessage(t, msgs[0]).header.Get("List-Unsubscribe"), "<>"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(m.UnsubscribeHandler())
-	defer srv.Close()
-	resp, err := http.Post(srv.URL+"?"+link.RawQuery, "application/x-www-form-urlencoded", strings.NewReader("List-Unsubscribe=One-Click"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("one-click POST = %d", resp.StatusCode)
-	}
+	oneClickUnsubscribe(t, m, msgs[0])
 
 	// The admin retypes the address in lower case in both lists.
 	cfg.Lists["residents"] = []string{"zhang@example.org"}
@@ -58,5 +45,25 @@ func TestAddressCaseIsOneReader(t *testing.T) {
 		if strings.EqualFold(r, "zhang@example.org") && len(s.messages(r)) > 0 && r != "Zhang@example.org" {
 			t.Errorf("the reader who left got mail again as %s", r)
 		}
+	}
+}
+
+// oneClickUnsubscribe does what a mail client's one-click unsubscribe does
+// with the List-Unsubscribe header of the raw message: an RFC 8058 POST.
+func oneClickUnsubscribe(t *testing.T, m *Digests, raw []byte) {
+	t.Helper()
+	link, err := url.Parse(strings.Trim(parseMessage(t, raw).header.Get("List-Unsubscribe"), "<>"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(m.UnsubscribeHandler())
+	defer srv.Close()
+	resp, err := http.Post(srv.URL+"?"+link.RawQuery, "application/x-www-form-urlencoded", strings.NewReader("List-Unsubscribe=One-Click"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("one-click POST = %d", resp.StatusCode)
 	}
 }
