@@ -298,6 +298,9 @@ func OneLine(s string) string {
 // input (DecodeText), one-line values such as titles and mail headers
 // (OneLine), and the feeds' and pages' text (feed.Clean).
 func StripFormat(s string) string {
+	if !mayHaveFormat(s) {
+		return s
+	}
 	i := 0
 	for i < len(s) {
 		r, n := utf8.DecodeRuneInString(s[i:])
@@ -321,6 +324,42 @@ func StripFormat(s string) string {
 	}
 	return b.String()
 }
+
+// mayHaveFormat reports whether s may hold a format character, looking at
+// bytes only: UTF-8 puts every Cf character behind one of a few lead bytes,
+// and the common ones behind E2 80 or E2 81, which Chinese text's curly
+// quotes and dashes (E2 80 9C ...) share, so those are told apart by their
+// third byte. Most text is answered without decoding a rune.
+func mayHaveFormat(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !formatLead[s[i]] {
+			continue
+		}
+		switch s[i] {
+		case 0xC2: // U+00AD soft hyphen
+			if i+1 < len(s) && s[i+1] == 0xAD {
+				return true
+			}
+		case 0xE2: // U+200C–200F, U+202A–202E, U+2060–206F
+			if i+2 < len(s) {
+				b1, b2 := s[i+1], s[i+2]
+				if b1 == 0x80 && (b2 >= 0x8C && b2 <= 0x8F || b2 >= 0xAA && b2 <= 0xAE) || b1 == 0x81 && b2 >= 0xA0 && b2 <= 0xAF {
+					return true
+				}
+			}
+		case 0xEF: // U+FFF9–FFFB
+			if i+2 < len(s) && s[i+1] == 0xBF && s[i+2] >= 0xB9 && s[i+2] <= 0xBB {
+				return true
+			}
+		default: // rare scripts' marks, tags
+			return true
+		}
+	}
+	return false
+}
+
+// formatLead marks the UTF-8 lead bytes of format characters.
+var formatLead = [256]bool{0xC2: true, 0xD8: true, 0xDB: true, 0xDC: true, 0xE0: true, 0xE1: true, 0xE2: true, 0xEF: true, 0xF0: true, 0xF3: true}
 
 // isFormat reports a format character that is not white space: the zero
 // width space and a stray byte-order mark are left to the white-space

@@ -1,8 +1,10 @@
 package content
 
 import (
+	"os"
 	"strings"
 	"testing"
+	"unicode"
 )
 
 func TestStripFormat(t *testing.T) {
@@ -53,5 +55,35 @@ func TestFormatCharactersNeverReachAnArticle(t *testing.T) {
 	}
 	if got := OneLine("头条\u202e：\r\n新闻"); got != "头条： 新闻" {
 		t.Errorf("OneLine = %+q", got)
+	}
+}
+
+// TestMayHaveFormatMissesNone: the byte-level pre-check flags every
+// format character StripFormat removes.
+func TestMayHaveFormatMissesNone(t *testing.T) {
+	n := 0
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if !isFormat(r) {
+			continue
+		}
+		n++
+		if s := "新闻" + string(r) + "稿"; !mayHaveFormat(s) {
+			t.Errorf("U+%04X is a format character the pre-check misses", r)
+		}
+	}
+	if n < 150 {
+		t.Fatalf("only %d format characters found", n)
+	}
+}
+
+func BenchmarkStripFormat(b *testing.B) {
+	raw, err := os.ReadFile("testdata/seed-page.txt")
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := string(raw)
+	b.SetBytes(int64(len(s)))
+	for b.Loop() {
+		StripFormat(s)
 	}
 }
