@@ -39,14 +39,14 @@ type UnsubscribeKeys struct {
 	nonces  [][]byte // per secret: the HMAC key that derives nonces
 }
 
-// NewUnsubscribeKeys returns the keys of site (its base URL) with secrets,
+// NewUnsubscribeKeys returns the keys of the site at baseURL with secrets,
 // the first of which seals new tokens. It panics without a secret: the
 // configuration is checked before (Config's validation).
-func NewUnsubscribeKeys(site string, secrets ...[]byte) *UnsubscribeKeys {
+func NewUnsubscribeKeys(baseURL string, secrets ...[]byte) *UnsubscribeKeys {
 	if len(secrets) == 0 {
 		panic("mailer: NewUnsubscribeKeys without a secret")
 	}
-	k := &UnsubscribeKeys{site: strings.TrimRight(site, "/"), secrets: secrets}
+	k := &UnsubscribeKeys{site: siteOf(baseURL), secrets: secrets}
 	for _, sec := range secrets {
 		block, err := aes.NewCipher(derive(sec, "paperboy unsubscribe v2 seal"))
 		if err != nil {
@@ -60,6 +60,17 @@ func NewUnsubscribeKeys(site string, secrets ...[]byte) *UnsubscribeKeys {
 		k.nonces = append(k.nonces, derive(sec, "paperboy unsubscribe v2 nonce"))
 	}
 	return k
+}
+
+// siteOf is what a token is bound to: the base URL's host and path, not
+// its scheme, so moving the site from http to https keeps the links in
+// mail already sent working.
+func siteOf(baseURL string) string {
+	u, err := url.Parse(baseURL)
+	if err != nil || u.Host == "" {
+		return strings.TrimRight(baseURL, "/")
+	}
+	return strings.ToLower(u.Host) + strings.TrimRight(u.EscapedPath(), "/")
 }
 
 // derive is a 32-byte key for purpose, from secret.

@@ -41,6 +41,11 @@ func TestUnsubscribeToken(t *testing.T) {
 			t.Errorf("token %q shows %q", tok, leak)
 		}
 	}
+	// The scheme and a trailing slash are not the site: a move to https
+	// keeps the links working.
+	if _, _, err := NewUnsubscribeKeys("http://NEWS.example.cn/", secret).Parse(tok); err != nil {
+		t.Errorf("a token of https://news.example.cn does not open under http://NEWS.example.cn/: %v", err)
+	}
 	// Rotation: tokens sealed with the old secret, and today's format
 	// (mail already sent) signed with it, keep working while it is listed.
 	oldKeys := NewUnsubscribeKeys(site, old)
@@ -64,6 +69,7 @@ func TestUnsubscribeToken(t *testing.T) {
 		{"truncated", tok[:len(tok)-4]},
 		{"too short", tok[:10]},
 		{"other site", NewUnsubscribeKeys("https://other.example.cn", secret).Token("residents", "a@example.org")},
+		{"other path on the same host", NewUnsubscribeKeys("https://news.example.cn/other/", secret).Token("residents", "a@example.org")},
 		{"unlisted secret", NewUnsubscribeKeys(site, []byte("another-secret-0123456")).Token("residents", "a@example.org")},
 		{"not base64", "!!" + tok[2:]},
 		{"earlier format, two parts", parts[0] + "." + parts[1]},
