@@ -1,9 +1,6 @@
 package site
 
-import (
-	"net/url"
-	"strings"
-)
+import "strings"
 
 // The URL scheme. Every page is a directory with an index.html, so a static
 // export works on any web server without rewrites. The functions return
@@ -12,15 +9,17 @@ import (
 // published at https://example.org/paper/ links to
 // https://example.org/paper/articles/{id}/.
 
+// Ids ("2021-07-20-1f3a9c0b2d4e"), dates and slugs are URL-safe by
+// construction, so they go into paths as they are, and ArticlePath("{id}")
+// is the pattern a router matches articles with.
+
 // ArticlePath is an article's permalink, "/articles/{id}/".
-func ArticlePath(id string) string { return "/articles/" + url.PathEscape(id) + "/" }
+func ArticlePath(id string) string { return "/articles/" + id + "/" }
 
 // EditionPath is an edition's page, "/editions/{date}/".
-func EditionPath(date string) string { return "/editions/" + url.PathEscape(date) + "/" }
+func EditionPath(date string) string { return "/editions/" + date + "/" }
 
 // TopicPath is a topic's page, "/topics/{slug}/"; slug "" is the home page.
-// Slugs are URL-safe (New checks them), so the slug goes in as it is, and
-// TopicPath("{slug}") is the pattern a router matches topics with.
 func TopicPath(slug string) string {
 	if slug == "" {
 		return "/"

@@ -39,7 +39,6 @@ type Words struct {
 	Subscribe      string
 	SubscribeHint  string
 	Articles       string // {count}
-	Authors        string
 	Updated        string
 	NotFound       string
 	NotFoundText   string
@@ -98,7 +97,6 @@ var wordsZH = Words{
 	Subscribe:      "订阅",
 	SubscribeHint:  "用 RSS 阅读器订阅，每天自动收到新文章。",
 	Articles:       "{count} 篇",
-	Authors:        "作者",
 	Updated:        "更新",
 	NotFound:       "页面不存在",
 	NotFoundText:   "您要找的页面不存在，可能已被移除或地址有误。",
@@ -153,7 +151,6 @@ var wordsEN = Words{
 	Subscribe:      "Subscribe to ",
 	SubscribeHint:  "Subscribe in a feed reader to get new articles every day.",
 	Articles:       "{count} articles",
-	Authors:        "By",
 	Updated:        "Updated",
 	NotFound:       "Page not found",
 	NotFoundText:   "The page you are looking for does not exist; it may have been removed or the address is wrong.",
