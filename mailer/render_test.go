@@ -44,7 +44,7 @@ func TestRenderGolden(t *testing.T) {
 	if err != nil || subject != wantSubject {
 		t.Fatalf("subject = %q, %v; want %q", subject, err, wantSubject)
 	}
-	b, err := m.render(digestPage{subject: subject, site: m.cfg.SiteTitle, digest: d.Title, list: "residents", articles: arts})
+	b, err := m.render(digestPage{subject: subject, site: m.cfg.Site.Title, digest: d.Title, list: "residents", articles: arts})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,12 +53,12 @@ func TestRenderGolden(t *testing.T) {
 	if strings.Contains(html, "<script>") {
 		t.Fatal("article text reached the HTML unescaped")
 	}
-	for _, want := range []string{"图片新闻", "发行：示范区报社", "退订", link, "记者郭树勋", `max-width:600px`, `<!--[if mso]><table role="presentation" width="600"`, "prefers-color-scheme: dark"} {
+	for _, want := range []string{"图片新闻", "发行：示范区报社", "退订", link, "记者 郭树勋", `max-width:600px`, `<!--[if mso]><table role="presentation" width="600"`, "prefers-color-scheme: dark"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("html lacks %q", want)
 		}
 	}
-	for _, want := range []string{"== 图片新闻 ==", "发行：示范区报社", "退订：" + link, "记者郭树勋"} {
+	for _, want := range []string{"== 图片新闻 ==", "发行：示范区报社", "退订：" + link, "记者 郭树勋"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("text lacks %q", want)
 		}

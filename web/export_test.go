@@ -14,8 +14,8 @@ import (
 	"testing"
 
 	"github.com/paperboy-news/paperboy/content"
-	"github.com/paperboy-news/paperboy/site"
 	"github.com/paperboy-news/paperboy/internal/fixture"
+	"github.com/paperboy-news/paperboy/site"
 )
 
 // exportTarget checks that out is a link to a marked export directory beside

@@ -15,8 +15,8 @@ import (
 
 	"github.com/paperboy-news/paperboy/content"
 	"github.com/paperboy-news/paperboy/feed"
-	"github.com/paperboy-news/paperboy/site"
 	"github.com/paperboy-news/paperboy/internal/fixture"
+	"github.com/paperboy-news/paperboy/site"
 	"github.com/paperboy-news/paperboy/store"
 )
 
