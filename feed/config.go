@@ -106,11 +106,11 @@ func (c Config) Validate() site.Problems {
 	var ps site.Problems
 	if c.Site == nil {
 		ps.Add("site", "the feeds need the validated site settings")
-	} else if msg := tagAuthorityProblem(c.tagAuthority()); msg != "" {
+	} else if msg := tagAuthorityProblem(c.Authority()); msg != "" {
 		if c.TagAuthority == "" {
 			msg += "; it comes from site.base_url's host: set feeds.tag_authority"
 		}
-		ps.Add("feeds.tag_authority", "%q %s, e.g. \"news.example.org,2021\", \"editor@example.org,2021-07-20\"", c.tagAuthority(), msg)
+		ps.Add("feeds.tag_authority", "%q %s, e.g. \"news.example.org,2021\", \"editor@example.org,2021-07-20\"", c.Authority(), msg)
 	}
 	if c.Items <= 0 {
 		ps.Add("feeds.items", "must be a positive number, got %d", c.Items)
@@ -139,7 +139,7 @@ func (c Config) withDefaults() (Config, error) {
 	if err := c.Validate().Err("feed"); err != nil {
 		return c, err
 	}
-	c.TagAuthority = c.tagAuthority()
+	c.TagAuthority = c.Authority()
 	if c.PublishClock == 0 {
 		c.PublishClock = 6 * time.Hour
 	}
@@ -152,8 +152,9 @@ func (c Config) withDefaults() (Config, error) {
 	return c, nil
 }
 
-// tagAuthority is TagAuthority, or the one derived from the base URL.
-func (c Config) tagAuthority() string {
+// Authority is TagAuthority, or the one derived from the base URL when it
+// is empty.
+func (c Config) Authority() string {
 	if c.TagAuthority == "" && c.Site != nil {
 		return c.Site.BaseURL.Hostname() + ",2021"
 	}

@@ -187,35 +187,33 @@ func (cfg Config) Validate() site.Problems {
 			}
 		}
 	}
+	// The server settings are checked with the file transport too, so that
+	// switching to smtp cannot bring up old mistakes.
+	switch cfg.SMTP.TLSPolicy {
+	case "", TLSMandatory, TLSOpportunistic, TLSImplicit, TLSNone:
+	default:
+		ps.Add("smtp.tls", "%q is not \"mandatory\", \"opportunistic\", \"implicit\" or \"none\"", cfg.SMTP.TLSPolicy)
+	}
+	if cfg.SMTP.Port < 0 || cfg.SMTP.Port > 65535 {
+		ps.Add("smtp.port", "%d is not a port from 1 to 65535 (0 for the default, 587 or 465 with implicit TLS)", cfg.SMTP.Port)
+	}
 	switch cfg.Transport {
 	case "", "file":
 		if cfg.FileDir == "" {
 			ps.Add("smtp.file_dir", "transport \"file\" needs the directory to write .eml files into")
 		}
 	case "smtp":
-		s := cfg.SMTP
-		if strings.TrimSpace(s.Host) == "" {
+		if strings.TrimSpace(cfg.SMTP.Host) == "" {
 			ps.Add("smtp.host", "transport \"smtp\" needs the mail server's host name")
-		}
-		switch s.TLSPolicy {
-		case "", TLSMandatory, TLSOpportunistic, TLSImplicit, TLSNone:
-		default:
-			ps.Add("smtp.tls", "%q is not \"mandatory\", \"opportunistic\", \"implicit\" or \"none\"", s.TLSPolicy)
-		}
-		if s.Port < 0 || s.Port > 65535 {
-			ps.Add("smtp.port", "%d is not a port from 1 to 65535", s.Port)
 		}
 	default:
 		ps.Add("smtp.transport", "%q is not \"smtp\" or \"file\"", cfg.Transport)
 	}
 	if cfg.Connections < 0 {
-		ps.Add("smtp.connections", "must be a positive number, got %d", cfg.Connections)
+		ps.Add("smtp.connections", "must be a positive number (0 for the default, 4), got %d", cfg.Connections)
 	}
 	if cfg.RatePerSecond < 0 {
 		ps.Add("smtp.rate", "must be 0 (no limit) or a positive number of messages per second, got %g", cfg.RatePerSecond)
-	}
-	if cfg.MaxAttempts < 0 {
-		ps.Add("smtp.retries", "must be 0 or more, got %d", cfg.MaxAttempts-1)
 	}
 	names := map[string]bool{}
 	for i, d := range cfg.Digests {
