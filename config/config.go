@@ -319,6 +319,17 @@ func Load(path string) (*Config, error) {
 }
 
 func parse(path string, data []byte) (*Config, error) {
+	c, ps := decode(path, data)
+	if len(ps) > 0 {
+		return nil, ps
+	}
+	return c, nil
+}
+
+// decode is parse that keeps the configuration it built despite its
+// problems (nil only for a file that is not TOML), so a test can hand it to
+// the services and see that they refuse exactly what Load refuses.
+func decode(path string, data []byte) (*Config, Problems) {
 	raw := defaults()
 	md, err := toml.Decode(string(data), &raw)
 	if err != nil {
@@ -327,11 +338,8 @@ func parse(path string, data []byte) (*Config, error) {
 	v := &validator{path: path, lines: scanKeys(data)}
 	v.unknownKeys(md.Undecoded())
 	c := v.build(&raw, filepath.Dir(path))
-	if len(v.problems) > 0 {
-		v.problems.sort()
-		return nil, v.problems
-	}
-	return c, nil
+	v.problems.sort()
+	return c, v.problems
 }
 
 // decodeProblem turns a TOML syntax or type error into a Problem with the
