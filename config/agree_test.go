@@ -101,7 +101,9 @@ func TestCheckAgreesWithServices(t *testing.T) {
 		{"no lists at all", func(f *agreeFile) { f.lists = ""; f.digestLists = `["residents"]` }, false, "digests.lists"},
 
 		{"topic with no keywords", func(f *agreeFile) { f.topics = "[[topics]]\nname = \"防汛\"\nslug = \"flood\"\nkeywords = []\n" }, false, "topics.keywords"},
-		{"topic with a bad slug", func(f *agreeFile) { f.topics = "[[topics]]\nname = \"防汛\"\nslug = \"Flood\"\nkeywords = [\"防汛\"]\n" }, false, "topics.slug"},
+		{"topic with a bad slug", func(f *agreeFile) {
+			f.topics = "[[topics]]\nname = \"防汛\"\nslug = \"Flood\"\nkeywords = [\"防汛\"]\n"
+		}, false, "topics.slug"},
 		{"no topics, one named by a digest", func(f *agreeFile) { f.topics = "" }, false, "digests.topics"},
 
 		{"from with a display name", func(f *agreeFile) { f.from = "示范区新闻 <news@example.org>" }, true, ""},

@@ -31,7 +31,6 @@ import (
 	"github.com/paperboy-news/paperboy/feed"
 	"github.com/paperboy-news/paperboy/mailer"
 	"github.com/paperboy-news/paperboy/site"
-
 )
 
 // DefaultPath is the configuration file used when neither the -config flag
