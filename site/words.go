@@ -19,6 +19,7 @@ type Words struct {
 	PhotoCredit   string // {names}: a photo's credit made from its authors: "{names} 摄"
 	ListSeparator string // between names in a credit: "、"
 	Colon         string // after a label: "："
+	PlainTitle    string // {title}: a headline in plain text, where no type marks it: "【{title}】"
 	// ShortDateLayout formats a date of the current year, YearDateLayout
 	// one of an earlier year (Go time layouts); see Date.
 	ShortDateLayout string
@@ -81,6 +82,7 @@ var wordsZH = Words{
 	PhotoCredit:     "{names} 摄",
 	ListSeparator:   "、",
 	Colon:           "：",
+	PlainTitle:      "【{title}】",
 	ShortDateLayout: "1月2日",
 	YearDateLayout:  "2006年1月2日",
 	LongDate:        "{date} {weekday}",
@@ -135,6 +137,7 @@ var wordsEN = Words{
 	PhotoCredit:     "Photo: {names}",
 	ListSeparator:   ", ",
 	Colon:           ": ",
+	PlainTitle:      "* {title}",
 	ShortDateLayout: "January 2",
 	YearDateLayout:  "January 2, 2006",
 	LongDate:        "{weekday}, {date}",
@@ -214,6 +217,9 @@ func Fill(s string, kv ...string) string {
 	}
 	return strings.NewReplacer(pairs...).Replace(s)
 }
+
+// Headline is a headline set in plain text, "【示范区党政联席会议召开】".
+func (w *Words) Headline(title string) string { return Fill(w.PlainTitle, "title", title) }
 
 // Date is how readers see a date in lists, subjects and mail: "7月20日"
 // in the year of now, "2021年7月20日" in any other, so an old edition never

@@ -100,14 +100,22 @@ func newSite(t *testing.T, src Source) *Site {
 // newSiteAt is the test site published at base.
 func newSiteAt(t *testing.T, src Source, base string) *Site {
 	t.Helper()
-	st, ps := site.New(site.Settings{
+	return newSiteWith(t, src, func(s *site.Settings) { s.BaseURL = base })
+}
+
+// newSiteWith is the test site with change made to its settings.
+func newSiteWith(t *testing.T, src Source, change func(*site.Settings)) *Site {
+	t.Helper()
+	settings := site.Settings{
 		Title:       "示范区报",
 		Description: "示范区报每日电子版",
-		BaseURL:     base,
+		BaseURL:     "https://news.example.org",
 		Language:    "zh-CN",
 		TimeZone:    "Asia/Shanghai",
 		Topics:      []site.Topic{{Name: "防汛", Slug: "flood", Keywords: []string{"防汛"}}, {Name: "经济", Slug: "economy", Keywords: []string{"经济"}}},
-	})
+	}
+	change(&settings)
+	st, ps := site.New(settings)
 	if ps != nil {
 		t.Fatal(ps.Err("site"))
 	}
@@ -345,5 +353,35 @@ func TestBasePath(t *testing.T) {
 	resp, _ := fetch(t, "GET", srv.URL+strings.TrimSuffix(article, "/"), nil)
 	if resp.StatusCode != http.StatusMovedPermanently || resp.Header.Get("Location") != article {
 		t.Errorf("slashless article: %d to %q, want a redirect to %s", resp.StatusCode, resp.Header.Get("Location"), article)
+	}
+}
+
+// TestEnglishSite: the site's language picks the pages' words, as it picks
+// the mail's and the feeds'.
+func TestEnglishSite(t *testing.T) {
+	arts := fixture.SampleArticles(t)
+	ws := newSiteWith(t, &memSource{arts: arts}, func(s *site.Settings) { s.Language = "en" })
+	if err := ws.feeds.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(siteHandler(ws))
+	t.Cleanup(srv.Close)
+	for path, want := range map[string][]string{
+		"/":                          {`<html lang="en">`, "Latest articles", "Recent editions", "Tuesday, July 20, 2021", "13 articles", "Photo news"},
+		"/editions/2021-07-20/":      {"13 articles in this edition", "Tuesday, July 20, 2021"},
+		site.ArticlePath(arts[0].ID): {"This edition", "Topics: "},
+		"/nowhere":                   {"Page not found", "Back to the home page"},
+	} {
+		_, body := fetch(t, "GET", srv.URL+path, nil)
+		for _, w := range want {
+			if !strings.Contains(body, w) {
+				t.Errorf("GET %s lacks %q", path, w)
+			}
+		}
+		for _, zh := range []string{"首页", "篇", "星期", "图片新闻", "专题"} {
+			if strings.Contains(body, zh) {
+				t.Errorf("GET %s shows the Chinese word %q on an English site", path, zh)
+			}
+		}
 	}
 }
