@@ -14,6 +14,7 @@ import (
 	"github.com/BurntSushi/toml"
 	"github.com/robfig/cron/v3"
 
+	"github.com/paperboy-news/paperboy/mailer"
 	"github.com/paperboy-news/paperboy/schedule"
 	"github.com/paperboy-news/paperboy/site"
 )
@@ -83,10 +84,7 @@ func resolve(dir, p string) string {
 	return filepath.Join(dir, p)
 }
 
-var (
-	nameRE   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
-	envVarRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-)
+var envVarRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // build checks what only the file knows (its paths, durations, cron specs,
 // environment variable names and list files) and leaves every rule about
@@ -222,13 +220,13 @@ func (v *validator) lists(fs []fileList, dir string, c *Config) {
 		}
 		l := List{Name: f.Name, Addresses: f.Addresses, File: resolve(dir, f.File), cfgPath: v.path, line: line}
 		c.Lists = append(c.Lists, l)
-		switch {
-		case !nameRE.MatchString(f.Name):
-			v.add(at("name"), "%q is not a list name: letters, digits, '.', '_' and '-'", f.Name)
-		case names[f.Name]:
-			v.add(at("name"), "list name %q is used twice", f.Name)
+		var ps site.Problems
+		if !mailer.ValidName(f.Name) {
+			ps.Add(at("name"), "%q is not a list name: letters, digits, '.', '_' and '-'", f.Name)
+		} else {
+			ps.Distinct(at("name"), "list name", f.Name, names)
 		}
-		names[f.Name] = true
+		v.packageProblems(ps)
 		if _, err := LoadRecipients(l); err != nil {
 			if ps, ok := err.(Problems); ok {
 				v.problems = append(v.problems, ps...)

@@ -165,9 +165,13 @@ type digestConf struct {
 	subject *template.Template
 }
 
-// nameRE is a digest name: it goes into Message-IDs, List-Ids and job
-// names.
+// nameRE is a digest or list name: they go into Message-IDs, List-Ids
+// and job names.
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+
+// ValidName reports whether s can name a digest or a recipient list:
+// letters, digits, '.', '_' and '-', as Message-IDs and List-Ids take them.
+func ValidName(s string) bool { return nameRE.MatchString(s) }
 
 // Validate reports every problem of cfg's settings, keyed by config.toml
 // key. The unsubscribe secret is not a setting (it comes from the
@@ -218,13 +222,11 @@ func (cfg Config) Validate() site.Problems {
 	names := map[string]bool{}
 	for i, d := range cfg.Digests {
 		at := func(key string) string { return fmt.Sprintf("digests[%d].%s", i, key) }
-		switch {
-		case !nameRE.MatchString(d.Name):
+		if !ValidName(d.Name) {
 			ps.Add(at("name"), "%q is not a digest name: letters, digits, '.', '_' and '-'", d.Name)
-		case names[d.Name]:
-			ps.Add(at("name"), "digest name %q is used twice", d.Name)
+		} else {
+			ps.Distinct(at("name"), "digest name", d.Name, names)
 		}
-		names[d.Name] = true
 		if len(d.Lists) == 0 {
 			ps.Add(at("lists"), "digest %q goes to no list", d.Name)
 		}

@@ -41,6 +41,15 @@ func (ps *Problems) Add(key, format string, args ...any) {
 	*ps = append(*ps, Problem{Key: key, Message: fmt.Sprintf(format, args...)})
 }
 
+// Distinct reports value under key as used twice when seen has it, and
+// adds it to seen.
+func (ps *Problems) Distinct(key, what, value string, seen map[string]bool) {
+	if seen[value] {
+		ps.Add(key, "%s %q is used twice", what, value)
+	}
+	seen[value] = true
+}
+
 // Err is ps as an error naming the package, or nil when there is none.
 func (ps Problems) Err(pkg string) error {
 	if len(ps) == 0 {
@@ -185,20 +194,16 @@ func validateTopics(ts []Topic) Problems {
 	names, slugs := map[string]bool{}, map[string]bool{}
 	for i, t := range ts {
 		at := func(key string) string { return fmt.Sprintf("topics[%d].%s", i, key) }
-		switch {
-		case strings.TrimSpace(t.Name) == "":
+		if strings.TrimSpace(t.Name) == "" {
 			ps.Add(at("name"), "every topic needs a name")
-		case names[t.Name]:
-			ps.Add(at("name"), "topic name %q is used twice", t.Name)
+		} else {
+			ps.Distinct(at("name"), "topic name", t.Name, names)
 		}
-		names[t.Name] = true
-		switch {
-		case !slugRE.MatchString(t.Slug):
+		if !slugRE.MatchString(t.Slug) {
 			ps.Add(at("slug"), "%q is not a slug: lower-case letters, digits and single hyphens, e.g. \"flood-control\"", t.Slug)
-		case slugs[t.Slug]:
-			ps.Add(at("slug"), "topic slug %q is used twice", t.Slug)
+		} else {
+			ps.Distinct(at("slug"), "topic slug", t.Slug, slugs)
 		}
-		slugs[t.Slug] = true
 		if len(t.Keywords) == 0 {
 			ps.Add(at("keywords"), "topic %q needs at least one keyword, or no article ever gets it", t.Name)
 		}
