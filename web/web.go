@@ -75,7 +75,8 @@ var (
 )
 
 // New returns the site. feeds supplies the feed files, the autodiscovery
-// links and the defaults of cfg's empty fields.
+// links and the site settings (feeds.Config().Site), so pages and feeds
+// cannot disagree about them.
 func New(cfg Config, src Source, feeds *feed.Service) (*Site, error) {
 	if src == nil || feeds == nil {
 		return nil, errors.New("web: new site: need an article source and a feed service")
