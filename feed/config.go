@@ -107,10 +107,13 @@ func (c Config) Validate() site.Problems {
 	if c.Site == nil {
 		ps.Add("site", "the feeds need the validated site settings")
 	} else if msg := tagAuthorityProblem(c.Authority()); msg != "" {
+		const eg = `, e.g. "news.example.org,2021" or "editor@example.org,2021-07-20"`
 		if c.TagAuthority == "" {
-			msg += "; it comes from site.base_url's host: set feeds.tag_authority"
+			// A derived authority's problem is base_url's: the line to look at.
+			ps.Add("site.base_url", "the feeds' tag authority made of its host, %q, %s; set feeds.tag_authority%s", c.Authority(), msg, eg)
+		} else {
+			ps.Add("feeds.tag_authority", "%q %s%s", c.TagAuthority, msg, eg)
 		}
-		ps.Add("feeds.tag_authority", "%q %s, e.g. \"news.example.org,2021\", \"editor@example.org,2021-07-20\"", c.Authority(), msg)
 	}
 	if c.Items <= 0 {
 		ps.Add("feeds.items", "must be a positive number, got %d", c.Items)

@@ -353,7 +353,7 @@ func TestConfigErrors(t *testing.T) {
 		{"tag authority without date", func(c *Config) { c.TagAuthority = "example.org" }, "feeds.tag_authority"},
 		{"tag authority with a bad month", func(c *Config) { c.TagAuthority = "example.org,2021-13" }, "feeds.tag_authority"},
 		{"tag authority with a space", func(c *Config) { c.TagAuthority = "example org,2021" }, "feeds.tag_authority"},
-		{"tag authority from an IPv6 base URL", func(c *Config) { c.TagAuthority = ""; c.Site = testSite(t, "http://[::1]:8080/") }, "feeds.tag_authority"},
+		{"tag authority from an IPv6 base URL", func(c *Config) { c.TagAuthority = ""; c.Site = testSite(t, "http://[::1]:8080/") }, "site.base_url"},
 		{"bad format", func(c *Config) { c.Formats = []Format{"xml"} }, "feeds.formats"},
 		{"format twice", func(c *Config) { c.Formats = []Format{RSS, RSS} }, "feeds.formats"},
 		{"no format", func(c *Config) { c.Formats = nil }, "feeds.formats"},
