@@ -35,6 +35,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/paperboy-news/paperboy/content"
+	"github.com/paperboy-news/paperboy/site"
 	"github.com/paperboy-news/paperboy/store"
 )
 
@@ -51,12 +52,8 @@ type Store interface {
 }
 
 // Topic tags articles: an article gets Slug when any of Keywords appears
-// in its headline, summary or text.
-type Topic struct {
-	Name     string
-	Slug     string
-	Keywords []string
-}
+// in its headline, summary or text. It is the site's one Topic type.
+type Topic = site.Topic
 
 // Config is what Run scans and how it tags.
 type Config struct {

@@ -124,7 +124,7 @@ func TestCertificateVerificationAlwaysOn(t *testing.T) {
 	}
 	bad := testConfig(s, 1)
 	bad.SMTP.CAFile = filepath.Join(t.TempDir(), "missing.pem")
-	if _, _, err := bad.withDefaults(); err == nil || !strings.Contains(err.Error(), "smtp CA file") {
+	if _, _, err := bad.withDefaults(); err == nil || !strings.Contains(err.Error(), "smtp.ca_file") {
 		t.Fatalf("missing CA file: err = %v", err)
 	}
 }

@@ -163,7 +163,7 @@ func parseLegacyToken(secret []byte, token string) (list, address string, err er
 
 // unsubscribeURL is the link that takes address off list.
 func (m *Digests) unsubscribeURL(list, address string) string {
-	return m.cfg.BaseURL + m.cfg.UnsubscribePath + "?t=" + m.unsubKeys.Token(list, address)
+	return m.cfg.Site.URL(m.cfg.UnsubscribePath) + "?t=" + m.unsubKeys.Token(list, address)
 }
 
 // Unsubscriber records that an address left a list; *store.Store is one.
@@ -196,7 +196,7 @@ func UnsubscribeHandler(cfg UnsubscribeConfig, st Unsubscriber) http.Handler {
 // in the mailer's store.
 func (m *Digests) UnsubscribeHandler() http.Handler {
 	return UnsubscribeHandler(UnsubscribeConfig{
-		Keys: m.unsubKeys, SiteTitle: m.cfg.SiteTitle, Language: m.cfg.Language, Logger: m.log,
+		Keys: m.unsubKeys, SiteTitle: m.cfg.Site.Title, Language: m.cfg.Site.Language, Logger: m.log,
 	}, m.store)
 }
 

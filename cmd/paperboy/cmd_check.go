@@ -48,8 +48,8 @@ func printSummary(w io.Writer, c *config.Config, now time.Time) error {
 			p.f("  login %s over TLS only; certificates verified\n", c.SMTP.User)
 		}
 	}
-	p.f("%d topic(s):", len(c.Topics))
-	for _, t := range c.Topics {
+	p.f("%d topic(s):", len(c.Site.Topics))
+	for _, t := range c.Site.Topics {
 		p.f(" %s (%s)", t.Name, t.Slug)
 	}
 	p.f("\n%d list(s):\n", len(c.Lists))

@@ -253,7 +253,7 @@ func (d *daemon) build(ctx context.Context, c *config.Config) (*generation, erro
 	}
 	mux := http.NewServeMux()
 	site.Register(mux)
-	mux.Handle(mc.UnsubscribePath, digests.UnsubscribeHandler())
+	mux.Handle(mc.Site.Path(mc.UnsubscribePath), digests.UnsubscribeHandler())
 	if d.admin != nil && d.adminListen == "" {
 		d.admin.Register(mux)
 	}
