@@ -296,7 +296,7 @@ func OneLine(s string) string {
 // width joiner between two emoji stays: it joins an emoji sequence (👨‍👩‍👧).
 // Every text that reaches a reader passes through it: page and Markdown
 // input (DecodeText), one-line values such as titles and mail headers
-// (OneLine), and the feeds' and pages' text (feed.Clean).
+// (OneLine), and the feeds' and pages' text (site.Clean).
 func StripFormat(s string) string {
 	if !mayHaveFormat(s) {
 		return s
