@@ -59,8 +59,8 @@ func TestShippedConfigLoads(t *testing.T) {
 	if len(rs) != 2 || rs[1].Name != "读者二" || rs[1].Address != "reader2@example.org" {
 		t.Errorf("demo recipients = %+v", rs)
 	}
-	if len(c.Topics) < 3 {
-		t.Errorf("topics = %d, want the shipped examples", len(c.Topics))
+	if len(c.Site.Topics) < 3 {
+		t.Errorf("topics = %d, want the shipped examples", len(c.Site.Topics))
 	}
 }
 
@@ -138,6 +138,14 @@ func TestProblems(t *testing.T) {
 		{"bad duration", "[server]\nshutdown_timeout = \"30\"\n", 2, "server.shutdown_timeout", "not a duration"},
 		{"secret in file", "[server]\nadmin_token_env = \"s3cr3t!\"\n", 2, "server.admin_token_env", "environment variable name"},
 		{"bad log format", "[log]\nformat = \"xml\"\n", 2, "log.format", "text"},
+		// Hardening keys.
+		{"bad page size", "[content]\nmax_page_size = \"8 parsecs\"\n", 2, "content.max_page_size", "not a size"},
+		{"zero page size", "[content]\nmax_page_size = \"0MB\"\n", 2, "content.max_page_size", "not a size"},
+		{"bad admin listen", "[server]\nadmin_listen = \"9090\"\n", 2, "server.admin_listen", "host:port"},
+		{"admin listen is listen", "[server]\nlisten = \"127.0.0.1:8080\"\nadmin_listen = \"127.0.0.1:8080\"\n", 3, "server.admin_listen", "listen itself"},
+		{"password in clear", "[smtp]\ntransport = \"smtp\"\nhost = \"mx\"\nuser = \"u\"\ntls = \"none\"\n", 5, "smtp.tls", "allow_plaintext_auth"},
+		{"missing CA file", "[smtp]\nca_file = \"no-such-ca.pem\"\n", 2, "smtp.ca_file", "no-such-ca.pem"},
+		{"secret in previous secrets", "[unsubscribe]\nprevious_secret_envs = [\"abc def\"]\n", 2, "unsubscribe.previous_secret_envs", "environment variable name"},
 		{"bad log level", "[log]\nlevel = \"loud\"\n", 2, "log.level", "debug"},
 		{"zero feed items", "[feeds]\nitems = 0\n", 2, "feeds.items", "positive"},
 		{"bad feed format", "[feeds]\nformats = [\"rss\", \"rdf\"]\n", 2, "feeds.formats", `"rdf"`},
@@ -149,14 +157,14 @@ func TestProblems(t *testing.T) {
 		{"smtp without host", "[smtp]\ntransport = \"smtp\"\nhost = \"\"\n", 3, "smtp.host", "host name"},
 		{"bad tls", "[smtp]\ntls = \"always\"\n", 2, "smtp.tls", "mandatory"},
 		{"bad tag authority", "[feeds]\ntag_authority = \"https://example.org/\"\n", 2, "feeds.tag_authority", "a comma and a date"},
-		{"bad smtp port", "[smtp]\nport = 0\n", 2, "smtp.port", "port"},
-		{"zero rate", "[smtp]\nrate = 0\n", 2, "smtp.rate", "positive"},
-		{"zero connections", "[smtp]\nconnections = 0\n", 2, "smtp.connections", "positive"},
+		{"bad smtp port", "[smtp]\nport = 70000\n", 2, "smtp.port", "port"},
+		{"negative rate", "[smtp]\nrate = -1\n", 2, "smtp.rate", "0 (no limit)"},
+		{"negative connections", "[smtp]\nconnections = -1\n", 2, "smtp.connections", "positive"},
 		{"negative retries", "[smtp]\nretries = -1\n", 2, "smtp.retries", "0 or more"},
-		{"bad from", "[smtp]\nfrom = \"news at example.org\"\n", 2, "smtp.from", "not an email address"},
+		{"bad from", "[smtp]\nfrom = \"news at example.org\"\n", 2, "smtp.from", "not a bare email address"},
 		{"user without password env", "[smtp]\nuser = \"news\"\npassword_env = \"\"\n", 3, "smtp.password_env", "environment variable"},
 		{"duplicate list", "[[lists]]\nname = \"a\"\naddresses = [\"a@example.org\"]\n[[lists]]\nname = \"a\"\naddresses = [\"b@example.org\"]\n", 5, "lists.name", "used twice"},
-		{"empty list", "[[lists]]\nname = \"a\"\n", 2, "lists.name", "needs addresses"},
+		{"empty list", "[[lists]]\nname = \"a\"\n", 2, "lists.addresses", "needs addresses"},
 		{"missing list file", "[[lists]]\nname = \"a\"\nfile = \"nowhere.txt\"\n", 3, "lists.file", "no such file"},
 		{"undefined list", "[[digests]]\nname = \"d\"\nschedule = \"0 7 * * *\"\nlists = [\"nobody\"]\n", 4, "digests.lists", `list "nobody" is not defined`},
 		{"undefined topic", "[[lists]]\nname = \"a\"\naddresses = [\"a@example.org\"]\n[[digests]]\nname = \"d\"\nschedule = \"0 7 * * *\"\nlists = [\"a\"]\ntopics = [\"sport\"]\n", 8, "digests.topics", `topic "sport" is not defined`},
@@ -196,6 +204,10 @@ func TestDefaultsAndResolution(t *testing.T) {
 	}
 	if d.Period != 7*24*time.Hour {
 		t.Errorf("weekly digest's derived period = %v, want a week", d.Period)
+	}
+	if c.Content.MaxPageSize != 8<<20 || c.Server.AdminListen != "" || c.SMTP.AllowPlaintextAuth || c.SMTP.CAFile != "" {
+		t.Errorf("hardening defaults: max_page_size %d admin_listen %q allow_plaintext_auth %v ca_file %q",
+			c.Content.MaxPageSize, c.Server.AdminListen, c.SMTP.AllowPlaintextAuth, c.SMTP.CAFile)
 	}
 	if !filepath.IsAbs(c.Store.Path) || filepath.Dir(c.Store.Path) != filepath.Join(c.Dir, "data") {
 		t.Errorf("store path %q not resolved against %q", c.Store.Path, c.Dir)
@@ -314,8 +326,8 @@ func TestTagAuthority(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if c.Feeds.TagAuthority != tt.want {
-				t.Errorf("TagAuthority = %q, want %q", c.Feeds.TagAuthority, tt.want)
+			if got := c.Feed(nil).Authority(); got != tt.want {
+				t.Errorf("tag authority = %q, want %q", got, tt.want)
 			}
 		})
 	}

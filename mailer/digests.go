@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/paperboy-news/paperboy/content"
+	"github.com/paperboy-news/paperboy/internal/address"
+	"github.com/paperboy-news/paperboy/internal/fsutil"
 	"github.com/paperboy-news/paperboy/store"
 )
 
@@ -66,6 +68,8 @@ type Digests struct {
 	articles ArticleSource
 	log      *slog.Logger
 	lists    *listCache
+	// unsubKeys seal and open the unsubscribe links' tokens.
+	unsubKeys *UnsubscribeKeys
 }
 
 // New checks cfg and returns the mailer; the error lists every problem.
@@ -75,9 +79,10 @@ func New(cfg Config, st OutboxStore, articles ArticleSource) (*Digests, error) {
 		return nil, err
 	}
 	return &Digests{
-		cfg: cfg, digests: digests, cat: CatalogueFor(cfg.Language),
+		cfg: cfg, digests: digests, cat: cfg.Site.Words,
 		store: st, articles: articles, log: cfg.Logger,
-		lists: &listCache{reader: cfg.ListReader, last: cfg.Lists, log: cfg.Logger},
+		lists:     &listCache{reader: cfg.ListReader, last: cfg.Lists, log: cfg.Logger},
+		unsubKeys: NewUnsubscribeKeys(cfg.Site.BaseURL.String(), cfg.unsubscribeSecrets()...),
 	}, nil
 }
 
@@ -131,7 +136,7 @@ func (m *Digests) selectArticles(ctx context.Context, d *digestConf, slot time.T
 		// first run and takes the latest edition.
 		err = store.ErrNotFound
 	}
-	minDate := slot.In(m.cfg.Location).Add(-d.Period).Format(time.DateOnly)
+	minDate := slot.In(m.cfg.Site.Location).Add(-d.Period).Format(time.DateOnly)
 	switch {
 	case err == nil:
 		sel.windowStart = last.WindowEnd
@@ -213,21 +218,12 @@ func hasTopic(a content.Article, topics []string) bool {
 
 // subject executes the digest's subject template.
 func (m *Digests) subject(d *digestConf, arts []content.Article, slot time.Time) (string, error) {
-	data := SubjectData{Site: m.cfg.SiteTitle, Digest: d.Title, Count: len(arts)}
-	for _, a := range arts {
-		if a.Kind != content.KindPhoto && a.Title != "" {
-			data.Lead = a.Title
-			break
-		}
-	}
-	if data.Lead == "" && len(arts) > 0 {
-		data.Lead = content.Truncate(arts[0].DisplayTitle(), 30)
-	}
+	data := SubjectData{Site: m.cfg.Site.Title, Digest: d.Title, Count: len(arts), Lead: subjectLead(arts)}
 	date := newestDate(arts)
 	if date == "" {
-		date = slot.In(m.cfg.Location).Format(time.DateOnly)
+		date = slot.In(m.cfg.Site.Location).Format(time.DateOnly)
 	}
-	data.Date = m.cat.formatDate(date)
+	data.Date = m.cat.EditionDate(date, slot.In(m.cfg.Site.Location))
 	var b strings.Builder
 	if err := d.subject.Execute(&b, data); err != nil {
 		return "", fmt.Errorf("subject template: %w", err)
@@ -270,15 +266,15 @@ func (m *Digests) draft(ctx context.Context, d *digestConf, list string, slot ti
 	if err != nil {
 		return draft{}, err
 	}
-	b, err := m.render(digestPage{subject: subject, site: m.cfg.SiteTitle, digest: d.Title, list: list, articles: sel.articles})
+	b, err := m.render(digestPage{subject: subject, site: m.cfg.Site.Title, digest: d.Title, list: list, articles: sel.articles})
 	return draft{subject: subject, body: b, articles: len(sel.articles)}, err
 }
 
 // listOf is the digest's list naming address, else its first list.
-func (m *Digests) listOf(d *digestConf, address string) string {
+func (m *Digests) listOf(d *digestConf, addr string) string {
 	for _, l := range d.Lists {
 		for _, a := range m.cfg.Lists[l] {
-			if strings.EqualFold(a, address) {
+			if address.Equal(a, addr) {
 				return l
 			}
 		}
@@ -327,7 +323,7 @@ func (m *Digests) preview(ctx context.Context, name, recipient, dir string) (Pre
 	if err != nil {
 		return PreviewResult{}, err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := fsutil.MkdirPrivate(dir); err != nil {
 		return PreviewResult{}, err
 	}
 	unsub := m.unsubscribeURL(list, to)

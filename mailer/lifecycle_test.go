@@ -79,6 +79,7 @@ func TestRunForNowSettlesUnfinishedRuns(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s, st, first := interruptedRun(t, n, stopAt)
 			cfg := testConfig(s, n)
+			cfg.Digests[0].CatchUp = 7 * 24 * time.Hour
 			cfg.Now = clockAt(slot.Add(tt.after))
 			m := newDigests(t, cfg, st, st)
 			res, err := m.Run(context.Background(), "daily", time.Time{})
@@ -158,6 +159,8 @@ func TestJobMapsOutcomesForTheScheduler(t *testing.T) {
 	s := startSink(t, true, nil)
 	st := sampleStore(t)
 	cfg := testConfig(s, 2)
+	cfg.Digests[0].CatchUp = 7 * 24 * time.Hour
+	cfg.Now = clockAt(slot.Add(time.Minute))
 	m := newDigests(t, cfg, st, st)
 	ctx := context.Background()
 	job, err := m.Job("daily", "0 7 * * *", shanghai, nil)

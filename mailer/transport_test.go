@@ -66,11 +66,17 @@ func TestFileTransportWritesOneEMLPerRecipient(t *testing.T) {
 func TestPreviewAndSendTest(t *testing.T) {
 	s := startSink(t, true, nil)
 	st := sampleStore(t)
-	m := newDigests(t, testConfig(s, 3), st, st)
+	cfg := testConfig(s, 3)
+	// Previewed today, a first run takes the 2021 edition only if the
+	// digest's period reaches back to it.
+	cfg.Digests[0].Period = 10 * 365 * 24 * time.Hour
+	m := newDigests(t, cfg, st, st)
 	ctx := context.Background()
 
 	dir := filepath.Join(t.TempDir(), "preview")
 	pv, err := m.Preview(ctx, "daily", "r0001@example.org", dir)
+	// Previewed today, the 2021 edition's date shows its year.
+	wantSubject := strings.Replace(wantSubject, " 7月20日", " 2021年7月20日", 1)
 	if err != nil || pv.Articles != 13 || pv.WouldSkip || pv.Subject != wantSubject {
 		t.Fatalf("preview = %+v, %v", pv, err)
 	}
@@ -107,7 +113,6 @@ func TestPreviewAndSendTest(t *testing.T) {
 
 func TestConfigErrorsAreListedTogether(t *testing.T) {
 	cfg := Config{
-		BaseURL:   "news.example.cn",
 		From:      "not an address",
 		Transport: "pigeon",
 		Lists:     map[string][]string{"residents": {"ok@example.org", "Bad Name <x@example.org>"}},
@@ -120,8 +125,8 @@ func TestConfigErrorsAreListedTogether(t *testing.T) {
 	if err == nil {
 		t.Fatal("bad config accepted")
 	}
-	for _, want := range []string{"base URL", "from address", "unsubscribe secret", "transport \"pigeon\"",
-		"list residents: recipient \"Bad Name <x@example.org>\"", `list "missing" is not defined`, "subject template", "defined twice"} {
+	for _, want := range []string{"site: ", "smtp.from: ", "unsubscribe secret", `smtp.transport: "pigeon"`,
+		"list residents: recipient \"Bad Name <x@example.org>\"", `list "missing" is not defined`, "subject: bad template", "used twice"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}
