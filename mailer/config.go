@@ -76,6 +76,10 @@ type Config struct {
 	// linking to the edition page. Default 100000.
 	MaxMessageBytes int
 
+	// Deliverability is DKIM signing and VERP return paths (hook: mail,
+	// issue 13).
+	Deliverability Deliverability
+
 	// Logger receives the mailer's logs; default slog.Default().
 	Logger *slog.Logger
 	// Now is the clock; default time.Now. Tests set it.
@@ -233,6 +237,10 @@ func (cfg Config) withDefaults() (Config, map[string]*digestConf, error) {
 		}
 	default:
 		bad("transport %q: want file or smtp", cfg.Transport)
+	}
+	// Hook (mail, issue 13): DKIM key and return path.
+	if err := cfg.Deliverability.check(); err != nil {
+		bad("%w", err)
 	}
 	if cfg.Connections <= 0 {
 		cfg.Connections = 4
