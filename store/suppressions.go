@@ -316,10 +316,10 @@ func bouncedMessage(ctx context.Context, tx *sql.Tx, b Bounce) (string, error) {
 	return id, err
 }
 
-// softStreak counts how many of the address's last limit sent deliveries,
-// up to and including the one b bounced, bounced too. Only when all of
-// them did (the result equals limit) are they "in a row": a digest that
-// went through in between breaks the streak.
+// softStreak is the length, up to limit, of the run of consecutive sent
+// deliveries to b's address that bounced and includes the one b bounced:
+// a digest that went through in between breaks it. Reports arrive in any
+// order, so the run is counted both ways from b's delivery.
 func softStreak(ctx context.Context, tx *sql.Tx, b Bounce, limit int) (int, error) {
 	if limit <= 1 {
 		return limit, nil
@@ -333,14 +333,41 @@ func softStreak(ctx context.Context, tx *sql.Tx, b Bounce, limit int) (int, erro
 	if err != nil {
 		return 0, err
 	}
-	var n int
-	err = tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM (
-			SELECT d.recipient, d.message_id FROM deliveries d
-			WHERE d.recipient = ? COLLATE NOCASE AND d.status = 'sent' AND d.sent_at <= ?
-			ORDER BY d.sent_at DESC LIMIT ?) last
-		WHERE EXISTS (SELECT 1 FROM bounces x WHERE x.address = last.recipient AND x.message_id = last.message_id
-			AND x.kind IN ('soft', 'hard'))`, b.Address, sentAt, limit).Scan(&n)
-	return n, err
+	n := 0
+	for _, way := range []struct{ cmp, order string }{{"<=", "DESC"}, {">", "ASC"}} {
+		k, err := leadingBounced(ctx, tx, `SELECT EXISTS (SELECT 1 FROM bounces x WHERE x.address = last.recipient
+				AND x.message_id = last.message_id AND x.kind IN ('soft', 'hard'))
+			FROM (SELECT d.recipient, d.message_id, d.sent_at FROM deliveries d
+				WHERE d.recipient = ? COLLATE NOCASE AND d.status = 'sent' AND d.sent_at `+way.cmp+` ?
+				ORDER BY d.sent_at `+way.order+` LIMIT ?) last
+			ORDER BY last.sent_at `+way.order, b.Address, sentAt, limit)
+		if err != nil {
+			return 0, err
+		}
+		n += k
+	}
+	return min(n, limit), nil
+}
+
+// leadingBounced counts the leading rows of query that say bounced.
+func leadingBounced(ctx context.Context, tx *sql.Tx, query string, args ...any) (int, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var bounced bool
+		if err := rows.Scan(&bounced); err != nil {
+			return 0, err
+		}
+		if !bounced {
+			break
+		}
+		n++
+	}
+	return n, rows.Err()
 }
 
 // MailboxMark returns how far mailbox has been read: its UIDVALIDITY and
