@@ -74,6 +74,11 @@ type Config struct {
 	Lists       []List
 	Digests     []Digest
 	Jobs        Jobs
+	// DKIM, Bounces and Production: hook (mail, issue 13); see
+	// deliverability.go and production.go.
+	DKIM       DKIM
+	Bounces    Bounces
+	Production Production
 }
 
 // Site is the newspaper as readers see it: [site].

@@ -117,6 +117,10 @@ func (v *validator) build(f *fileConfig, dir string) *Config {
 	v.lists(f.Lists, dir, c)
 	v.digests(f.Digests, c)
 	v.jobs(f.Jobs, c)
+	// Hook (mail, issue 13): [dkim], [bounces], and what check says about
+	// running this file for real.
+	v.deliverability(f, dir, c)
+	v.production(c)
 	return c
 }
 

@@ -281,6 +281,11 @@ func (d *daemon) jobs(g *generation) func(name string) schedule.RunFunc {
 			return func(ctx context.Context, _ time.Time, _ schedule.Trigger) error { return d.ingest(ctx, g) }
 		case jobFeeds:
 			return func(ctx context.Context, _ time.Time, _ schedule.Trigger) error { return d.refreshFeeds(ctx) }
+		case jobBounces: // hook (mail, issue 13)
+			return func(ctx context.Context, _ time.Time, _ schedule.Trigger) error {
+				_, err := readBounces(ctx, g.cfg, d.st, d.logger)
+				return err
+			}
 		default:
 			digest := name[len(jobDigestPrefix):]
 			return func(ctx context.Context, slot time.Time, _ schedule.Trigger) error {
