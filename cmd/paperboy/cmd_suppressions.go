@@ -28,9 +28,10 @@ mailbox add them; so can you.
 
 // runSuppressions is `paperboy suppressions SUBCOMMAND`.
 func runSuppressions(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	sub := "list"
+	// The subcommand comes first, or after the flags.
+	sub, explicit := "list", false
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		sub, args = args[0], args[1:]
+		sub, args, explicit = args[0], args[1:], true
 	}
 	fs, path := commandFlags("suppressions", "suppressions [list|add|remove|export|read] [flags] [ADDRESS...]", suppressionsUsage, stderr)
 	note := fs.String("note", "", "add: why, kept as the evidence")
@@ -38,20 +39,24 @@ func runSuppressions(ctx context.Context, args []string, stdout, stderr io.Write
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
 	}
+	rest := fs.Args()
+	if !explicit && len(rest) > 0 {
+		sub, rest = rest[0], rest[1:]
+	}
 	switch sub {
 	case "list", "export", "read":
-		if fs.NArg() > 0 {
-			return fmt.Errorf("%w: suppressions %s takes no addresses, got %q", errUsage, sub, fs.Args())
+		if len(rest) > 0 {
+			return fmt.Errorf("%w: suppressions %s takes no addresses, got %q", errUsage, sub, rest)
 		}
 	case "add", "remove":
-		if fs.NArg() == 0 {
+		if len(rest) == 0 {
 			return fmt.Errorf("%w: suppressions %s needs one or more addresses", errUsage, sub)
 		}
 	default:
 		return fmt.Errorf("%w: suppressions: unknown subcommand %q; want list, add, remove, export or read", errUsage, sub)
 	}
-	addrs := make([]string, 0, fs.NArg())
-	for _, a := range fs.Args() {
+	addrs := make([]string, 0, len(rest))
+	for _, a := range rest {
 		p, err := mail.ParseAddress(a)
 		if err != nil || p.Name != "" {
 			return fmt.Errorf("%w: %q is not a bare email address such as reader@example.org", errUsage, a)
