@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
+	"slices"
+	"strings"
 
 	"github.com/paperboy-news/paperboy/bounces"
 	"github.com/paperboy-news/paperboy/config"
@@ -120,4 +123,25 @@ func readBounces(ctx context.Context, c *config.Config, st *store.Store, logger 
 	logger.Info("bounces_read", "read", res.Read, "hard", res.Hard, "soft", res.Soft, "delayed", res.Delayed,
 		"complaints", res.Complaints, "left_alone", res.Unknown, "suppressed", res.Suppressed)
 	return res, err
+}
+
+// suppressionStatus adds the suppression list's size, by reason, to
+// `paperboy status`.
+func suppressionStatus(ctx context.Context, p *summaryWriter, st *store.Store) error {
+	counts, err := st.SuppressionCounts(ctx)
+	if err != nil {
+		return err
+	}
+	total := 0
+	var parts []string
+	for _, reason := range slices.Sorted(maps.Keys(counts)) {
+		total += counts[reason]
+		parts = append(parts, fmt.Sprintf("%s %d", reason, counts[reason]))
+	}
+	if total == 0 {
+		p.f("suppressed addresses: none\n")
+		return nil
+	}
+	p.f("suppressed addresses: %d (%s); see paperboy suppressions\n", total, strings.Join(parts, ", "))
+	return nil
 }

@@ -193,6 +193,11 @@ func TestSuppressionsCommand(t *testing.T) {
 		t.Fatal("the suppressed address was mailed")
 	}
 
+	stdout.Reset()
+	if err := run(ctx, []string{"status", "-config", cfgPath}, &stdout, &stderr); err != nil || !strings.Contains(stdout.String(), "suppressed addresses: 1 (manual 1)") {
+		t.Fatalf("status: %v\n%s", err, stdout.String())
+	}
+
 	csvPath := filepath.Join(dir, "suppressions.csv")
 	if _, err := sup("export", "-o", csvPath); err != nil {
 		t.Fatal(err)
