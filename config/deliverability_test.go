@@ -1,0 +1,97 @@
+package config
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestDeliverabilityProblems(t *testing.T) {
+	tests := []struct {
+		name  string
+		toml  string
+		line  int // within toml; 0 for a key it leaves out
+		key   string
+		match string
+	}{
+		{"missing key file", "[dkim]\nkey_file = \"nowhere.pem\"\nselector = \"s1\"\n", 2, "dkim.key_file", "no such file"},
+		{"bad selector", "[dkim]\nkey_file = \"k.pem\"\nselector = \"two words\"\n", 3, "dkim.selector", "DNS label"},
+		{"misaligned domain", "[dkim]\nkey_file = \"k.pem\"\nselector = \"s1\"\ndomain = \"other.cn\"\n", 4, "dkim.domain", "does not align"},
+		{"return path with plus", "[bounces]\nreturn_path = \"bounces+x@paper.cn\"\n", 2, "bounces.return_path", "must not contain '+'"},
+		{"return path not an address", "[bounces]\nreturn_path = \"Bounces <b@paper.cn>\"\n", 2, "bounces.return_path", "bare address"},
+		{"bad imap tls", "[bounces]\nimap_tls = \"ssl\"\n", 2, "bounces.imap_tls", "implicit"},
+		{"schedule without host", "[bounces]\nschedule = \"*/15 * * * *\"\n", 0, "bounces.imap_host", "host name"},
+		{"bad schedule", "[bounces]\nschedule = \"every 15 minutes\"\nimap_host = \"imap.paper.cn\"\n", 2, "bounces.schedule", "bad"},
+		{"negative soft limit", "[bounces]\nsoft_bounce_limit = -1\n", 2, "bounces.soft_bounce_limit", "1 or more"},
+		{"secret in file", "[bounces]\nimap_password_env = \"hunter2!\"\n", 2, "bounces.imap_password_env", "environment variable name"},
+		{"misspelled key", "[bounces]\nsoft_bounce_limt = 2\n", 2, "bounces.soft_bounce_limt", "did you mean soft_bounce_limit?"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := loadWith(t, "[smtp]\nfrom = \"news@paper.cn\"\n"+strings.ReplaceAll(tt.toml, "k.pem", ed25519Key(t)))
+			var ps Problems
+			if !errors.As(err, &ps) {
+				t.Fatalf("err = %v, want Problems", err)
+			}
+			// The two [smtp] lines come first; a key the file leaves out
+			// has no line.
+			want := 0
+			if tt.line > 0 {
+				want = tt.line + 2
+			}
+			for _, p := range ps {
+				if p.Line == want && p.Key == tt.key && strings.Contains(p.Message, tt.match) {
+					return
+				}
+			}
+			t.Errorf("want line %d key %q message containing %q; got:\n%v", want, tt.key, tt.match, err)
+		})
+	}
+}
+
+// ed25519Key writes a fresh Ed25519 key and returns its path.
+func ed25519Key(t *testing.T) string {
+	t.Helper()
+	_, key, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "dkim.pem")
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestDeliverabilityDefaults(t *testing.T) {
+	key := ed25519Key(t)
+	c, err := loadWith(t, "[smtp]\nfrom = \"news@News.Paper.cn\"\n[dkim]\nkey_file = \""+key+"\"\nselector = \"pb\"\n[bounces]\nreturn_path = \"bounces@paper.cn\"\nimap_tls = \"starttls\"\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.DKIM.Enabled() || c.DKIM.Domain != "news.paper.cn" || c.DKIM.KeyFile != key {
+		t.Errorf("dkim = %+v", c.DKIM)
+	}
+	b := c.Bounces
+	if b.IMAPPort != 143 || b.Mailbox != "INBOX" || b.SoftBounceLimit != 3 || b.IMAPPasswordEnv != "PAPERBOY_IMAP_PASSWORD" || b.Cron != nil {
+		t.Errorf("bounces = %+v", b)
+	}
+	// Aligned: a parent domain of the sender's signs for it.
+	if _, err := loadWith(t, "[smtp]\nfrom = \"news@news.paper.cn\"\n[dkim]\nkey_file = \""+key+"\"\nselector = \"pb\"\ndomain = \"paper.cn\"\n"); err != nil {
+		t.Errorf("parent signing domain refused: %v", err)
+	}
+	// The file transport has nothing to say about production.
+	if len(c.Production.Problems)+len(c.Production.Warnings) != 0 {
+		t.Errorf("production notes for the file transport: %+v", c.Production)
+	}
+}
