@@ -16,7 +16,7 @@ func TestDeliverabilityProblems(t *testing.T) {
 	tests := []struct {
 		name  string
 		toml  string
-		line  int // within toml; 0 for a key it leaves out
+		line  int // within toml (a key it leaves out: its table's)
 		key   string
 		match string
 	}{
@@ -26,7 +26,7 @@ func TestDeliverabilityProblems(t *testing.T) {
 		{"return path with plus", "[bounces]\nreturn_path = \"bounces+x@paper.cn\"\n", 2, "bounces.return_path", "must not contain '+'"},
 		{"return path not an address", "[bounces]\nreturn_path = \"Bounces <b@paper.cn>\"\n", 2, "bounces.return_path", "bare address"},
 		{"bad imap tls", "[bounces]\nimap_tls = \"ssl\"\n", 2, "bounces.imap_tls", "implicit"},
-		{"schedule without host", "[bounces]\nschedule = \"*/15 * * * *\"\n", 0, "bounces.imap_host", "host name"},
+		{"schedule without host", "[bounces]\nschedule = \"*/15 * * * *\"\n", 1, "bounces.imap_host", "host name"},
 		{"bad schedule", "[bounces]\nschedule = \"every 15 minutes\"\nimap_host = \"imap.paper.cn\"\n", 2, "bounces.schedule", "bad"},
 		{"negative soft limit", "[bounces]\nsoft_bounce_limit = -1\n", 2, "bounces.soft_bounce_limit", "1 or more"},
 		{"secret in file", "[bounces]\nimap_password_env = \"hunter2!\"\n", 2, "bounces.imap_password_env", "environment variable name"},
@@ -39,12 +39,7 @@ func TestDeliverabilityProblems(t *testing.T) {
 			if !errors.As(err, &ps) {
 				t.Fatalf("err = %v, want Problems", err)
 			}
-			// The two [smtp] lines come first; a key the file leaves out
-			// has no line.
-			want := 0
-			if tt.line > 0 {
-				want = tt.line + 2
-			}
+			want := tt.line + 2 // after the two [smtp] lines
 			for _, p := range ps {
 				if p.Line == want && p.Key == tt.key && strings.Contains(p.Message, tt.match) {
 					return
