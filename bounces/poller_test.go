@@ -3,7 +3,6 @@ package bounces_test
 import (
 	"context"
 	"errors"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,111 +11,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emersion/go-imap/v2"
-	"github.com/emersion/go-imap/v2/imapclient"
-	"github.com/emersion/go-imap/v2/imapserver"
-	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
-
 	"github.com/paperboy-news/paperboy/bounces"
 	"github.com/paperboy-news/paperboy/internal/fixture"
+	"github.com/paperboy-news/paperboy/internal/imaptest"
 	"github.com/paperboy-news/paperboy/internal/smtptest"
 	"github.com/paperboy-news/paperboy/mailer"
 	"github.com/paperboy-news/paperboy/store"
 )
 
-const (
-	returnPath = "bounces@news.example.cn"
-	imapUser   = "bounces"
-	imapPass   = "imap-secret"
-)
+const returnPath = "bounces@news.example.cn"
 
 var secret = []byte("test-secret-0123456789")
-
-// mailbox is an in-process IMAP server (go-imap's in-memory backend) on
-// 127.0.0.1 with one user and an INBOX.
-type mailbox struct {
-	addr string
-	port int
-	user *imapmemserver.User
-}
-
-func startIMAP(t *testing.T) *mailbox {
-	t.Helper()
-	mem := imapmemserver.New()
-	user := imapmemserver.NewUser(imapUser, imapPass)
-	if err := user.Create("INBOX", nil); err != nil {
-		t.Fatal(err)
-	}
-	mem.AddUser(user)
-	srv := imapserver.New(&imapserver.Options{
-		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return mem.NewSession(), nil, nil
-		},
-		InsecureAuth: true,
-		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
-	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln) //nolint:errcheck // ends when the listener closes
-	t.Cleanup(func() { srv.Close() })
-	return &mailbox{addr: ln.Addr().String(), port: ln.Addr().(*net.TCPAddr).Port, user: user}
-}
-
-// client logs in to the test mailbox, as a person looking at it would.
-func (mb *mailbox) client(t *testing.T) *imapclient.Client {
-	t.Helper()
-	c, err := imapclient.DialInsecure(mb.addr, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	if err := c.Login(imapUser, imapPass).Wait(); err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
-// deliver appends raw to INBOX as an MTA would deliver it.
-func (mb *mailbox) deliver(t *testing.T, raw []byte) {
-	t.Helper()
-	c := mb.client(t)
-	cmd := c.Append("INBOX", int64(len(raw)), nil)
-	if _, err := cmd.Write(raw); err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cmd.Wait(); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// contents lists every message in INBOX with whether it is \Seen, keyed
-// by its Message-ID.
-func (mb *mailbox) contents(t *testing.T) map[string]bool {
-	t.Helper()
-	c := mb.client(t)
-	if _, err := c.Select("INBOX", &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
-		t.Fatal(err)
-	}
-	msgs, err := c.Fetch(imap.SeqSet{{Start: 1, Stop: 0}}, &imap.FetchOptions{
-		Flags:       true,
-		BodySection: []*imap.FetchItemBodySection{{Specifier: imap.PartSpecifierHeader, HeaderFields: []string{"Message-Id"}, Peek: true}},
-	}).Collect()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]bool{}
-	for _, m := range msgs {
-		id := strings.TrimSpace(strings.TrimPrefix(string(m.BodySection[0].Bytes), "Message-Id:"))
-		id = strings.TrimSpace(strings.TrimPrefix(id, "Message-ID:"))
-		out[id] = slices.Contains(m.Flags, imap.FlagSeen)
-	}
-	return out
-}
 
 // report fills in a testdata report for rcpt's message id.
 func report(t *testing.T, name, rcpt, msgID string, n int) []byte {
@@ -163,9 +68,9 @@ func TestBounceMailboxSuppressesAndNextRunSkips(t *testing.T) {
 	st, _ := fixture.StoreWithSample(t)
 	smtp := smtptest.Start(t, smtptest.Config{})
 	m := newMailer(t, smtp.Port, st)
-	mb := startIMAP(t)
+	mb := imaptest.Start(t)
 	p, err := bounces.NewPoller(bounces.Config{
-		IMAP:       bounces.IMAPConfig{Host: "127.0.0.1", Port: mb.port, TLS: bounces.TLSNone, User: imapUser, Password: imapPass},
+		IMAP:       bounces.IMAPConfig{Host: mb.Host, Port: mb.Port, TLS: bounces.TLSNone, User: imaptest.User, Password: imaptest.Password},
 		ReturnPath: returnPath, Secret: secret, Addresses: recipients, SoftBounceLimit: 2,
 	}, st)
 	if err != nil {
@@ -205,7 +110,7 @@ func TestBounceMailboxSuppressesAndNextRunSkips(t *testing.T) {
 		[]byte(forged),
 		[]byte(noVERP),
 	} {
-		mb.deliver(t, raw)
+		mb.Deliver(t, raw)
 	}
 
 	got, err := p.Run(ctx)
@@ -225,7 +130,7 @@ func TestBounceMailboxSuppressesAndNextRunSkips(t *testing.T) {
 	}
 
 	// Reports recorded are flagged \Seen; everything else is as it was.
-	seen := mb.contents(t)
+	seen := mb.Contents(t)
 	if len(seen) != 9 {
 		t.Fatalf("mailbox holds %d messages, want all 9 still there: %v", len(seen), seen)
 	}
@@ -255,7 +160,7 @@ func TestBounceMailboxSuppressesAndNextRunSkips(t *testing.T) {
 	}
 
 	// A second soft bounce in a row suppresses soft@.
-	mb.deliver(t, report(t, "soft.eml", "soft@example.org", msgID("soft@example.org"), 2))
+	mb.Deliver(t, report(t, "soft.eml", "soft@example.org", msgID("soft@example.org"), 2))
 	got, err = p.Run(ctx)
 	if err != nil || got != (bounces.Result{Read: 1, Soft: 1, Suppressed: 1}) {
 		t.Fatalf("third poll: %+v, %v", got, err)

@@ -16,6 +16,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/paperboy-news/paperboy/bounces"
+	"github.com/paperboy-news/paperboy/internal/imaptest"
 )
 
 // shippedLine is the line of the shipped config.toml holding s.
@@ -217,5 +220,55 @@ func TestSuppressionsCommand(t *testing.T) {
 	}
 	if _, err := sup("remove", "reader2@example.org"); err == nil || !strings.Contains(err.Error(), "not suppressed: reader2@example.org") {
 		t.Fatalf("remove again: %v", err)
+	}
+}
+
+func TestSuppressionsReadTheBounceMailbox(t *testing.T) {
+	cfgPath, _ := digestSetup(t)
+	ctx := context.Background()
+	mb := imaptest.Start(t)
+	t.Setenv("PAPERBOY_IMAP_PASSWORD", imaptest.Password)
+	data, err := os.ReadFile(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := strings.NewReplacer(
+		`return_path = ""`, `return_path = "bounces@news.paper.cn"`,
+		`schedule = ""`, `schedule = "*/10 * * * *"`,
+		`imap_host = ""`, `imap_host = "`+mb.Host+`"`,
+		`imap_port = 993`, fmt.Sprintf("imap_port = %d", mb.Port),
+		`imap_tls = "implicit"`, `imap_tls = "none"`,
+		`imap_user = ""`, `imap_user = "`+imaptest.User+`"`,
+	).Replace(string(data))
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if err := run(ctx, []string{"digest", "-config", cfgPath, "daily"}, &stdout, &stderr); err != nil {
+		t.Fatalf("digest: %v\n%s", err, stderr.String())
+	}
+	dsn, err := os.ReadFile(filepath.Join("..", "..", "bounces", "testdata", "hard.eml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	verp := bounces.ReturnPath("bounces@news.paper.cn", []byte("cmd-test-secret-0123456789"), "reader2@example.org")
+	mb.Deliver(t, []byte(strings.NewReplacer("{{VERP}}", verp, "{{RCPT}}", "reader2@example.org", "{{MSGID}}", "unknown@news.paper.cn").Replace(string(dsn))))
+
+	stdout.Reset()
+	if err := run(ctx, []string{"suppressions", "read", "-config", cfgPath}, &stdout, &stderr); err != nil {
+		t.Fatalf("read: %v\n%s", err, stderr.String())
+	}
+	if want := "read 1 message(s): 1 hard bounce(s), 0 soft, 0 delayed, 0 complaint(s), 0 left alone; 1 address(es) suppressed"; !strings.Contains(stdout.String(), want) {
+		t.Fatalf("read said %q, want %q", stdout.String(), want)
+	}
+	stdout.Reset()
+	if err := run(ctx, []string{"suppressions", "-config", cfgPath}, &stdout, &stderr); err != nil ||
+		!regexp.MustCompile(`(?m)^reader2@example\.org +hard-bounce .*5\.1\.1; 550 5\.1\.1`).MatchString(stdout.String()) {
+		t.Fatalf("list: %v\n%s", err, stdout.String())
+	}
+	// The daemon's schedule has the job.
+	stdout.Reset()
+	if err := run(ctx, []string{"schedule", "-config", cfgPath}, &stdout, &stderr); err != nil || !strings.Contains(stdout.String(), "bounces") {
+		t.Fatalf("schedule: %v\n%s", err, stdout.String())
 	}
 }
