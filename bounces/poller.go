@@ -17,13 +17,15 @@ import (
 	"github.com/paperboy-news/paperboy/store"
 )
 
-// maxMessageBytes is how much of each message is fetched: reports are
-// small, and a huge message in the mailbox must not cost more.
-const maxMessageBytes = 2 << 20
+// maxMessageBytes is how much of each message is fetched: a report's
+// status part comes before the returned message, and a huge message in the
+// mailbox must not cost more.
+const maxMessageBytes = 512 << 10
 
-// fetchBatch is how many messages are fetched per command; the mark is
-// saved after each batch, so a long backlog is worked through in steps.
-const fetchBatch = 100
+// fetchBatch is how many messages are fetched per command (at most 25 MB
+// held at once); the mark is saved after each batch, so a long backlog is
+// worked through in steps.
+const fetchBatch = 50
 
 // Store is where reports are recorded; *store.Store is one.
 type Store interface {
