@@ -205,9 +205,10 @@ func mailerConfig(c *config.Config, logger *slog.Logger) (mailer.Config, error) 
 		RatePerSecond: c.SMTP.Rate,
 		MaxAttempts:   c.SMTP.Retries + 1,
 		BackoffBase:   c.SMTP.Backoff,
+		Logger:        logger,
+
 		// Hook (mail, issue 13): DKIM and VERP return paths.
 		Deliverability: deliverability(c),
-		Logger:         logger,
 	}, nil
 }
 
