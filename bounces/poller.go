@@ -214,7 +214,10 @@ func (p *Poller) run(ctx context.Context) (Result, error) {
 	if err != nil {
 		return res, fmt.Errorf("select: %w", err)
 	}
-	validity, last, err := p.st.MailboxMark(ctx, mbox)
+	// The mark is kept per server, login and folder: another mailbox's
+	// UIDs say nothing about this one's.
+	mark := fmt.Sprintf("imap://%s@%s:%d/%s", p.cfg.IMAP.User, p.cfg.IMAP.Host, p.cfg.IMAP.Port, mbox)
+	validity, last, err := p.st.MailboxMark(ctx, mark)
 	if err != nil {
 		return res, err
 	}
@@ -247,7 +250,7 @@ func (p *Poller) run(ctx context.Context) (Result, error) {
 		if err != nil {
 			return res, err
 		}
-		if err := p.st.SetMailboxMark(ctx, mbox, sel.UIDValidity, uint32(batch[len(batch)-1])); err != nil {
+		if err := p.st.SetMailboxMark(ctx, mark, sel.UIDValidity, uint32(batch[len(batch)-1])); err != nil {
 			return res, err
 		}
 	}

@@ -26,8 +26,9 @@ CREATE INDEX bounces_by_address ON bounces (address, message_id);
 -- Soft bounces in a row are counted over an address's latest deliveries.
 CREATE INDEX deliveries_by_recipient ON deliveries (recipient COLLATE NOCASE, sent_at);
 
--- mailbox_marks: how far the bounce mailbox has been read (IMAP UIDs only
--- grow while UIDVALIDITY stays), so mail is never changed to remember it.
+-- mailbox_marks: how far each bounce mailbox (imap://user@host:port/folder)
+-- has been read (IMAP UIDs only grow while UIDVALIDITY stays), so mail is
+-- never changed to remember it.
 CREATE TABLE mailbox_marks (
     mailbox      TEXT PRIMARY KEY,
     uid_validity INTEGER NOT NULL,
