@@ -3,6 +3,7 @@ package bounces_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -246,5 +247,37 @@ func TestParseReports(t *testing.T) {
 	}
 	if _, err := bounces.Parse([]byte("\x00\x01 not mail")); !errors.Is(err, bounces.ErrNotReport) {
 		t.Fatalf("garbage: err = %v", err)
+	}
+}
+
+func TestBounceMailboxBacklogIsReadInBatchesOnce(t *testing.T) {
+	ctx := context.Background()
+	st, _ := fixture.StoreWithSample(t)
+	mb := imaptest.Start(t)
+	p, err := bounces.NewPoller(bounces.Config{
+		IMAP:       bounces.IMAPConfig{Host: mb.Host, Port: mb.Port, TLS: bounces.TLSNone, User: imaptest.User, Password: imaptest.Password},
+		ReturnPath: returnPath, Secret: secret, Addresses: recipients,
+	}, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const backlog = 120 // more than two fetch batches
+	for i := range backlog {
+		mb.Deliver(t, []byte(strings.Replace(string(report(t, "plain.eml", "", "", 0)), "offer-1@", fmt.Sprintf("offer-%d@", i), 1)))
+	}
+	mb.Deliver(t, report(t, "hard.eml", "away@example.org", "", 0))
+	got, err := p.Run(ctx)
+	if want := (bounces.Result{Read: backlog + 1, Hard: 1, Unknown: backlog, Suppressed: 1}); err != nil || got != want {
+		t.Fatalf("first run: %+v, %v; want %+v", got, err, want)
+	}
+	if again, err := p.Run(ctx); err != nil || again != (bounces.Result{}) {
+		t.Fatalf("second run: %+v, %v; want nothing read", again, err)
+	}
+	mb.Deliver(t, report(t, "delayed.eml", "ok@example.org", "", 0))
+	if got, err := p.Run(ctx); err != nil || got != (bounces.Result{Read: 1, Delayed: 1}) {
+		t.Fatalf("third run: %+v, %v", got, err)
+	}
+	if n := len(mb.Contents(t)); n != backlog+2 {
+		t.Fatalf("mailbox holds %d messages, want %d", n, backlog+2)
 	}
 }
