@@ -95,7 +95,7 @@ func skipSuppressed(ctx context.Context, tx *sql.Tx, runID int64) error {
 
 // Unsuppress removes address from the suppression list, or returns an
 // error wrapping ErrNotFound if it is not on it. Its bounce history stays,
-// but soft bounces before now no longer count towards a new suppression.
+// but bounces before now no longer count towards soft bounces in a row.
 func (s *Store) Unsuppress(ctx context.Context, address string) error {
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM suppressions WHERE address = ?`, strings.TrimSpace(address))
@@ -108,9 +108,9 @@ func (s *Store) Unsuppress(ctx context.Context, address string) error {
 			}
 			return err
 		}
-		// A fresh start: earlier soft bounces would otherwise suppress
-		// the address again on its next soft bounce.
-		_, err = tx.ExecContext(ctx, `UPDATE bounces SET kind = kind || '-cleared' WHERE address = ? AND kind = 'soft'`, strings.TrimSpace(address))
+		// A fresh start: earlier bounces would otherwise suppress the
+		// address again on its next soft bounce.
+		_, err = tx.ExecContext(ctx, `UPDATE bounces SET kind = kind || '-cleared' WHERE address = ? AND kind IN ('soft', 'hard')`, strings.TrimSpace(address))
 		return err
 	})
 	if err != nil {

@@ -176,3 +176,33 @@ func TestMailboxMark(t *testing.T) {
 		}
 	}
 }
+
+func TestUnsuppressStartsTheSoftBounceCountAfresh(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t)
+	day := func(n int) time.Time { return time.Date(2021, 7, 20+n, 23, 0, 0, 0, time.UTC) }
+	for n := range 3 {
+		sendRun(t, s, day(n), "full@example.com")
+	}
+	bounce := func(n int) BounceOutcome {
+		t.Helper()
+		out, err := s.RecordBounce(ctx, Bounce{Address: "full@example.com", Kind: BounceSoft, Status: "4.2.2",
+			MessageID: msgID(day(n), "full@example.com"), ReportID: "r" + day(n).Format("0102"), Received: day(n).Add(time.Hour)}, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	if out := bounce(0); out.Suppressed {
+		t.Fatal("one soft bounce suppressed")
+	}
+	if out := bounce(1); !out.Suppressed || out.Reason != SuppressSoftBounces {
+		t.Fatalf("second soft bounce in a row: %+v", out)
+	}
+	if err := s.Unsuppress(ctx, "full@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if out := bounce(2); out.Suppressed {
+		t.Fatal("the first soft bounce after an unsuppress suppressed again")
+	}
+}

@@ -13,7 +13,7 @@ CREATE TABLE suppressions (
 CREATE TABLE bounces (
     id          INTEGER PRIMARY KEY,
     address     TEXT NOT NULL COLLATE NOCASE,
-    kind        TEXT NOT NULL,          -- hard | soft | delayed | complaint
+    kind        TEXT NOT NULL,          -- hard | soft | delayed | complaint (hard-cleared, soft-cleared: before an unsuppress)
     status      TEXT NOT NULL DEFAULT '',  -- enhanced status code, e.g. 5.1.1
     detail      TEXT NOT NULL DEFAULT '',  -- the remote server's words or the feedback type
     message_id  TEXT NOT NULL DEFAULT '',  -- the digest message it is about, when known
