@@ -86,8 +86,8 @@ type Result struct {
 	// Read is how many new messages were looked at.
 	Read int
 	// Hard, Soft, Delayed and Complaints count the reports matched to a
-	// recipient; Unknown what was left alone (not a report, or one about
-	// nobody paperboy mails).
+	// recipient and not recorded before; Unknown what was left alone (not
+	// a report, or one about nobody paperboy mails).
 	Hard, Soft, Delayed, Complaints, Unknown int
 	// Suppressed is how many addresses this run put on the suppression
 	// list.
@@ -350,6 +350,9 @@ func (p *Poller) Handle(ctx context.Context, raw []byte, where string, res *Resu
 		out, err := p.st.RecordBounce(ctx, b, p.cfg.SoftBounceLimit)
 		if err != nil {
 			return false, err
+		}
+		if out.Duplicate {
+			continue // read before, e.g. under an older UIDVALIDITY
 		}
 		switch b.Kind {
 		case store.BounceHard:
