@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -23,6 +24,8 @@ import (
 const returnPath = "bounces@news.example.cn"
 
 var secret = []byte("test-secret-0123456789")
+
+var quiet = slog.New(slog.DiscardHandler)
 
 // report fills in a testdata report for rcpt's message id.
 func report(t *testing.T, name, rcpt, msgID string, n int) []byte {
@@ -57,6 +60,7 @@ func newMailer(t *testing.T, smtpPort int, st *store.Store) *mailer.Digests {
 		SMTP:              mailer.SMTPConfig{Host: "127.0.0.1", Port: smtpPort, TLSPolicy: mailer.TLSNone, Timeout: 5 * time.Second},
 		Deliverability:    mailer.Deliverability{ReturnPath: returnPath},
 		Connections:       1,
+		Logger:            quiet,
 	}, st, st)
 	if err != nil {
 		t.Fatal(err)
@@ -72,7 +76,7 @@ func TestBounceMailboxSuppressesAndNextRunSkips(t *testing.T) {
 	mb := imaptest.Start(t)
 	p, err := bounces.NewPoller(bounces.Config{
 		IMAP:       bounces.IMAPConfig{Host: mb.Host, Port: mb.Port, TLS: bounces.TLSNone, User: imaptest.User, Password: imaptest.Password},
-		ReturnPath: returnPath, Secret: secret, Addresses: recipients, SoftBounceLimit: 2,
+		ReturnPath: returnPath, Secret: secret, Addresses: recipients, SoftBounceLimit: 2, Logger: quiet,
 	}, st)
 	if err != nil {
 		t.Fatal(err)
@@ -256,7 +260,7 @@ func TestBounceMailboxBacklogIsReadInBatchesOnce(t *testing.T) {
 	mb := imaptest.Start(t)
 	p, err := bounces.NewPoller(bounces.Config{
 		IMAP:       bounces.IMAPConfig{Host: mb.Host, Port: mb.Port, TLS: bounces.TLSNone, User: imaptest.User, Password: imaptest.Password},
-		ReturnPath: returnPath, Secret: secret, Addresses: recipients,
+		ReturnPath: returnPath, Secret: secret, Addresses: recipients, Logger: quiet,
 	}, st)
 	if err != nil {
 		t.Fatal(err)
@@ -279,5 +283,18 @@ func TestBounceMailboxBacklogIsReadInBatchesOnce(t *testing.T) {
 	}
 	if n := len(mb.Contents(t)); n != backlog+2 {
 		t.Fatalf("mailbox holds %d messages, want %d", n, backlog+2)
+	}
+
+	// A mailbox the server renumbered (new UIDVALIDITY) is read again,
+	// and the reports in it are not counted twice.
+	mark := fmt.Sprintf("imap://%s@%s:%d/INBOX", imaptest.User, mb.Host, mb.Port)
+	if err := st.SetMailboxMark(ctx, mark, 0xdeadbeef, 1<<30); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := p.Run(ctx); err != nil || got != (bounces.Result{Read: backlog + 2, Unknown: backlog}) {
+		t.Fatalf("after renumbering: %+v, %v", got, err)
+	}
+	if sup, err := st.Suppressions(ctx); err != nil || len(sup) != 1 {
+		t.Fatalf("suppressions %+v, %v", sup, err)
 	}
 }
