@@ -34,6 +34,10 @@ var dkimHeaders = []string{
 	"From", "To", "Subject", "Date", "Message-ID", "List-Unsubscribe", "List-Unsubscribe-Post",
 }
 
+// maxTagValue is the longest DKIM tag value go-mail v0.8.1 keeps on one
+// line ("x=" + value + "; " in 75 columns).
+const maxTagValue = 71
+
 // DKIM signs every digest with DomainKeys Identified Mail (RFC 6376),
 // relaxed/relaxed, with the key published at Selector._domainkey.Domain.
 type DKIM struct {
@@ -92,6 +96,10 @@ func (d *DKIM) check() error {
 	}
 	if d.Selector == "" || strings.ContainsAny(d.Selector, " \t\r\n;@") {
 		errs = append(errs, fmt.Errorf("dkim selector %q: want a DNS label such as paperboy2026", d.Selector))
+	}
+	// go-mail would fold a longer d= or s= tag mid-value (see dkimHeaders).
+	if len(d.Domain) > maxTagValue || len(d.Selector) > maxTagValue {
+		errs = append(errs, fmt.Errorf("dkim domain and selector: at most %d characters each", maxTagValue))
 	}
 	if err := checkDKIMKey(d.Key); err != nil {
 		errs = append(errs, fmt.Errorf("dkim key: %w", err))

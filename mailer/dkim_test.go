@@ -172,3 +172,28 @@ func TestDKIMKeyRefused(t *testing.T) {
 		t.Fatal("a missing key file loaded")
 	}
 }
+
+func TestDKIMConfigRefused(t *testing.T) {
+	_, key, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		d    DKIM
+		want string
+	}{
+		{"no selector", DKIM{Domain: "example.cn", Key: key}, "selector"},
+		{"no domain", DKIM{Selector: "s", Key: key}, "domain"},
+		{"no key", DKIM{Domain: "example.cn", Selector: "s"}, "no key"},
+		{"long selector", DKIM{Domain: "example.cn", Selector: strings.Repeat("s", 72), Key: key}, "at most 71"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := testConfig(nil, 1)
+			cfg.Deliverability.DKIM = &tc.d
+			if _, err := New(cfg, nil, nil); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("New: %v, want an error about %s", err, tc.want)
+			}
+		})
+	}
+}
