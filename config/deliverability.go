@@ -94,14 +94,14 @@ func (v *validator) deliverability(f *fileConfig, dir string, c *Config) {
 			v.add("dkim.key_file", "%v", err)
 		}
 		c.DKIM.Key = key
-		if !dnsLabelRE.MatchString(fd.Selector) {
+		if !dnsLabelRE.MatchString(fd.Selector) || len(fd.Selector) > 63 {
 			v.add("dkim.selector", "%q is not a DNS label such as \"paperboy2026\"; the key is published at SELECTOR._domainkey.DOMAIN", fd.Selector)
 		}
 		if c.DKIM.Domain == "" {
 			c.DKIM.Domain = fromDomain
 		}
-		if !dnsLabelRE.MatchString(c.DKIM.Domain) {
-			v.add("dkim.domain", "%q is not a domain", c.DKIM.Domain)
+		if !dnsLabelRE.MatchString(c.DKIM.Domain) || len(c.DKIM.Domain) > 71 {
+			v.add("dkim.domain", "%q is not a domain of at most 71 characters", c.DKIM.Domain)
 		} else if fromDomain != "" && !aligned(fromDomain, c.DKIM.Domain) {
 			v.add("dkim.domain", "%s does not align with smtp.from's domain %s, so DMARC would fail: sign with %s (or a parent domain of it)", c.DKIM.Domain, fromDomain, fromDomain)
 		}
