@@ -11,14 +11,17 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/paperboy-news/paperboy/bounces"
 	"github.com/paperboy-news/paperboy/internal/imaptest"
+	"github.com/paperboy-news/paperboy/store"
 )
 
 // shippedLine is the line of the shipped config.toml holding s.
@@ -270,5 +273,81 @@ func TestSuppressionsReadTheBounceMailbox(t *testing.T) {
 	stdout.Reset()
 	if err := run(ctx, []string{"schedule", "-config", cfgPath}, &stdout, &stderr); err != nil || !strings.Contains(stdout.String(), "bounces") {
 		t.Fatalf("schedule: %v\n%s", err, stdout.String())
+	}
+}
+
+func TestDaemonReadsTheBounceMailboxOnSchedule(t *testing.T) {
+	cfgPath, dir := digestSetup(t)
+	mb := imaptest.Start(t)
+	t.Setenv("PAPERBOY_IMAP_PASSWORD", imaptest.Password)
+	data, err := os.ReadFile(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := strings.NewReplacer(
+		`listen = "127.0.0.1:8080"`, `listen = "127.0.0.1:0"`,
+		`ingest = "*/5 * * * *"`, `ingest = ""`,
+		`watch_pages = true`, `watch_pages = false`,
+		`return_path = ""`, `return_path = "bounces@news.paper.cn"`,
+		`schedule = ""`, `schedule = "@every 1s"`,
+		`imap_host = ""`, `imap_host = "`+mb.Host+`"`,
+		`imap_port = 993`, fmt.Sprintf("imap_port = %d", mb.Port),
+		`imap_tls = "implicit"`, `imap_tls = "none"`,
+		`imap_user = ""`, `imap_user = "`+imaptest.User+`"`,
+	).Replace(string(data))
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dsn, err := os.ReadFile(filepath.Join("..", "..", "bounces", "testdata", "arf.eml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	verp := bounces.ReturnPath("bounces@news.paper.cn", []byte("cmd-test-secret-0123456789"), "reader1@example.org")
+	mb.Deliver(t, []byte(strings.NewReplacer("{{VERP}}", verp, "{{BASE}}", "bounces@news.paper.cn", "{{MSGID}}", "x@news.paper.cn").Replace(string(dsn))))
+
+	if err := os.MkdirAll(filepath.Join(dir, "pages"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	logFile, err := os.Create(filepath.Join(t.TempDir(), "daemon.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"serve", "-config", cfgPath}, io.Discard, logFile) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("daemon: %v", err)
+		}
+		if t.Failed() {
+			log, _ := os.ReadFile(logFile.Name())
+			t.Logf("daemon log:\n%s", log)
+		}
+	}()
+
+	st, err := store.Open(context.Background(), filepath.Join(dir, "data", "paperboy.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		sup, err := st.Suppressed(context.Background(), "reader1@example.org")
+		if err == nil {
+			if sup.Reason != store.SuppressComplaint {
+				t.Fatalf("suppressed as %q, want a complaint", sup.Reason)
+			}
+			break
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			t.Fatal(err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the daemon did not read the complaint within 20 s")
+		}
+	}
+	if seen := mb.Contents(t); len(seen) != 1 || !seen["arf-1626945291-7731@arf.example.net"] {
+		t.Fatalf("mailbox after the job: %v", seen)
 	}
 }

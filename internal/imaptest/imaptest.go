@@ -84,8 +84,8 @@ func (s *Server) Deliver(tb testing.TB, raw []byte) {
 	}
 }
 
-// Contents maps the Message-ID of every message in INBOX to whether it is
-// flagged \Seen.
+// Contents maps the Message-ID (without angle brackets) of every message
+// in INBOX to whether it is flagged \Seen.
 func (s *Server) Contents(tb testing.TB) map[string]bool {
 	tb.Helper()
 	c := s.client(tb)
@@ -109,7 +109,7 @@ func (s *Server) Contents(tb testing.TB) map[string]bool {
 		if len(m.BodySection) > 0 {
 			_, id, _ = strings.Cut(string(m.BodySection[0].Bytes), ":")
 		}
-		out[strings.TrimSpace(id)] = slices.Contains(m.Flags, imap.FlagSeen)
+		out[strings.Trim(strings.TrimSpace(id), "<>")] = slices.Contains(m.Flags, imap.FlagSeen)
 	}
 	return out
 }
