@@ -90,3 +90,39 @@ func TestDeliverabilityDefaults(t *testing.T) {
 		t.Errorf("production notes for the file transport: %+v", c.Production)
 	}
 }
+
+func TestProductionNotes(t *testing.T) {
+	t.Setenv("PAPERBOY_UNSUBSCRIBE_SECRET", "config-test-secret-0123456789")
+	key := ed25519Key(t)
+	for _, tc := range []struct {
+		name             string
+		toml             string
+		problems, warned []string // keys
+	}{
+		{"ready", "[site]\nbase_url = \"https://news.paper.cn/\"\n[smtp]\ntransport = \"smtp\"\nhost = \"smtp.paper.cn\"\nfrom = \"news@paper.cn\"\n[dkim]\nkey_file = \"" + key + "\"\nselector = \"s\"\n[bounces]\nreturn_path = \"bounces@mail.paper.cn\"\n", nil, nil},
+		{"defaults", "[smtp]\ntransport = \"smtp\"\nhost = \"smtp.paper.cn\"\nfrom = \"news@paper.cn\"\n", []string{"site.base_url"}, []string{"dkim.key_file", "bounces.return_path"}},
+		{"example sender and return path", "[site]\nbase_url = \"https://news.paper.cn/\"\n[smtp]\ntransport = \"smtp\"\nhost = \"smtp.paper.cn\"\nfrom = \"news@mail.example.net\"\n[bounces]\nreturn_path = \"bounces@example.net\"\n", []string{"smtp.from", "bounces.return_path"}, []string{"dkim.key_file"}},
+		{"return path elsewhere", "[site]\nbase_url = \"https://news.paper.cn/\"\n[smtp]\ntransport = \"smtp\"\nhost = \"smtp.paper.cn\"\nfrom = \"news@paper.cn\"\n[bounces]\nreturn_path = \"b@bounce-service.io\"\n", nil, []string{"dkim.key_file", "bounces.return_path"}},
+		{"private network", "[site]\nbase_url = \"https://192.168.1.10/\"\n[smtp]\ntransport = \"smtp\"\nhost = \"smtp.paper.cn\"\nfrom = \"news@paper.cn\"\n", []string{"site.base_url"}, []string{"dkim.key_file", "bounces.return_path"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := loadWith(t, tc.toml)
+			if err != nil {
+				t.Fatal(err)
+			}
+			keys := func(ps Problems) []string {
+				var out []string
+				for _, p := range ps {
+					out = append(out, p.Key)
+				}
+				return out
+			}
+			if got := keys(c.Production.Problems); strings.Join(got, " ") != strings.Join(tc.problems, " ") {
+				t.Errorf("problems %v, want %v:\n%v", got, tc.problems, c.Production.Problems)
+			}
+			if got := keys(c.Production.Warnings); strings.Join(got, " ") != strings.Join(tc.warned, " ") {
+				t.Errorf("warnings %v, want %v:\n%v", got, tc.warned, c.Production.Warnings)
+			}
+		})
+	}
+}
