@@ -3,7 +3,6 @@ package bounces
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -14,6 +13,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
+	"github.com/paperboy-news/paperboy/site"
 	"github.com/paperboy-news/paperboy/store"
 )
 
@@ -103,18 +103,41 @@ type Poller struct {
 	log   *slog.Logger
 }
 
+// Validate reports the problems of cfg's settings, keyed by config.toml
+// key. The return path is the mailer's to check (CheckReturnPath), and
+// the host is needed only to read the mailbox: NewPoller checks both.
+func (cfg Config) Validate() site.Problems {
+	var ps site.Problems
+	switch cfg.IMAP.TLS {
+	case "", TLSImplicit, TLSStartTLS, TLSNone:
+	default:
+		ps.Add("bounces.imap_tls", "%q is not \"implicit\" (port 993), \"starttls\" (port 143) or \"none\"", cfg.IMAP.TLS)
+	}
+	if cfg.IMAP.Port < 0 || cfg.IMAP.Port > 65535 {
+		ps.Add("bounces.imap_port", "%d is not a port from 1 to 65535 (0 for the default, 993 or 143)", cfg.IMAP.Port)
+	}
+	if cfg.SoftBounceLimit < 0 {
+		ps.Add("bounces.soft_bounce_limit", "must be 1 or more (0 for the default, 3), got %d", cfg.SoftBounceLimit)
+	}
+	return ps
+}
+
 // NewPoller checks cfg and returns a Poller.
 func NewPoller(cfg Config, st Store) (*Poller, error) {
-	var errs []error
-	if cfg.IMAP.Host == "" {
-		errs = append(errs, errors.New("imap host is not set"))
+	ps := cfg.Validate()
+	if strings.TrimSpace(cfg.IMAP.Host) == "" {
+		ps.Add("bounces.imap_host", "the bounce mailbox's IMAP server is not set")
 	}
-	switch cfg.IMAP.TLS {
-	case "":
+	if cfg.ReturnPath != "" {
+		if err := CheckReturnPath(cfg.ReturnPath); err != nil {
+			ps.Add("bounces.return_path", "%v", err)
+		}
+	}
+	if err := ps.Err("bounces"); err != nil {
+		return nil, err
+	}
+	if cfg.IMAP.TLS == "" {
 		cfg.IMAP.TLS = TLSImplicit
-	case TLSImplicit, TLSStartTLS, TLSNone:
-	default:
-		errs = append(errs, fmt.Errorf("imap tls %q: want implicit, starttls or none", cfg.IMAP.TLS))
 	}
 	if cfg.IMAP.Port == 0 {
 		cfg.IMAP.Port = 993
@@ -128,19 +151,11 @@ func NewPoller(cfg Config, st Store) (*Poller, error) {
 	if cfg.IMAP.Timeout <= 0 {
 		cfg.IMAP.Timeout = 30 * time.Second
 	}
-	if cfg.ReturnPath != "" {
-		if err := CheckReturnPath(cfg.ReturnPath); err != nil {
-			errs = append(errs, err)
-		}
-	}
 	if cfg.SoftBounceLimit <= 0 {
 		cfg.SoftBounceLimit = 3
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
-	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("bounces: config: %w", err)
 	}
 	p := &Poller{cfg: cfg, st: st, log: cfg.Logger, known: make(map[string]string, len(cfg.Addresses))}
 	if cfg.ReturnPath != "" {

@@ -18,6 +18,7 @@ import (
 	"github.com/paperboy-news/paperboy/internal/imaptest"
 	"github.com/paperboy-news/paperboy/internal/smtptest"
 	"github.com/paperboy-news/paperboy/mailer"
+	"github.com/paperboy-news/paperboy/site"
 	"github.com/paperboy-news/paperboy/store"
 )
 
@@ -51,8 +52,15 @@ var recipients = []string{
 
 func newMailer(t *testing.T, smtpPort int, st *store.Store) *mailer.Digests {
 	t.Helper()
+	s, ps := site.New(site.Settings{
+		Title: "示范区新闻", BaseURL: "https://news.example.cn/", Language: "zh-CN",
+		TimeZone: "Asia/Shanghai", PublisherAddress: "示范区报社 · 示范区龙源路1号",
+	})
+	if ps != nil {
+		t.Fatal(ps.Err("site"))
+	}
 	m, err := mailer.New(mailer.Config{
-		SiteTitle: "示范区新闻", BaseURL: "https://news.example.cn", From: "news@example.cn",
+		Site: s, From: "news@example.cn",
 		UnsubscribeSecret: secret,
 		Lists:             map[string][]string{"residents": recipients},
 		Digests:           []mailer.Digest{{Name: "daily", Lists: []string{"residents"}}},

@@ -4,7 +4,6 @@ import (
 	"crypto"
 	"fmt"
 	"os"
-	"regexp"
 	"strings"
 
 	"github.com/robfig/cron/v3"
@@ -76,16 +75,12 @@ type fileBounces struct {
 	SoftBounceLimit int    `toml:"soft_bounce_limit"`
 }
 
-// dnsLabelRE is a DKIM selector: DNS labels joined by dots.
-var dnsLabelRE = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$`)
-
-// deliverability validates [dkim] and [bounces]; smtp must have been
-// validated first (the signing domain defaults to the sender's).
+// deliverability reads [dkim] and [bounces]: what only the file knows (the
+// key file, the schedule, the password's variable). The rules about the
+// settings are the mailer's and the bounce poller's (their Validate,
+// called by build). smtp must have been read first: the signing domain
+// defaults to the sender's.
 func (v *validator) deliverability(f *fileConfig, dir string, c *Config) {
-	fromDomain := ""
-	if _, d, ok := strings.Cut(c.SMTP.From, "@"); ok {
-		fromDomain = strings.ToLower(d)
-	}
 	fd := f.DKIM
 	c.DKIM = DKIM{KeyFile: resolve(dir, fd.KeyFile), Selector: fd.Selector, Domain: strings.ToLower(fd.Domain)}
 	if fd.KeyFile != "" {
@@ -94,16 +89,8 @@ func (v *validator) deliverability(f *fileConfig, dir string, c *Config) {
 			v.add("dkim.key_file", "%v", err)
 		}
 		c.DKIM.Key = key
-		if !dnsLabelRE.MatchString(fd.Selector) || len(fd.Selector) > 63 {
-			v.add("dkim.selector", "%q is not a DNS label such as \"paperboy2026\"; the key is published at SELECTOR._domainkey.DOMAIN", fd.Selector)
-		}
-		if c.DKIM.Domain == "" {
-			c.DKIM.Domain = fromDomain
-		}
-		if !dnsLabelRE.MatchString(c.DKIM.Domain) || len(c.DKIM.Domain) > 71 {
-			v.add("dkim.domain", "%q is not a domain of at most 71 characters", c.DKIM.Domain)
-		} else if fromDomain != "" && !aligned(fromDomain, c.DKIM.Domain) {
-			v.add("dkim.domain", "%s does not align with smtp.from's domain %s, so DMARC would fail: sign with %s (or a parent domain of it)", c.DKIM.Domain, fromDomain, fromDomain)
+		if _, from, ok := strings.Cut(c.SMTP.From, "@"); ok && c.DKIM.Domain == "" {
+			c.DKIM.Domain = strings.ToLower(from)
 		}
 	}
 
@@ -114,50 +101,37 @@ func (v *validator) deliverability(f *fileConfig, dir string, c *Config) {
 		Mailbox: fb.Mailbox, SoftBounceLimit: fb.SoftBounceLimit,
 	}
 	b := &c.Bounces
-	if b.ReturnPath != "" {
-		if err := bounces.CheckReturnPath(b.ReturnPath); err != nil {
-			v.add("bounces.return_path", "%v", err)
-		}
-	}
-	if b.IMAPTLS == "" {
-		b.IMAPTLS = bounces.TLSImplicit
-	}
-	switch b.IMAPTLS {
-	case bounces.TLSImplicit, bounces.TLSStartTLS, bounces.TLSNone:
-	default:
-		v.add("bounces.imap_tls", "%q is not \"implicit\" (port 993), \"starttls\" (port 143) or \"none\"", b.IMAPTLS)
-	}
-	if b.IMAPPort == 0 {
-		b.IMAPPort = 993
-		if b.IMAPTLS != bounces.TLSImplicit {
-			b.IMAPPort = 143
-		}
-	}
-	if b.IMAPPort < 1 || b.IMAPPort > 65535 {
-		v.add("bounces.imap_port", "%d is not a port from 1 to 65535", b.IMAPPort)
-	}
-	if b.Mailbox == "" {
-		b.Mailbox = "INBOX"
-	}
 	if b.IMAPPasswordEnv == "" {
 		b.IMAPPasswordEnv = "PAPERBOY_IMAP_PASSWORD"
 	}
 	v.envVar("bounces.imap_password_env", b.IMAPPasswordEnv, false)
-	switch {
-	case b.SoftBounceLimit == 0:
-		b.SoftBounceLimit = 3
-	case b.SoftBounceLimit < 0:
-		v.add("bounces.soft_bounce_limit", "must be 1 or more, got %d", b.SoftBounceLimit)
-	}
-	b.Cron = v.schedule("bounces.schedule", b.Schedule, c.Site.Location, false)
+	b.Cron = v.schedule("bounces.schedule", b.Schedule, c.location(), false)
 	if b.Schedule != "" && strings.TrimSpace(b.IMAPHost) == "" {
 		v.add("bounces.imap_host", "a bounce mailbox schedule needs the IMAP server's host name")
 	}
 }
 
-// aligned reports whether DKIM domain d aligns with the From domain under
-// DMARC's relaxed rule, approximated without the public suffix list: one
-// is the other or a subdomain of it.
-func aligned(from, d string) bool {
-	return from == d || strings.HasSuffix(from, "."+d) || strings.HasSuffix(d, "."+from)
+// deliverability is the mailer's DKIM and return path settings (hook:
+// mail, issue 13; see Mailer).
+func (c *Config) deliverability() mailer.Deliverability {
+	d := mailer.Deliverability{ReturnPath: c.Bounces.ReturnPath}
+	if c.DKIM.KeyFile != "" {
+		d.DKIM = &mailer.DKIM{Domain: c.DKIM.Domain, Selector: c.DKIM.Selector, Key: c.DKIM.Key}
+	}
+	return d
+}
+
+// BouncePoller is the bounce mailbox reader's settings from the file. The
+// caller adds what the file does not hold: the IMAP password (see
+// Bounces.IMAPPassword), the unsubscribe secret, the recipients and a
+// logger.
+func (c *Config) BouncePoller() bounces.Config {
+	b := c.Bounces
+	return bounces.Config{
+		IMAP: bounces.IMAPConfig{
+			Host: b.IMAPHost, Port: b.IMAPPort, TLS: b.IMAPTLS, User: b.IMAPUser, Mailbox: b.Mailbox,
+		},
+		ReturnPath:      b.ReturnPath,
+		SoftBounceLimit: b.SoftBounceLimit,
+	}
 }

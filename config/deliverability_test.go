@@ -77,9 +77,16 @@ func TestDeliverabilityDefaults(t *testing.T) {
 	if !c.DKIM.Enabled() || c.DKIM.Domain != "news.paper.cn" || c.DKIM.KeyFile != key {
 		t.Errorf("dkim = %+v", c.DKIM)
 	}
+	// Zero values are the poller's defaults (its NewPoller fills them in).
 	b := c.Bounces
-	if b.IMAPPort != 143 || b.Mailbox != "INBOX" || b.SoftBounceLimit != 3 || b.IMAPPasswordEnv != "PAPERBOY_IMAP_PASSWORD" || b.Cron != nil {
+	if b.IMAPPasswordEnv != "PAPERBOY_IMAP_PASSWORD" || b.Cron != nil {
 		t.Errorf("bounces = %+v", b)
+	}
+	if pc := c.BouncePoller(); pc.IMAP.TLS != "starttls" || pc.ReturnPath != "bounces@paper.cn" {
+		t.Errorf("poller settings = %+v", pc)
+	}
+	if d := c.Mailer().Deliverability; d.DKIM == nil || d.DKIM.Domain != "news.paper.cn" || d.ReturnPath != "bounces@paper.cn" {
+		t.Errorf("mailer deliverability = %+v", d)
 	}
 	// Aligned: a parent domain of the sender's signs for it.
 	if _, err := loadWith(t, "[smtp]\nfrom = \"news@news.paper.cn\"\n[dkim]\nkey_file = \""+key+"\"\nselector = \"pb\"\ndomain = \"paper.cn\"\n"); err != nil {

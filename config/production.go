@@ -5,6 +5,8 @@ import (
 	"net"
 	"os"
 	"strings"
+
+	"github.com/paperboy-news/paperboy/mailer"
 )
 
 // Production is what the file would get wrong sending real mail (transport
@@ -50,7 +52,7 @@ func (v *validator) production(c *Config) {
 		at(&p.Warnings, "dkim.key_file", "not set: digests go out unsigned, and Gmail and Yahoo expect DKIM from bulk senders; see README, Deliverability")
 	}
 	_, fromDomain, _ := strings.Cut(strings.ToLower(c.SMTP.From), "@")
-	if _, d, ok := strings.Cut(strings.ToLower(c.Bounces.ReturnPath), "@"); ok && fromDomain != "" && !aligned(fromDomain, d) {
+	if _, d, ok := strings.Cut(strings.ToLower(c.Bounces.ReturnPath), "@"); ok && fromDomain != "" && !mailer.Aligned(fromDomain, d) {
 		at(&p.Warnings, "bounces.return_path", "%s does not share smtp.from's domain %s, so SPF cannot pass DMARC for these digests (DKIM still can); use an address at %s or a subdomain of it", d, fromDomain, fromDomain)
 	}
 	if c.Bounces.ReturnPath == "" {

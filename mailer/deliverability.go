@@ -1,12 +1,12 @@
 package mailer
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/wneessen/go-mail"
 
 	"github.com/paperboy-news/paperboy/bounces"
+	"github.com/paperboy-news/paperboy/site"
 )
 
 // Deliverability is what makes mailbox providers trust the digest: a DKIM
@@ -22,16 +22,19 @@ type Deliverability struct {
 	ReturnPath string
 }
 
-// check validates d.
-func (d Deliverability) check() error {
-	var errs []error
+// validate reports d's problems, keyed by config.toml key; from is the
+// sender.
+func (d Deliverability) validate(from string) site.Problems {
+	var ps site.Problems
 	if d.DKIM != nil {
-		errs = append(errs, d.DKIM.check())
+		ps = append(ps, d.DKIM.validate(from)...)
 	}
 	if d.ReturnPath != "" {
-		errs = append(errs, bounces.CheckReturnPath(d.ReturnPath))
+		if err := bounces.CheckReturnPath(d.ReturnPath); err != nil {
+			ps.Add("bounces.return_path", "%v", err)
+		}
 	}
-	return errors.Join(errs...)
+	return ps
 }
 
 // deliverable sets msg's envelope sender and DKIM signature for a message

@@ -9,9 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 
 	"github.com/wneessen/go-mail"
+
+	"github.com/paperboy-news/paperboy/site"
 )
 
 // minRSABits is the smallest RSA key accepted for DKIM: Gmail and Yahoo
@@ -88,23 +91,35 @@ func checkDKIMKey(key crypto.Signer) error {
 	}
 }
 
-// check reports what is missing or wrong.
-func (d *DKIM) check() error {
-	var errs []error
-	if d.Domain == "" || strings.ContainsAny(d.Domain, " \t\r\n;@") {
-		errs = append(errs, fmt.Errorf("dkim domain %q: want a domain such as news.example.cn", d.Domain))
-	}
-	if d.Selector == "" || strings.ContainsAny(d.Selector, " \t\r\n;@") {
-		errs = append(errs, fmt.Errorf("dkim selector %q: want a DNS label such as paperboy2026", d.Selector))
+// validate reports what is missing or wrong, keyed by config.toml key;
+// from is the sender, whose domain the signing domain must align with for
+// DMARC.
+func (d *DKIM) validate(from string) site.Problems {
+	var ps site.Problems
+	if !dnsNameRE.MatchString(d.Domain) || len(d.Domain) > maxTagValue {
+		ps.Add("dkim.domain", "%q is not a domain of at most %d characters such as news.example.cn", d.Domain, maxTagValue)
+	} else if _, fromDomain, ok := strings.Cut(strings.ToLower(from), "@"); ok && !Aligned(fromDomain, strings.ToLower(d.Domain)) {
+		ps.Add("dkim.domain", "%s does not align with smtp.from's domain %s, so DMARC would fail: sign with %s (or a parent domain of it)", d.Domain, fromDomain, fromDomain)
 	}
 	// go-mail would fold a longer d= or s= tag mid-value (see dkimHeaders).
-	if len(d.Domain) > maxTagValue || len(d.Selector) > maxTagValue {
-		errs = append(errs, fmt.Errorf("dkim domain and selector: at most %d characters each", maxTagValue))
+	if !dnsNameRE.MatchString(d.Selector) || len(d.Selector) > 63 {
+		ps.Add("dkim.selector", "%q is not a DNS label of at most 63 characters such as paperboy2026; the key is published at SELECTOR._domainkey.DOMAIN", d.Selector)
 	}
 	if err := checkDKIMKey(d.Key); err != nil {
-		errs = append(errs, fmt.Errorf("dkim key: %w", err))
+		ps.Add("dkim.key_file", "%v", err)
 	}
-	return errors.Join(errs...)
+	return ps
+}
+
+// dnsNameRE is a domain or selector: DNS labels joined by dots.
+var dnsNameRE = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$`)
+
+// Aligned reports whether domain d (a DKIM signing domain, or a return
+// path's for SPF) aligns with the From domain under DMARC's relaxed rule,
+// approximated without the public suffix list: one is the other or a
+// subdomain of it.
+func Aligned(from, d string) bool {
+	return from == d || strings.HasSuffix(from, "."+d) || strings.HasSuffix(d, "."+from)
 }
 
 // RecordName is the DNS name the public key is published under.

@@ -11,21 +11,11 @@ import (
 
 	"github.com/paperboy-news/paperboy/bounces"
 	"github.com/paperboy-news/paperboy/config"
-	"github.com/paperboy-news/paperboy/mailer"
 	"github.com/paperboy-news/paperboy/store"
 )
 
 // jobBounces is the scheduled job that reads the bounce mailbox.
 const jobBounces = "bounces"
-
-// deliverability maps [dkim] and [bounces] onto the mailer's settings.
-func deliverability(c *config.Config) mailer.Deliverability {
-	d := mailer.Deliverability{ReturnPath: c.Bounces.ReturnPath}
-	if c.DKIM.Enabled() {
-		d.DKIM = &mailer.DKIM{Domain: c.DKIM.Domain, Selector: c.DKIM.Selector, Key: c.DKIM.Key}
-	}
-	return d
-}
 
 // checkProduction prints what the file would get wrong sending real mail
 // (transport "smtp"), warnings included, and refuses it if there is
@@ -46,8 +36,7 @@ func checkProduction(c *config.Config, stderr io.Writer) error {
 // deliverabilitySummary adds DKIM (with the DNS record to publish) and
 // bounce handling to check's summary.
 func deliverabilitySummary(p *summaryWriter, c *config.Config) {
-	if c.DKIM.Enabled() {
-		d := deliverability(c).DKIM
+	if d := c.Mailer().Deliverability.DKIM; d != nil {
 		record, err := d.Record()
 		if err != nil {
 			p.err = err
@@ -107,15 +96,9 @@ func readBounces(ctx context.Context, c *config.Config, st *store.Store, logger 
 			addrs = append(addrs, r.Address)
 		}
 	}
-	b := c.Bounces
-	p, err := bounces.NewPoller(bounces.Config{
-		IMAP: bounces.IMAPConfig{
-			Host: b.IMAPHost, Port: b.IMAPPort, TLS: b.IMAPTLS,
-			User: b.IMAPUser, Password: password, Mailbox: b.Mailbox,
-		},
-		ReturnPath: b.ReturnPath, Secret: secret, Addresses: addrs,
-		SoftBounceLimit: b.SoftBounceLimit, Logger: logger,
-	}, st)
+	pc := c.BouncePoller()
+	pc.IMAP.Password, pc.Secret, pc.Addresses, pc.Logger = password, secret, addrs, logger
+	p, err := bounces.NewPoller(pc, st)
 	if err != nil {
 		return bounces.Result{}, err
 	}
