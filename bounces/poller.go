@@ -136,6 +136,21 @@ func NewPoller(cfg Config, st Store) (*Poller, error) {
 	if err := ps.Err("bounces"); err != nil {
 		return nil, err
 	}
+	cfg = cfg.WithDefaults()
+	p := &Poller{cfg: cfg, st: st, log: cfg.Logger, known: make(map[string]string, len(cfg.Addresses))}
+	if cfg.ReturnPath != "" {
+		p.res = NewResolver(cfg.ReturnPath, cfg.Secret, cfg.Addresses)
+	}
+	for _, a := range cfg.Addresses {
+		p.known[strings.ToLower(strings.TrimSpace(a))] = strings.TrimSpace(a)
+	}
+	return p, nil
+}
+
+// WithDefaults is cfg with its zero values replaced by the defaults:
+// implicit TLS on port 993 (143 for the others), INBOX, 30 s, 3 soft
+// bounces, slog.Default().
+func (cfg Config) WithDefaults() Config {
 	if cfg.IMAP.TLS == "" {
 		cfg.IMAP.TLS = TLSImplicit
 	}
@@ -157,14 +172,7 @@ func NewPoller(cfg Config, st Store) (*Poller, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	p := &Poller{cfg: cfg, st: st, log: cfg.Logger, known: make(map[string]string, len(cfg.Addresses))}
-	if cfg.ReturnPath != "" {
-		p.res = NewResolver(cfg.ReturnPath, cfg.Secret, cfg.Addresses)
-	}
-	for _, a := range cfg.Addresses {
-		p.known[strings.ToLower(strings.TrimSpace(a))] = strings.TrimSpace(a)
-	}
-	return p, nil
+	return cfg
 }
 
 // Run reads the messages that arrived in the mailbox since the last run,

@@ -47,7 +47,7 @@ func deliverabilitySummary(p *summaryWriter, c *config.Config) {
 	} else {
 		p.f("dkim: off (digests are not signed)\n")
 	}
-	b := c.Bounces
+	b, pc := c.Bounces, c.BouncePoller().WithDefaults()
 	switch {
 	case b.ReturnPath == "":
 		p.f("bounces: return path is smtp.from; bounces are not matched to recipients\n")
@@ -55,7 +55,7 @@ func deliverabilitySummary(p *summaryWriter, c *config.Config) {
 		p.f("bounces: return path %s (VERP); the bounce mailbox is not read\n", b.ReturnPath)
 	default:
 		p.f("bounces: return path %s (VERP); %s on %s:%d (%s) read %q; %d soft bounces in a row suppress\n",
-			b.ReturnPath, b.Mailbox, b.IMAPHost, b.IMAPPort, b.IMAPTLS, b.Schedule, b.SoftBounceLimit)
+			b.ReturnPath, pc.IMAP.Mailbox, pc.IMAP.Host, pc.IMAP.Port, pc.IMAP.TLS, b.Schedule, pc.SoftBounceLimit)
 	}
 }
 
