@@ -226,26 +226,35 @@ func TestSuppressionsCommand(t *testing.T) {
 	}
 }
 
-func TestSuppressionsReadTheBounceMailbox(t *testing.T) {
-	cfgPath, _ := digestSetup(t)
-	ctx := context.Background()
+// withBounceMailbox starts a test IMAP server and points the config file
+// at it as the bounce mailbox (return path bounces@news.paper.cn), read on
+// schedule, with the other replacements applied.
+func withBounceMailbox(t *testing.T, cfgPath, schedule string, replace ...string) *imaptest.Server {
+	t.Helper()
 	mb := imaptest.Start(t)
 	t.Setenv("PAPERBOY_IMAP_PASSWORD", imaptest.Password)
 	data, err := os.ReadFile(cfgPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := strings.NewReplacer(
+	cfg := strings.NewReplacer(append(replace,
 		`return_path = ""`, `return_path = "bounces@news.paper.cn"`,
-		`schedule = ""`, `schedule = "*/10 * * * *"`,
+		`schedule = ""`, `schedule = "`+schedule+`"`,
 		`imap_host = ""`, `imap_host = "`+mb.Host+`"`,
 		`imap_port = 993`, fmt.Sprintf("imap_port = %d", mb.Port),
 		`imap_tls = "implicit"`, `imap_tls = "none"`,
 		`imap_user = ""`, `imap_user = "`+imaptest.User+`"`,
-	).Replace(string(data))
+	)...).Replace(string(data))
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return mb
+}
+
+func TestSuppressionsReadTheBounceMailbox(t *testing.T) {
+	cfgPath, _ := digestSetup(t)
+	ctx := context.Background()
+	mb := withBounceMailbox(t, cfgPath, "*/10 * * * *")
 	var stdout, stderr bytes.Buffer
 	if err := run(ctx, []string{"digest", "-config", cfgPath, "daily"}, &stdout, &stderr); err != nil {
 		t.Fatalf("digest: %v\n%s", err, stderr.String())
@@ -278,26 +287,10 @@ func TestSuppressionsReadTheBounceMailbox(t *testing.T) {
 
 func TestDaemonReadsTheBounceMailboxOnSchedule(t *testing.T) {
 	cfgPath, dir := digestSetup(t)
-	mb := imaptest.Start(t)
-	t.Setenv("PAPERBOY_IMAP_PASSWORD", imaptest.Password)
-	data, err := os.ReadFile(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := strings.NewReplacer(
+	mb := withBounceMailbox(t, cfgPath, "@every 1s",
 		`listen = "127.0.0.1:8080"`, `listen = "127.0.0.1:0"`,
 		`ingest = "*/5 * * * *"`, `ingest = ""`,
-		`watch_pages = true`, `watch_pages = false`,
-		`return_path = ""`, `return_path = "bounces@news.paper.cn"`,
-		`schedule = ""`, `schedule = "@every 1s"`,
-		`imap_host = ""`, `imap_host = "`+mb.Host+`"`,
-		`imap_port = 993`, fmt.Sprintf("imap_port = %d", mb.Port),
-		`imap_tls = "implicit"`, `imap_tls = "none"`,
-		`imap_user = ""`, `imap_user = "`+imaptest.User+`"`,
-	).Replace(string(data))
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
+		`watch_pages = true`, `watch_pages = false`)
 	dsn, err := os.ReadFile(filepath.Join("..", "..", "bounces", "testdata", "arf.eml"))
 	if err != nil {
 		t.Fatal(err)
