@@ -75,6 +75,11 @@ type Config struct {
 	Lists       []List
 	Digests     []Digest
 	Jobs        Jobs
+	// DKIM, Bounces and Production: hook (mail, issue 13); see
+	// deliverability.go and production.go.
+	DKIM       DKIM
+	Bounces    Bounces
+	Production Production
 }
 
 // Site is the newspaper as readers see it, [site] and [[topics]],
@@ -323,6 +328,9 @@ func (c *Config) Mailer() mailer.Config {
 		RatePerSecond: c.SMTP.Rate,
 		MaxAttempts:   c.SMTP.Retries + 1,
 		BackoffBase:   c.SMTP.Backoff,
+
+		// Hook (mail, issue 13): DKIM and VERP return paths.
+		Deliverability: c.deliverability(),
 	}
 }
 

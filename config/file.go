@@ -21,6 +21,9 @@ type fileConfig struct {
 	Lists       []fileList      `toml:"lists"`
 	Digests     []fileDigest    `toml:"digests"`
 	Jobs        fileJobs        `toml:"jobs"`
+	// Hook (mail, issue 13): see deliverability.go.
+	DKIM    fileDKIM    `toml:"dkim"`
+	Bounces fileBounces `toml:"bounces"`
 }
 
 type fileSite struct {

@@ -19,21 +19,31 @@ const (
 	jobFeeds  schedule.JobName = "feeds"
 )
 
-// scheduleJobs maps the configuration onto the scheduler's jobs: ingest
-// and feeds do ingest's and feeds' work, and digest gives each digest's
-// job. The daemon and `paperboy schedule` share it, so what the command
-// lists is what the daemon runs.
-func scheduleJobs(c *config.Config, ingest, feeds schedule.RunFunc, digest func(config.Digest) (schedule.Job, error)) ([]schedule.Job, error) {
+// jobWork is the work of each job: the daemon's own jobs, and digest
+// gives a digest's whole job.
+type jobWork struct {
+	ingest, feeds, bounces schedule.RunFunc
+	digest                 func(config.Digest) (schedule.Job, error)
+}
+
+// scheduleJobs maps the configuration onto the scheduler's jobs with
+// work's work. The daemon and `paperboy schedule` share it, so what the
+// command lists is what the daemon runs.
+func scheduleJobs(c *config.Config, work jobWork) ([]schedule.Job, error) {
 	jobs := []schedule.Job{
-		{Name: jobIngest, Spec: c.Jobs.Ingest, Location: c.Site.Location, Run: ingest},
-		{Name: jobFeeds, Spec: c.Jobs.Feeds, Location: c.Site.Location, Run: feeds},
+		{Name: jobIngest, Spec: c.Jobs.Ingest, Location: c.Site.Location, Run: work.ingest},
+		{Name: jobFeeds, Spec: c.Jobs.Feeds, Location: c.Site.Location, Run: work.feeds},
 	}
 	for _, d := range c.Digests {
-		j, err := digest(d)
+		j, err := work.digest(d)
 		if err != nil {
 			return nil, err
 		}
 		jobs = append(jobs, j)
+	}
+	// Hook (mail, issue 13): the bounce mailbox.
+	if c.Bounces.Schedule != "" {
+		jobs = append(jobs, schedule.Job{Name: jobBounces, Spec: c.Bounces.Schedule, Location: c.Site.Location, Run: work.bounces})
 	}
 	return jobs, nil
 }
@@ -57,11 +67,12 @@ func runSchedule(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	notHere := func(context.Context, time.Time, schedule.Trigger) error { return errNotHere }
-	jobs, err := scheduleJobs(c, notHere, notHere, func(d config.Digest) (schedule.Job, error) {
-		j := mailer.DigestJob(d.Name, d.Schedule, c.Site.Location, d.CatchUp)
-		j.Run = notHere
-		return j, nil
-	})
+	jobs, err := scheduleJobs(c, jobWork{ingest: notHere, feeds: notHere, bounces: notHere,
+		digest: func(d config.Digest) (schedule.Job, error) {
+			j := mailer.DigestJob(d.Name, d.Schedule, c.Site.Location, d.CatchUp)
+			j.Run = notHere
+			return j, nil
+		}})
 	if err != nil {
 		return err
 	}

@@ -314,15 +314,20 @@ func restartKeys(a, b *config.Config) []string {
 	return keys
 }
 
-// scheduled is the scheduler's job set under generation g: ingest and
-// feeds are the daemon's, each digest's job is the mailer's.
+// scheduled is the scheduler's job set under generation g: ingest, feeds
+// and bounces are the daemon's, each digest's job is the mailer's.
 func (d *daemon) scheduled(g *generation) ([]schedule.Job, error) {
-	return scheduleJobs(g.cfg,
-		func(ctx context.Context, _ time.Time, _ schedule.Trigger) error { return d.ingest(ctx, g) },
-		func(ctx context.Context, _ time.Time, _ schedule.Trigger) error { return d.refreshFeeds(ctx) },
-		func(dc config.Digest) (schedule.Job, error) {
+	return scheduleJobs(g.cfg, jobWork{
+		ingest: func(ctx context.Context, _ time.Time, _ schedule.Trigger) error { return d.ingest(ctx, g) },
+		feeds:  func(ctx context.Context, _ time.Time, _ schedule.Trigger) error { return d.refreshFeeds(ctx) },
+		bounces: func(ctx context.Context, _ time.Time, _ schedule.Trigger) error {
+			_, err := readBounces(ctx, g.cfg, d.st, d.logger)
+			return err
+		},
+		digest: func(dc config.Digest) (schedule.Job, error) {
 			return g.digests.Job(dc.Name, dc.Schedule, g.cfg.Site.Location, func() func(mailer.Progress) { return d.countMessages(dc.Name) })
-		})
+		},
+	})
 }
 
 // ingest reads new and changed files and, if any article changed, has the
