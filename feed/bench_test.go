@@ -71,7 +71,11 @@ func BenchmarkRenderFeeds(b *testing.B) {
 				b.Fatal(err)
 			}
 			size := 0
-			for _, f := range svc.Files() {
+			files, err := svc.Files(ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, f := range files {
 				size += len(f.Body)
 			}
 			b.SetBytes(int64(size))
@@ -92,7 +96,7 @@ func BenchmarkRenderFeeds(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		arts := benchArticles()[:cfg.Items]
+		arts := placeAll(benchArticles()[:cfg.Items])
 		size := 0
 		b.ReportAllocs()
 		for b.Loop() {
@@ -102,7 +106,7 @@ func BenchmarkRenderFeeds(b *testing.B) {
 			}
 			size = 0
 			for _, f := range AllFormats {
-				body, err := cfg.renderFormat(f, cfg.MainMeta(), items)
+				body, err := cfg.renderFormat(f, cfg.MainMeta(), items, docLinks{})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -122,14 +126,19 @@ type bumpSource struct {
 	n    int
 }
 
-func (s *bumpSource) LatestArticles(ctx context.Context, topic string, limit int) ([]content.Article, error) {
-	arts, err := s.src.LatestArticles(ctx, topic, limit)
+func (s *bumpSource) EditionCounts(ctx context.Context, topic string, dates ...string) ([]store.EditionCount, error) {
+	return s.src.EditionCounts(ctx, topic, dates...)
+}
+
+func (s *bumpSource) EditionRange(ctx context.Context, topic, from, to string) ([]store.PlacedArticle, error) {
+	arts, err := s.src.EditionRange(ctx, topic, from, to)
 	if err != nil || !s.bump || len(arts) == 0 {
 		return arts, err
 	}
 	s.n++
-	arts = append([]content.Article(nil), arts...)
+	arts = append([]store.PlacedArticle(nil), arts...)
 	arts[0].Updated = arts[0].Updated.Add(time.Duration(s.n) * time.Second)
+	arts[0].Created = arts[0].Updated.Add(-time.Hour)
 	return arts, nil
 }
 
@@ -148,7 +157,7 @@ func (w *discardWriter) WriteHeader(int)             {}
 func BenchmarkServeAtom(b *testing.B) {
 	svc := refreshedService(b, openBenchStore(b))
 	mux := serveMux(svc)
-	res := svc.Resource("/atom.xml")
+	res := resource(b, svc, "/atom.xml")
 	cases := []struct {
 		name   string
 		header http.Header

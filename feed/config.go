@@ -111,6 +111,23 @@ type Config struct {
 	PublishClock time.Duration
 	// CacheControl is sent with every feed; default "public, max-age=300".
 	CacheControl string
+	// ArchiveCacheControl is sent with archive documents of months the
+	// current feed has moved past, which no longer change; default
+	// "public, max-age=31536000".
+	ArchiveCacheControl string
+	// TTL is how often readers should look for a new edition (RSS ttl);
+	// default 60 minutes.
+	TTL time.Duration
+	// Rights is the copyright statement (Atom rights, RSS copyright);
+	// default "© " + Title.
+	Rights string
+	// Hubs are WebSub hubs: every feed links them (rel="hub") and Pinger
+	// tells them when a feed changed. None by default.
+	Hubs []string
+	// Stylesheet is the site path of an XSLT style sheet the XML feeds
+	// name in an xml-stylesheet instruction, so that a browser shows a
+	// page instead of raw XML; "" for none.
+	Stylesheet string
 	// Logger receives refresh failures' context; default slog.Default().
 	Logger *slog.Logger
 }
@@ -180,6 +197,20 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.CacheControl == "" {
 		c.CacheControl = "public, max-age=300"
+	}
+	if c.ArchiveCacheControl == "" {
+		c.ArchiveCacheControl = "public, max-age=31536000"
+	}
+	if c.TTL == 0 {
+		c.TTL = time.Hour
+	}
+	if c.TTL < time.Minute {
+		errs = append(errs, fmt.Errorf("ttl %v: want at least a minute", c.TTL))
+	}
+	for i, h := range c.Hubs {
+		if u, err := url.Parse(h); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("hub %d %q: want an absolute http(s) URL", i+1, h))
+		}
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

@@ -29,6 +29,24 @@ func FeedPath(slug string, f Format) string {
 	return TopicPath(slug) + f.FileName()
 }
 
+// ArchivePath is the path of a feed's RFC 5005 archive document for a
+// month (YYYY-MM): "/archive/2021-07/atom.xml" for the main feed,
+// "/topics/{slug}/archive/2021-07/atom.xml" for a topic's.
+func ArchivePath(slug, month string, f Format) string {
+	return archiveDir(slug) + url.PathEscape(month) + "/" + f.FileName()
+}
+
+func archiveDir(slug string) string {
+	if slug == "" {
+		return "/archive/"
+	}
+	return TopicPath(slug) + "archive/"
+}
+
+// MonthPath is the path of the site's page listing a month's editions,
+// "/archive/{month}/".
+func MonthPath(month string) string { return "/archive/" + url.PathEscape(month) + "/" }
+
 // URL makes a site path absolute with the configured base URL.
 func (c Config) URL(path string) string { return c.BaseURL + path }
 
