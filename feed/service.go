@@ -49,6 +49,7 @@ type Service struct {
 	refreshMu sync.Mutex // one Refresh or Update at a time
 	current   atomic.Pointer[map[string]*Resource]
 	plans     atomic.Pointer[map[string]*plan] // by slug
+	syncedGen atomic.Int64                     // the store's change generation the feeds show
 
 	archiveMu sync.Mutex
 	archives  map[string]*Resource // by path; rendered on demand
@@ -174,6 +175,15 @@ func (s *Service) Refresh(ctx context.Context) error {
 	s.refreshMu.Lock()
 	defer s.refreshMu.Unlock()
 	start := time.Now()
+	// The generation is read before the editions: a change committing
+	// meanwhile is seen again by the next Sync rather than missed.
+	var gen int64
+	if cs, ok := s.src.(ChangeSource); ok {
+		var err error
+		if gen, err = cs.ChangeGeneration(ctx); err != nil {
+			return fmt.Errorf("feed: refresh: %w", err)
+		}
+	}
 	plans := map[string]*plan{}
 	for _, m := range s.metas() {
 		eds, err := s.src.EditionCounts(ctx, m.Slug)
@@ -191,6 +201,7 @@ func (s *Service) Refresh(ctx context.Context) error {
 	s.current.Store(&next)
 	clear(s.archives)
 	s.archiveMu.Unlock()
+	s.syncedGen.Store(gen)
 	s.cfg.Logger.LogAttrs(ctx, slog.LevelInfo, "feeds_refreshed",
 		slog.Int("feeds", len(next)), slog.Int64("duration_ms", time.Since(start).Milliseconds()))
 	return nil

@@ -309,10 +309,38 @@ func (s *Site) topicPage(ctx context.Context, slug string) (string, *pageData, e
 func (s *Site) errorPage(code int) *pageData {
 	d := s.base("", "", "")
 	d.Canonical = ""
-	if code == http.StatusNotFound {
+	switch code {
+	case http.StatusNotFound:
 		d.Title, d.Heading, d.Message = s.cfg.Strings.NotFound, s.cfg.Strings.NotFound, s.cfg.Strings.NotFoundText
-	} else {
+	case http.StatusGone:
+		d.Title, d.Heading, d.Message = s.cfg.Strings.Gone, s.cfg.Strings.Gone, s.cfg.Strings.GoneText
+	default:
 		d.Title, d.Heading, d.Message = s.cfg.Strings.ServerError, s.cfg.Strings.ServerError, s.cfg.Strings.ServerErrText
 	}
 	return d
+}
+
+// monthPage lists every article of a month's editions, newest edition
+// first: the site's archive, beside the feeds' archive documents.
+func (s *Site) monthPage(ctx context.Context, month string) (string, *pageData, error) {
+	t, err := time.ParseInLocation("2006-01", month, s.cfg.Location)
+	if err != nil {
+		return "", nil, fmt.Errorf("web: month %q: %w", month, store.ErrNotFound)
+	}
+	placed, err := s.src.EditionRange(ctx, "", month+"-01", month+"-31")
+	if err != nil {
+		return "", nil, fmt.Errorf("web: month %s: %w", month, err)
+	}
+	if len(placed) == 0 {
+		return "", nil, fmt.Errorf("web: month %s: %w", month, store.ErrNotFound)
+	}
+	arts := make([]content.Article, len(placed))
+	for i, p := range placed {
+		arts[i] = p.Article
+	}
+	heading := fmt.Sprintf(s.cfg.Strings.Month, t.Year(), int(t.Month()))
+	d := s.base("", heading, feed.MonthPath(month))
+	d.Heading = heading
+	d.Articles = s.listViews(arts, d)
+	return "edition", d, nil
 }

@@ -21,6 +21,9 @@ type Strings struct {
 	NotFoundText   string
 	ServerError    string
 	ServerErrText  string
+	Gone           string
+	GoneText       string
+	Month          string // "%d年%d月", year, month: a month's archive page
 	NoArticles     string
 	BackHome       string
 	Weekdays       [7]string // Sunday first, as time.Weekday counts
@@ -47,6 +50,9 @@ var ZhCN = Strings{
 	NotFoundText:   "您要找的页面不存在，可能已被移除或地址有误。",
 	ServerError:    "服务暂时不可用",
 	ServerErrText:  "服务器出了点问题，请稍后再试。",
+	Gone:           "文章已撤下",
+	GoneText:       "这篇文章已被撤下，不再提供。",
+	Month:          "%d年%d月 往期",
 	NoArticles:     "暂无文章。",
 	BackHome:       "返回首页",
 	Weekdays:       [7]string{"星期日", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六"},

@@ -38,6 +38,13 @@ type Source interface {
 	EditionArticles(ctx context.Context, date string) ([]content.Article, error)
 	// Editions lists up to limit editions, newest first.
 	Editions(ctx context.Context, limit int) ([]EditionSummary, error)
+	// EditionRange returns the editions dated from through to, newest
+	// first, in page order: a month's archive page.
+	EditionRange(ctx context.Context, topic, from, to string) ([]store.PlacedArticle, error)
+	// GoneArticle says what became of a removed article: the id it moved
+	// to, or "" when it is gone; an error wrapping store.ErrNotFound for an
+	// id never stored.
+	GoneArticle(ctx context.Context, id string) (string, error)
 }
 
 // Config is what the pages need. Empty fields are taken from the feed
@@ -145,18 +152,25 @@ func New(cfg Config, src Source, feeds *feed.Service) (*Site, error) {
 // Register mounts the feeds and every page on mux: "/", "/editions/{date}/",
 // "/articles/{id}/", "/topics/{slug}/", the feed paths, "/healthz", and a
 // 404 page for everything else. The slashless forms of page paths redirect.
+//
+// Every route is GET (which answers HEAD too), so any other method gets
+// 405 with an Allow header, also on paths with no page. A page's
+// "index.html" (what a static export writes) is served too.
 func (s *Site) Register(mux *http.ServeMux) {
 	notFound := http.HandlerFunc(s.serveNotFound)
 	s.feeds.Register(mux, notFound)
-	mux.HandleFunc("GET /{$}", s.serveIndex)
-	mux.HandleFunc("GET /editions/{date}/{$}", s.serveEdition)
-	mux.HandleFunc("GET /articles/{id}/{$}", s.serveArticle)
-	mux.HandleFunc("GET /topics/{slug}/{$}", s.serveTopic)
-	for _, p := range []string{"/editions/{x}", "/articles/{x}", "/topics/{x}"} {
+	for _, index := range []string{"{$}", "index.html"} {
+		mux.HandleFunc("GET /"+index, s.serveIndex)
+		mux.HandleFunc("GET /editions/{date}/"+index, s.serveEdition)
+		mux.HandleFunc("GET /articles/{id}/"+index, s.serveArticle)
+		mux.HandleFunc("GET /topics/{slug}/"+index, s.serveTopic)
+		mux.HandleFunc("GET /archive/{month}/"+index, s.serveMonth)
+	}
+	for _, p := range []string{"/editions/{x}", "/articles/{x}", "/topics/{x}", "/archive/{x}"} {
 		mux.HandleFunc("GET "+p, addSlash)
 	}
 	mux.HandleFunc("GET /healthz", serveHealth)
-	mux.Handle("/", notFound)
+	mux.Handle("GET /", notFound)
 }
 
 // Feeds is the feed service the site serves; the daemon calls its Refresh
@@ -186,9 +200,29 @@ func (s *Site) serveEdition(w http.ResponseWriter, r *http.Request) {
 	s.respond(w, r, func(ctx context.Context) (string, *pageData, error) { return s.editionPage(ctx, date) })
 }
 
+// serveArticle serves an article's page; a removed article's permalink
+// answers 410 Gone, or 301 to where it moved.
 func (s *Site) serveArticle(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
+	if idRE.MatchString(id) {
+		if _, err := s.src.Article(r.Context(), id); errors.Is(err, store.ErrNotFound) {
+			moved, gerr := s.src.GoneArticle(r.Context(), id)
+			switch {
+			case gerr == nil && moved != "":
+				http.Redirect(w, r, feed.ArticlePath(moved), http.StatusMovedPermanently)
+				return
+			case gerr == nil:
+				s.writeError(w, r, http.StatusGone)
+				return
+			}
+		}
+	}
 	s.respond(w, r, func(ctx context.Context) (string, *pageData, error) { return s.articlePage(ctx, id) })
+}
+
+func (s *Site) serveMonth(w http.ResponseWriter, r *http.Request) {
+	month := r.PathValue("month")
+	s.respond(w, r, func(ctx context.Context) (string, *pageData, error) { return s.monthPage(ctx, month) })
 }
 
 func (s *Site) serveTopic(w http.ResponseWriter, r *http.Request) {

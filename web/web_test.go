@@ -71,6 +71,24 @@ func (m *memSource) EditionArticles(ctx context.Context, date string) ([]content
 	return out, nil
 }
 
+func (m *memSource) EditionCounts(ctx context.Context, topic string, dates ...string) ([]store.EditionCount, error) {
+	if m.err != nil {
+		return nil, m.err
+	}
+	return fixture.EditionCounts(m.arts, topic, dates...), nil
+}
+
+func (m *memSource) EditionRange(ctx context.Context, topic, from, to string) ([]store.PlacedArticle, error) {
+	if m.err != nil {
+		return nil, m.err
+	}
+	return fixture.EditionRange(m.arts, topic, from, to), nil
+}
+
+func (m *memSource) GoneArticle(ctx context.Context, id string) (string, error) {
+	return "", fmt.Errorf("gone article %s: %w", id, store.ErrNotFound)
+}
+
 func (m *memSource) Editions(ctx context.Context, limit int) ([]EditionSummary, error) {
 	if m.err != nil {
 		return nil, m.err
