@@ -153,8 +153,8 @@ func New(cfg Config, src Source, feeds *feed.Service) (*Site, error) {
 // "/articles/{id}/", "/topics/{slug}/", the feed paths, "/healthz", and a
 // 404 page for everything else. The slashless forms of page paths redirect.
 //
-// Every route is GET (which answers HEAD too), so any other method gets
-// 405 with an Allow header, also on paths with no page. A page's
+// Every route is GET (which answers HEAD too); any other method gets 405
+// with an Allow header, also on paths with no page. A page's
 // "index.html" (what a static export writes) is served too.
 func (s *Site) Register(mux *http.ServeMux) {
 	notFound := http.HandlerFunc(s.serveNotFound)
@@ -170,7 +170,22 @@ func (s *Site) Register(mux *http.ServeMux) {
 		mux.HandleFunc("GET "+p, addSlash)
 	}
 	mux.HandleFunc("GET /healthz", serveHealth)
-	mux.Handle("GET /", notFound)
+	// Not "GET /": other packages mount method-less paths (unsubscribe)
+	// on the same mux, which a method pattern here would conflict with.
+	mux.Handle("/", onlyGet(notFound))
+}
+
+// onlyGet answers 405 with Allow for methods other than GET and HEAD, so
+// POST /rss.xml says what is allowed instead of pretending to be missing.
+func onlyGet(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // Feeds is the feed service the site serves; the daemon calls its Refresh
