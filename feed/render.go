@@ -102,11 +102,7 @@ func (c Config) items(arts []store.PlacedArticle) ([]item, error) {
 // 1970 nor different on every render.
 func (c Config) feedTimes(items []item) (published, updated time.Time) {
 	if len(items) == 0 {
-		// withDefaults checked the date: YYYY, YYYY-MM or YYYY-MM-DD.
-		_, date, _ := strings.Cut(c.TagAuthority, ",")
-		date += "-01-01"[:len("2006-01-02")-len(date)]
-		t, _ := time.ParseInLocation("2006-01-02", date, c.Location)
-		t = t.Add(c.PublishClock)
+		t := c.Epoch()
 		return t, t
 	}
 	for _, it := range items {
@@ -118,6 +114,18 @@ func (c Config) feedTimes(items []item) (published, updated time.Time) {
 		}
 	}
 	return published, updated
+}
+
+// Epoch is when the site began, as far as its content can tell: the date
+// of TagAuthority at the publish clock. Documents with no dated content
+// (an empty topic feed, the 404 page) carry it, so they are stable and
+// not dated 1970.
+func (c Config) Epoch() time.Time {
+	// withDefaults checked the date: YYYY, YYYY-MM or YYYY-MM-DD.
+	_, date, _ := strings.Cut(c.TagAuthority, ",")
+	date += "-01-01"[:len("2006-01-02")-len(date)]
+	t, _ := time.ParseInLocation("2006-01-02", date, c.Location)
+	return t.Add(c.PublishClock)
 }
 
 // docLinks are a feed document's links to itself and its neighbours in

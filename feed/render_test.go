@@ -65,10 +65,15 @@ func strictCheck(t *testing.T, f Format, b []byte) *jsonFeedDoc {
 // jsonFeedDoc is JSON Feed 1.1 as the spec lists it; decoding with
 // DisallowUnknownFields catches misspelt keys.
 type jsonFeedDoc struct {
-	Version     string        `json:"version"`
-	Title       string        `json:"title"`
-	HomePageURL string        `json:"home_page_url"`
-	FeedURL     string        `json:"feed_url"`
+	Version     string `json:"version"`
+	Title       string `json:"title"`
+	HomePageURL string `json:"home_page_url"`
+	FeedURL     string `json:"feed_url"`
+	NextURL     string `json:"next_url"`
+	Hubs        []struct {
+		Type string `json:"type"`
+		URL  string `json:"url"`
+	} `json:"hubs"`
 	Description string        `json:"description"`
 	Language    string        `json:"language"`
 	Authors     []jsonAuthor  `json:"authors"`

@@ -162,7 +162,8 @@ func (s *Site) exportTo(ctx context.Context, root string) (int, error) {
 	}
 	// The marker goes first, so even an export cut short by a crash is
 	// recognisably paperboy's to remove.
-	if err := os.WriteFile(filepath.Join(root, ExportMarker), []byte(exportMarkerText), 0o644); err != nil {
+	epoch := s.feeds.Config().Epoch()
+	if err := writeWithTime(filepath.Join(root, ExportMarker), []byte(exportMarkerText), epoch); err != nil {
 		return 0, err
 	}
 	n := 0
@@ -198,7 +199,11 @@ func (s *Site) exportTo(ctx context.Context, root string) (int, error) {
 		if err != nil {
 			return err
 		}
-		return write(path, body, d.modified)
+		modified := d.modified
+		if modified.IsZero() {
+			modified = epoch // a page without dated content: 404, an empty topic
+		}
+		return write(path, body, modified)
 	}
 
 	files, err := s.feeds.Files(ctx)
