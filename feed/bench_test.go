@@ -273,3 +273,62 @@ func openBenchStore(b *testing.B) *store.Store {
 	}
 	return s
 }
+
+// BenchmarkSync measures the daemon's once-a-second poll on the
+// 100,000-article store. "no-change" is the poll that finds nothing (one
+// read of the change counter); "one-article" corrects one article of the
+// newest edition before each op (not timed) and times the poll that
+// finds it: reading the changed editions, re-counting them and
+// re-rendering the documents they touch (main and topic feeds, three
+// formats each, gzipped).
+func BenchmarkSync(b *testing.B) {
+	ctx := context.Background()
+	s := openBenchStore(b)
+	cfg := testConfig(b)
+	svc, err := NewService(cfg, s)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := svc.Refresh(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("no-change", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			urls, err := svc.Sync(ctx)
+			if err != nil || len(urls) != 0 {
+				b.Fatalf("sync = %v, %v", urls, err)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N), "µs/poll")
+	})
+	newest := benchArticles()[:50]
+	edits := 0 // across runs: each op's correction differs from every earlier one
+	for _, where := range []string{"newest", "old"} {
+		b.Run("one-article-"+where, func(b *testing.B) {
+			arts := append([]content.Article(nil), newest...)
+			if where == "old" {
+				arts = append([]content.Article(nil), benchArticles()[50*1500:50*1501]...)
+			}
+			ed := content.Edition{Date: arts[0].Date, Source: "pages/" + arts[0].Date + ".txt", Articles: arts}
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				edits++
+				arts[7].Paragraphs = []string{fmt.Sprintf("更正 %d：示范区强化措施确保安全度汛。", edits), arts[7].Paragraphs[1]}
+				if _, err := s.SaveEdition(ctx, ed, fmt.Sprint("bench", edits)); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				urls, err := svc.Sync(ctx)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if where == "newest" && len(urls) == 0 {
+					b.Fatal("a correction in the newest edition changed no feed")
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/update")
+		})
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -118,15 +119,29 @@ func (p *plan) final(month string) bool {
 	return from != "" && from[:7] > month
 }
 
-// signature is what an archive document's bytes depend on besides its
-// articles: its span, neighbours and finality.
-func (p *plan) signature(month string) string {
-	from, to, ok := p.archiveSpan(month)
-	if !ok {
-		return ""
+// signatures maps each archive month to what its document's bytes
+// depend on besides its articles: its span, neighbours and finality; in
+// one pass over the editions.
+func (p *plan) signatures() map[string]string {
+	ms := p.months()
+	sigs := make(map[string]string, len(ms))
+	newest := map[string]string{}
+	for _, e := range p.editions[p.window:] {
+		if _, ok := newest[e.Date[:7]]; !ok {
+			newest[e.Date[:7]] = e.Date
+		}
 	}
-	older, newer := p.archiveNeighbours(month)
-	return fmt.Sprint(from, to, older, newer, p.final(month))
+	for i, m := range ms {
+		var older, newer string
+		if i+1 < len(ms) {
+			older = ms[i+1]
+		}
+		if i > 0 {
+			newer = ms[i-1]
+		}
+		sigs[m] = newest[m] + " " + older + " " + newer + " " + strconv.FormatBool(p.final(m))
+	}
+	return sigs
 }
 
 func (c Config) newPlan(m Meta, editions []store.EditionCount) *plan {
@@ -261,8 +276,9 @@ func (s *Service) Update(ctx context.Context, dates []string) ([]string, error) 
 			}
 			changedMonths[d[:7]] = true
 		}
+		oldSigs, newSigs := old.signatures(), p.signatures()
 		for _, month := range append(oldMonths, newMonths...) {
-			if changedMonths[month] || old.signature(month) != p.signature(month) {
+			if changedMonths[month] || oldSigs[month] != newSigs[month] {
 				for _, f := range s.cfg.Formats {
 					staleArchives = append(staleArchives, ArchivePath(m.Slug, month, f))
 				}
