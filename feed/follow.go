@@ -3,12 +3,15 @@ package feed
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/paperboy-news/paperboy/store"
 )
 
 // ChangeSource tells what changed in the store, whoever changed it; the
@@ -39,6 +42,10 @@ func (s *Service) Sync(ctx context.Context) ([]string, error) {
 		return nil, s.Refresh(ctx)
 	}
 	dates, gen, err := cs.ChangedEditions(ctx, s.syncedGen.Load())
+	if errors.Is(err, store.ErrChangesForgotten) {
+		// Too far behind to know what changed: render everything.
+		return nil, s.Refresh(ctx)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("feed: sync: %w", err)
 	}

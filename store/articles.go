@@ -260,6 +260,9 @@ func (s *Store) SavePrepared(ctx context.Context, p *PreparedEdition, sourceHash
 		if err != nil {
 			return err
 		}
+		if err := s.logBarrier(ctx, tx); err != nil {
+			return err
+		}
 		if _, err := s.exec(ctx, tx, `INSERT INTO sources (name, edition_date, content_hash, warnings, ingested_at)
 			VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (name) DO UPDATE SET edition_date = excluded.edition_date,
@@ -325,7 +328,10 @@ func (s *Store) SavePrepared(ctx context.Context, p *PreparedEdition, sourceHash
 				}
 			}
 		}
-		return recordMoves(ctx, tx, moved)
+		if err := recordMoves(ctx, tx, moved); err != nil {
+			return err
+		}
+		return s.trimChangeLog(ctx, tx)
 	})
 	if err != nil {
 		return EditionChange{}, fmt.Errorf("store: save edition %s: %w", ed.Source, err)

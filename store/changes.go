@@ -20,23 +20,40 @@ import (
 // value read before is the cheap "did anything change?" a poll needs.
 func (s *Store) ChangeGeneration(ctx context.Context) (int64, error) {
 	var gen int64
-	if err := s.db.QueryRowContext(ctx, `SELECT gen FROM change_counter WHERE name = 'articles'`).Scan(&gen); err != nil {
+	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM change_log`).Scan(&gen); err != nil {
 		return 0, fmt.Errorf("store: change generation: %w", err)
 	}
 	return gen, nil
 }
 
+// ErrChangesForgotten is returned, wrapped, by ChangedEditions when the
+// change log no longer reaches back to since: the caller should re-read
+// everything.
+var ErrChangesForgotten = errors.New("changes since then are no longer logged")
+
+// changeLogKeep is how many change log rows SaveEdition keeps: a reader
+// polling every second is never that far behind (a page saved is one
+// row).
+const changeLogKeep = 20000
+
 // ChangedEditions returns the edition dates changed after generation
 // since (their articles added, corrected, removed, moved or retagged) and
 // the generation to pass as since next time. The generation is read
-// first: a write committing in between marks its dates above it, so the
+// first: a write committing in between logs its dates after it, so the
 // next call reports them again rather than never.
 func (s *Store) ChangedEditions(ctx context.Context, since int64) ([]string, int64, error) {
 	gen, err := s.ChangeGeneration(ctx)
 	if err != nil {
 		return nil, 0, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT edition_date FROM edition_changes WHERE gen > ? ORDER BY edition_date DESC`, since)
+	var oldest int64
+	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MIN(seq), 0) FROM change_log`).Scan(&oldest); err != nil {
+		return nil, 0, fmt.Errorf("store: changed editions since %d: %w", since, err)
+	}
+	if since < oldest-1 {
+		return nil, gen, fmt.Errorf("store: changed editions since %d (log starts at %d): %w", since, oldest, ErrChangesForgotten)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT edition_date FROM change_log WHERE seq > ? AND edition_date <> '' ORDER BY edition_date DESC`, since)
 	if err != nil {
 		return nil, 0, fmt.Errorf("store: changed editions since %d: %w", since, err)
 	}
@@ -53,6 +70,25 @@ func (s *Store) ChangedEditions(ctx context.Context, since int64) ([]string, int
 		return nil, 0, fmt.Errorf("store: changed editions since %d: %w", since, err)
 	}
 	return dates, gen, nil
+}
+
+// logBarrier starts a save's run in the change log, so that the insert
+// triggers, which log a date only when the newest row is another date,
+// log this save's dates even if the previous save was of the same date.
+func (s *Store) logBarrier(ctx context.Context, tx *sql.Tx) error {
+	if _, err := s.exec(ctx, tx, `INSERT INTO change_log (edition_date) VALUES ('')`); err != nil {
+		return fmt.Errorf("log barrier: %w", err)
+	}
+	return nil
+}
+
+// trimChangeLog drops all but the newest changeLogKeep rows of the change
+// log; with nothing to drop it is one index look-up.
+func (s *Store) trimChangeLog(ctx context.Context, tx *sql.Tx) error {
+	if _, err := s.exec(ctx, tx, `DELETE FROM change_log WHERE seq <= (SELECT MAX(seq) FROM change_log) - ?`, changeLogKeep); err != nil {
+		return fmt.Errorf("trim change log: %w", err)
+	}
+	return nil
 }
 
 // GoneArticle reports what became of a removed article: the id it lives

@@ -164,7 +164,7 @@ func (s *Store) matchCorrections(ctx context.Context, tx *sql.Tx, ed string, sou
 // matchRemoved compares still unmatched new items with the most recently
 // removed articles.
 func (s *Store) matchRemoved(ctx context.Context, tx *sql.Tx, date string, rows []row, fresh []int) (map[string]string, error) {
-	gone, err := tx.QueryContext(ctx, `SELECT id, edition_date, kind, text FROM article_gone
+	gone, err := s.query(ctx, tx, `SELECT id, edition_date, kind, text FROM article_gone
 		WHERE moved_to = '' ORDER BY removed_at DESC LIMIT 200`)
 	if err != nil {
 		return nil, fmt.Errorf("load removed articles: %w", err)

@@ -1,25 +1,22 @@
 -- Change tracking, so that a daemon notices what any process (another
 -- `paperboy ingest`, a hand edit with the sqlite3 shell) changed, and only
--- that: every write to articles or their topics advances one counter and
--- marks the edition dates it touched with the counter's new value. Readers
--- poll the one row (microseconds) and, when it moved, ask which editions
--- have a newer mark. Triggers, not Go code, so no writer can forget it.
-CREATE TABLE change_counter (
-    name TEXT PRIMARY KEY,
-    gen  INTEGER NOT NULL
+-- that: every write to articles or their topics appends the edition date
+-- it touched to change_log. Readers poll MAX(seq) (microseconds) and, when
+-- it moved, read the dates logged after the seq they have seen. Triggers,
+-- not Go code, so no writer can forget it. Inserts log a date only when
+-- the newest row is another date: SaveEdition starts every transaction
+-- with a barrier row (edition_date ''), so a page of articles costs one
+-- row, yet a later save of the same date is logged again. SaveEdition
+-- keeps the newest rows only; a reader that fell further behind than that
+-- re-reads all.
+CREATE TABLE change_log (
+    seq          INTEGER PRIMARY KEY,
+    edition_date TEXT NOT NULL
 );
-INSERT INTO change_counter (name, gen) VALUES ('articles', 1);
-
-CREATE TABLE edition_changes (
-    edition_date TEXT PRIMARY KEY,
-    gen          INTEGER NOT NULL        -- change_counter.gen after its last change
-);
-CREATE INDEX edition_changes_by_gen ON edition_changes (gen);
-INSERT INTO edition_changes (edition_date, gen) SELECT DISTINCT edition_date, 1 FROM articles;
 
 -- article_gone: ids that existed and were removed, so their permalinks
 -- answer 410 Gone, or 301 to moved_to when the same article came back
--- under another id (a file renamed to another date). The text columns are
+-- under another id (a file renamed to another date). The text column is
 -- what SaveEdition compares a new article with to recognise it.
 CREATE TABLE article_gone (
     id           TEXT PRIMARY KEY,
@@ -31,29 +28,23 @@ CREATE TABLE article_gone (
 );
 CREATE INDEX article_gone_by_removed ON article_gone (removed_at);
 
-CREATE TRIGGER articles_insert_changes AFTER INSERT ON articles BEGIN
-    UPDATE change_counter SET gen = gen + 1 WHERE name = 'articles';
-    INSERT INTO edition_changes (edition_date, gen)
-        VALUES (NEW.edition_date, (SELECT gen FROM change_counter WHERE name = 'articles'))
-        ON CONFLICT (edition_date) DO UPDATE SET gen = excluded.gen;
+CREATE TRIGGER articles_insert_log AFTER INSERT ON articles
+WHEN (SELECT edition_date FROM change_log ORDER BY seq DESC LIMIT 1) IS NOT NEW.edition_date BEGIN
+    INSERT INTO change_log (edition_date) VALUES (NEW.edition_date);
+END;
+
+CREATE TRIGGER articles_insert_ungone AFTER INSERT ON articles
+WHEN EXISTS (SELECT 1 FROM article_gone WHERE id = NEW.id) BEGIN
     DELETE FROM article_gone WHERE id = NEW.id;
 END;
 
-CREATE TRIGGER articles_update_changes AFTER UPDATE ON articles BEGIN
-    UPDATE change_counter SET gen = gen + 1 WHERE name = 'articles';
-    INSERT INTO edition_changes (edition_date, gen)
-        VALUES (NEW.edition_date, (SELECT gen FROM change_counter WHERE name = 'articles'))
-        ON CONFLICT (edition_date) DO UPDATE SET gen = excluded.gen;
-    INSERT INTO edition_changes (edition_date, gen)
-        VALUES (OLD.edition_date, (SELECT gen FROM change_counter WHERE name = 'articles'))
-        ON CONFLICT (edition_date) DO UPDATE SET gen = excluded.gen;
+CREATE TRIGGER articles_update_log AFTER UPDATE ON articles BEGIN
+    INSERT INTO change_log (edition_date) VALUES (NEW.edition_date);
+    INSERT INTO change_log (edition_date) SELECT OLD.edition_date WHERE OLD.edition_date <> NEW.edition_date;
 END;
 
-CREATE TRIGGER articles_delete_changes AFTER DELETE ON articles BEGIN
-    UPDATE change_counter SET gen = gen + 1 WHERE name = 'articles';
-    INSERT INTO edition_changes (edition_date, gen)
-        VALUES (OLD.edition_date, (SELECT gen FROM change_counter WHERE name = 'articles'))
-        ON CONFLICT (edition_date) DO UPDATE SET gen = excluded.gen;
+CREATE TRIGGER articles_delete_log AFTER DELETE ON articles BEGIN
+    INSERT INTO change_log (edition_date) VALUES (OLD.edition_date);
     INSERT INTO article_gone (id, edition_date, kind, text, removed_at)
         VALUES (OLD.id, OLD.edition_date, OLD.kind,
             OLD.kicker || OLD.title || OLD.subtitle || substr(OLD.paragraphs, 1, 600),
@@ -62,16 +53,13 @@ CREATE TRIGGER articles_delete_changes AFTER DELETE ON articles BEGIN
             text = excluded.text, moved_to = '', removed_at = excluded.removed_at;
 END;
 
-CREATE TRIGGER article_topics_insert_changes AFTER INSERT ON article_topics BEGIN
-    UPDATE change_counter SET gen = gen + 1 WHERE name = 'articles';
-    INSERT INTO edition_changes (edition_date, gen)
-        VALUES (NEW.edition_date, (SELECT gen FROM change_counter WHERE name = 'articles'))
-        ON CONFLICT (edition_date) DO UPDATE SET gen = excluded.gen;
+CREATE TRIGGER article_topics_insert_log AFTER INSERT ON article_topics
+WHEN (SELECT edition_date FROM change_log ORDER BY seq DESC LIMIT 1) IS NOT NEW.edition_date BEGIN
+    INSERT INTO change_log (edition_date) VALUES (NEW.edition_date);
 END;
 
-CREATE TRIGGER article_topics_delete_changes AFTER DELETE ON article_topics BEGIN
-    UPDATE change_counter SET gen = gen + 1 WHERE name = 'articles';
-    INSERT INTO edition_changes (edition_date, gen)
-        VALUES (OLD.edition_date, (SELECT gen FROM change_counter WHERE name = 'articles'))
-        ON CONFLICT (edition_date) DO UPDATE SET gen = excluded.gen;
+CREATE TRIGGER article_topics_delete_log AFTER DELETE ON article_topics BEGIN
+    INSERT INTO change_log (edition_date) VALUES (OLD.edition_date);
 END;
+
+INSERT INTO change_log (edition_date) SELECT DISTINCT edition_date FROM articles;
