@@ -124,9 +124,10 @@ type Config struct {
 	// Hubs are WebSub hubs: every feed links them (rel="hub") and Pinger
 	// tells them when a feed changed. None by default.
 	Hubs []string
-	// Stylesheet is the site path of an XSLT style sheet the XML feeds
+	// Stylesheet is the site path of the XSLT style sheet the XML feeds
 	// name in an xml-stylesheet instruction, so that a browser shows a
-	// page instead of raw XML; "" for none.
+	// page saying how to subscribe instead of raw XML; the service serves
+	// and exports it there. Default "/feed.xsl"; "none" for none.
 	Stylesheet string
 	// Logger receives refresh failures' context; default slog.Default().
 	Logger *slog.Logger
@@ -197,6 +198,16 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.CacheControl == "" {
 		c.CacheControl = "public, max-age=300"
+	}
+	switch c.Stylesheet {
+	case "":
+		c.Stylesheet = "/feed.xsl"
+	case "none":
+		c.Stylesheet = ""
+	default:
+		if !strings.HasPrefix(c.Stylesheet, "/") || strings.ContainsAny(c.Stylesheet, "\"<>{} ") {
+			errs = append(errs, fmt.Errorf("stylesheet %q: want a site path such as /feed.xsl", c.Stylesheet))
+		}
 	}
 	if c.ArchiveCacheControl == "" {
 		c.ArchiveCacheControl = "public, max-age=31536000"

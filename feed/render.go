@@ -417,13 +417,18 @@ func feedSpecific(slug string) string {
 	return "topic/" + slug
 }
 
-func (c Config) marshalXML(v any) ([]byte, error) {
+func (c Config) marshalXML(v any) ([]byte, error) { return c.encodeXML(v, c.Stylesheet) }
+
+// marshalXMLPlain encodes v without a style sheet.
+func (c Config) marshalXMLPlain(v any) ([]byte, error) { return c.encodeXML(v, "") }
+
+func (c Config) encodeXML(v any, stylesheet string) ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteString(xml.Header)
-	if c.Stylesheet != "" {
+	if stylesheet != "" {
 		// A browser opening the feed shows the style sheet's page (how to
 		// subscribe) instead of raw XML; feed readers ignore it.
-		b.WriteString(`<?xml-stylesheet type="text/xsl" href="` + html.EscapeString(c.Stylesheet) + `"?>` + "\n")
+		b.WriteString(`<?xml-stylesheet type="text/xsl" href="` + html.EscapeString(stylesheet) + `"?>` + "\n")
 	}
 	enc := xml.NewEncoder(&b)
 	enc.Indent("", "  ")

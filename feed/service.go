@@ -324,7 +324,14 @@ func (s *Service) renderCurrent(ctx context.Context, plans map[string]*plan, dir
 	if p := s.current.Load(); p != nil {
 		old = *p
 	}
-	next := make(map[string]*Resource, len(plans)*len(s.cfg.Formats))
+	next := make(map[string]*Resource, len(plans)*len(s.cfg.Formats)+2)
+	static, err := s.static(old)
+	if err != nil {
+		return nil, err
+	}
+	for path, r := range static {
+		next[path] = r
+	}
 	for slug, p := range plans {
 		if dirty != nil && !dirty[slug] {
 			for _, f := range s.cfg.Formats {
@@ -357,6 +364,29 @@ func (s *Service) renderCurrent(ctx context.Context, plans map[string]*plan, dir
 		}
 	}
 	return next, nil
+}
+
+// static are the documents that depend on the configuration only: the
+// OPML list of feeds and the XSLT style sheet; rendered once.
+func (s *Service) static(old map[string]*Resource) (map[string]*Resource, error) {
+	out := map[string]*Resource{}
+	if r := old[OPMLPath]; r != nil {
+		out[OPMLPath] = r
+	} else {
+		body, err := s.cfg.OPML()
+		if err != nil {
+			return nil, err
+		}
+		out[OPMLPath] = NewResource("text/x-opml; charset=utf-8", body, s.cfg.Epoch(), s.cfg.CacheControl)
+	}
+	if s.cfg.Stylesheet != "" {
+		if r := old[s.cfg.Stylesheet]; r != nil {
+			out[s.cfg.Stylesheet] = r
+		} else {
+			out[s.cfg.Stylesheet] = NewResource("text/xsl; charset=utf-8", stylesheet(s.cfg), s.cfg.Epoch(), s.cfg.CacheControl)
+		}
+	}
+	return out, nil
 }
 
 // renderDoc renders one document; when its bytes equal old's it returns
@@ -574,6 +604,10 @@ func (s *Service) Register(mux *http.ServeMux, notFound http.Handler) {
 		}
 		res.ServeHTTP(w, r)
 	})
+	mux.Handle("GET "+OPMLPath, h)
+	if s.cfg.Stylesheet != "" {
+		mux.Handle("GET "+s.cfg.Stylesheet, h)
+	}
 	for _, f := range s.cfg.Formats {
 		for _, p := range []string{FeedPath("", f), "/topics/{slug}/" + f.FileName(),
 			"/archive/{month}/" + f.FileName(), "/topics/{slug}/archive/{month}/" + f.FileName()} {

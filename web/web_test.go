@@ -301,7 +301,7 @@ func TestSiteOnStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := 9 + 1 + 1 + 2 + 1 + len(ed.Articles); n != want {
+	if want := 9 + 2 + 1 + 1 + 2 + 1 + len(ed.Articles); n != want { // feeds, OPML and XSLT, 404, index, topics, edition, articles
 		t.Errorf("exported %d files, want %d", n, want)
 	}
 }
