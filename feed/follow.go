@@ -24,7 +24,8 @@ type ChangeSource interface {
 // Sync brings the feeds up to date with the store if it changed since the
 // last Refresh or Sync, re-rendering only what the changed editions touch
 // (Update), and returns the absolute URLs of the subscription documents
-// whose bytes changed. When nothing changed it costs one read of one row.
+// whose bytes changed since the last Sync, by its own work or a
+// Refresh's. When nothing changed it costs one read of one row.
 // A source that is not a ChangeSource makes it a no-op.
 func (s *Service) Sync(ctx context.Context) ([]string, error) {
 	cs, ok := s.src.(ChangeSource)
@@ -35,30 +36,40 @@ func (s *Service) Sync(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("feed: sync: %w", err)
 	}
-	if gen == s.syncedGen.Load() {
+	if gen != s.syncedGen.Load() {
+		if err := s.syncFrom(ctx, cs); err != nil {
+			return nil, err
+		}
+	}
+	paths := s.takePending()
+	if len(paths) == 0 {
 		return nil, nil
 	}
-	if s.plans.Load() == nil {
-		return nil, s.Refresh(ctx)
-	}
-	dates, gen, err := cs.ChangedEditions(ctx, s.syncedGen.Load())
-	if errors.Is(err, store.ErrChangesForgotten) {
-		// Too far behind to know what changed: render everything.
-		return nil, s.Refresh(ctx)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("feed: sync: %w", err)
-	}
-	paths, err := s.Update(ctx, dates)
-	if err != nil {
-		return nil, err
-	}
-	s.syncedGen.Store(gen)
 	urls := make([]string, len(paths))
 	for i, p := range paths {
 		urls[i] = s.cfg.URL(p)
 	}
 	return urls, nil
+}
+
+// syncFrom re-renders what changed since the generation last synced.
+func (s *Service) syncFrom(ctx context.Context, cs ChangeSource) error {
+	if s.plans.Load() == nil {
+		return s.Refresh(ctx)
+	}
+	dates, gen, err := cs.ChangedEditions(ctx, s.syncedGen.Load())
+	if errors.Is(err, store.ErrChangesForgotten) {
+		// Too far behind to know what changed: render everything.
+		return s.Refresh(ctx)
+	}
+	if err != nil {
+		return fmt.Errorf("feed: sync: %w", err)
+	}
+	if _, err := s.Update(ctx, dates); err != nil {
+		return err
+	}
+	s.syncedGen.Store(gen)
+	return nil
 }
 
 // Follow keeps the service current returns up to date with the store

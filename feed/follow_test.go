@@ -94,3 +94,26 @@ func TestFollowPingsHub(t *testing.T) {
 		t.Error("a hub link without a configured hub")
 	}
 }
+
+// TestSyncReportsRefreshChanges: when the feeds job's Refresh renders a
+// change before the follower's Sync sees it, Sync still reports the
+// changed feeds (so the hubs hear of it), once.
+func TestSyncReportsRefreshChanges(t *testing.T) {
+	s, eds := archiveStore(t)
+	svc := refreshedService(t, s)
+	ctx := context.Background()
+	if urls, err := svc.Sync(ctx); err != nil || len(urls) != 0 {
+		t.Fatalf("first sync = %v, %v; want nothing (a first render changes nothing)", urls, err)
+	}
+	saveTestEdition(t, s, "2021-07-21", 3, eds)
+	if err := svc.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	urls, err := svc.Sync(ctx)
+	if err != nil || !slices.Contains(urls, svc.Config().URL("/rss.xml")) {
+		t.Fatalf("sync after a refresh = %v, %v; want the main feeds", urls, err)
+	}
+	if urls, _ := svc.Sync(ctx); len(urls) != 0 {
+		t.Errorf("reported twice: %v", urls)
+	}
+}

@@ -54,6 +54,9 @@ type Service struct {
 
 	archiveMu sync.Mutex
 	archives  map[string]*Resource // by path; rendered on demand
+
+	pendingMu sync.Mutex
+	pending   map[string]bool // paths changed since Sync last reported
 }
 
 // plan is a feed's editions and where its subscription document ends.
@@ -167,7 +170,7 @@ func NewService(cfg Config, src ArticleSource) (*Service, error) {
 	if src == nil {
 		return nil, fmt.Errorf("feed: new service: no article source")
 	}
-	return &Service{cfg: cfg, src: src, archives: map[string]*Resource{}}, nil
+	return &Service{cfg: cfg, src: src, archives: map[string]*Resource{}, pending: map[string]bool{}}, nil
 }
 
 // Config is the service's configuration with its defaults filled in.
@@ -211,6 +214,7 @@ func (s *Service) Refresh(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	s.noteChanged(next)
 	s.archiveMu.Lock()
 	s.plans.Store(&plans)
 	s.current.Store(&next)
@@ -289,14 +293,7 @@ func (s *Service) Update(ctx context.Context, dates []string) ([]string, error) 
 	if err != nil {
 		return nil, err
 	}
-	var changed []string
-	old := *s.current.Load()
-	for path, r := range next {
-		if old[path] != r {
-			changed = append(changed, path)
-		}
-	}
-	sort.Strings(changed)
+	changed := s.noteChanged(next)
 	s.archiveMu.Lock()
 	s.plans.Store(&plans)
 	s.current.Store(&next)
@@ -308,6 +305,43 @@ func (s *Service) Update(ctx context.Context, dates []string) ([]string, error) 
 		slog.Int("editions", len(dates)), slog.Int("feeds_rendered", len(dirty)*len(s.cfg.Formats)),
 		slog.Int("archives_dropped", len(staleArchives)), slog.Int64("duration_ms", time.Since(start).Milliseconds()))
 	return changed, nil
+}
+
+// noteChanged returns the paths of the documents whose bytes next
+// changes, sorted, and adds them to those Sync reports next (a Refresh by
+// the feeds job may see a change before Follow's Sync does, and its hubs
+// must still hear of it). A first render changes nothing.
+func (s *Service) noteChanged(next map[string]*Resource) []string {
+	p := s.current.Load()
+	if p == nil {
+		return nil
+	}
+	var changed []string
+	for path, r := range next {
+		if (*p)[path] != r {
+			changed = append(changed, path)
+		}
+	}
+	sort.Strings(changed)
+	s.pendingMu.Lock()
+	for _, path := range changed {
+		s.pending[path] = true
+	}
+	s.pendingMu.Unlock()
+	return changed
+}
+
+// takePending returns and forgets the paths noteChanged collected.
+func (s *Service) takePending() []string {
+	s.pendingMu.Lock()
+	defer s.pendingMu.Unlock()
+	paths := make([]string, 0, len(s.pending))
+	for path := range s.pending {
+		paths = append(paths, path)
+	}
+	clear(s.pending)
+	sort.Strings(paths)
+	return paths
 }
 
 func first(ss []string) string {
