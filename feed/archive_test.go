@@ -102,8 +102,16 @@ func fetchDoc(t *testing.T, srv *httptest.Server, cfg Config, f Format, url stri
 	if err != nil {
 		t.Fatal(err)
 	}
+	updated := map[string]bool{}
 	for _, it := range fd.Items {
 		d.ids = append(d.ids, it.GUID)
+		// The W3C validator warns on two entries with the same updated.
+		if f == Atom {
+			if updated[it.Updated] {
+				t.Errorf("%s: two entries updated %s", url, it.Updated)
+			}
+			updated[it.Updated] = true
+		}
 	}
 	if f == JSON {
 		var v struct {

@@ -164,15 +164,18 @@ func (c Config) PublishedAt(a content.Article, ordinal int) (time.Time, error) {
 
 // Updated is when an article last changed: its published time until its
 // content is corrected (the store moves Updated past Created only then),
-// then the time of that correction, in the site's time zone, to the
-// second, and never before published.
-func (c Config) Updated(a content.Article, published time.Time) time.Time {
+// then the time of that correction, never before published, in the site's
+// time zone. A correction's time is the store's stamp (to the
+// microsecond, unique per saved page) plus ordinal nanoseconds, so the
+// articles one save corrected do not share an updated time (the W3C
+// validator warns on entries that do).
+func (c Config) Updated(a content.Article, published time.Time, ordinal int) time.Time {
 	if !a.Updated.After(a.Created) {
 		return published
 	}
-	u := a.Updated.Truncate(time.Second)
-	if u.Before(published) {
-		u = published
+	u := a.Updated.Truncate(time.Microsecond).Add(time.Duration(ordinal % 1000))
+	if !u.After(published) {
+		return published
 	}
 	return u.In(c.Location)
 }

@@ -86,7 +86,7 @@ func (c Config) items(arts []store.PlacedArticle) ([]item, error) {
 			content:   ContentHTML(a.Article),
 			authors:   AuthorNames(a.Article),
 			published: pub,
-			updated:   c.Updated(a.Article, pub),
+			updated:   c.Updated(a.Article, pub, a.Ordinal),
 		}
 		for _, slug := range a.Topics {
 			it.topics = append(it.topics, Topic{Slug: Clean(slug), Name: Clean(c.topicName(slug))})
@@ -371,7 +371,7 @@ func (c Config) atom(m Meta, items []item, l docLinks) ([]byte, error) {
 	af.Id = c.TagURI(feedSpecific(m.Slug))
 	af.Link = nil
 	af.Rights = c.rights()
-	af.Updated = f.Updated.Format(time.RFC3339)
+	af.Updated = f.Updated.Format(time.RFC3339Nano)
 	// The site is every entry's author unless the entry names its own,
 	// so an entry without a byline still meets RFC 4287's author rule.
 	af.Author = &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: Clean(c.Title), Uri: c.URL("/")}}
@@ -389,7 +389,7 @@ func (c Config) atom(m Meta, items []item, l docLinks) ([]byte, error) {
 	for i, e := range af.Entries {
 		it := items[i]
 		e.Published = it.published.Format(time.RFC3339)
-		e.Updated = it.updated.Format(time.RFC3339)
+		e.Updated = it.updated.Format(time.RFC3339Nano)
 		e.Links[0].Type = "text/html"
 		// No summary: the content is the whole article, and a reader
 		// preferring plain text (feedparser-based ones such as rss2email,

@@ -189,8 +189,8 @@ func checkItem(t *testing.T, cfg Config, f Format, it *gofeed.Item, p store.Plac
 		// Published until the content is corrected, then the
 		// correction's time.
 		wantUpd := wantPub
-		if a.Updated.After(a.Created) && a.Updated.Truncate(time.Second).After(wantPub) {
-			wantUpd = a.Updated.Truncate(time.Second)
+		if u := a.Updated.Truncate(time.Microsecond).Add(time.Duration(p.Ordinal)); a.Updated.After(a.Created) && u.After(wantPub) {
+			wantUpd = u
 		}
 		if it.UpdatedParsed == nil || !it.UpdatedParsed.Equal(wantUpd) {
 			t.Errorf("%s: updated %v, want %v", a.ID, it.UpdatedParsed, wantUpd)
