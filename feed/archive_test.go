@@ -87,7 +87,7 @@ type doc struct {
 // gofeed does not keep, JSON for next_url.
 func fetchDoc(t *testing.T, srv *httptest.Server, cfg Config, f Format, url string) doc {
 	t.Helper()
-	resp, err := http.Get(srv.URL + strings.TrimPrefix(url, cfg.BaseURL))
+	resp, err := http.Get(srv.URL + strings.TrimPrefix(url, strings.TrimSuffix(cfg.Site.BaseURL.String(), "/")))
 	if err != nil {
 		t.Fatal(err)
 	}

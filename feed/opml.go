@@ -4,6 +4,8 @@ import (
 	_ "embed"
 	"encoding/xml"
 	"time"
+
+	"github.com/paperboy-news/paperboy/site"
 )
 
 //go:embed feed.xsl
@@ -45,10 +47,10 @@ type opmlOutline struct {
 func (c Config) OPML() ([]byte, error) {
 	var o opml
 	o.Version = "2.0"
-	o.Head.Title = Clean(c.Title)
+	o.Head.Title = site.Clean(c.Site.Title)
 	o.Head.DateCreated = c.Epoch().Format(time.RFC1123Z)
 	metas := []Meta{c.MainMeta()}
-	for _, t := range c.Topics {
+	for _, t := range c.Site.Topics {
 		metas = append(metas, c.TopicMeta(t))
 	}
 	for _, m := range metas {
@@ -62,9 +64,9 @@ func (c Config) OPML() ([]byte, error) {
 			} else if f == JSON {
 				typ = "json"
 			}
-			title := Clean(m.Title) + " (" + f.Label() + ")"
+			title := site.Clean(m.Title) + " (" + f.Label() + ")"
 			o.Body.Outlines = append(o.Body.Outlines, opmlOutline{Type: typ, Text: title, Title: title,
-				XMLURL: c.URL(FeedPath(m.Slug, f)), HTMLURL: c.URL(TopicPath(m.Slug)), Lang: c.Language})
+				XMLURL: c.URL(FeedPath(m.Slug, f)), HTMLURL: c.URL(site.TopicPath(m.Slug)), Lang: c.Site.Language})
 		}
 	}
 	return c.marshalXMLPlain(o)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/paperboy-news/paperboy/content"
 	"github.com/paperboy-news/paperboy/store"
+	"github.com/paperboy-news/paperboy/site"
 )
 
 // generator names the software in every feed.
@@ -31,16 +32,16 @@ type Meta struct {
 
 // MainMeta describes the site's main feed.
 func (c Config) MainMeta() Meta {
-	return Meta{Title: c.Title, Description: c.Description}
+	return Meta{Title: c.Site.Title, Description: c.Site.Description}
 }
 
 // TopicMeta describes a topic's feed.
-func (c Config) TopicMeta(t Topic) Meta {
-	desc := c.Description
+func (c Config) TopicMeta(t site.Topic) Meta {
+	desc := c.Site.Description
 	if desc == "" {
-		desc = c.Title
+		desc = c.Site.Title
 	}
-	return Meta{Title: c.Title + " · " + t.Name, Description: desc + " · " + t.Name, Slug: t.Slug}
+	return Meta{Title: c.Site.Title + " · " + t.Name, Description: desc + " · " + t.Name, Slug: t.Slug}
 }
 
 // item is an article prepared once for all three formats.
@@ -51,7 +52,7 @@ type item struct {
 	summary   string
 	content   string
 	authors   []string
-	topics    []Topic
+	topics    []site.Topic
 	published time.Time
 	updated   time.Time
 }
@@ -73,6 +74,7 @@ func placeAll(arts []content.Article) []store.PlacedArticle {
 
 func (c Config) items(arts []store.PlacedArticle) ([]item, error) {
 	items := make([]item, 0, len(arts))
+	w := c.Site.Words
 	for _, a := range arts {
 		pub, err := c.PublishedAt(a.Article, a.Ordinal)
 		if err != nil {
@@ -80,16 +82,16 @@ func (c Config) items(arts []store.PlacedArticle) ([]item, error) {
 		}
 		it := item{
 			id:        c.TagURI(a.ID),
-			link:      c.URL(ArticlePath(a.ID)),
-			title:     Title(a.Article),
-			summary:   Summary(a.Article),
-			content:   ContentHTML(a.Article),
-			authors:   AuthorNames(a.Article),
+			link:      c.URL(site.ArticlePath(a.ID)),
+			title:     w.Title(a.Article),
+			summary:   site.Lead(a.Article),
+			content:   ContentHTML(a.Article, w),
+			authors:   site.AuthorNames(a.Article),
 			published: pub,
 			updated:   c.Updated(a.Article, pub, a.Ordinal),
 		}
 		for _, slug := range a.Topics {
-			it.topics = append(it.topics, Topic{Slug: Clean(slug), Name: Clean(c.topicName(slug))})
+			it.topics = append(it.topics, site.Topic{Slug: site.Clean(slug), Name: site.Clean(c.Site.TopicName(slug))})
 		}
 		items = append(items, it)
 	}
@@ -124,7 +126,7 @@ func (c Config) Epoch() time.Time {
 	// withDefaults checked the date: YYYY, YYYY-MM or YYYY-MM-DD.
 	_, date, _ := strings.Cut(c.TagAuthority, ",")
 	date += "-01-01"[:len("2006-01-02")-len(date)]
-	t, _ := time.ParseInLocation("2006-01-02", date, c.Location)
+	t, _ := time.ParseInLocation("2006-01-02", date, c.Site.Location)
 	return t.Add(c.PublishClock)
 }
 
@@ -141,9 +143,9 @@ type docLinks struct {
 func (c Config) gorillaFeed(m Meta, items []item, htmlSummary bool) *feeds.Feed {
 	pub, upd := c.feedTimes(items)
 	f := &feeds.Feed{
-		Title:       Clean(m.Title),
-		Link:        &feeds.Link{Href: c.URL(TopicPath(m.Slug))},
-		Description: Clean(m.Description),
+		Title:       site.Clean(m.Title),
+		Link:        &feeds.Link{Href: c.URL(site.TopicPath(m.Slug))},
+		Description: site.Clean(m.Description),
 		Created:     pub,
 		Updated:     upd,
 		Items:       make([]*feeds.Item, len(items)),
@@ -244,9 +246,9 @@ func (c Config) withSelf(l docLinks, m Meta, f Format) docLinks {
 // rights is the copyright statement of every feed.
 func (c Config) rights() string {
 	if c.Rights != "" {
-		return Clean(c.Rights)
+		return site.Clean(c.Rights)
 	}
-	return "© " + Clean(c.Title)
+	return "© " + site.Clean(c.Site.Title)
 }
 
 // --- RSS 2.0 ---
@@ -295,7 +297,7 @@ func (c Config) rss(m Meta, items []item, l docLinks) ([]byte, error) {
 	l = c.withSelf(l, m, RSS)
 	f := c.gorillaFeed(m, items, true)
 	ch := (&feeds.Rss{Feed: f}).RssFeed()
-	ch.Language = c.Language
+	ch.Language = c.Site.Language
 	ch.Generator = generator
 	ch.Copyright = c.rights()
 	ch.Ttl = int(c.TTL / time.Minute)
@@ -374,9 +376,9 @@ func (c Config) atom(m Meta, items []item, l docLinks) ([]byte, error) {
 	af.Updated = f.Updated.Format(time.RFC3339Nano)
 	// The site is every entry's author unless the entry names its own,
 	// so an entry without a byline still meets RFC 4287's author rule.
-	af.Author = &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: Clean(c.Title), Uri: c.URL("/")}}
+	af.Author = &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: site.Clean(c.Site.Title), Uri: c.URL("/")}}
 	root := atomFeed{
-		Lang:      c.Language,
+		Lang:      c.Site.Language,
 		AtomFeed:  af,
 		Links:     append(c.atomLinks(l, Atom.MediaType()), feeds.AtomLink{Href: f.Link.Href, Rel: "alternate", Type: "text/html"}),
 		Generator: generator,
@@ -428,7 +430,7 @@ func (c Config) encodeXML(v any, stylesheet string) ([]byte, error) {
 	if stylesheet != "" {
 		// A browser opening the feed shows the style sheet's page (how to
 		// subscribe) instead of raw XML; feed readers ignore it.
-		b.WriteString(`<?xml-stylesheet type="text/xsl" href="` + html.EscapeString(stylesheet) + `"?>` + "\n")
+		b.WriteString(`<?xml-stylesheet type="text/xsl" href="` + html.EscapeString(c.Site.Path(stylesheet)) + `"?>` + "\n")
 	}
 	enc := xml.NewEncoder(&b)
 	enc.Indent("", "  ")
@@ -445,10 +447,10 @@ func (c Config) json(m Meta, items []item, l docLinks) ([]byte, error) {
 	l = c.withSelf(l, m, JSON)
 	f := c.gorillaFeed(m, items, false)
 	jf := (&feeds.JSON{Feed: f}).JSONFeed()
-	jf.Language = c.Language
+	jf.Language = c.Site.Language
 	jf.FeedUrl = l.self
 	jf.NextUrl = l.prevArchive
-	jf.Authors = []*feeds.JSONAuthor{{Name: Clean(c.Title), Url: c.URL("/")}}
+	jf.Authors = []*feeds.JSONAuthor{{Name: site.Clean(c.Site.Title), Url: c.URL("/")}}
 	for i, ji := range jf.Items {
 		it := items[i]
 		ji.Author = nil

@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/paperboy-news/paperboy/site"
 	"github.com/paperboy-news/paperboy/store"
 )
 
@@ -178,7 +179,7 @@ func (s *Service) Config() Config { return s.cfg }
 
 func (s *Service) metas() []Meta {
 	metas := []Meta{s.cfg.MainMeta()}
-	for _, t := range s.cfg.Topics {
+	for _, t := range s.cfg.Site.Topics {
 		metas = append(metas, s.cfg.TopicMeta(t))
 	}
 	return metas
@@ -596,25 +597,25 @@ func (s *Service) Links(slug string) []AltLink {
 	add := func(slug, title string) {
 		for _, f := range AllFormats {
 			if s.cfg.enabled(f) {
-				links = append(links, AltLink{Title: title + " (" + f.Label() + ")", Type: f.MediaType(), Href: FeedPath(slug, f)})
+				links = append(links, AltLink{Title: title + " (" + f.Label() + ")", Type: f.MediaType(), Href: s.cfg.Site.Path(FeedPath(slug, f))})
 			}
 		}
 	}
 	if slug != "" {
-		for _, t := range s.cfg.Topics {
+		for _, t := range s.cfg.Site.Topics {
 			if t.Slug == slug {
 				add(slug, s.cfg.TopicMeta(t).Title)
 			}
 		}
 	}
-	add("", s.cfg.Title)
+	add("", s.cfg.Site.Title)
 	return links
 }
 
-// Register mounts every feed and archive path on mux (Go 1.22 patterns;
-// GET also answers HEAD, other methods get 405 with Allow). A path with
-// no feed, such as an unknown topic or month, goes to notFound, or
-// http.NotFound when it is nil.
+// Register mounts every feed and archive path, under the base URL's path,
+// on mux (Go 1.22 patterns; GET also answers HEAD, other methods get 405
+// with Allow). A path with no feed, such as an unknown topic or month,
+// goes to notFound, or http.NotFound when it is nil.
 func (s *Service) Register(mux *http.ServeMux, notFound http.Handler) {
 	if notFound == nil {
 		notFound = http.NotFoundHandler()
@@ -625,7 +626,8 @@ func (s *Service) Register(mux *http.ServeMux, notFound http.Handler) {
 			http.Error(w, "feeds are being prepared", http.StatusServiceUnavailable)
 			return
 		}
-		res, err := s.Resource(r.Context(), r.URL.Path)
+		path, _ := s.cfg.Site.SitePath(r.URL.Path)
+		res, err := s.Resource(r.Context(), path)
 		if err != nil {
 			s.cfg.Logger.LogAttrs(r.Context(), slog.LevelError, "feed_failed",
 				slog.String("path", r.URL.Path), slog.String("error", err.Error()))
@@ -638,14 +640,14 @@ func (s *Service) Register(mux *http.ServeMux, notFound http.Handler) {
 		}
 		res.ServeHTTP(w, r)
 	})
-	mux.Handle("GET "+OPMLPath, h)
+	mux.Handle("GET "+s.cfg.Site.Path(OPMLPath), h)
 	if s.cfg.Stylesheet != "" {
-		mux.Handle("GET "+s.cfg.Stylesheet, h)
+		mux.Handle("GET "+s.cfg.Site.Path(s.cfg.Stylesheet), h)
 	}
 	for _, f := range s.cfg.Formats {
-		for _, p := range []string{FeedPath("", f), "/topics/{slug}/" + f.FileName(),
-			"/archive/{month}/" + f.FileName(), "/topics/{slug}/archive/{month}/" + f.FileName()} {
-			mux.Handle("GET "+p, h)
+		for _, p := range []string{FeedPath("", f), site.FeedPath("{slug}", f.FileName()),
+			site.ArchivePath("", "{month}", f.FileName()), site.ArchivePath("{slug}", "{month}", f.FileName())} {
+			mux.Handle("GET "+s.cfg.Site.Path(p), h)
 		}
 	}
 }

@@ -17,8 +17,8 @@ import (
 	"time"
 
 	"github.com/paperboy-news/paperboy/content"
-	"github.com/paperboy-news/paperboy/feed"
 	"github.com/paperboy-news/paperboy/internal/fixture"
+	"github.com/paperboy-news/paperboy/site"
 )
 
 // TestRemovedAndMovedPermalinks: on a real store, an article removed from
@@ -34,11 +34,11 @@ func TestRemovedAndMovedPermalinks(t *testing.T) {
 	if _, err := s.SaveEdition(ctx, cut, "cut"); err != nil {
 		t.Fatal(err)
 	}
-	resp, body := fetch(t, "GET", srv.URL+feed.ArticlePath(gone.ID), nil)
+	resp, body := fetch(t, "GET", srv.URL+site.ArticlePath(gone.ID), nil)
 	if resp.StatusCode != http.StatusGone || !strings.Contains(body, "已被撤下") {
 		t.Errorf("removed article: %d, want 410 with the gone page", resp.StatusCode)
 	}
-	if resp, _ := fetch(t, "GET", srv.URL+feed.ArticlePath(ed.Articles[0].ID), nil); resp.StatusCode != 200 {
+	if resp, _ := fetch(t, "GET", srv.URL+site.ArticlePath(ed.Articles[0].ID), nil); resp.StatusCode != 200 {
 		t.Errorf("kept article: %d", resp.StatusCode)
 	}
 	if resp, _ := fetch(t, "GET", srv.URL+"/articles/2021-07-20-000000000000/", nil); resp.StatusCode != 404 {
@@ -61,12 +61,12 @@ func TestRemovedAndMovedPermalinks(t *testing.T) {
 		t.Fatal(err)
 	}
 	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	r, err := noFollow.Get(srv.URL + feed.ArticlePath(ed.Articles[0].ID))
+	r, err := noFollow.Get(srv.URL + site.ArticlePath(ed.Articles[0].ID))
 	if err != nil {
 		t.Fatal(err)
 	}
 	r.Body.Close()
-	if want := feed.ArticlePath(redated.Articles[0].ID); r.StatusCode != http.StatusMovedPermanently || r.Header.Get("Location") != want {
+	if want := site.ArticlePath(redated.Articles[0].ID); r.StatusCode != http.StatusMovedPermanently || r.Header.Get("Location") != want {
 		t.Errorf("re-dated article: %d Location %q, want 301 to %s", r.StatusCode, r.Header.Get("Location"), want)
 	}
 }
@@ -75,13 +75,13 @@ func TestRemovedAndMovedPermalinks(t *testing.T) {
 // paths, CORS on JSON Feed only, and one access log line per request.
 func TestServeConventions(t *testing.T) {
 	s, ed := fixture.StoreWithSample(t)
-	site := newSite(t, s)
-	if err := site.Feeds().Refresh(context.Background()); err != nil {
+	ws := newSite(t, s)
+	if err := ws.Feeds().Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	var logBuf bytes.Buffer
 	mux := http.NewServeMux()
-	site.Register(mux)
+	ws.Register(mux)
 	srv := httptest.NewServer(AccessLog(slog.New(slog.NewJSONHandler(&logBuf, nil)), mux))
 	t.Cleanup(srv.Close)
 
@@ -91,8 +91,8 @@ func TestServeConventions(t *testing.T) {
 			t.Errorf("POST %s: %d Allow %q, want 405 GET, HEAD", path, resp.StatusCode, resp.Header.Get("Allow"))
 		}
 	}
-	for page, index := range map[string]string{"/": "/index.html", feed.EditionPath(ed.Date): feed.EditionPath(ed.Date) + "index.html",
-		feed.ArticlePath(ed.Articles[0].ID): feed.ArticlePath(ed.Articles[0].ID) + "index.html"} {
+	for page, index := range map[string]string{"/": "/index.html", site.EditionPath(ed.Date): site.EditionPath(ed.Date) + "index.html",
+		site.ArticlePath(ed.Articles[0].ID): site.ArticlePath(ed.Articles[0].ID) + "index.html"} {
 		_, want := fetch(t, "GET", srv.URL+page, nil)
 		resp, got := fetch(t, "GET", srv.URL+index, nil)
 		if resp.StatusCode != 200 || got != want {
@@ -137,10 +137,10 @@ func TestServeConventions(t *testing.T) {
 // exporting unchanged content again keeps every file's bytes and mtime.
 func TestReexportKeepsBytesAndMtime(t *testing.T) {
 	s, _ := fixture.StoreWithSample(t)
-	site, srv := serve(t, s)
+	ws, srv := serve(t, s)
 	out := filepath.Join(t.TempDir(), "public")
 	ctx := context.Background()
-	if _, err := site.Export(ctx, out, ExportOptions{}); err != nil {
+	if _, err := ws.Export(ctx, out, ExportOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	type stamp struct {
@@ -164,7 +164,7 @@ func TestReexportKeepsBytesAndMtime(t *testing.T) {
 	}
 	first := read()
 	time.Sleep(1100 * time.Millisecond) // a new mtime would show
-	if _, err := site.Export(ctx, out, ExportOptions{}); err != nil {
+	if _, err := ws.Export(ctx, out, ExportOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	second := read()
