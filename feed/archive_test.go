@@ -87,7 +87,8 @@ type doc struct {
 // gofeed does not keep, JSON for next_url.
 func fetchDoc(t *testing.T, srv *httptest.Server, cfg Config, f Format, url string) doc {
 	t.Helper()
-	resp, err := http.Get(srv.URL + strings.TrimPrefix(url, strings.TrimSuffix(cfg.Site.BaseURL.String(), "/")))
+	// The server mounts the site under base_url's path: keep the path.
+	resp, err := http.Get(srv.URL + strings.TrimPrefix(url, cfg.Site.BaseURL.Scheme+"://"+cfg.Site.BaseURL.Host))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,8 +176,22 @@ func fetchDoc(t *testing.T, srv *httptest.Server, cfg Config, f Format, url stri
 // has moved past their month, are cacheable for a year.
 func TestArchiveWalk(t *testing.T) {
 	s, eds := archiveStore(t)
-	svc := refreshedService(t, s)
-	cfg := svc.Config()
+	for _, base := range []string{"https://news.example.org/", "https://example.org/paper/"} {
+		t.Run(base, func(t *testing.T) { archiveWalk(t, s, eds, base) })
+	}
+}
+
+func archiveWalk(t *testing.T, s *store.Store, eds map[string][]content.Article, base string) {
+	cfg := testConfig(t)
+	cfg.Site = testSite(t, base)
+	svc, err := NewService(cfg, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	cfg = svc.Config()
 	srv := httptest.NewServer(serveMux(svc))
 	t.Cleanup(srv.Close)
 	for _, slug := range []string{"", "flood"} {
