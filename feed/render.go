@@ -12,8 +12,8 @@ import (
 	"github.com/gorilla/feeds"
 
 	"github.com/paperboy-news/paperboy/content"
-	"github.com/paperboy-news/paperboy/store"
 	"github.com/paperboy-news/paperboy/site"
+	"github.com/paperboy-news/paperboy/store"
 )
 
 // generator names the software in every feed.
