@@ -542,14 +542,20 @@ func (s *Service) parseArchivePath(path string) (slug, month string, f Format, o
 	return "", "", "", false
 }
 
-// Months lists the months with archived editions in the main feed,
-// newest first.
+// Months lists every month with an edition, newest first, from what the
+// service already knows (no query): the site's month archive pages.
 func (s *Service) Months() []string {
 	pp := s.plans.Load()
 	if pp == nil || (*pp)[""] == nil {
 		return nil
 	}
-	return (*pp)[""].months()
+	var ms []string
+	for _, e := range (*pp)[""].editions {
+		if m := e.Date[:7]; len(ms) == 0 || ms[len(ms)-1] != m {
+			ms = append(ms, m)
+		}
+	}
+	return ms
 }
 
 // Files returns every feed document by site path, sorted by path, for a

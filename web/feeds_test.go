@@ -198,3 +198,29 @@ func TestReexportKeepsBytesAndMtime(t *testing.T) {
 		t.Errorf("atom.xml mtime %v, served Last-Modified %v", first["atom.xml"].mod, lm)
 	}
 }
+
+// TestMonthPage: the home page links each month's archive page, which
+// lists every article of the month's editions; a month without editions
+// is a 404.
+func TestMonthPage(t *testing.T) {
+	s, ed := fixture.StoreWithSample(t)
+	_, srv := serve(t, s)
+	_, index := fetch(t, "GET", srv.URL+"/", nil)
+	if !strings.Contains(index, `href="/archive/2021-07/"`) || !strings.Contains(index, "2021年7月") {
+		t.Errorf("home page does not link the July archive")
+	}
+	resp, page := fetch(t, "GET", srv.URL+"/archive/2021-07/", nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("month page: %d", resp.StatusCode)
+	}
+	for _, a := range ed.Articles {
+		if !strings.Contains(page, `href="`+site.ArticlePath(a.ID)+`"`) {
+			t.Errorf("month page does not link %s", a.ID)
+		}
+	}
+	for _, path := range []string{"/archive/2021-06/", "/archive/2021-13/", "/archive/july/"} {
+		if resp, _ := fetch(t, "GET", srv.URL+path, nil); resp.StatusCode != 404 {
+			t.Errorf("%s: %d, want 404", path, resp.StatusCode)
+		}
+	}
+}

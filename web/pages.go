@@ -38,6 +38,8 @@ type pageData struct {
 	Heading  string
 	Message  string
 	Editions []editionView
+	// Months link the month archive pages, newest first.
+	Months []monthView
 	Articles []articleView
 	Article  *articleView
 
@@ -93,6 +95,11 @@ func altLinks(links []feed.AltLink) []altLink {
 		out[i] = altLink{AltLink: l, TypeAttr: template.HTMLAttr(`type="` + html.EscapeString(l.Type) + `"`)}
 	}
 	return out
+}
+
+// monthView is a link to a month's archive page.
+type monthView struct {
+	Path, Text string
 }
 
 type editionView struct {
@@ -226,6 +233,11 @@ func (s *Site) indexPage(ctx context.Context) (string, *pageData, error) {
 		}
 	}
 	d.Articles = s.listViews(arts, d)
+	for _, m := range s.feeds.Months() {
+		if t, err := time.Parse("2006-01", m); err == nil {
+			d.Months = append(d.Months, monthView{Path: s.site.Path(site.MonthPath(m)), Text: t.Format(s.site.Words.MonthLayout)})
+		}
+	}
 	return "index", d, nil
 }
 
