@@ -39,7 +39,7 @@ type pageData struct {
 	Message  string
 	Editions []editionView
 	// Months link the month archive pages, newest first.
-	Months []monthView
+	Months   []monthView
 	Articles []articleView
 	Article  *articleView
 
