@@ -11,6 +11,13 @@ import (
 //go:embed feed.xsl
 var feedXSL []byte
 
+// IconPath is the site's icon (a newspaper in the site's red, SVG): the
+// pages' favicon and the feeds' icon.
+const IconPath = "/favicon.svg"
+
+//go:embed favicon.svg
+var iconSVG []byte
+
 // stylesheet is the XSLT style sheet the XML feeds name, so that a
 // browser shows a page saying how to subscribe (in Chinese, the site's
 // default language) instead of raw XML.

@@ -13,6 +13,7 @@ import (
 )
 
 // TestOPMLAndStylesheet: /feeds.opml lists every feed in every format,
+// the icon is served and named by the Atom feed,
 // and each XML feed names /feed.xsl in an xml-stylesheet instruction,
 // which is served as a well-formed XSLT style sheet saying how to
 // subscribe.
@@ -62,6 +63,12 @@ func TestOPMLAndStylesheet(t *testing.T) {
 		if !bytes.Contains(feedBody, []byte(`<?xml-stylesheet type="text/xsl" href="/feed.xsl"?>`)) {
 			t.Errorf("%s names no style sheet", f)
 		}
+	}
+	if resp, _ := get(IconPath); resp.Header.Get("Content-Type") != "image/svg+xml" {
+		t.Errorf("icon served as %q", resp.Header.Get("Content-Type"))
+	}
+	if _, atom := get("/atom.xml"); !bytes.Contains(atom, []byte("<icon>"+cfg.URL(IconPath)+"</icon>")) {
+		t.Error("Atom feed has no icon")
 	}
 	resp, xsl := get("/feed.xsl")
 	if !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/xsl") {

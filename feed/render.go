@@ -373,6 +373,7 @@ func (c Config) atom(m Meta, items []item, l docLinks) ([]byte, error) {
 	af.Id = c.TagURI(feedSpecific(m.Slug))
 	af.Link = nil
 	af.Rights = c.rights()
+	af.Icon = c.URL(IconPath)
 	af.Updated = f.Updated.Format(time.RFC3339Nano)
 	// The site is every entry's author unless the entry names its own,
 	// so an entry without a byline still meets RFC 4287's author rule.
@@ -450,6 +451,7 @@ func (c Config) json(m Meta, items []item, l docLinks) ([]byte, error) {
 	jf.Language = c.Site.Language
 	jf.FeedUrl = l.self
 	jf.NextUrl = l.prevArchive
+	jf.Favicon = c.URL(IconPath)
 	jf.Authors = []*feeds.JSONAuthor{{Name: site.Clean(c.Site.Title), Url: c.URL("/")}}
 	for i, ji := range jf.Items {
 		it := items[i]

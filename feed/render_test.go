@@ -71,6 +71,7 @@ type jsonFeedDoc struct {
 	HomePageURL string `json:"home_page_url"`
 	FeedURL     string `json:"feed_url"`
 	NextURL     string `json:"next_url"`
+	Favicon     string `json:"favicon"`
 	Hubs        []struct {
 		Type string `json:"type"`
 		URL  string `json:"url"`

@@ -402,7 +402,7 @@ func (s *Service) renderCurrent(ctx context.Context, plans map[string]*plan, dir
 }
 
 // static are the documents that depend on the configuration only: the
-// OPML list of feeds and the XSLT style sheet; rendered once.
+// OPML list of feeds, the icon and the XSLT style sheet; rendered once.
 func (s *Service) static(old map[string]*Resource) (map[string]*Resource, error) {
 	out := map[string]*Resource{}
 	if r := old[OPMLPath]; r != nil {
@@ -413,6 +413,11 @@ func (s *Service) static(old map[string]*Resource) (map[string]*Resource, error)
 			return nil, err
 		}
 		out[OPMLPath] = NewResource("text/x-opml; charset=utf-8", body, s.cfg.Epoch(), s.cfg.CacheControl)
+	}
+	if r := old[IconPath]; r != nil {
+		out[IconPath] = r
+	} else {
+		out[IconPath] = NewResource("image/svg+xml", iconSVG, s.cfg.Epoch(), s.cfg.CacheControl)
 	}
 	if s.cfg.Stylesheet != "" {
 		if r := old[s.cfg.Stylesheet]; r != nil {
@@ -647,6 +652,7 @@ func (s *Service) Register(mux *http.ServeMux, notFound http.Handler) {
 		res.ServeHTTP(w, r)
 	})
 	mux.Handle("GET "+s.cfg.Site.Path(OPMLPath), h)
+	mux.Handle("GET "+s.cfg.Site.Path(IconPath), h)
 	if s.cfg.Stylesheet != "" {
 		mux.Handle("GET "+s.cfg.Site.Path(s.cfg.Stylesheet), h)
 	}

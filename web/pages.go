@@ -27,7 +27,9 @@ type pageData struct {
 	Title       string
 	Description string
 	Canonical   string
-	Feeds       []altLink
+	// Icon is the favicon's path under the base URL.
+	Icon  string
+	Feeds []altLink
 	// FeedGroups are Feeds grouped by what they carry (this topic, the
 	// whole site), for the footer's short "Atom · RSS · JSON Feed" lines.
 	FeedGroups []feedGroup
@@ -138,6 +140,7 @@ func (s *Site) base(slug, title, path string) *pageData {
 		Title:           title,
 		Description:     s.site.Description,
 		Canonical:       s.site.URL(path),
+		Icon:            s.site.Path(feed.IconPath),
 		Feeds:           feeds,
 		FeedGroups:      feedGroups(feeds),
 		Topics:          s.site.Topics,
