@@ -8,7 +8,6 @@
 package feed
 
 import (
-	"fmt"
 	"log/slog"
 	"net/url"
 	"regexp"
@@ -162,7 +161,7 @@ func (c Config) Validate() site.Problems {
 	}
 	for i, h := range c.Hubs {
 		if u, err := url.Parse(h); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			ps.Add(fmt.Sprintf("feeds.hubs[%d]", i), "%q is not an absolute http(s) URL", h)
+			ps.Add("feeds.hubs", "hub %d, %q, is not an absolute http(s) URL", i+1, h)
 		}
 	}
 	return ps
