@@ -71,12 +71,8 @@ func BenchmarkRenderFeeds(b *testing.B) {
 				b.Fatal(err)
 			}
 			size := 0
-			files, err := svc.Files(ctx)
-			if err != nil {
-				b.Fatal(err)
-			}
-			for _, f := range files {
-				size += len(f.Body)
+			for _, f := range cfg.Formats {
+				size += len(resource(b, svc, FeedPath("", f)).Body)
 			}
 			b.SetBytes(int64(size))
 			b.ReportAllocs()
