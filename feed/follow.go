@@ -52,6 +52,10 @@ func (s *Service) Sync(ctx context.Context) ([]string, error) {
 	return urls, nil
 }
 
+// maxUpdateDates is how many changed editions Update takes on; more (an
+// archive ingested in bulk) are a Refresh.
+const maxUpdateDates = 500
+
 // syncFrom re-renders what changed since the generation last synced.
 func (s *Service) syncFrom(ctx context.Context, cs ChangeSource) error {
 	if s.plans.Load() == nil {
@@ -64,6 +68,14 @@ func (s *Service) syncFrom(ctx context.Context, cs ChangeSource) error {
 	}
 	if err != nil {
 		return fmt.Errorf("feed: sync: %w", err)
+	}
+	if len(dates) > maxUpdateDates {
+		// A bulk ingest: one full pass is cheaper than counting each date.
+		if err := s.Refresh(ctx); err != nil {
+			return err
+		}
+		s.syncedGen.Store(gen)
+		return nil
 	}
 	if _, err := s.Update(ctx, dates); err != nil {
 		return err
