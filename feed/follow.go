@@ -70,12 +70,9 @@ func (s *Service) syncFrom(ctx context.Context, cs ChangeSource) error {
 		return fmt.Errorf("feed: sync: %w", err)
 	}
 	if len(dates) > maxUpdateDates {
-		// A bulk ingest: one full pass is cheaper than counting each date.
-		if err := s.Refresh(ctx); err != nil {
-			return err
-		}
-		s.syncedGen.Store(gen)
-		return nil
+		// A bulk ingest: one full pass is cheaper than counting each date
+		// (Refresh records the generation it read).
+		return s.Refresh(ctx)
 	}
 	if _, err := s.Update(ctx, dates); err != nil {
 		return err
