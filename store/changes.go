@@ -1,7 +1,7 @@
 package store
 
 // What readers of the store in other processes need to keep up with it:
-// a change counter advanced by triggers (migration 0008) on every write to
+// a change log appended by triggers (migration 0009) on every write to
 // articles and their topics, the editions each change touched, and the
 // permalinks of removed articles.
 

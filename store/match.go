@@ -13,7 +13,7 @@ import (
 
 // matchText is what two versions of an article are compared by: headline
 // parts and the start of the paragraphs as stored (JSON), the same text
-// migration 0008's delete trigger keeps for a removed article.
+// migration 0009's delete trigger keeps for a removed article.
 func matchText(kicker, title, subtitle, paragraphs string) string {
 	return kicker + title + subtitle + truncRunes(paragraphs, matchParagraphRunes)
 }
