@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -79,10 +80,10 @@ func TestServeConventions(t *testing.T) {
 	if err := ws.Feeds().Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	var logBuf bytes.Buffer
+	logBuf := &lockedBuffer{}
 	mux := http.NewServeMux()
 	ws.Register(mux)
-	srv := httptest.NewServer(AccessLog(slog.New(slog.NewJSONHandler(&logBuf, nil)), mux))
+	srv := httptest.NewServer(AccessLog(slog.New(slog.NewJSONHandler(logBuf, nil)), mux))
 	t.Cleanup(srv.Close)
 
 	for _, path := range []string{"/rss.xml", "/", "/nothing-here"} {
@@ -107,22 +108,42 @@ func TestServeConventions(t *testing.T) {
 	if resp.Header.Get("Access-Control-Allow-Origin") != "" {
 		t.Errorf("atom.xml with CORS")
 	}
-	logBuf.Reset()
 	fetch(t, "GET", srv.URL+"/atom.xml", http.Header{"If-None-Match": {resp.Header.Get("ETag")}})
 	fetch(t, "GET", srv.URL+"/rss.xml", nil)
-	lines := strings.Split(strings.TrimSpace(logBuf.String()), "\n")
-	if len(lines) != 2 {
-		t.Fatalf("%d access log lines for 2 requests:\n%s", len(lines), logBuf.String())
+	// 3 POSTs, 6 pages, 4 feeds: one line each. A line is written once
+	// its handler returns, which may be just after the client has the
+	// response.
+	const requests = 13
+	var lines []string
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		lines = strings.Split(strings.TrimSpace(logBuf.String()), "\n")
+		if len(lines) >= requests || time.Now().After(deadline) {
+			break
+		}
 	}
-	var l1, l2 struct {
+	time.Sleep(50 * time.Millisecond)
+	if lines = strings.Split(strings.TrimSpace(logBuf.String()), "\n"); len(lines) != requests {
+		t.Fatalf("%d access log lines for %d requests:\n%s", len(lines), requests, logBuf.String())
+	}
+	type logLine struct {
 		Msg, Method, Path string
 		Status            int
 		Bytes             int64
 		NotModified       bool  `json:"not_modified"`
 		DurationUS        int64 `json:"duration_us"`
 	}
-	if json.Unmarshal([]byte(lines[0]), &l1) != nil || json.Unmarshal([]byte(lines[1]), &l2) != nil {
-		t.Fatalf("log lines are not JSON: %s", logBuf.String())
+	var l1, l2 logLine
+	for _, line := range lines {
+		var l logLine
+		if err := json.Unmarshal([]byte(line), &l); err != nil {
+			t.Fatalf("log line is not JSON: %s", line)
+		}
+		switch {
+		case l.Path == "/atom.xml" && l.Status == 304:
+			l1 = l
+		case l.Path == "/rss.xml":
+			l2 = l
+		}
 	}
 	if l1.Msg != "http_request" || l1.Method != "GET" || l1.Path != "/atom.xml" || l1.Status != 304 || !l1.NotModified || l1.Bytes != 0 {
 		t.Errorf("304 log line: %+v", l1)
@@ -223,4 +244,23 @@ func TestMonthPage(t *testing.T) {
 			t.Errorf("%s: %d, want 404", path, resp.StatusCode)
 		}
 	}
+}
+
+// lockedBuffer is a bytes.Buffer the server's goroutines write while the
+// test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
