@@ -4,7 +4,10 @@
 // It builds on github.com/gorilla/feeds' exported RssFeed, AtomFeed and
 // JSONFeed structs and adds what they lack for feeds that validate: self
 // links, dc:creator, stable tag: ids, published times, language and
-// categories.
+// categories. Feeds carry whole editions; older ones are in RFC 5005
+// monthly archive documents. Service.Sync (run by Follow) keeps them
+// current with the store whoever writes to it, re-rendering only what the
+// changed editions touch, and pings WebSub hubs.
 package feed
 
 import (
