@@ -327,4 +327,23 @@ func BenchmarkSync(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/update")
 		})
 	}
+	// archive-month: what the first request after an old month's
+	// correction costs: reading the month (about 1,500 articles) and
+	// rendering and gzipping its Atom archive document.
+	b.Run("archive-month", func(b *testing.B) {
+		path := ArchivePath("", benchArticles()[50*1500].Date[:7], Atom)
+		size := 0
+		for b.Loop() {
+			svc.archiveMu.Lock()
+			delete(svc.archives, path)
+			svc.archiveMu.Unlock()
+			r, err := svc.Resource(ctx, path)
+			if err != nil || r == nil {
+				b.Fatalf("%s: %v", path, err)
+			}
+			size = len(r.Body)
+		}
+		b.SetBytes(int64(size))
+		b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/render")
+	})
 }
