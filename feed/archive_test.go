@@ -348,3 +348,44 @@ func TestEmptyTopicFeedDate(t *testing.T) {
 		}
 	}
 }
+
+// TestArchiveCacheBounded: walking every archive document of a long
+// archive keeps at most maxArchives rendered, and an evicted one renders
+// again, the same bytes.
+func TestArchiveCacheBounded(t *testing.T) {
+	s, _ := store.Open(context.Background(), t.TempDir()+"/paperboy.db")
+	t.Cleanup(func() { s.Close() })
+	eds := map[string][]content.Article{}
+	// One edition a month for ten years: 120 months, 9 documents each.
+	for m := range 120 {
+		saveTestEdition(t, s, time.Date(2011, time.Month(1+m), 1, 0, 0, 0, 0, time.UTC).Format("2006-01-02"), 3, eds)
+	}
+	cfg := testConfig(t)
+	cfg.Items = 3
+	svc, err := NewService(cfg, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := svc.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	first := resource(t, svc, "/archive/2011-01/atom.xml")
+	files, err := svc.Files(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) < 119*3 {
+		t.Fatalf("%d files", len(files))
+	}
+	svc.archiveMu.Lock()
+	n, order := len(svc.archives), len(svc.archiveOrder)
+	svc.archiveMu.Unlock()
+	if n > maxArchives || order != n {
+		t.Errorf("%d archives cached (%d in order), want at most %d", n, order, maxArchives)
+	}
+	again := resource(t, svc, "/archive/2011-01/atom.xml")
+	if again == first || !bytes.Equal(again.Body, first.Body) || again.ETag != first.ETag {
+		t.Error("an evicted archive did not render again to the same bytes")
+	}
+}

@@ -55,6 +55,10 @@ type Service struct {
 
 	archiveMu sync.Mutex
 	archives  map[string]*Resource // by path; rendered on demand
+	// archiveOrder is archives' paths, least recently rendered or served
+	// first: the cache keeps maxArchives, so a crawler walking every
+	// month does not hold them all in memory.
+	archiveOrder []string
 
 	pendingMu sync.Mutex
 	pending   map[string]bool // paths changed since Sync last reported
@@ -220,6 +224,7 @@ func (s *Service) Refresh(ctx context.Context) error {
 	s.plans.Store(&plans)
 	s.current.Store(&next)
 	clear(s.archives)
+	s.archiveOrder = nil
 	s.archiveMu.Unlock()
 	s.syncedGen.Store(gen)
 	s.cfg.Logger.LogAttrs(ctx, slog.LevelInfo, "feeds_refreshed",
@@ -299,7 +304,10 @@ func (s *Service) Update(ctx context.Context, dates []string) ([]string, error) 
 	s.plans.Store(&plans)
 	s.current.Store(&next)
 	for _, path := range staleArchives {
-		delete(s.archives, path)
+		if _, ok := s.archives[path]; ok {
+			delete(s.archives, path)
+			s.archiveOrder = slices.DeleteFunc(s.archiveOrder, func(p string) bool { return p == path })
+		}
 	}
 	s.archiveMu.Unlock()
 	s.cfg.Logger.LogAttrs(ctx, slog.LevelInfo, "feeds_updated",
@@ -482,6 +490,7 @@ func (s *Service) archive(ctx context.Context, path string) (*Resource, error) {
 	s.archiveMu.Lock()
 	defer s.archiveMu.Unlock()
 	if r := s.archives[path]; r != nil {
+		s.touchArchive(path)
 		return r, nil
 	}
 	pp := s.plans.Load()
@@ -517,7 +526,24 @@ func (s *Service) archive(ctx context.Context, path string) (*Resource, error) {
 		return nil, err
 	}
 	s.archives[path] = r
+	s.archiveOrder = append(s.archiveOrder, path)
+	for len(s.archives) > maxArchives && len(s.archiveOrder) > 0 {
+		delete(s.archives, s.archiveOrder[0])
+		s.archiveOrder = s.archiveOrder[1:]
+	}
 	return r, nil
+}
+
+// maxArchives bounds the archive documents kept rendered: a month of a
+// busy paper is megabytes per format.
+const maxArchives = 64
+
+// touchArchive moves path to the back of archiveOrder (most recently
+// used); archiveMu is held.
+func (s *Service) touchArchive(path string) {
+	if i := slices.Index(s.archiveOrder, path); i >= 0 {
+		s.archiveOrder = append(slices.Delete(s.archiveOrder, i, i+1), path)
+	}
 }
 
 // parseArchivePath splits "/archive/2021-07/atom.xml" or
