@@ -21,17 +21,6 @@ import (
 	"github.com/paperboy-news/paperboy/store"
 )
 
-// asMainEnv makes this test binary run main() instead of the tests.
-const asMainEnv = "PAPERBOY_TEST_AS_MAIN"
-
-func TestMain(m *testing.M) {
-	if os.Getenv(asMainEnv) == "1" {
-		main()
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
-}
-
 // child is paperboy running as a child process.
 type child struct {
 	cmd    *exec.Cmd
@@ -43,8 +32,9 @@ type child struct {
 // kills it if it still runs.
 func startChild(t *testing.T, args ...string) *child {
 	t.Helper()
-	c := &child{cmd: exec.Command(os.Args[0], args...), out: &syncBuffer{}, waited: make(chan error, 1)}
-	c.cmd.Env = append(os.Environ(), asMainEnv+"=1")
+	// This test binary runs paperboy itself (TestMain, mainArgsEnv).
+	c := &child{cmd: exec.Command(os.Args[0], "-test.run=^$"), out: &syncBuffer{}, waited: make(chan error, 1)}
+	c.cmd.Env = append(os.Environ(), mainArgsEnv+"="+strings.Join(args, "\x1f"))
 	c.cmd.Stdout, c.cmd.Stderr = c.out, c.out
 	if err := c.cmd.Start(); err != nil {
 		t.Fatal(err)
