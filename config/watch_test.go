@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/paperboy-news/paperboy/internal/fixture"
 )
 
 // writeAtomically replaces path the way editors and deploy tools do: write
@@ -22,16 +24,6 @@ func writeAtomically(t *testing.T, path, content string) {
 	if err := os.Rename(tmp, path); err != nil {
 		t.Fatal(err)
 	}
-}
-
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if cond() {
-			return
-		}
-	}
-	t.Fatalf("timed out waiting for %s", what)
 }
 
 func TestWatcher(t *testing.T) {
@@ -71,7 +63,7 @@ func TestWatcher(t *testing.T) {
 
 	t.Run("a replaced file reloads once", func(t *testing.T) {
 		writeAtomically(t, path, "ok 2")
-		waitUntil(t, "reload of ok 2", func() bool { return applied.Load() == "ok 2" })
+		fixture.WaitUntil(t, "reload of ok 2", func() bool { return applied.Load() == "ok 2" })
 		time.Sleep(200 * time.Millisecond)
 		if n := calls.Load(); n != 1 {
 			t.Errorf("reloads = %d, want 1 (debounced)", n)
@@ -90,7 +82,7 @@ func TestWatcher(t *testing.T) {
 	})
 	t.Run("an invalid file keeps the old config and reports the error", func(t *testing.T) {
 		writeAtomically(t, path, "bad")
-		waitUntil(t, "failed reload", func() bool { return w.Status().LastError != "" })
+		fixture.WaitUntil(t, "failed reload", func() bool { return w.Status().LastError != "" })
 		st := w.Status()
 		if !strings.Contains(st.LastError, "config.toml:3: unknown key digest.shedule") || applied.Load() != "ok 2" || st.Reloads != 1 {
 			t.Errorf("status = %+v, applied %v", st, applied.Load())
@@ -101,6 +93,6 @@ func TestWatcher(t *testing.T) {
 			t.Fatal(err)
 		}
 		sigs <- nil
-		waitUntil(t, "reload of ok 3", func() bool { return applied.Load() == "ok 3" && w.Status().LastError == "" })
+		fixture.WaitUntil(t, "reload of ok 3", func() bool { return applied.Load() == "ok 3" && w.Status().LastError == "" })
 	})
 }

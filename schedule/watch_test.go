@@ -7,17 +7,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-)
 
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if cond() {
-			return
-		}
-	}
-	t.Fatalf("timed out waiting for %s", what)
-}
+	"github.com/paperboy-news/paperboy/internal/fixture"
+)
 
 func TestWatchDirPages(t *testing.T) {
 	dir := t.TempDir()
@@ -37,7 +29,7 @@ func TestWatchDirPages(t *testing.T) {
 	}
 	f.Close()
 	os.WriteFile(filepath.Join(dir, ".2021-07-21.txt.swp"), []byte("x"), 0o644)
-	waitUntil(t, "the page watch to fire", func() bool { return fired.Load() > 0 })
+	fixture.WaitUntil(t, "the page watch to fire", func() bool { return fired.Load() > 0 })
 	time.Sleep(300 * time.Millisecond)
 	cancel()
 	if err := <-done; err != nil {
