@@ -49,6 +49,12 @@ type OutboxCounter interface {
 	OutboxCounts(ctx context.Context) (map[string]int, error)
 }
 
+// SubscriberCounter counts each list's subscribers by state (confirmed,
+// pending, unsubscribed, suppressed); *store.Store is one.
+type SubscriberCounter interface {
+	SubscriberCountsByList(ctx context.Context) (map[string]store.SubscriberCounts, error)
+}
+
 // MinTokenLength is the shortest admin token accepted: 32 characters, e.g.
 // openssl rand -hex 32 (64), so guessing it is out of reach even unthrottled.
 const MinTokenLength = 32
@@ -63,9 +69,10 @@ type Config struct {
 	// default "PAPERBOY_ADMIN_TOKEN".
 	TokenEnv  string
 	Scheduler Scheduler
-	// ConfigState, Outbox and Metrics are optional.
+	// ConfigState, Outbox, Subscribers and Metrics are optional.
 	ConfigState ConfigState
 	Outbox      OutboxCounter
+	Subscribers SubscriberCounter
 	Metrics     *Metrics
 	Logger      *slog.Logger
 	Now         func() time.Time
@@ -326,6 +333,16 @@ type statusJSON struct {
 	Config      *configJSON    `json:"config,omitempty"`
 	Outbox      map[string]int `json:"outbox,omitempty"`
 	OutboxError string         `json:"outbox_error,omitempty"`
+	// Subscribers counts each list's subscribers by state.
+	Subscribers      map[string]subscriberJSON `json:"subscribers,omitempty"`
+	SubscribersError string                    `json:"subscribers_error,omitempty"`
+}
+
+type subscriberJSON struct {
+	Confirmed    int `json:"confirmed"`
+	Pending      int `json:"pending"`
+	Unsubscribed int `json:"unsubscribed"`
+	Suppressed   int `json:"suppressed"`
 }
 
 func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
@@ -359,6 +376,18 @@ func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
 			doc.OutboxError = "outbox counts unavailable; see the server log"
 		} else {
 			doc.Outbox = counts
+		}
+	}
+	if h.cfg.Subscribers != nil {
+		counts, err := h.cfg.Subscribers.SubscriberCountsByList(r.Context())
+		if err != nil {
+			h.log.Error("admin_subscriber_counts_failed", "error", err)
+			doc.SubscribersError = "subscriber counts unavailable; see the server log"
+		} else {
+			doc.Subscribers = make(map[string]subscriberJSON, len(counts))
+			for list, c := range counts {
+				doc.Subscribers[list] = subscriberJSON(c)
+			}
 		}
 	}
 	writeJSON(w, http.StatusOK, doc)

@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -99,6 +100,38 @@ func (m *Metrics) JobRun(job, outcome string, d time.Duration) {
 	m.jobDuration.WithLabelValues(job, outcome).Observe(d.Seconds())
 	if outcome == "failed" {
 		m.jobFailures.WithLabelValues(job).Inc()
+	}
+}
+
+// WatchSubscribers exports paperboy_subscribers{list,state}, read from
+// counts at each scrape (a few rows of the store, so always current).
+func (m *Metrics) WatchSubscribers(counts SubscriberCounter) {
+	if m == nil {
+		return
+	}
+	m.reg.MustRegister(&subscriberCollector{counts: counts})
+}
+
+var subscribersDesc = prometheus.NewDesc("paperboy_subscribers",
+	"Subscribers of lists open for sign-up, by state (confirmed, pending, unsubscribed, suppressed).",
+	[]string{"list", "state"}, nil)
+
+type subscriberCollector struct{ counts SubscriberCounter }
+
+func (c *subscriberCollector) Describe(ch chan<- *prometheus.Desc) { ch <- subscribersDesc }
+
+func (c *subscriberCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	counts, err := c.counts.SubscriberCountsByList(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(subscribersDesc, err)
+		return
+	}
+	for list, n := range counts {
+		for state, v := range map[string]int{"confirmed": n.Confirmed, "pending": n.Pending, "unsubscribed": n.Unsubscribed, "suppressed": n.Suppressed} {
+			ch <- prometheus.MustNewConstMetric(subscribersDesc, prometheus.GaugeValue, float64(v), list, state)
+		}
 	}
 }
 

@@ -241,6 +241,12 @@ type List struct {
 	Addresses []string
 	// File, if set, holds more addresses, one per line; # starts a comment.
 	File string
+	// Signup opens the list for sign-up on the site: its recipients are
+	// its addresses and file plus the confirmed subscribers in the store.
+	Signup bool
+	// Title and Description are what readers see of a list open for
+	// sign-up; Title defaults to Name.
+	Title, Description string
 	// line is where the list's addresses key is, for problems in them.
 	line int
 	// cfgPath is the config file, for problems in inline addresses.

@@ -101,9 +101,12 @@ type fileUnsubscribe struct {
 }
 
 type fileList struct {
-	Name      string   `toml:"name"`
-	Addresses []string `toml:"addresses"`
-	File      string   `toml:"file"`
+	Name        string   `toml:"name"`
+	Addresses   []string `toml:"addresses"`
+	File        string   `toml:"file"`
+	Signup      bool     `toml:"signup"`
+	Title       string   `toml:"title"`
+	Description string   `toml:"description"`
 }
 
 type fileDigest struct {

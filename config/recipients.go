@@ -45,9 +45,9 @@ func LoadRecipients(l List) ([]Recipient, error) {
 		seen[address.Key(addr)] = true
 		out = append(out, Recipient{Address: addr, Name: content.OneLine(a.Name)})
 	}
-	if len(l.Addresses) == 0 && l.File == "" {
+	if len(l.Addresses) == 0 && l.File == "" && !l.Signup {
 		return nil, Problems{{File: l.cfgPath, Line: l.line, Key: "lists.addresses",
-			Message: fmt.Sprintf("list %q needs addresses or a file of addresses", l.Name)}}
+			Message: fmt.Sprintf("list %q needs addresses, a file of addresses, or signup = true", l.Name)}}
 	}
 	for _, a := range l.Addresses {
 		addOne(l.cfgPath, l.line, "lists.addresses", a)

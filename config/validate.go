@@ -15,6 +15,7 @@ import (
 	"github.com/BurntSushi/toml"
 	"github.com/robfig/cron/v3"
 
+	"github.com/paperboy-news/paperboy/content"
 	"github.com/paperboy-news/paperboy/mailer"
 	"github.com/paperboy-news/paperboy/schedule"
 	"github.com/paperboy-news/paperboy/site"
@@ -248,7 +249,11 @@ func (v *validator) lists(fs []fileList, dir string, c *Config) {
 		if !ok {
 			line = v.lines.line(at("name"))
 		}
-		l := List{Name: f.Name, Addresses: f.Addresses, File: resolve(dir, f.File), cfgPath: v.path, line: line}
+		l := List{Name: f.Name, Addresses: f.Addresses, File: resolve(dir, f.File), cfgPath: v.path, line: line,
+			Signup: f.Signup, Title: content.OneLine(f.Title), Description: content.OneLine(f.Description)}
+		if l.Title == "" {
+			l.Title = l.Name
+		}
 		c.Lists = append(c.Lists, l)
 		var ps site.Problems
 		if !mailer.ValidName(f.Name) {

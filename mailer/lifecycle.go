@@ -333,7 +333,7 @@ func (m *Digests) createRun(ctx context.Context, d *digestConf, slot time.Time) 
 		run.Status, run.Error = store.RunSkipped, "skipped: "+sel.empty
 		m.log.Info("digest_run_skipped", "digest", d.Name, "reason", sel.empty)
 	} else {
-		rcpts = m.recipients(d, slot, m.lists.read(d.Lists))
+		rcpts = m.recipients(d, slot, m.lists.read(ctx, d.Lists))
 	}
 	run, created, err := m.store.CreateDigestRun(ctx, run, rcpts)
 	if err != nil {

@@ -1,6 +1,7 @@
 package mailer
 
 import (
+	"context"
 	"log/slog"
 	"maps"
 	"sync"
@@ -13,7 +14,7 @@ import (
 type ListReader interface {
 	// ReadList returns list's addresses, parsed: bare, domain lower-cased,
 	// without duplicates.
-	ReadList(name string) ([]string, error)
+	ReadList(ctx context.Context, name string) ([]string, error)
 }
 
 // listCache reads lists through a ListReader at each run and keeps the
@@ -28,7 +29,7 @@ type listCache struct {
 }
 
 // read returns names' lists as they are now, or as last read.
-func (c *listCache) read(names []string) map[string][]string {
+func (c *listCache) read(ctx context.Context, names []string) map[string][]string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.reader == nil {
@@ -36,7 +37,7 @@ func (c *listCache) read(names []string) map[string][]string {
 	}
 	fresh := maps.Clone(c.last)
 	for _, name := range names {
-		addrs, err := c.reader.ReadList(name)
+		addrs, err := c.reader.ReadList(ctx, name)
 		if err != nil {
 			c.log.Warn("recipient_lists_not_reread", "list", name, "err", err, "action", "sending to the list as last read")
 			continue

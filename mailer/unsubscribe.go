@@ -13,6 +13,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/paperboy-news/paperboy/site"
 )
 
 // tokenMACBytes is how much of the HMAC-SHA256 a legacy token carries:
@@ -179,6 +181,10 @@ type UnsubscribeConfig struct {
 	// Language selects the page strings; default "zh-CN".
 	Language string
 	Logger   *slog.Logger
+	// ManageURL, if set, is the preferences page: a GET of a link with
+	// "manage" (the digests' "manage subscription" link, which carries
+	// the same token) is sent there.
+	ManageURL string
 }
 
 // UnsubscribeHandler serves the unsubscribe link, ?t=TOKEN: GET shows a
@@ -197,6 +203,7 @@ func UnsubscribeHandler(cfg UnsubscribeConfig, st Unsubscriber) http.Handler {
 func (m *Digests) UnsubscribeHandler() http.Handler {
 	return UnsubscribeHandler(UnsubscribeConfig{
 		Keys: m.unsubKeys, SiteTitle: m.cfg.Site.Title, Language: m.cfg.Site.Language, Logger: m.log,
+		ManageURL: m.cfg.Site.Path(site.ManagePath),
 	}, m.store)
 }
 
@@ -225,6 +232,10 @@ func (h *unsubscribeHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	token := r.URL.Query().Get("t")
+	if r.Method != http.MethodPost && r.URL.Query().Has("manage") && h.cfg.ManageURL != "" {
+		http.Redirect(w, r, h.cfg.ManageURL+"?"+url.Values{"t": {token}}.Encode(), http.StatusSeeOther)
+		return
+	}
 	if r.Method == http.MethodPost {
 		r.Body = http.MaxBytesReader(w, r.Body, 4096)
 		if err := r.ParseForm(); err != nil {

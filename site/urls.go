@@ -44,6 +44,14 @@ func MonthPath(month string) string { return "/archive/" + month + "/" }
 // UnsubscribePath is where the unsubscribe links point.
 const UnsubscribePath = "/unsubscribe"
 
+// SubscribePath is the sign-up page; ConfirmPath and ManagePath, under
+// it, take the confirmation links and the preferences page.
+const (
+	SubscribePath = "/subscribe/"
+	ConfirmPath   = "/subscribe/confirm/"
+	ManagePath    = "/subscribe/manage/"
+)
+
 // BasePath is base_url's path, "/" or e.g. "/paper/".
 func (s *Site) BasePath() string { return s.BaseURL.EscapedPath() }
 

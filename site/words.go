@@ -78,6 +78,44 @@ type Words struct {
 	UnsubscribedText         string // {address} {list} {site}
 	UnsubscribeBadLinkTitle  string
 	UnsubscribeBadLinkText   string
+
+	// Sign-up and preferences (issue 14): the footer form, /subscribe/,
+	// the confirmation mail and the preferences page.
+	ManageSubscription string // the digest footer's link to the preferences page
+	SignupFooter       string // the footer form's label
+	SignupTitle        string
+	SignupIntro        string
+	SignupEmail        string
+	SignupLists        string
+	SignupTopics       string // {list}: topics a digest filters by; none chosen means all
+	SignupButton       string
+	SignupHoneypot     string // the label of a field people must leave empty (hidden from view)
+	SignupPrivacy      string
+	SignupClosed       string // no list is open for sign-up
+	SignupInvalid      string
+	SignupSentTitle    string
+	SignupSentText     string // {address} {hours}; the same whether or not the address is known
+	SignupTooMany      string
+	SignupFormExpired  string
+	ConfirmTitle       string
+	ConfirmText        string // {address}
+	ConfirmButton      string
+	ConfirmedTitle     string
+	ConfirmedText      string // {address}
+	LinkExpiredTitle   string
+	LinkExpiredText    string
+	LinkBadTitle       string
+	LinkBadText        string
+	ConfirmMailSubject string // {site}
+	ConfirmMailText    string // {site} {address} {lists} {hours} {link}
+	ManageTitle        string
+	ManageText         string // {address}
+	ManageSave         string
+	ManageUnsubscribe  string
+	ManageSaved        string
+	ManageConfirmSent  string // {address}: lists chosen again wait for a fresh confirmation
+	ManageUnsubscribed string
+	ManageOtherList    string // {list}: a list not open for sign-up, which the reader can only leave
 }
 
 // wordsZH is Simplified Chinese, as the paper prints it.
@@ -138,6 +176,42 @@ var wordsZH = Words{
 	UnsubscribedText:         "{address} 已退出{site}的“{list}”名单，今后不会再收到这些邮件。",
 	UnsubscribeBadLinkTitle:  "链接无效",
 	UnsubscribeBadLinkText:   "这个退订链接无效或不完整。请直接点击邮件中的退订链接。",
+
+	ManageSubscription: "管理订阅",
+	SignupFooter:       "每日摘要发到邮箱：",
+	SignupTitle:        "邮件订阅",
+	SignupIntro:        "每天把新闻摘要发到您的邮箱。提交后请查收确认邮件，点击其中的链接后订阅才会生效。",
+	SignupEmail:        "电子邮箱",
+	SignupLists:        "选择邮件",
+	SignupTopics:       "“{list}”只看这些专题（不选则全部）",
+	SignupButton:       "订阅",
+	SignupHoneypot:     "请勿填写此栏",
+	SignupPrivacy:      "我们只保存您的邮箱、所选内容、时间和确认时的 IP 地址；每封邮件都可以退订。",
+	SignupClosed:       "暂未开放邮件订阅。",
+	SignupInvalid:      "请填写有效的电子邮箱，并至少选择一项。",
+	SignupSentTitle:    "请查收确认邮件",
+	SignupSentText:     "如果 {address} 可以订阅，我们已经给它发了一封确认邮件。点击邮件中的链接后订阅才会生效，链接 {hours} 小时内有效。没有收到？请看看垃圾邮件文件夹。",
+	SignupTooMany:      "请求太频繁，请稍后再试。",
+	SignupFormExpired:  "表单已过期，请重新提交。",
+	ConfirmTitle:       "确认订阅",
+	ConfirmText:        "点击下面的按钮，确认让 {address} 订阅：",
+	ConfirmButton:      "确认订阅",
+	ConfirmedTitle:     "订阅成功",
+	ConfirmedText:      "{address} 已订阅，下一期摘要就会发到这个邮箱。",
+	LinkExpiredTitle:   "链接已过期",
+	LinkExpiredText:    "这个确认链接已过期，订阅没有生效。请重新订阅，我们会再发一封确认邮件。",
+	LinkBadTitle:       "链接无效",
+	LinkBadText:        "这个链接无效或不完整。请直接点击邮件中的链接。",
+	ConfirmMailSubject: "请确认订阅{site}的邮件",
+	ConfirmMailText:    "您好：\n\n有人（希望是您）用 {address} 订阅了{site}的邮件：{lists}。\n\n请在 {hours} 小时内打开下面的链接确认：\n{link}\n\n如果不是您本人操作，请忽略这封邮件：不确认就不会订阅，我们也不会再给您发邮件。",
+	ManageTitle:        "订阅设置",
+	ManageText:         "{address} 的订阅：",
+	ManageSave:         "保存",
+	ManageUnsubscribe:  "全部退订",
+	ManageSaved:        "已保存。",
+	ManageConfirmSent:  "重新订阅需要确认：我们已经给 {address} 发了确认邮件（如果今天还没发过）。",
+	ManageUnsubscribed: "已全部退订，今后不会再收到这些邮件。您可以随时在本页重新订阅。",
+	ManageOtherList:    "“{list}”（只能退订）",
 }
 
 // wordsEN is English, for sites that publish in it.
@@ -198,6 +272,42 @@ var wordsEN = Words{
 	UnsubscribedText:         "{address} has left {site}'s \u201c{list}\u201d list and will get no more of these emails.",
 	UnsubscribeBadLinkTitle:  "Invalid link",
 	UnsubscribeBadLinkText:   "This unsubscribe link is invalid or incomplete. Please use the link in the email itself.",
+
+	ManageSubscription: "Manage subscription",
+	SignupFooter:       "Get the daily digest by email: ",
+	SignupTitle:        "Email subscription",
+	SignupIntro:        "Get the news digest in your inbox. After you submit, check your inbox: the subscription starts when you click the link in our confirmation email.",
+	SignupEmail:        "Email address",
+	SignupLists:        "Choose your emails",
+	SignupTopics:       "Only these topics in \u201c{list}\u201d (none: everything)",
+	SignupButton:       "Subscribe",
+	SignupHoneypot:     "Leave this field empty",
+	SignupPrivacy:      "We keep only your address, your choices, timestamps and the IP address you confirmed from; every email has an unsubscribe link.",
+	SignupClosed:       "Email sign-up is not open.",
+	SignupInvalid:      "Enter a valid email address and choose at least one list.",
+	SignupSentTitle:    "Check your inbox",
+	SignupSentText:     "If {address} can be subscribed, we have sent it a confirmation email. The subscription starts when you click its link, which works for {hours} hours. Nothing there? Look in the spam folder.",
+	SignupTooMany:      "Too many requests; please try again later.",
+	SignupFormExpired:  "This form has expired; please submit it again.",
+	ConfirmTitle:       "Confirm your subscription",
+	ConfirmText:        "Press the button to subscribe {address} to:",
+	ConfirmButton:      "Confirm",
+	ConfirmedTitle:     "You are subscribed",
+	ConfirmedText:      "{address} is subscribed; the next digest will reach it.",
+	LinkExpiredTitle:   "This link has expired",
+	LinkExpiredText:    "This confirmation link has expired and nothing was changed. Sign up again and we will send a new one.",
+	LinkBadTitle:       "Invalid link",
+	LinkBadText:        "This link is invalid or incomplete. Please use the link in the email itself.",
+	ConfirmMailSubject: "Confirm your subscription to {site}",
+	ConfirmMailText:    "Hello,\n\nsomeone (we hope you) subscribed {address} to {site}'s emails: {lists}.\n\nTo confirm, open this link within {hours} hours:\n{link}\n\nIf it was not you, ignore this email: without a confirmation nothing is subscribed and we will not write again.",
+	ManageTitle:        "Subscription preferences",
+	ManageText:         "Subscriptions of {address}:",
+	ManageSave:         "Save",
+	ManageUnsubscribe:  "Unsubscribe from all",
+	ManageSaved:        "Saved.",
+	ManageConfirmSent:  "Coming back needs a confirmation: we have sent one to {address} (unless one went today already).",
+	ManageUnsubscribed: "Unsubscribed from everything; no more of these emails will come. You can resubscribe here any time.",
+	ManageOtherList:    "\u201c{list}\u201d (unsubscribe only)",
 }
 
 // catalogue maps a language tag to its words. Add a language by adding

@@ -461,8 +461,17 @@ func (s *Store) lastDeliveryErrors(ctx context.Context, runID int64, limit int) 
 // Unsubscribe removes address from list for every later run; doing it
 // twice is not an error.
 func (s *Store) Unsubscribe(ctx context.Context, list, addr string) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO unsubscribes (list, address, created_at) VALUES (?, ?, ?)
-		ON CONFLICT (list, address) DO NOTHING`, list, address.Key(strings.TrimSpace(addr)), formatTime(s.now()))
+	key, now := address.Key(strings.TrimSpace(addr)), formatTime(s.now())
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO unsubscribes (list, address, created_at) VALUES (?, ?, ?)
+			ON CONFLICT (list, address) DO NOTHING`, list, key, now); err != nil {
+			return err
+		}
+		// A subscriber who signed up leaves the same way.
+		_, err := tx.ExecContext(ctx, `UPDATE subscribers SET status = ?, unsubscribed_at = ? WHERE list = ? AND addr_key = ? AND status <> ?`,
+			SubUnsubscribed, now, list, key, SubUnsubscribed)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("store: unsubscribe %s from %s: %w", addr, list, err)
 	}

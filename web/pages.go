@@ -36,6 +36,8 @@ type pageData struct {
 	Topics     []site.Topic
 	// CurrentTopic is the slug of the topic page shown, marked in the nav.
 	CurrentTopic string
+	// Signup is the sign-up page's path, "" when no list is open.
+	Signup string
 
 	Heading  string
 	Message  string
@@ -145,7 +147,15 @@ func (s *Site) base(slug, title, path string) *pageData {
 		FeedGroups:      feedGroups(feeds),
 		Topics:          s.site.Topics,
 		CurrentTopic:    slug,
+		Signup:          s.signupPath(),
 	}
+}
+
+func (s *Site) signupPath() string {
+	if s.cfg.SignupPath == "" {
+		return ""
+	}
+	return s.site.Path(s.cfg.SignupPath)
 }
 
 // dateText writes an edition date the site's way, "2021年7月15日 星期四".

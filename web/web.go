@@ -60,6 +60,10 @@ type Config struct {
 	ExportEditions int
 	// CacheControl is sent with pages; default "public, max-age=60".
 	CacheControl string
+	// SignupPath, if set, is the sign-up page's site path: every page's
+	// footer then has a form asking for an address, which opens that page
+	// (a GET that changes nothing, so cached pages need no CSRF token).
+	SignupPath string
 	// Logger receives page errors; default slog.Default().
 	Logger *slog.Logger
 }

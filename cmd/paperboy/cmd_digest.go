@@ -39,6 +39,7 @@ func runDigest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	mcfg = withSubscribers(mcfg, c, st)
 	m, err := mailer.New(mcfg, st, st)
 	if err != nil {
 		return err
@@ -179,7 +180,7 @@ func mailerConfig(c *config.Config, logger *slog.Logger) (mailer.Config, error) 
 type listReader struct{ c *config.Config }
 
 // ReadList implements mailer.ListReader.
-func (r listReader) ReadList(name string) ([]string, error) {
+func (r listReader) ReadList(_ context.Context, name string) ([]string, error) {
 	l, err := r.c.List(name)
 	if err != nil {
 		return nil, err

@@ -72,5 +72,5 @@ func newSite(c *config.Config, st *store.Store, logger *slog.Logger) (*web.Site,
 	if err != nil {
 		return nil, err
 	}
-	return web.New(web.Config{Logger: logger}, st, feeds)
+	return web.New(web.Config{Logger: logger, SignupPath: signupPath(c)}, st, feeds)
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/paperboy-news/paperboy/mailer"
 	"github.com/paperboy-news/paperboy/schedule"
 	"github.com/paperboy-news/paperboy/store"
+	"github.com/paperboy-news/paperboy/subscribe"
 	"github.com/paperboy-news/paperboy/web"
 )
 
@@ -55,6 +56,8 @@ type daemon struct {
 	// server.admin_listen (adminListen, fixed at start), on its own.
 	admin       *admin.Handler
 	adminListen string
+	// signupLimiter caps sign-up form posts per client IP across reloads.
+	signupLimiter *subscribe.IPLimiter
 
 	// reloadMu serialises reloads (a file change and SIGHUP may coincide)
 	// and feed refreshes with them.
@@ -72,7 +75,7 @@ type pagesWatch struct {
 
 func serve(ctx context.Context, c *config.Config, stdout, stderr io.Writer) error {
 	logger := c.Logger(stderr)
-	d := &daemon{logger: logger, metrics: admin.NewMetrics()}
+	d := &daemon{logger: logger, metrics: admin.NewMetrics(), signupLimiter: defaultSignupLimiter()}
 
 	st, err := openConfiguredStore(ctx, c)
 	if err != nil {
@@ -80,6 +83,7 @@ func serve(ctx context.Context, c *config.Config, stdout, stderr io.Writer) erro
 	}
 	d.st = st
 	defer st.Close()
+	d.metrics.WatchSubscribers(st)
 
 	d.sched, err = schedule.New(schedule.Config{
 		Store:    st,
@@ -106,6 +110,7 @@ func serve(ctx context.Context, c *config.Config, stdout, stderr io.Writer) erro
 		Scheduler:   d.sched,
 		ConfigState: d.watcher,
 		Outbox:      d.st,
+		Subscribers: d.st,
 		Metrics:     d.metrics,
 		Logger:      d.logger,
 	})
@@ -259,6 +264,7 @@ func (d *daemon) build(ctx context.Context, c *config.Config) (*generation, erro
 	if err != nil {
 		return nil, err
 	}
+	mc = withSubscribers(mc, c, d.st)
 	digests, err := mailer.New(mc, d.st, d.st)
 	if err != nil {
 		return nil, err
@@ -266,6 +272,11 @@ func (d *daemon) build(ctx context.Context, c *config.Config) (*generation, erro
 	mux := http.NewServeMux()
 	site.Register(mux)
 	mux.Handle(mc.Site.Path(mc.UnsubscribePath), digests.UnsubscribeHandler())
+	signup, err := subscribe.New(signupConfig(c, mc, digests, d.signupLimiter, d.logger), d.st, digests)
+	if err != nil {
+		return nil, err
+	}
+	signup.Register(mux)
 	if d.admin != nil && d.adminListen == "" {
 		d.admin.Register(mux)
 	}

@@ -64,5 +64,8 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := suppressionStatus(ctx, p, st); err != nil {
 		return err
 	}
+	if err := subscriberStatus(ctx, p, c, st); err != nil {
+		return err
+	}
 	return p.err
 }
