@@ -304,9 +304,9 @@ func (s *Store) ExpireSignups(ctx context.Context, before time.Time) (int, error
 }
 
 // ConfirmationMailLimits bound the confirmation mails to one address over
-// any 24 hours: Stranger for an address not confirmed on any list (a
+// any 24 hours: Stranger for an address that never confirmed a list (a
 // sign-up must not make paperboy pester someone who never asked), Known
-// for a confirmed reader changing their preferences.
+// for a reader who did (changing preferences, coming back).
 type ConfirmationMailLimits struct {
 	Stranger, Known int
 }
@@ -326,7 +326,7 @@ func (s *Store) AllowConfirmationMail(ctx context.Context, addr string, limits C
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM confirmation_mails WHERE addr_hash = ?`, hash).Scan(&sent); err != nil {
 			return err
 		}
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM subscribers WHERE addr_key = ? AND status = ?`, address.Key(strings.TrimSpace(addr)), SubConfirmed).Scan(&confirmed); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM subscribers WHERE addr_key = ? AND confirmed_at <> ''`, address.Key(strings.TrimSpace(addr))).Scan(&confirmed); err != nil {
 			return err
 		}
 		limit := limits.Stranger
