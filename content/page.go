@@ -136,7 +136,7 @@ func editionDate(opts ParseOptions) (string, bool, error) {
 const shortCells = 3
 
 func parsePageText(text string, opts ParseOptions) (Edition, error) {
-	ed, _, err := parsePageDetail(text, opts)
+	ed, _, err := parsePage(text, opts, nil)
 	return ed, err
 }
 
@@ -144,6 +144,12 @@ func parsePageText(text string, opts ParseOptions) (Edition, error) {
 // i is a photo whose title was derived from its caption rather than taken
 // from a headline on the page (the conservation test needs to know).
 func parsePageDetail(text string, opts ParseOptions) (ed Edition, derived []bool, err error) {
+	return parsePage(text, opts, nil)
+}
+
+// parsePage parses decoded page text; with notes, it also sets *notes to
+// one LineNote per line (ExplainPage).
+func parsePage(text string, opts ParseOptions, notes *[]LineNote) (ed Edition, derived []bool, err error) {
 	ed = Edition{Source: displayName(opts.Name)}
 	date, ok, err := editionDate(opts)
 	if err != nil {
@@ -171,10 +177,25 @@ func parsePageDetail(text string, opts ParseOptions) (ed Edition, derived []bool
 	ed.Date = date
 
 	p := pageParser{ed: &ed, source: ed.Source, date: date, label: pageLabel(opts.Name)}
+	if notes != nil {
+		*notes = make([]LineNote, len(lines))
+		p.notes = notes
+	}
 	blocks := p.dropPageFurniture(splitBlocks(lines))
 	p.classify(blocks)
 	units := p.units(blocks)
 	p.build(units)
+	if notes != nil {
+		for i, l := range lines {
+			if (*notes)[i].Class == "" {
+				why := "blank line between items"
+				if l.text != "" {
+					why = "no rule placed it" // a parser bug: every text line lands somewhere
+				}
+				(*notes)[i] = LineNote{Line: l.n, Text: l.raw, Class: ClassBlank, Why: why}
+			}
+		}
+	}
 	return ed, p.derived, nil
 }
 
@@ -238,43 +259,116 @@ func splitHeadlineTails(blocks []*block) []*block {
 	return out
 }
 
-// pageFurnitureLines is how many lines a page header or footer can span.
-const pageFurnitureLines = 2
+// pageFurnitureLines is how many lines a page header or footer can span,
+// across blank lines.
+const pageFurnitureLines = 4
 
-// dropPageFurniture takes the page header (the first lines of the first
-// block) and footer (the last lines of the last block) off the page and
-// returns them as warnings: they belong to no item, and a header read as
-// a headline would become the first article's kicker.
+// dropPageFurniture takes the page header (the first lines of the page)
+// and footer (the last lines) off the page and returns them as warnings:
+// they belong to no item, and a header or footer read as a headline would
+// become the first or last article's kicker, title or subtitle.
 func (p *pageParser) dropPageFurniture(blocks []*block) []*block {
-	if len(blocks) == 0 {
-		return blocks
-	}
-	first := blocks[0]
-	n := 0
-	for n < len(first.lines) && n < pageFurnitureLines && pageFurniture(first.lines[n]) {
-		n++
-	}
-	if n > 0 {
-		p.furniture(first.lines[:n], "page header")
-		if first.lines = first.lines[n:]; len(first.lines) == 0 {
-			blocks = blocks[1:]
+	if n := p.edgeFurniture(blocks, false); n > 0 {
+		var cut []pline
+		for n > 0 {
+			b := blocks[0]
+			k := min(n, len(b.lines))
+			cut = append(cut, b.lines[:k]...)
+			n -= k
+			if b.lines = b.lines[k:]; len(b.lines) == 0 {
+				blocks = blocks[1:]
+			}
 		}
+		p.furniture(cut, "page header")
 	}
-	if len(blocks) == 0 {
-		return blocks
-	}
-	last := blocks[len(blocks)-1]
-	n = 0
-	for n < len(last.lines) && n < pageFurnitureLines && pageFurniture(last.lines[len(last.lines)-1-n]) {
-		n++
-	}
-	if n > 0 {
-		p.furniture(last.lines[len(last.lines)-n:], "page footer")
-		if last.lines = last.lines[:len(last.lines)-n]; len(last.lines) == 0 {
-			blocks = blocks[:len(blocks)-1]
+	if n := p.edgeFurniture(blocks, true); n > 0 {
+		var cut []pline
+		for n > 0 {
+			b := blocks[len(blocks)-1]
+			k := min(n, len(b.lines))
+			cut = append(b.lines[len(b.lines)-k:len(b.lines):len(b.lines)], cut...)
+			n -= k
+			if b.lines = b.lines[:len(b.lines)-k]; len(b.lines) == 0 {
+				blocks = blocks[:len(blocks)-1]
+			}
 		}
+		p.furniture(cut, "page footer")
 	}
 	return blocks
+}
+
+// furnitureLine is a line at the edge of a page that may be furniture.
+type furnitureLine struct {
+	l      pline
+	kind   furnitureKind
+	why    string
+	inner  *pline // the next line inward in the same block, if any
+	header bool
+}
+
+// edgeFurniture returns how many lines at the page's start (or end) are
+// header (footer) lines: up to pageFurnitureLines lines, outermost first,
+// that pageFurniture calls furniture, or that hold only a date, a name or
+// a page label when furniture lies further inward, or a bare page number
+// ("3", "A3", "- 3 -", "第3版") standing at the edge or next to
+// furniture, on a line of its own, or below (above) a line that ends a
+// sentence or has no comma (a headline). So a section name or a dated
+// headline at the page's edge stays text unless real furniture lies
+// beyond it.
+func (p *pageParser) edgeFurniture(blocks []*block, footer bool) int {
+	var cand []furnitureLine
+scan:
+	for bi := range blocks {
+		b := blocks[bi]
+		if footer {
+			b = blocks[len(blocks)-1-bi]
+		}
+		for li := range b.lines {
+			k := li
+			if footer {
+				k = len(b.lines) - 1 - li
+			}
+			kind, why := furnitureOf(b.lines[k].text)
+			if kind == notFurniture || len(cand) == pageFurnitureLines {
+				break scan
+			}
+			fl := furnitureLine{l: b.lines[k], kind: kind, why: why, header: !footer}
+			if inner := k + 1; footer {
+				if inner = k - 1; inner >= 0 {
+					fl.inner = &b.lines[inner]
+				}
+			} else if inner < len(b.lines) {
+				fl.inner = &b.lines[inner]
+			}
+			cand = append(cand, fl)
+		}
+	}
+	n := 0
+	for i, c := range cand {
+		switch {
+		case c.kind == furnitureStrong:
+			n = i + 1
+		case c.kind == furnitureNumber && n == i:
+			if in := c.inner; in == nil || i+1 < len(cand) && cand[i+1].l.n == in.n ||
+				finished(in.text) || !strings.ContainsAny(in.text, "，,、") {
+				n = i + 1
+			}
+		}
+	}
+	if p.explaining() {
+		where := "page header"
+		if footer {
+			where = "page footer"
+		}
+		for _, c := range cand[:n] {
+			why := c.why
+			if c.kind == furnitureWeak {
+				why += ", beside other furniture"
+			}
+			p.note(c.l, ClassFurniture, 0, where+": "+why)
+		}
+	}
+	return n
 }
 
 // furniture reports page header or footer lines as a warning.
@@ -298,9 +392,20 @@ var (
 	// "文体专版", "周末副刊", "晨报".
 	furnitureName = regexp.MustCompile(`^\p{Han}{0,6}?(?:新闻|要闻|版|刊|报)`)
 	// furnitureSep is what separates the parts of a header.
-	furnitureSep = regexp.MustCompile(`^[\s|｜·•/／\-—]+`)
-	// furnitureEditors opens the editors' line of a page.
-	furnitureEditors = regexp.MustCompile(`^(?:责任编辑|责编|(?:编辑|美编|校对|组版|排版)[:：])`)
+	furnitureSep = regexp.MustCompile(`^[\s|｜·•/／\-—–]+`)
+	// furnitureEditors opens the editors' line of a page: "责任编辑：王五
+	// 校对：赵六 版式：钱七".
+	furnitureEditors = regexp.MustCompile(`^(?:责任编辑|责编|本版编辑|值班编辑|美术编辑|图片编辑|(?:编辑|美编|校对|组版|排版|版式|审读|审校|校审|终审|设计|制图|监制)[:：])`)
+)
+
+// furnitureKind grades a line as page furniture.
+type furnitureKind uint8
+
+const (
+	notFurniture    furnitureKind = iota
+	furnitureWeak                 // only a date, a name or a label: furniture only beside furniture
+	furnitureNumber               // a bare page number or label
+	furnitureStrong               // pageFurniture
 )
 
 // pageFurniture reports a line that looks like a page header or footer
@@ -311,16 +416,27 @@ var (
 // ("责任编辑：…"). It has no byline, sentence end or comma and at most 40
 // characters.
 func pageFurniture(l pline) bool {
-	t := l.text
-	if utf8.RuneCountInString(t) > 40 || strings.ContainsAny(t, "。！？!?，,、；;") || bylineLen(t) > 0 {
-		return false
+	kind, _ := furnitureOf(l.text)
+	return kind == furnitureStrong
+}
+
+// furnitureOf grades a cleaned line as furniture and says why.
+func furnitureOf(t string) (furnitureKind, string) {
+	if t == "" || utf8.RuneCountInString(t) > 40 || strings.ContainsAny(t, "。！？!?") || bylineLen(t) > 0 {
+		return notFurniture, ""
 	}
 	if furnitureEditors.MatchString(t) {
-		return true
+		return furnitureStrong, "the editors' line"
+	}
+	if strings.ContainsAny(t, "，,、；;") {
+		return notFurniture, ""
 	}
 	date := furnitureDate.MatchString(t)
 	weekday := furnitureWeekday.MatchString(t)
-	rest := furnitureWeekday.ReplaceAllString(furnitureDate.ReplaceAllString(t, " "), " ")
+	rest := t
+	if date || weekday {
+		rest = furnitureWeekday.ReplaceAllString(furnitureDate.ReplaceAllString(t, " "), " ")
+	}
 	label, name := false, false
 	for rest != "" {
 		if m := furnitureSep.FindString(rest); m != "" {
@@ -330,10 +446,24 @@ func pageFurniture(l pline) bool {
 		} else if m := furnitureName.FindString(rest); m != "" {
 			name, rest = true, rest[len(m):]
 		} else {
-			return false // words a header does not hold
+			return notFurniture, "" // words a header does not hold
 		}
 	}
-	return date && weekday || label && (date || weekday || name)
+	switch {
+	case date && weekday:
+		return furnitureStrong, "a date with its day of the week"
+	case label && (date || weekday || name):
+		return furnitureStrong, "a page label with a date or section name"
+	case label:
+		return furnitureNumber, "a bare page number"
+	case date:
+		return furnitureWeak, "a date alone"
+	case weekday:
+		return furnitureWeak, "a day of the week alone"
+	case name:
+		return furnitureWeak, "a section or paper name alone"
+	}
+	return notFurniture, "" // separators only
 }
 
 // opensItem reports a block that starts an item without a headline of its
@@ -355,6 +485,7 @@ type pageParser struct {
 	label   string // pageLabel of the file: part of every id key
 	photos  int
 	keys    map[string]int
+	notes   *[]LineNote // one per line when explaining, else nil
 }
 
 // classify marks bylines, photos and headlines.
