@@ -842,7 +842,7 @@ func (p *pageParser) article(head *unit, u unit) {
 	a := Article{Kind: KindArticle, Date: p.date, Source: p.source, Authors: []Author{}}
 	first, last := u.blocks[0].lines[0].n, u.blocks[len(u.blocks)-1].last().n
 	if head != nil {
-		a.Kicker, a.Title, a.Subtitle = titleParts(head.blocks)
+		a.Kicker, a.Title, a.Subtitle = p.headline(head.blocks)
 		first = min(first, head.blocks[0].lines[0].n)
 		last = max(last, head.blocks[len(head.blocks)-1].last().n)
 	}
@@ -936,33 +936,6 @@ func letterSpacedWrap(first, second string) bool {
 	return len(n) > 0 && utf8.RuneCountInString(n[0]) == 1
 }
 
-// titleParts turns a headline group into kicker, title and subtitle. Lines
-// of one block are one part wrapped (joined without a space). Two parts are
-// a kicker and title when the second is shorter (the main title is the
-// short bold one), else title and subtitle ("——…" is always a subtitle);
-// three are kicker, title, subtitle; more are folded into the subtitle.
-func titleParts(blocks []*block) (kicker, title, subtitle string) {
-	parts := make([]string, 0, len(blocks))
-	for _, b := range blocks {
-		var j textJoiner
-		for _, l := range b.lines {
-			j.add(cleanHeadline(l.raw))
-		}
-		parts = append(parts, j.take())
-	}
-	switch len(parts) {
-	case 1:
-		return "", parts[0], ""
-	case 2:
-		if strings.HasPrefix(parts[1], "—") || utf8.RuneCountInString(parts[1]) >= utf8.RuneCountInString(parts[0]) {
-			return "", parts[0], parts[1]
-		}
-		return parts[0], parts[1], ""
-	default:
-		return parts[0], parts[1], strings.Join(parts[2:], " ")
-	}
-}
-
 // photo emits photo news: caption paragraph, credit, and its headline
 // group or else a title derived from the caption.
 func (p *pageParser) photo(head *unit, u unit) {
@@ -991,7 +964,7 @@ func (p *pageParser) photo(head *unit, u unit) {
 	}
 	a.Lines = [2]int{u.blocks[0].lines[0].n, u.blocks[len(u.blocks)-1].last().n}
 	if head != nil {
-		a.Kicker, a.Title, a.Subtitle = titleParts(head.blocks)
+		a.Kicker, a.Title, a.Subtitle = p.headline(head.blocks)
 		a.Lines[0] = min(a.Lines[0], head.blocks[0].lines[0].n)
 		a.Lines[1] = max(a.Lines[1], head.blocks[len(head.blocks)-1].last().n)
 	} else {

@@ -123,13 +123,14 @@ func TestTitleParts(t *testing.T) {
 		{"two parts on a line", []*block{mk("打造区域金融中心 强化产业发展引擎")}, "", "打造区域金融中心 强化产业发展引擎", ""},
 		{"letter-spaced", []*block{mk("防 汛 一 线 党 旗 红")}, "", "防汛一线党旗红", ""},
 		{"kicker and title", []*block{mk("中原英才计划（育才系列）初评结果公布"), mk("示范区申报项目实现零突破")}, "中原英才计划（育才系列）初评结果公布", "示范区申报项目实现零突破", ""},
-		{"title and subtitle", []*block{mk("示范区生态环境局"), mk("开展环境安全综合应急演练")}, "", "示范区生态环境局", "开展环境安全综合应急演练"},
+		{"subject, then its predicate", []*block{mk("示范区生态环境局"), mk("开展环境安全综合应急演练")}, "", "示范区生态环境局开展环境安全综合应急演练", ""},
+		{"title and a subtitle of its own", []*block{mk("我市召开防汛工作会议"), mk("各乡镇落实巡查责任到人")}, "", "我市召开防汛工作会议", "各乡镇落实巡查责任到人"},
 		{"dash subtitle", []*block{mk("我市召开生态环境保护大会"), mk("——部署工作")}, "", "我市召开生态环境保护大会", "——部署工作"},
 		{"three parts", []*block{mk("坚持生态优先"), mk("我市召开大会"), mk("——部署工作")}, "坚持生态优先", "我市召开大会", "——部署工作"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			k, ti, s := titleParts(tt.blocks)
+			k, ti, s, _, _ := titleParts(tt.blocks)
 			if k != tt.kicker || ti != tt.title || s != tt.subtitle {
 				t.Errorf("titleParts = %q, %q, %q; want %q, %q, %q", k, ti, s, tt.kicker, tt.title, tt.subtitle)
 			}
