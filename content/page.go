@@ -679,10 +679,35 @@ func (p *pageParser) units(blocks []*block) []unit {
 	return us
 }
 
+// headlineAbove returns the index of the headline group standing above
+// the unit at us[i], directly or over photos between (a headline, its
+// article's photo, then the article), or -1.
+func headlineAbove(us []unit, i int) int {
+	j := i - 1
+	for j >= 0 && us[j].kind == blockPhoto {
+		j--
+	}
+	if j >= 0 && us[j].kind == blockHeadline {
+		return j
+	}
+	return -1
+}
+
+// photosThenByline reports whether the photo at us[i] is followed, over
+// any further photos, by a bylined text run.
+func photosThenByline(us []unit, i int) bool {
+	j := i + 1
+	for j < len(us) && us[j].kind == blockPhoto {
+		j++
+	}
+	return j < len(us) && us[j].kind == blockBody && us[j].byline
+}
+
 // headlinesBefore decides from the page whether headlines stand before
 // their articles: the placement that gives more bylined runs an adjacent
-// headline group wins; on a tie, the first headline group standing before
-// the first bylined run means before.
+// headline group wins (before: the group above the run, also over photos
+// between; after: the group right below it); on a tie, the first headline
+// group standing before the first bylined run means before.
 func headlinesBefore(us []unit) bool {
 	before, after := 0, 0
 	firstH, firstB := -1, -1
@@ -696,7 +721,7 @@ func headlinesBefore(us []unit) bool {
 		if firstB < 0 {
 			firstB = i
 		}
-		if i > 0 && us[i-1].kind == blockHeadline {
+		if headlineAbove(us, i) >= 0 {
 			before++
 		}
 		if i+1 < len(us) && us[i+1].kind == blockHeadline {
@@ -722,11 +747,22 @@ func (p *pageParser) build(us []unit) {
 			used[i] = true
 			// A headline group that no article can take (after-mode: one
 			// following the photo; before-mode: one preceding it) is the
-			// photo's own headline.
-			p.photo(takeHeadline(us, used, i, before), u)
+			// photo's own headline. Before-mode, a headline above a photo
+			// that an article follows is that article's: articles need
+			// their headline, a photo's title can come from its caption.
+			var head *unit
+			if !before || !photosThenByline(us, i) {
+				head = takeHeadline(us, used, i, before)
+			}
+			p.photo(head, u)
 		case blockBody:
 			used[i] = true
 			head := takeHeadline(us, used, i, before)
+			if head == nil && before && u.byline {
+				if j := headlineAbove(us, i); j >= 0 && !used[j] {
+					used[j], head = true, &us[j]
+				}
+			}
 			if head == nil && !u.byline {
 				p.unplaced(u.blocks, "text outside any article (no byline, no headline)")
 				continue
