@@ -216,7 +216,7 @@ func splitBlocks(lines []pline) []*block {
 			flush(i)
 		case start < 0:
 			start = i
-		case bylineLen(l.text) > 0:
+		case lineBylineLen(l.text, l.raw) > 0:
 			flush(i)
 			start = i
 		}
@@ -469,7 +469,7 @@ func furnitureOf(t string) (furnitureKind, string) {
 // opensItem reports a block that starts an item without a headline of its
 // own in front: a byline, or a photo (its last line is a credit).
 func opensItem(b *block) bool {
-	if bylineLen(b.lines[0].text) > 0 {
+	if first := b.lines[0]; lineBylineLen(first.text, first.raw) > 0 {
 		return true
 	}
 	last := b.last()
@@ -495,7 +495,7 @@ func (p *pageParser) classify(blocks []*block) {
 		if n := creditRunes(last.text, last.raw); n > 0 {
 			b.credit = n
 		}
-		if bylineLen(b.lines[0].text) > 0 && b.credit == 0 {
+		if first := b.lines[0]; lineBylineLen(first.text, first.raw) > 0 && b.credit == 0 {
 			b.kind = blockByline
 		}
 		b.cand = b.kind == blockBody && b.credit == 0 && headlineShaped(b)
@@ -936,7 +936,7 @@ func (p *pageParser) add(a Article, derivedTitle bool) {
 // after it and how many lines it spans.
 func splitByline(lines []pline) (raw, rest string, n int) {
 	first := lines[0]
-	end := bylineLen(first.text)
+	end := lineBylineLen(first.text, first.raw)
 	if len(lines) > 1 && strings.ContainsAny(first.text[end:], "（(") && !strings.ContainsAny(first.text[end:], "）)") {
 		joined := first.text + lines[1].text
 		if e := bylineLen(joined); e > len(first.text) {

@@ -165,23 +165,11 @@ func bylineLenAt(s string) int {
 		}
 		return 0
 	}
-	// The dateline between the agency and 讯/电 is short and holds no
-	// punctuation or role ("本报记者近日从市电业局获悉" is body text).
-	end := -1
-	runes := 0
-	for i, r := range s[len(agency):] {
-		if r == '讯' || r == '电' {
-			end = len(agency) + i + len(string(r))
-			break
-		}
-		runes++
-		if runes > 12 || isCJKPunct(r) || r == '(' || matchRole(s[len(agency)+i:]) != "" {
-			return 0
-		}
-	}
-	if end < 0 {
+	d := datelineLen(s[len(agency):])
+	if d == 0 {
 		return 0
 	}
+	end := len(agency) + d
 	rest := s[end:]
 	if strings.HasPrefix(rest, "（") || strings.HasPrefix(rest, "(") {
 		if close := closingParen(rest); close > 0 {
@@ -192,6 +180,114 @@ func bylineLenAt(s string) int {
 		return 0 // "本报…电" without a credit is too weak a sign
 	}
 	return end
+}
+
+// datelineLen returns the length of the dateline that follows an agency
+// up to and including 讯 or 电 ("讯", "北京7月20日电"), or 0. It is short
+// and holds no punctuation or role ("本报记者近日从市电业局获悉" is body
+// text).
+func datelineLen(s string) int {
+	runes := 0
+	for i, r := range s {
+		if r == '讯' || r == '电' {
+			return i + len(string(r))
+		}
+		runes++
+		if runes > 12 || isCJKPunct(r) || r == '(' || matchRole(s[i:]) != "" {
+			return 0
+		}
+	}
+	return 0
+}
+
+// lineBylineLen is bylineLen of a line's cleaned text, also finding a
+// byline without parentheses whose people are set off by white space in
+// raw, the line as printed, with text after them on the same line
+// ("本报记者 张三 李四 7月19日，…", "本报讯 记者 张三 今天上午…").
+func lineBylineLen(text, raw string) int {
+	n := bylineLen(text)
+	if n == len(text) {
+		return n
+	}
+	if m := spacedBylineLen(text, raw); m > n {
+		return m
+	}
+	return n
+}
+
+// maxSpacedPeople is how many white-space-separated fields of roles and
+// names a byline without parentheses can hold before its text.
+const maxSpacedPeople = 8
+
+// spacedBylineLen returns the length in bytes of the cleaned text of a
+// byline without parentheses followed by text: an agency, then a role
+// ("本报记者") or a dateline ("本报讯", "新华社北京7月19日电") not followed
+// by a parenthesis, then fields of raw that are roles, role and name, or
+// names of two to four characters, with at least one role and one name;
+// the text may follow on the same line or the next. Else 0.
+func spacedBylineLen(text, raw string) int {
+	mark := ornamentLen(text)
+	s := text[mark:]
+	agency := ""
+	for _, a := range agencies {
+		if strings.HasPrefix(s, a) {
+			agency = a
+			break
+		}
+	}
+	if agency == "" {
+		return 0
+	}
+	h := mark + len(agency)
+	if matchRole(text[h:]) == "" {
+		d := datelineLen(text[h:])
+		if d == 0 {
+			return 0
+		}
+		h += d
+		if strings.HasPrefix(text[h:], "（") || strings.HasPrefix(text[h:], "(") {
+			return 0
+		}
+	}
+	_, rest := splitRawAt(raw, nonSpace(text[:h]))
+	fields := fieldsSpace(rest)
+	roles, names, n, k := 0, 0, 0, 0
+	for ; k < len(fields) && k < maxSpacedPeople; k++ {
+		f := fields[k]
+		segs := splitCredit(f)
+		ok := len(segs) > 0
+		fr, fn := 0, 0
+		for _, sg := range segs {
+			switch sg.kind {
+			case 'r':
+				fr++
+			case 'n':
+				c := utf8.RuneCountInString(sg.text)
+				if c < 2 || c > 4 || !allWords(sg.text) {
+					ok = false
+				}
+				fn++
+			}
+		}
+		if !ok || roles+fr == 0 && fn > 0 {
+			break // not people, or a name before any role
+		}
+		roles, names, n = roles+fr, names+fn, n+len(f)
+	}
+	if roles == 0 || names == 0 || text[h:h+min(n, len(text)-h)] != strings.Join(fields[:k], "") {
+		return 0
+	}
+	return h + n
+}
+
+// allWords reports a string of ideographs and "·" only: a name.
+func allWords(s string) bool {
+	for _, r := range s {
+		if !isWord(r) && r != '·' {
+			return false
+		}
+	}
+	return true
 }
 
 // peopleOnly reports whether s (cleaned, agency removed) is only roles and
@@ -350,6 +446,14 @@ func agencyPeople(raw string) (prefix string, authors []Author, text string) {
 	for _, a := range agencies {
 		if strings.HasPrefix(s, a) {
 			prefix, s = prefix+a, s[len(a):]
+			if clean := cleanLine(s); matchRole(clean) == "" {
+				// A dateline ("讯", "北京7月19日电") is no person.
+				if d := datelineLen(clean); d > 0 {
+					var dateline string
+					dateline, s = splitRawAt(s, nonSpace(clean[:d]))
+					prefix += cleanLine(dateline) + " "
+				}
+			}
 			break
 		}
 	}

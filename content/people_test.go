@@ -3,6 +3,7 @@ package content
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -219,5 +220,77 @@ func TestSplitBylineWrapped(t *testing.T) {
 					byline, authors, rest, n, tt.wantByline, tt.wantAuthors, tt.wantRest, tt.wantN)
 			}
 		})
+	}
+}
+
+// TestSpacedByline covers bylines without parentheses, their people set
+// off by spaces, with the article's text after them on the same line.
+func TestSpacedByline(t *testing.T) {
+	tests := []struct {
+		name        string
+		line        string
+		wantByline  string
+		wantAuthors string
+		wantRest    string
+	}{
+		{"agency and role", "本报记者 孟凡宇 7月15日，招聘会举行。", "本报记者 孟凡宇", "[{孟凡宇 记者}]", "7月15日，招聘会举行。"},
+		{"two roles after 讯", "本报讯 记者 罗文静 通讯员 邓子涵 今天上午，工程开工。", "本报讯 记者 罗文静 通讯员 邓子涵", "[{罗文静 记者} {邓子涵 通讯员}]", "今天上午，工程开工。"},
+		{"role glued to the name", "本报讯 记者罗文静 近日，工程开工。", "本报讯 记者 罗文静", "[{罗文静 记者}]", "近日，工程开工。"},
+		{"dateline", "新华社青川7月17日电 记者 周明远 为帮助毕业生就业，活动启动。", "新华社青川7月17日电 记者 周明远", "[{周明远 记者}]", "为帮助毕业生就业，活动启动。"},
+		{"full-width spaces", "本报记者\u3000何静\u3000李华\u3000连日来，全区持续降雨。", "本报记者 何静 李华", "[{何静 记者} {李华 记者}]", "连日来，全区持续降雨。"},
+		{"names with 、", "本报通讯员 何静、李华 近日，活动举行。", "本报通讯员 何静、李华", "[{何静 通讯员} {李华 通讯员}]", "近日，活动举行。"},
+		{"people only", "本报讯 通讯员 邓子涵 何静", "本报讯 通讯员 邓子涵 何静", "[{邓子涵 通讯员} {何静 通讯员}]", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			raw, rest, n := splitByline([]pline{{n: 1, raw: tt.line, text: cleanLine(tt.line)}})
+			byline, authors := parseByline(raw)
+			if byline != tt.wantByline || fmt.Sprint(authors) != tt.wantAuthors || rest != tt.wantRest || n != 1 {
+				t.Errorf("got byline %q, authors %v, rest %q; want %q, %s, %q", byline, authors, rest, tt.wantByline, tt.wantAuthors, tt.wantRest)
+			}
+		})
+	}
+	for _, s := range []string{
+		"本报记者近日从市电业局获悉，全市用电负荷创新高。",
+		"本报讯 7月16日上午，工程开工。",
+		"本报讯（记者罗文静）今天上午，工程开工。",
+		"本报讯 罗文静 今天上午，工程开工。", // a name without a role
+		"本报讯 记者 今天上午，工程开工。",   // a role without a name
+	} {
+		if n, m := spacedBylineLen(cleanLine(s), s), bylineLen(cleanLine(s)); n > m {
+			t.Errorf("spacedBylineLen(%q) = %d, want at most bylineLen %d", s, n, m)
+		}
+	}
+}
+
+// TestSpacedBylineVariations generates bylines without parentheses from
+// agencies, roles, one to three people and several separators, sets each
+// over a short article in a page, and checks the article's authors.
+func TestSpacedBylineVariations(t *testing.T) {
+	heads := []string{"本报记者", "本报讯 记者", "本报讯 通讯员", "新华社北京7月19日电 记者", "本报通讯员"}
+	people := [][]string{{"孟凡宇"}, {"罗文静", "何静"}, {"周明远", "邓子涵", "李华"}}
+	seps := []string{" ", "  ", "\u3000"}
+	texts := []string{"7月18日，全区开展防汛演练。", "连日来，各地持续降雨，群众生活有序。"}
+	for hi, head := range heads {
+		for pi, ps := range people {
+			for si, sep := range seps {
+				text := texts[(hi+pi+si)%len(texts)]
+				line := strings.ReplaceAll(head, " ", sep) + sep + strings.Join(ps, sep) + sep + text
+				page := "全区开展防汛演练\n\n" + line + "\n"
+				ed := parseText(t, page, "2021-07-20.txt")
+				role := matchRole(strings.TrimPrefix(strings.Fields(head)[len(strings.Fields(head))-1], "本报"))
+				var want []Author
+				for _, p := range ps {
+					want = append(want, Author{p, role})
+				}
+				if len(ed.Articles) != 1 || !slices.Equal(ed.Articles[0].Authors, want) ||
+					squeeze(strings.Join(ed.Articles[0].Paragraphs, "")) != squeeze(text) {
+					t.Errorf("%q: got %+v, want authors %v and text %q", line, ed.Articles, want, text)
+				}
+				if d := conservationDiff(page, ed); d != "" {
+					t.Errorf("%q: not conserved: %s", line, d)
+				}
+			}
+		}
 	}
 }
