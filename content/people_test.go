@@ -255,7 +255,7 @@ func TestSpacedByline(t *testing.T) {
 		"本报讯 7月16日上午，工程开工。",
 		"本报讯（记者罗文静）今天上午，工程开工。",
 		"本报讯 罗文静 今天上午，工程开工。", // a name without a role
-		"本报讯 记者 今天上午，工程开工。",   // a role without a name
+		"本报讯 记者 今天上午，工程开工。",  // a role without a name
 	} {
 		if n, m := spacedBylineLen(cleanLine(s), s), bylineLen(cleanLine(s)); n > m {
 			t.Errorf("spacedBylineLen(%q) = %d, want at most bylineLen %d", s, n, m)
