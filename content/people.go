@@ -31,22 +31,123 @@ func isNameSep(r rune) bool {
 	return false
 }
 
-// mergeLetterSpaced joins runs of single-rune fields: a letter-spaced name
-// "万 千" is one name, "张三 李四" are two.
-func mergeLetterSpaced(fields []string) []string {
+// peopleFields splits a raw credit into fields at white space and joins
+// runs of single-rune fields: a letter-spaced name "万 千" is one name,
+// "张三 李四" are two. A letter-spaced run is cut where the gap between
+// two characters is wider than the run's narrowest ("张 三　李 四"), and a
+// name of four or more characters left in it is split into names by
+// splitNames ("张 三 李 四" is 张三 and 李四, "欧 阳 晓 东" one name).
+func peopleFields(raw string) []string {
+	var fields []string
+	var gaps []int // gaps[i]: the width of the white space before fields[i]
+	start, gap := -1, 0
+	for i, r := range raw {
+		if isSpace(r) {
+			if start >= 0 {
+				fields, gaps = append(fields, raw[start:i]), append(gaps, gap)
+				start, gap = -1, 0
+			}
+			gap++
+			if r == '\u3000' || r == '\t' {
+				gap++
+			}
+			continue
+		}
+		if start < 0 {
+			start = i
+		}
+	}
+	if start >= 0 {
+		fields, gaps = append(fields, raw[start:]), append(gaps, gap)
+	}
 	out := make([]string, 0, len(fields))
 	for i := 0; i < len(fields); {
 		j := i
 		for j < len(fields) && utf8.RuneCountInString(fields[j]) == 1 && !isNameSepString(fields[j]) {
 			j++
 		}
-		if j-i >= 2 {
-			out = append(out, strings.Join(fields[i:j], ""))
-			i = j
+		if j-i < 2 {
+			out = append(out, fields[i])
+			i++
 			continue
 		}
-		out = append(out, fields[i])
-		i++
+		narrow := gaps[i+1]
+		for k := i + 2; k < j; k++ {
+			narrow = min(narrow, gaps[k])
+		}
+		from := i
+		for k := i + 1; k <= j; k++ {
+			if k == j || gaps[k] > narrow {
+				out = appendSpacedRun(out, strings.Join(fields[from:k], ""))
+				from = k
+			}
+		}
+		i = j
+	}
+	return out
+}
+
+// appendSpacedRun appends a letter-spaced run, closed up, as fields: its
+// roles, and its names split by splitNames.
+func appendSpacedRun(out []string, run string) []string {
+	if utf8.RuneCountInString(run) < 4 {
+		return append(out, run)
+	}
+	for _, sg := range splitCredit(run) {
+		if sg.kind == 'n' {
+			out = append(out, splitNames(sg.text)...)
+		} else {
+			out = append(out, sg.text)
+		}
+	}
+	return out
+}
+
+// surnames are common one-character family names, leaving out those that
+// are as common inside given names (明, 文, 华, 金, 安 …), so that a name
+// they open is not split off.
+const surnames = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范石廖贾夏韦付方邹孟熊秦邱尹薛闫段雷侯史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔汤施牛樊葛邢齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关焦俞左柳甘祝包尚符舒阮柯纪童凌毕单季裴霍涂苗谷盛曲翁冉骆蓝游辛靳管柴蒙鲍喻祁蒲房滕屈饶解牟艾尤穆农卓缪简车项芦麦褚娄窦戚岑景党宫费卜晏席卫米柏宗瞿桂佟臧闵苟邬卞姬仇栾隋刁巫寇桑郎甄丛仲虞敖巩佘池麻苑迟邝"
+
+// compoundSurnames are two-character family names.
+var compoundSurnames = [...]string{"欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "令狐", "慕容", "尉迟", "夏侯", "端木", "公孙", "长孙", "宇文", "司徒", "南宫", "独孤", "西门"}
+
+// splitNames splits a letter-spaced run of four or more characters that
+// holds no role into names of two or three characters each (three or four
+// after a compound surname), every one opening with a family name, as few
+// names as can be ("张三李四" is 张三 and 李四, "王小明李华" 王小明 and 李华).
+// A run that splits no such way stays one name ("王小明华", "欧阳晓东").
+func splitNames(run string) []string {
+	rs := []rune(run)
+	n := len(rs)
+	if n < 4 {
+		return []string{run}
+	}
+	// names[i] is the fewest names rs[i:] splits into (0: none), next[i]
+	// the end of the first of them.
+	names, next := make([]int, n+1), make([]int, n+1)
+	names[n] = 0
+	for i := n - 1; i >= 0; i-- {
+		lo, hi := 2, 3
+		if !strings.ContainsRune(surnames, rs[i]) {
+			lo, hi = 0, -1
+		}
+		for _, c := range compoundSurnames {
+			if strings.HasPrefix(string(rs[i:min(i+2, n)]), c) {
+				lo, hi = 3, 4
+			}
+		}
+		for l := lo; l <= hi && i+l <= n; l++ {
+			if e := i + l; (e == n || names[e] > 0) && (names[i] == 0 || names[e]+1 < names[i]) {
+				names[i], next[i] = names[e]+1, e
+			}
+		}
+	}
+	if names[0] < 2 {
+		return []string{run}
+	}
+	out := make([]string, 0, names[0])
+	for i := 0; i < n; i = next[i] {
+		out = append(out, string(rs[i:next[i]]))
 	}
 	return out
 }
@@ -100,7 +201,7 @@ func parsePeople(raw, roleSep string) (authors []Author, text string) {
 	var b strings.Builder
 	role := ""
 	var prev byte
-	for _, f := range mergeLetterSpaced(fieldsSpace(raw)) {
+	for _, f := range peopleFields(raw) {
 		for _, s := range splitCredit(f) {
 			switch {
 			case prev == 'r' && s.kind == 'n':
@@ -440,7 +541,7 @@ func parseCredit(raw string) (text string, authors []Author) {
 // ornament before it), the people, and their text with a space between a
 // role and its names.
 func agencyPeople(raw string) (prefix string, authors []Author, text string) {
-	s := strings.Join(mergeLetterSpaced(fieldsSpace(raw)), " ")
+	s := strings.Join(peopleFields(raw), " ")
 	mark := ornamentLen(s)
 	prefix, s = s[:mark], s[mark:]
 	for _, a := range agencies {

@@ -294,3 +294,63 @@ func TestSpacedBylineVariations(t *testing.T) {
 		}
 	}
 }
+
+func TestSplitNames(t *testing.T) {
+	tests := []struct {
+		run  string
+		want []string
+	}{
+		{"张三李四", []string{"张三", "李四"}},
+		{"王小明李华", []string{"王小明", "李华"}},
+		{"刘洋陈晨周杰", []string{"刘洋", "陈晨", "周杰"}},
+		{"罗文静孟凡宇", []string{"罗文静", "孟凡宇"}},
+		{"欧阳晓东", []string{"欧阳晓东"}},
+		{"欧阳晓东李华", []string{"欧阳晓东", "李华"}},
+		{"王小明华", []string{"王小明华"}}, // 明 opens no name here: one name
+		{"万千", []string{"万千"}},
+	}
+	for _, tt := range tests {
+		if got := splitNames(tt.run); !slices.Equal(got, tt.want) {
+			t.Errorf("splitNames(%q) = %q, want %q", tt.run, got, tt.want)
+		}
+	}
+}
+
+// TestLetterSpacedPeopleVariations sets one to three letter-spaced names
+// in bylines and photo credits, with even spacing or a wider gap between
+// the names, and checks each person comes back on their own.
+func TestLetterSpacedPeopleVariations(t *testing.T) {
+	groups := [][]string{{"罗文静"}, {"何静", "邓子涵"}, {"周明远", "李华"}, {"孟凡宇", "罗文静", "何静"}, {"欧阳晓东", "李华"}}
+	for _, roles := range []string{"记者", "通讯员", "见习记者"} {
+		for _, g := range groups {
+			for _, wide := range []bool{false, true} {
+				spaced := make([]string, len(g))
+				for i, n := range g {
+					spaced[i] = strings.Join(strings.Split(n, ""), " ")
+				}
+				sep := " "
+				if wide {
+					sep = "\u3000"
+				}
+				people := strings.Join(spaced, sep)
+				var want []Author
+				for _, n := range g {
+					want = append(want, Author{n, roles})
+				}
+				for _, line := range []string{
+					"本报讯（" + roles + " " + people + "）7月18日，活动举行。",
+					"本 报 讯 （ " + strings.Join(strings.Split(roles, ""), " ") + " " + people + " ）7月18日，活动举行。",
+				} {
+					raw, _, _ := splitByline([]pline{{n: 1, raw: line, text: cleanLine(line)}})
+					if _, got := parseByline(raw); !slices.Equal(got, want) {
+						t.Errorf("byline %q: authors %v, want %v", line, got, want)
+					}
+				}
+				credit := "本报" + roles + " " + people + " 摄"
+				if _, got := parseCredit(credit); !slices.Equal(got, want) {
+					t.Errorf("credit %q: authors %v, want %v", credit, got, want)
+				}
+			}
+		}
+	}
+}
