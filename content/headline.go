@@ -82,9 +82,10 @@ func titleParts(blocks []*block) (kicker, title, subtitle string, roles []LineCl
 // headline sets an item's headline from its group and notes its lines.
 func (p *pageParser) headline(blocks []*block) (kicker, title, subtitle string) {
 	kicker, title, subtitle, roles, why := titleParts(blocks)
+	why, p.headWhy = why+p.headWhy, ""
 	if p.explaining() {
 		for i, b := range blocks {
-			p.noteBlock(b, roles[i], p.item(), "headline-shaped block in a headline group; "+why)
+			p.noteBlock(b, roles[i], p.item(), "a headline part (at most four lines, no sentence end inside, after a finished sentence and before a byline, a photo, another part or the page's end); "+why)
 		}
 	}
 	return kicker, title, subtitle

@@ -147,9 +147,9 @@ func parsePageDetail(text string, opts ParseOptions) (ed Edition, derived []bool
 	return parsePage(text, opts, nil)
 }
 
-// parsePage parses decoded page text; with notes, it also sets *notes to
-// one LineNote per line (ExplainPage).
-func parsePage(text string, opts ParseOptions, notes *[]LineNote) (ed Edition, derived []bool, err error) {
+// parsePage parses decoded page text; with notes, it also fills in its
+// Lines and Placement (ExplainPage).
+func parsePage(text string, opts ParseOptions, notes *Explanation) (ed Edition, derived []bool, err error) {
 	ed = Edition{Source: displayName(opts.Name)}
 	date, ok, err := editionDate(opts)
 	if err != nil {
@@ -176,9 +176,9 @@ func parsePage(text string, opts ParseOptions, notes *[]LineNote) (ed Edition, d
 	}
 	ed.Date = date
 
-	p := pageParser{ed: &ed, source: ed.Source, date: date, label: pageLabel(opts.Name)}
+	p := pageParser{ed: &ed, source: ed.Source, date: date, label: pageLabel(opts.Name), lines: lines}
 	if notes != nil {
-		*notes = make([]LineNote, len(lines))
+		notes.Lines = make([]LineNote, len(lines))
 		p.notes = notes
 	}
 	blocks := p.dropPageFurniture(splitBlocks(lines))
@@ -186,13 +186,14 @@ func parsePage(text string, opts ParseOptions, notes *[]LineNote) (ed Edition, d
 	units := p.units(blocks)
 	p.build(units)
 	if notes != nil {
+		notes.Placement = p.placement
 		for i, l := range lines {
-			if (*notes)[i].Class == "" {
+			if notes.Lines[i].Class == "" {
 				why := "blank line between items"
 				if l.text != "" {
 					why = "no rule placed it" // a parser bug: every text line lands somewhere
 				}
-				(*notes)[i] = LineNote{Line: l.n, Text: l.raw, Class: ClassBlank, Why: why}
+				notes.Lines[i] = LineNote{Line: l.n, Text: l.raw, Class: ClassBlank, Why: why}
 			}
 		}
 	}
@@ -485,7 +486,12 @@ type pageParser struct {
 	label   string // pageLabel of the file: part of every id key
 	photos  int
 	keys    map[string]int
-	notes   *[]LineNote // one per line when explaining, else nil
+	notes   *Explanation // when explaining, else nil
+	lines   []pline      // the page's lines
+	// placement says why headlines go before or after, when explaining.
+	placement string
+	// headWhy is said of the next headline group noted, then cleared.
+	headWhy string
 }
 
 // classify marks bylines, photos and headlines.
@@ -708,8 +714,7 @@ func photosThenByline(us []unit, i int) bool {
 // headline group wins (before: the group above the run, also over photos
 // between; after: the group right below it); on a tie, the first headline
 // group standing before the first bylined run means before.
-func headlinesBefore(us []unit) bool {
-	before, after := 0, 0
+func headlinesBefore(us []unit) (isBefore bool, before, after int) {
 	firstH, firstB := -1, -1
 	for i, u := range us {
 		if u.kind == blockHeadline && firstH < 0 {
@@ -729,14 +734,21 @@ func headlinesBefore(us []unit) bool {
 		}
 	}
 	if before != after {
-		return before > after
+		return before > after, before, after
 	}
-	return firstH >= 0 && (firstB < 0 || firstH < firstB)
+	return firstH >= 0 && (firstB < 0 || firstH < firstB), before, after
 }
 
 // build pairs headline groups with text runs and emits the items.
 func (p *pageParser) build(us []unit) {
-	before := headlinesBefore(us)
+	before, nb, na := headlinesBefore(us)
+	if p.explaining() {
+		where := "after"
+		if before {
+			where = "before"
+		}
+		p.placement = fmt.Sprintf("headlines stand %s their articles on this page (%d bylines have a headline group above, %d below)", where, nb, na)
+	}
 	used := make([]bool, len(us))
 	for i, u := range us {
 		if used[i] {
@@ -761,6 +773,7 @@ func (p *pageParser) build(us []unit) {
 			if head == nil && before && u.byline {
 				if j := headlineAbove(us, i); j >= 0 && !used[j] {
 					used[j], head = true, &us[j]
+					p.headWhy = "; it stands above a photo, and the article below the photo takes it"
 				}
 			}
 			if head == nil && !u.byline {
@@ -803,10 +816,16 @@ func (p *pageParser) unplaced(blocks []*block, msg string) {
 		}
 	}
 	p.ed.Warnings = append(p.ed.Warnings, Warning{File: p.source, Lines: [2]int{first, last}, Message: msg, Text: strings.Join(texts, " ")})
+	if p.explaining() {
+		for _, b := range blocks {
+			p.noteBlock(b, ClassUnplaced, 0, "returned as a warning: "+msg)
+		}
+	}
 }
 
 // bodyLine is one line of article or caption text.
 type bodyLine struct {
+	src        *pline // the source line
 	text       string // clean text (without the byline or credit)
 	w          int    // display width of the whole source line
 	afterBlank bool   // a blank line precedes it within the item
@@ -841,8 +860,10 @@ func indented(raw string) bool {
 	return strings.HasPrefix(raw, "\u3000") || strings.HasPrefix(raw, "\t")
 }
 
-// paragraphs joins body lines into paragraphs (see ParsePage).
-func paragraphs(ls []bodyLine) []string {
+// paragraphs joins body lines into paragraphs (see ParsePage). With
+// explain, it says for each line whether it starts paragraph para (1-based)
+// or continues it, and why.
+func paragraphs(ls []bodyLine, explain func(i, para int, start bool, why string)) []string {
 	ws := make([]int, 0, len(ls))
 	for _, l := range ls {
 		ws = append(ws, l.w)
@@ -863,7 +884,25 @@ func paragraphs(ls []bodyLine) []string {
 			prev := ls[i-1]
 			if finished(prev.text) && (l.afterBlank || l.indented || prev.w <= ref-shortCells) {
 				paras = append(paras, cur.take())
+				if explain != nil {
+					why := "a blank line comes between"
+					if !l.afterBlank {
+						why = "it is indented"
+						if !l.indented {
+							why = fmt.Sprintf("the line before ends %d cells short of the column's width (%d)", ref-prev.w, ref)
+						}
+					}
+					explain(i, len(paras)+1, true, "the line before ends a sentence and "+why)
+				}
+			} else if explain != nil {
+				why := "the line before ends mid-sentence"
+				if finished(prev.text) {
+					why = fmt.Sprintf("the line before ends a sentence but fills the column (%d of %d cells), with no blank line or indent after it", prev.w, ref)
+				}
+				explain(i, len(paras)+1, false, why)
 			}
+		} else if explain != nil {
+			explain(i, len(paras)+1, true, "the item's first text")
 		}
 		cur.add(l.text)
 	}
@@ -894,7 +933,8 @@ func (p *pageParser) article(head *unit, u unit) {
 		}
 	}
 	for bi, b := range u.blocks {
-		for li, l := range b.lines {
+		for li := range b.lines {
+			l := &b.lines[li]
 			text := l.text
 			if bi == 0 && li < skip {
 				if li < skip-1 {
@@ -905,10 +945,14 @@ func (p *pageParser) article(head *unit, u unit) {
 			if text == "" {
 				continue
 			}
-			ls = append(ls, bodyLine{text: text, w: l.w, afterBlank: li == 0 && bi > 0, indented: indented(l.raw)})
+			ls = append(ls, bodyLine{src: l, text: text, w: l.w, afterBlank: li == 0 && bi > 0, indented: indented(l.raw)})
 		}
 	}
-	a.Paragraphs = paragraphs(ls)
+	var explain func(i, para int, start bool, why string)
+	if p.explaining() {
+		explain = p.explainBody(u, ls, skip, a.Byline, head == nil)
+	}
+	a.Paragraphs = paragraphs(ls, explain)
 	if a.Paragraphs == nil {
 		a.Paragraphs = []string{}
 	}
@@ -993,6 +1037,9 @@ func (p *pageParser) photo(head *unit, u unit) {
 		}
 	}
 	caption := capJ.take()
+	if p.explaining() {
+		p.explainPhoto(u)
+	}
 	// A caption is one paragraph: its short lines are layout, not breaks.
 	a.Paragraphs = []string{}
 	if caption != "" {
