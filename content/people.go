@@ -236,6 +236,9 @@ func bylineLen(s string) int {
 // ornamentLen is the length of the marks some papers set before a byline
 // ("■本报讯").
 func ornamentLen(s string) int {
+	if len(s) == 0 || s[0] != 0xE2 { // every ornament is U+25xx or U+26xx
+		return 0
+	}
 	n := 0
 	for _, r := range s {
 		if !strings.ContainsRune("■□●○◆◇★☆▲△▶►", r) {
@@ -306,6 +309,9 @@ func datelineLen(s string) int {
 // raw, the line as printed, with text after them on the same line
 // ("本报记者 张三 李四 7月19日，…", "本报讯 记者 张三 今天上午…").
 func lineBylineLen(text, raw string) int {
+	if !agencyAt(text[ornamentLen(text):]) {
+		return 0
+	}
 	n := bylineLen(text)
 	if n == len(text) {
 		return n
@@ -314,6 +320,16 @@ func lineBylineLen(text, raw string) int {
 		return m
 	}
 	return n
+}
+
+// agencyAt reports s opening with an agency.
+func agencyAt(s string) bool {
+	for _, a := range agencies {
+		if strings.HasPrefix(s, a) {
+			return true
+		}
+	}
+	return false
 }
 
 // maxSpacedPeople is how many white-space-separated fields of roles and
