@@ -1,7 +1,6 @@
 package content
 
 import (
-	"fmt"
 	"io"
 	"strconv"
 )
@@ -52,11 +51,7 @@ type Explanation struct {
 // parser's own decisions as it makes them, so they cannot disagree with
 // the items it returns.
 func ExplainPage(r io.Reader, opts ParseOptions) (Explanation, error) {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return Explanation{}, fmt.Errorf("content: read %s: %w", nameOrInput(opts.Name), err)
-	}
-	text, err := DecodeText(b, opts.Name)
+	text, err := readPage(r, opts)
 	if err != nil {
 		return Explanation{}, err
 	}

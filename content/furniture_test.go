@@ -1,7 +1,6 @@
 package content
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"slices"
@@ -64,18 +63,7 @@ var furnitureShapes = []struct {
 // text or after a blank line, and checks that each page parses to the
 // same items as without them, with the furniture in two warnings.
 func TestPageFurnitureLayouts(t *testing.T) {
-	var items []expectedItem
-	for _, name := range []string{"testdata/custom-after.expected.json", "testdata/footer-after.expected.json", "testdata/practice-before.expected.json"} {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var its []expectedItem
-		if err := json.Unmarshal(b, &its); err != nil {
-			t.Fatal(err)
-		}
-		items = append(items, its...)
-	}
+	items := loadExpected(t, "testdata/custom-after.expected.json", "testdata/footer-after.expected.json", "testdata/practice-before.expected.json")
 	// Items without a byline cannot stand first in a headlines-after
 	// page; the generator needs bylines.
 	items = slices.DeleteFunc(items, func(it expectedItem) bool { return it.Kind == KindArticle && it.Byline == "" })

@@ -139,9 +139,9 @@ const (
 )
 
 // predicateWords open a predicate: the verbs headlines state and the
-// adverbs before them. statesVerb uses the verbs but not the words that
-// also name bodies (建设局, 服务中心, 开发区, 发展和改革委员会), which are
-// not in the list.
+// adverbs before them. Verbs that also make up the names of bodies (建设局,
+// 服务中心, 开发区, 示范区, 发展和改革委员会) are left out, or statesVerb
+// would take those names for clauses.
 var predicateWords = [...]string{
 	"开展", "召开", "举行", "举办", "启动", "推进", "推动", "实现", "完成", "发布",
 	"部署", "督导", "检查", "强化", "确保", "打造", "加强", "加快", "提升", "助力",

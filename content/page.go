@@ -96,15 +96,20 @@ type unit struct {
 // names, in the year of the first "YYYY年", with a warning. Without any of these
 // ParsePage fails.
 func ParsePage(r io.Reader, opts ParseOptions) (Edition, error) {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return Edition{}, fmt.Errorf("content: read %s: %w", nameOrInput(opts.Name), err)
-	}
-	text, err := DecodeText(b, opts.Name)
+	text, err := readPage(r, opts)
 	if err != nil {
 		return Edition{}, err
 	}
 	return parsePageText(text, opts)
+}
+
+// readPage reads and decodes a page's text.
+func readPage(r io.Reader, opts ParseOptions) (string, error) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return "", fmt.Errorf("content: read %s: %w", nameOrInput(opts.Name), err)
+	}
+	return DecodeText(b, opts.Name)
 }
 
 func nameOrInput(name string) string {

@@ -249,14 +249,18 @@ func ornamentLen(s string) int {
 	return n
 }
 
-func bylineLenAt(s string) int {
-	agency := ""
+// agencyPrefix returns the agency opening s, or "".
+func agencyPrefix(s string) string {
 	for _, a := range agencies {
 		if strings.HasPrefix(s, a) {
-			agency = a
-			break
+			return a
 		}
 	}
+	return ""
+}
+
+func bylineLenAt(s string) int {
+	agency := agencyPrefix(s)
 	if agency == "" {
 		return 0
 	}
@@ -309,7 +313,7 @@ func datelineLen(s string) int {
 // raw, the line as printed, with text after them on the same line
 // ("本报记者 张三 李四 7月19日，…", "本报讯 记者 张三 今天上午…").
 func lineBylineLen(text, raw string) int {
-	if !agencyAt(text[ornamentLen(text):]) {
+	if agencyPrefix(text[ornamentLen(text):]) == "" {
 		return 0
 	}
 	n := bylineLen(text)
@@ -320,16 +324,6 @@ func lineBylineLen(text, raw string) int {
 		return m
 	}
 	return n
-}
-
-// agencyAt reports s opening with an agency.
-func agencyAt(s string) bool {
-	for _, a := range agencies {
-		if strings.HasPrefix(s, a) {
-			return true
-		}
-	}
-	return false
 }
 
 // maxSpacedPeople is how many white-space-separated fields of roles and
@@ -344,14 +338,7 @@ const maxSpacedPeople = 8
 // the text may follow on the same line or the next. Else 0.
 func spacedBylineLen(text, raw string) int {
 	mark := ornamentLen(text)
-	s := text[mark:]
-	agency := ""
-	for _, a := range agencies {
-		if strings.HasPrefix(s, a) {
-			agency = a
-			break
-		}
-	}
+	agency := agencyPrefix(text[mark:])
 	if agency == "" {
 		return 0
 	}
@@ -512,14 +499,9 @@ func creditRunes(s, raw string) int {
 		core = core[size:]
 		n++ // the closing parenthesis
 	}
-	opened := false
-	for _, a := range agencies {
-		if c, ok := strings.CutPrefix(core, a); ok {
-			core, opened = c, true
-			break
-		}
-	}
-	opened = opened || inParens || matchRole(core) != ""
+	a := agencyPrefix(core)
+	core = core[len(a):]
+	opened := a != "" || inParens || matchRole(core) != ""
 	if !opened {
 		trimmed := strings.TrimRightFunc(raw, isSpace)
 		before := strings.TrimSuffix(trimmed, "摄")
@@ -560,18 +542,15 @@ func agencyPeople(raw string) (prefix string, authors []Author, text string) {
 	s := strings.Join(peopleFields(raw), " ")
 	mark := ornamentLen(s)
 	prefix, s = s[:mark], s[mark:]
-	for _, a := range agencies {
-		if strings.HasPrefix(s, a) {
-			prefix, s = prefix+a, s[len(a):]
-			if clean := cleanLine(s); matchRole(clean) == "" {
-				// A dateline ("讯", "北京7月19日电") is no person.
-				if d := datelineLen(clean); d > 0 {
-					var dateline string
-					dateline, s = splitRawAt(s, nonSpace(clean[:d]))
-					prefix += cleanLine(dateline) + " "
-				}
+	if a := agencyPrefix(s); a != "" {
+		prefix, s = prefix+a, s[len(a):]
+		if clean := cleanLine(s); matchRole(clean) == "" {
+			// A dateline ("讯", "北京7月19日电") is no person.
+			if d := datelineLen(clean); d > 0 {
+				var dateline string
+				dateline, s = splitRawAt(s, nonSpace(clean[:d]))
+				prefix += cleanLine(dateline) + " "
 			}
-			break
 		}
 	}
 	authors, text = parsePeople(s, " ")
