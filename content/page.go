@@ -68,19 +68,26 @@ type unit struct {
 // Headline parts are blocks of at most four lines with no sentence-ending
 // punctuation inside, standing after a finished sentence and before a
 // byline, a photo, another headline part or the end of the page;
-// consecutive parts form one headline group (kicker, title, subtitle).
+// consecutive parts form one headline group (kicker, title, subtitle),
+// where a part that only carries on the part before's sentence joins it
+// (see titleParts).
 //
 // Whether headlines stand before or after their article is decided per
-// page: the placement that gives more bylines a headline group wins, and
-// on a tie the first headline standing before the first byline means
-// "before". Text that fits no item is returned as a warning with its lines.
+// page: the placement that gives more bylines a headline group wins (a
+// group above photos above a byline counts as before), and on a tie the
+// first headline standing before the first byline means "before". Before,
+// a headline directly above a photo that an article follows is the
+// article's. Text that fits no item is returned as a warning with its
+// lines.
 //
-// Page furniture is no item: up to two lines opening the page or closing
-// it that hold only a date, the day of the week, a page number or label
-// and section or paper names (the date with its day, or the label with a
-// date, day or name: "2021年7月20日 星期二 A3 综合新闻"), or the editors'
-// line ("责任编辑：…"), come back as a "page header" or "page footer"
-// warning with their text, never as a headline.
+// Page furniture is no item: up to four lines opening the page or closing
+// it, across blank lines, that hold only a date, the day of the week, a
+// page number or label and section or paper names (the date with its day,
+// or the label with a date, day or name: "2021年7月20日 星期二 A3 综合新闻"),
+// or the editors' line ("责任编辑：… 校对：…"), with bare page numbers and
+// lone dates or names beside them (see edgeFurniture), come back as a
+// "page header" or "page footer" warning with their text, never as a
+// headline.
 //
 // Paragraphs: a blank line after a finished sentence is a paragraph break,
 // any other blank line a column break (the lines join, even mid-word). A
@@ -305,11 +312,10 @@ func (p *pageParser) dropPageFurniture(blocks []*block) []*block {
 
 // furnitureLine is a line at the edge of a page that may be furniture.
 type furnitureLine struct {
-	l      pline
-	kind   furnitureKind
-	why    string
-	inner  *pline // the next line inward in the same block, if any
-	header bool
+	l     pline
+	kind  furnitureKind
+	why   string
+	inner *pline // the next line inward in the same block, if any
 }
 
 // edgeFurniture returns how many lines at the page's start (or end) are
@@ -338,7 +344,7 @@ scan:
 			if kind == notFurniture || len(cand) == pageFurnitureLines {
 				break scan
 			}
-			fl := furnitureLine{l: b.lines[k], kind: kind, why: why, header: !footer}
+			fl := furnitureLine{l: b.lines[k], kind: kind, why: why}
 			if inner := k + 1; footer {
 				if inner = k - 1; inner >= 0 {
 					fl.inner = &b.lines[inner]
