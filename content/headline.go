@@ -14,13 +14,15 @@ import (
 // always a subtitle); three are kicker, title, subtitle; more are folded
 // into the subtitle.
 //
-// roles[i] is the class of blocks[i]; why says which rule decided.
-func titleParts(blocks []*block) (kicker, title, subtitle string, roles []LineClass, why string) {
+// With wantRoles, roles[i] is the class of blocks[i]; why says which rule
+// decided.
+func titleParts(blocks []*block, wantRoles bool) (kicker, title, subtitle string, roles []LineClass, why string) {
 	parts := make([]string, 0, len(blocks))
-	owner := make([]int, len(blocks)) // the part each block went to
+	var ownerBuf [8]int
+	owner := ownerBuf[:0] // the part each block went to
 	var j textJoiner
 	var joined []string
-	for i, b := range blocks {
+	for _, b := range blocks {
 		for _, l := range b.lines {
 			j.add(cleanHeadline(l.raw))
 		}
@@ -30,19 +32,17 @@ func titleParts(blocks []*block) (kicker, title, subtitle string, roles []LineCl
 				j.add(parts[len(parts)-1])
 				j.add(part)
 				parts[len(parts)-1] = j.take()
-				owner[i] = len(parts) - 1
+				owner = append(owner, len(parts)-1)
 				joined = append(joined, c)
 				continue
 			}
 		}
-		owner[i] = len(parts)
+		owner = append(owner, len(parts))
 		parts = append(parts, part)
 	}
-	var classes []LineClass
 	switch len(parts) {
 	case 1:
 		title = parts[0]
-		classes = []LineClass{ClassHeadline}
 		why = "the only part of its headline"
 	case 2:
 		switch {
@@ -56,32 +56,36 @@ func titleParts(blocks []*block) (kicker, title, subtitle string, roles []LineCl
 			kicker, title = parts[0], parts[1]
 			why = "two parts, the second shorter: kicker and title"
 		}
-		if kicker != "" {
-			classes = []LineClass{ClassKicker, ClassHeadline}
-		} else {
-			classes = []LineClass{ClassHeadline, ClassSubtitle}
-		}
 	default:
 		kicker, title, subtitle = parts[0], parts[1], strings.Join(parts[2:], " ")
-		classes = []LineClass{ClassKicker, ClassHeadline}
-		for range parts[2:] {
-			classes = append(classes, ClassSubtitle)
-		}
 		why = "three or more parts: kicker, title, subtitle"
 	}
 	if len(joined) > 0 {
 		why += "; a part joined the one before, " + strings.Join(joined, "; ")
 	}
+	if !wantRoles {
+		return kicker, title, subtitle, nil, why
+	}
 	roles = make([]LineClass, len(blocks))
 	for i, o := range owner {
-		roles[i] = classes[o]
+		if kicker == "" {
+			o++ // no kicker: the first part is the title
+		}
+		switch o {
+		case 0:
+			roles[i] = ClassKicker
+		case 1:
+			roles[i] = ClassHeadline
+		default:
+			roles[i] = ClassSubtitle
+		}
 	}
 	return kicker, title, subtitle, roles, why
 }
 
 // headline sets an item's headline from its group and notes its lines.
 func (p *pageParser) headline(blocks []*block) (kicker, title, subtitle string) {
-	kicker, title, subtitle, roles, why := titleParts(blocks)
+	kicker, title, subtitle, roles, why := titleParts(blocks, p.explaining())
 	why, p.headWhy = why+p.headWhy, ""
 	if p.explaining() {
 		for i, b := range blocks {

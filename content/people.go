@@ -317,8 +317,8 @@ func lineBylineLen(text, raw string) int {
 		return 0
 	}
 	n := bylineLen(text)
-	if n == len(text) {
-		return n
+	if n == len(text) || n > 0 && !strings.HasSuffix(text[:n], "讯") {
+		return n // the whole line, or a byline with its credit in parentheses
 	}
 	if m := spacedBylineLen(text, raw); m > n {
 		return m

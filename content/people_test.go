@@ -131,7 +131,7 @@ func TestTitleParts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			k, ti, s, _, _ := titleParts(tt.blocks)
+			k, ti, s, _, _ := titleParts(tt.blocks, false)
 			if k != tt.kicker || ti != tt.title || s != tt.subtitle {
 				t.Errorf("titleParts = %q, %q, %q; want %q, %q, %q", k, ti, s, tt.kicker, tt.title, tt.subtitle)
 			}
