@@ -136,8 +136,22 @@ func writeExplanation(b *strings.Builder, path string, x content.Explanation) {
 	if x.Placement != "" {
 		fmt.Fprintf(b, "%s\n", x.Placement)
 	}
+	headed := make([]bool, len(ed.Articles)+1) // by item number: a headline line went to it
+	for _, n := range x.Lines {
+		switch n.Class {
+		case content.ClassHeadline, content.ClassKicker, content.ClassSubtitle:
+			headed[n.Item] = true
+		}
+	}
 	for i, a := range ed.Articles {
-		fmt.Fprintf(b, "  #%d %s, lines %d-%d: %s\n", i+1, a.Kind, a.Lines[0], a.Lines[1], headlineParts(a))
+		from := ""
+		if !headed[i+1] {
+			from = " (no headline on the page: the title is from the caption)"
+			if a.Kind == content.KindArticle {
+				from = " (no headline on the page)"
+			}
+		}
+		fmt.Fprintf(b, "  #%d %s, lines %d-%d: %s%s\n", i+1, a.Kind, a.Lines[0], a.Lines[1], headlineParts(a), from)
 	}
 	for _, w := range ed.Warnings {
 		w.File = path

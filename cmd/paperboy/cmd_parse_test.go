@@ -151,6 +151,11 @@ func TestParseCommandExplain(t *testing.T) {
 	if n := strings.Count(stdout, "\n"); n < 22 {
 		t.Errorf("output has %d lines, want one per page line and more", n)
 	}
+	photos := filepath.Join("..", "..", "content", "testdata", "photo-under-headline.txt")
+	stdout, _, err = runCmd(t, "parse", "--explain", "--date", "2021-07-20", photos)
+	if want := `#2 photo, lines 9-10: title "工人在城西污水处理厂二期工程调试设备", byline "本报通讯员 邓子涵 摄" (no headline on the page: the title is from the caption)`; err != nil || !strings.Contains(stdout, want) {
+		t.Errorf("photo page: error %v, output lacks %q:\n%s", err, want, stdout)
+	}
 	md := filepath.Join("..", "..", "content", "testdata", "2021-07-21-correction.md")
 	stdout, _, err = runCmd(t, "parse", "--explain", page, md)
 	if err == nil || !errors.Is(err, errUsage) || !strings.Contains(err.Error(), "Markdown") || stdout != "" {
