@@ -335,7 +335,8 @@ const maxSpacedPeople = 8
 // ("本报记者") or a dateline ("本报讯", "新华社北京7月19日电") not followed
 // by a parenthesis, then fields of raw that are roles, role and name, or
 // names of two to four characters, with at least one role and one name;
-// the text may follow on the same line or the next. Else 0.
+// the text may follow on the same line, after white space or right after
+// a name when it opens with a digit (a date), or on the next line. Else 0.
 func spacedBylineLen(text, raw string) int {
 	mark := ornamentLen(text)
 	agency := agencyPrefix(text[mark:])
@@ -355,33 +356,51 @@ func spacedBylineLen(text, raw string) int {
 	}
 	_, rest := splitRawAt(raw, nonSpace(text[:h]))
 	fields := fieldsSpace(rest)
-	roles, names, n, k := 0, 0, 0, 0
-	for ; k < len(fields) && k < maxSpacedPeople; k++ {
-		f := fields[k]
-		segs := splitCredit(f)
-		ok := len(segs) > 0
-		fr, fn := 0, 0
-		for _, sg := range segs {
-			switch sg.kind {
-			case 'r':
-				fr++
-			case 'n':
-				c := utf8.RuneCountInString(sg.text)
-				if c < 2 || c > 4 || !allWords(sg.text) {
-					ok = false
+	// n counts the bytes of text after h that the people take: the fields
+	// are runs of ideographs, which the cleaned text holds without the
+	// white space between them.
+	roles, names, n := 0, 0, 0
+	for k, f := range fields {
+		fr, fn, ok := peopleField(f)
+		if !ok || roles+fr == 0 || k == maxSpacedPeople {
+			// Not people, or a name before any role. People glued to a
+			// date ("记者孟凡宇7月15日，…") end where the digits start.
+			if d := strings.IndexAny(f, "0123456789"); d > 0 && k < maxSpacedPeople {
+				if fr, fn, ok = peopleField(f[:d]); ok && roles+fr > 0 && fn > 0 && strings.HasPrefix(text[h+n:], f[:d]) {
+					roles, names, n = roles+fr, names+fn, n+d
 				}
-				fn++
 			}
+			break
 		}
-		if !ok || roles+fr == 0 && fn > 0 {
-			break // not people, or a name before any role
+		if !strings.HasPrefix(text[h+n:], f) {
+			return 0
 		}
 		roles, names, n = roles+fr, names+fn, n+len(f)
 	}
-	if roles == 0 || names == 0 || text[h:h+min(n, len(text)-h)] != strings.Join(fields[:k], "") {
+	if roles == 0 || names == 0 {
 		return 0
 	}
 	return h + n
+}
+
+// peopleField reads one white-space-separated field of a byline without
+// parentheses: how many roles and names it holds, and whether it holds
+// nothing else (names of two to four ideographs).
+func peopleField(f string) (roles, names int, ok bool) {
+	segs := splitCredit(f)
+	ok = len(segs) > 0
+	for _, sg := range segs {
+		switch sg.kind {
+		case 'r':
+			roles++
+		case 'n':
+			if c := utf8.RuneCountInString(sg.text); c < 2 || c > 4 || !allWords(sg.text) {
+				ok = false
+			}
+			names++
+		}
+	}
+	return roles, names, ok
 }
 
 // allWords reports a string of ideographs and "·" only: a name.
