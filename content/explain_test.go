@@ -120,7 +120,7 @@ func TestExplainPageLines(t *testing.T) {
 		item  int
 		why   string // a fragment of the reason
 	}{
-		{"footer-after.txt", 18, ClassHeadline, 2, "only part"},
+		{"footer-after.txt", 18, ClassHeadline, 2, "one part: the title"},
 		{"footer-after.txt", 20, ClassFurniture, 0, "editors' line"},
 		{"footer-after.txt", 22, ClassFurniture, 0, "bare page number"},
 		{"footer-after.txt", 1, ClassByline, 1, "本报讯（记者林晓雨）"},

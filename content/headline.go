@@ -43,7 +43,7 @@ func titleParts(blocks []*block, wantRoles bool) (kicker, title, subtitle string
 	switch len(parts) {
 	case 1:
 		title = parts[0]
-		why = "the only part of its headline"
+		why = "one part: the title"
 	case 2:
 		switch {
 		case strings.HasPrefix(parts[1], "—"):
@@ -61,7 +61,7 @@ func titleParts(blocks []*block, wantRoles bool) (kicker, title, subtitle string
 		why = "three or more parts: kicker, title, subtitle"
 	}
 	if len(joined) > 0 {
-		why += "; a part joined the one before, " + strings.Join(joined, "; ")
+		why = "a part carries on the one before, so they are one (" + strings.Join(joined, "; ") + "); " + why
 	}
 	if !wantRoles {
 		return kicker, title, subtitle, nil, why
