@@ -987,8 +987,10 @@ func (p *pageParser) add(a Article, derivedTitle bool) {
 // whose parenthesis does not close on its line continues on the next
 // ("本报讯（记者王小明 李华 通讯员" / "赵强）7月19日…"); the two lines
 // join without a space, as wrapped body lines do, unless the first ends
-// with white space or is letter-spaced up to its end. It returns the byline as printed, the cleaned text
-// after it and how many lines it spans.
+// with white space or is letter-spaced up to its end. A byline without
+// parentheses that ends with a role continues on the next line too. It
+// returns the byline as printed, the cleaned text after it and how many
+// lines it spans.
 func splitByline(lines []pline) (raw, rest string, n int) {
 	first := lines[0]
 	end := lineBylineLen(first.text, first.raw)
@@ -1008,8 +1010,41 @@ func splitByline(lines []pline) (raw, rest string, n int) {
 			return raw, cleanLine(after), 2
 		}
 	}
+	if len(lines) > 1 && end > 0 && onlyRoles(first.text[end:]) && endsWithRole(first.raw) {
+		// A byline without parentheses wrapped after a role ("本报讯 记者
+		// 张三 通讯员" / "李四 7月19日…"): its names are on the next line.
+		rawJoined := first.raw + " " + strings.TrimLeftFunc(lines[1].raw, isSpace)
+		joined := cleanLine(rawJoined)
+		if e := spacedBylineLen(joined, rawJoined); e > len(first.text) {
+			raw, after := splitRawAt(rawJoined, nonSpace(joined[:e]))
+			return raw, cleanLine(after), 2
+		}
+	}
 	raw, after := splitRawAt(first.raw, nonSpace(first.text[:end]))
 	return raw, cleanLine(after), 1
+}
+
+// onlyRoles reports a string of roles only, or "".
+func onlyRoles(s string) bool {
+	for s != "" {
+		r := matchRole(s)
+		if r == "" {
+			return false
+		}
+		s = s[len(r):]
+	}
+	return true
+}
+
+// endsWithRole reports a raw line whose last field ends with a role: a
+// credit cut before the name.
+func endsWithRole(raw string) bool {
+	f := fieldsSpace(raw)
+	if len(f) == 0 {
+		return false
+	}
+	segs := splitCredit(f[len(f)-1])
+	return len(segs) > 0 && segs[len(segs)-1].kind == 'r'
 }
 
 // letterSpacedWrap reports a wrap inside letter-spaced text: the first

@@ -200,6 +200,20 @@ func TestSplitBylineWrapped(t *testing.T) {
 			wantRest:    "今天，活动举行。", wantN: 2,
 		},
 		{
+			name:        "no parentheses, wrapped after a role",
+			lines:       []string{"本报讯 记者 罗文静 通讯员", "邓子涵 7月16日上午，工程开工。"},
+			wantByline:  "本报讯 记者 罗文静 通讯员 邓子涵",
+			wantAuthors: []Author{{"罗文静", "记者"}, {"邓子涵", "通讯员"}},
+			wantRest:    "7月16日上午，工程开工。", wantN: 2,
+		},
+		{
+			name:        "no parentheses, people only, text on the next line",
+			lines:       []string{"本报讯 记者 罗文静", "7月16日上午，工程开工。"},
+			wantByline:  "本报讯 记者 罗文静",
+			wantAuthors: []Author{{"罗文静", "记者"}},
+			wantRest:    "", wantN: 1,
+		},
+		{
 			name:        "on one line",
 			lines:       []string{"本报讯（记者王小明）今天，", "活动举行。"},
 			wantByline:  "本报讯（记者王小明）",
@@ -286,6 +300,11 @@ func TestSpacedBylineVariations(t *testing.T) {
 					text = texts[0]
 				}
 				line := strings.ReplaceAll(head, " ", sep) + sep + strings.Join(ps, sep) + sep + text
+				if sep == "  " && strings.Contains(head, "讯 ") {
+					// Wrapped after the role: the names open the next line
+					// (本报讯 alone is a byline; 本报记者 or …电 alone is not).
+					line = strings.ReplaceAll(head, " ", sep) + "\n" + strings.Join(ps, sep) + sep + text
+				}
 				page := "全区开展防汛演练\n\n" + line + "\n"
 				ed := parseText(t, page, "2021-07-20.txt")
 				role := matchRole(strings.TrimPrefix(strings.Fields(head)[len(strings.Fields(head))-1], "本报"))
