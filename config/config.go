@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -29,7 +28,9 @@ import (
 	"github.com/BurntSushi/toml"
 	"github.com/robfig/cron/v3"
 
-	_ "time/tzdata" // time zones work on machines without a zoneinfo database
+	"github.com/paperboy-news/paperboy/feed"
+	"github.com/paperboy-news/paperboy/mailer"
+	"github.com/paperboy-news/paperboy/site"
 )
 
 // DefaultPath is the configuration file used when neither the -config flag
@@ -62,13 +63,13 @@ type Config struct {
 	// Dir is the directory relative paths in the file are resolved against.
 	Dir string
 
-	Site        Site
+	// Site is nil only in a configuration Load refused.
+	Site        *Site
 	Content     Content
 	Store       Store
 	Server      Server
 	Log         Log
 	Feeds       Feeds
-	Topics      []Topic
 	SMTP        SMTP
 	Unsubscribe Unsubscribe
 	Lists       []List
@@ -76,23 +77,12 @@ type Config struct {
 	Jobs        Jobs
 }
 
-// Site is the newspaper as readers see it: [site].
-type Site struct {
-	Title       string
-	Description string
-	// BaseURL is the absolute URL the site is published under; permalinks,
-	// feed links and unsubscribe links are built on it. Its Path ends in "/".
-	BaseURL *url.URL
-	// Language is a BCP 47 tag, e.g. "zh-CN"; it picks the reader-facing
-	// strings and goes into feeds and mail headers.
-	Language string
-	// TimeZone is the zone's name as written; Location is the loaded zone,
-	// the one edition dates and schedules are in.
-	TimeZone string
-	Location *time.Location
-	// PublisherAddress is the postal address printed in email footers.
-	PublisherAddress string
-}
+// Site is the newspaper as readers see it, [site] and [[topics]],
+// validated by package site.
+type Site = site.Site
+
+// Topic is one [[topics]] entry.
+type Topic = site.Topic
 
 // Content is where editions come from: [content].
 type Content struct {
@@ -131,27 +121,16 @@ type Log struct {
 	Level  slog.Level
 }
 
-// Feeds is the published feeds: [feeds].
+// Feeds is the published feeds: [feeds]; see Feed for the feed
+// package's settings made of them.
 type Feeds struct {
 	// Items is how many of the newest articles each feed carries.
 	Items int
 	// Formats are the formats published, a subset of "rss", "atom", "json".
 	Formats []string
-	// TagAuthority is the authority of every item's tag: URI (RFC 4151), a
-	// domain and a date it was owned on, e.g. "news.example.org,2021". It
-	// is part of every item id, so it must never change once feeds are
-	// public. Unset, it is base_url's host and ",2021".
+	// TagAuthority is the authority of every item's tag: URI (RFC 4151), as
+	// written; "" derives it from base_url (see feed.Config).
 	TagAuthority string
-}
-
-// Topic groups articles by keywords: one [[topics]] entry.
-type Topic struct {
-	Name string
-	// Slug names the topic in URLs, the store and digest filters.
-	Slug string
-	// Keywords: an article gets the topic when any of them appears in its
-	// title or body.
-	Keywords []string
 }
 
 // SMTP is how digests leave: [smtp].
@@ -232,34 +211,8 @@ type List struct {
 	cfgPath string
 }
 
-// Digest is one email digest: one [[digests]] entry.
-type Digest struct {
-	Name string
-	// Schedule is the cron spec as written; Cron is it parsed, in the
-	// site's time zone unless the spec starts with CRON_TZ=.
-	Schedule string
-	Cron     cron.Schedule
-	// Lists are the recipient lists it goes to.
-	Lists []string
-	// Topics are topic slugs; an article must have one of them. Empty
-	// means all articles.
-	Topics []string
-	// Subject is the subject template as written ("" for the mailer's
-	// default in the site's language); see mailer.SubjectData for its
-	// fields.
-	Subject string
-	// SkipEmpty: when there is nothing new, send nothing and record the
-	// run as skipped.
-	SkipEmpty bool
-	// CatchUp is how late a missed run may still be made up after
-	// downtime; later, the slot is recorded as missed.
-	CatchUp time.Duration
-	// Period is how far back edition dates may reach: articles of editions
-	// dated before slot-Period (backfilled archives) are left out.
-	Period time.Duration
-	// MaxArticles caps the articles in one digest; 0 means no cap.
-	MaxArticles int
-}
+// Digest is one email digest: one [[digests]] entry, the mailer's type.
+type Digest = mailer.Digest
 
 // Jobs is the background work besides digests: [jobs].
 type Jobs struct {
@@ -303,6 +256,47 @@ func (c *Config) List(name string) (List, error) {
 	return List{}, fmt.Errorf("config: no list %q in %s (defined: %q)", name, c.Path, names)
 }
 
+// Feed is the feed package's settings: the site and [feeds].
+func (c *Config) Feed(logger *slog.Logger) feed.Config {
+	fc := feed.Config{Site: c.Site, Items: c.Feeds.Items, TagAuthority: c.Feeds.TagAuthority, Logger: logger}
+	for _, f := range c.Feeds.Formats {
+		fc.Formats = append(fc.Formats, feed.Format(f))
+	}
+	return fc
+}
+
+// Mailer is the mailer's settings from the file: the site, [smtp] and
+// [[digests]], with every list named in Lists but holding no addresses.
+// The caller adds what the file does not hold: the recipients (read at
+// each run, see LoadRecipients), the SMTP password, the unsubscribe secret
+// and a logger.
+func (c *Config) Mailer() mailer.Config {
+	lists := make(map[string][]string, len(c.Lists))
+	for _, l := range c.Lists {
+		lists[l.Name] = nil
+	}
+	return mailer.Config{
+		Site:            c.Site,
+		UnsubscribePath: site.UnsubscribePath,
+		From:            c.SMTP.From,
+		FromName:        c.SMTP.FromName,
+		// Named in the error about a short secret.
+		UnsubscribeSecretEnv: c.Unsubscribe.SecretEnv,
+		Lists:                lists,
+		Digests:              c.Digests,
+		Transport:            c.SMTP.Transport,
+		FileDir:              c.SMTP.FileDir,
+		SMTP: mailer.SMTPConfig{
+			Host: c.SMTP.Host, Port: c.SMTP.Port, TLSPolicy: mailer.TLSPolicy(c.SMTP.TLS),
+			Username: c.SMTP.User, Timeout: c.SMTP.Timeout,
+		},
+		Connections:   c.SMTP.Connections,
+		RatePerSecond: c.SMTP.Rate,
+		MaxAttempts:   c.SMTP.Retries + 1,
+		BackoffBase:   c.SMTP.Backoff,
+	}
+}
+
 // Logger returns a logger writing to w in the configured format and level.
 func (c *Config) Logger(w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: c.Log.Level}
@@ -324,6 +318,17 @@ func Load(path string) (*Config, error) {
 }
 
 func parse(path string, data []byte) (*Config, error) {
+	c, ps := decode(path, data)
+	if len(ps) > 0 {
+		return nil, ps
+	}
+	return c, nil
+}
+
+// decode is parse that keeps the configuration it built despite its
+// problems (nil only for a file that is not TOML), so a test can hand it to
+// the services and see that they refuse exactly what Load refuses.
+func decode(path string, data []byte) (*Config, Problems) {
 	raw := defaults()
 	md, err := toml.Decode(string(data), &raw)
 	if err != nil {
@@ -332,11 +337,8 @@ func parse(path string, data []byte) (*Config, error) {
 	v := &validator{path: path, lines: scanKeys(data)}
 	v.unknownKeys(md.Undecoded())
 	c := v.build(&raw, filepath.Dir(path))
-	if len(v.problems) > 0 {
-		v.problems.sort()
-		return nil, v.problems
-	}
-	return c, nil
+	v.problems.sort()
+	return c, v.problems
 }
 
 // decodeProblem turns a TOML syntax or type error into a Problem with the

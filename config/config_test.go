@@ -59,8 +59,8 @@ func TestShippedConfigLoads(t *testing.T) {
 	if len(rs) != 2 || rs[1].Name != "读者二" || rs[1].Address != "reader2@example.org" {
 		t.Errorf("demo recipients = %+v", rs)
 	}
-	if len(c.Topics) < 3 {
-		t.Errorf("topics = %d, want the shipped examples", len(c.Topics))
+	if len(c.Site.Topics) < 3 {
+		t.Errorf("topics = %d, want the shipped examples", len(c.Site.Topics))
 	}
 }
 
@@ -149,14 +149,14 @@ func TestProblems(t *testing.T) {
 		{"smtp without host", "[smtp]\ntransport = \"smtp\"\nhost = \"\"\n", 3, "smtp.host", "host name"},
 		{"bad tls", "[smtp]\ntls = \"always\"\n", 2, "smtp.tls", "mandatory"},
 		{"bad tag authority", "[feeds]\ntag_authority = \"https://example.org/\"\n", 2, "feeds.tag_authority", "a comma and a date"},
-		{"bad smtp port", "[smtp]\nport = 0\n", 2, "smtp.port", "port"},
-		{"zero rate", "[smtp]\nrate = 0\n", 2, "smtp.rate", "positive"},
-		{"zero connections", "[smtp]\nconnections = 0\n", 2, "smtp.connections", "positive"},
+		{"bad smtp port", "[smtp]\nport = 70000\n", 2, "smtp.port", "port"},
+		{"negative rate", "[smtp]\nrate = -1\n", 2, "smtp.rate", "0 (no limit)"},
+		{"negative connections", "[smtp]\nconnections = -1\n", 2, "smtp.connections", "positive"},
 		{"negative retries", "[smtp]\nretries = -1\n", 2, "smtp.retries", "0 or more"},
-		{"bad from", "[smtp]\nfrom = \"news at example.org\"\n", 2, "smtp.from", "not an email address"},
+		{"bad from", "[smtp]\nfrom = \"news at example.org\"\n", 2, "smtp.from", "not a bare email address"},
 		{"user without password env", "[smtp]\nuser = \"news\"\npassword_env = \"\"\n", 3, "smtp.password_env", "environment variable"},
 		{"duplicate list", "[[lists]]\nname = \"a\"\naddresses = [\"a@example.org\"]\n[[lists]]\nname = \"a\"\naddresses = [\"b@example.org\"]\n", 5, "lists.name", "used twice"},
-		{"empty list", "[[lists]]\nname = \"a\"\n", 2, "lists.name", "needs addresses"},
+		{"empty list", "[[lists]]\nname = \"a\"\n", 2, "lists.addresses", "needs addresses"},
 		{"missing list file", "[[lists]]\nname = \"a\"\nfile = \"nowhere.txt\"\n", 3, "lists.file", "no such file"},
 		{"undefined list", "[[digests]]\nname = \"d\"\nschedule = \"0 7 * * *\"\nlists = [\"nobody\"]\n", 4, "digests.lists", `list "nobody" is not defined`},
 		{"undefined topic", "[[lists]]\nname = \"a\"\naddresses = [\"a@example.org\"]\n[[digests]]\nname = \"d\"\nschedule = \"0 7 * * *\"\nlists = [\"a\"]\ntopics = [\"sport\"]\n", 8, "digests.topics", `topic "sport" is not defined`},
@@ -314,8 +314,8 @@ func TestTagAuthority(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if c.Feeds.TagAuthority != tt.want {
-				t.Errorf("TagAuthority = %q, want %q", c.Feeds.TagAuthority, tt.want)
+			if got := c.Feed(nil).Authority(); got != tt.want {
+				t.Errorf("tag authority = %q, want %q", got, tt.want)
 			}
 		})
 	}

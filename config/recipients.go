@@ -22,7 +22,8 @@ type Recipient struct {
 // LoadRecipients reads a list's inline addresses and then its file, one
 // address per line with # comments, and returns them in that order without
 // duplicates. A bad address is a Problem naming its file and line; all of
-// them are reported at once.
+// them are reported at once. A list with neither addresses nor a file is a
+// mistake, not an empty list: an empty file is how a list is emptied.
 func LoadRecipients(l List) ([]Recipient, error) {
 	var (
 		out      []Recipient
@@ -42,6 +43,10 @@ func LoadRecipients(l List) ([]Recipient, error) {
 		}
 		seen[strings.ToLower(addr)] = true
 		out = append(out, Recipient{Address: addr, Name: content.OneLine(a.Name)})
+	}
+	if len(l.Addresses) == 0 && l.File == "" {
+		return nil, Problems{{File: l.cfgPath, Line: l.line, Key: "lists.addresses",
+			Message: fmt.Sprintf("list %q needs addresses or a file of addresses", l.Name)}}
 	}
 	for _, a := range l.Addresses {
 		addOne(l.cfgPath, l.line, "lists.addresses", a)

@@ -5,25 +5,19 @@ import (
 	"log/slog"
 	"net"
 	"net/mail"
-	"net/url"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/BurntSushi/toml"
 	"github.com/robfig/cron/v3"
-	"golang.org/x/text/language"
 
 	"github.com/paperboy-news/paperboy/mailer"
 	"github.com/paperboy-news/paperboy/schedule"
+	"github.com/paperboy-news/paperboy/site"
 )
-
-// tagAuthority is RFC 4151's taggingEntity: an authority name (a domain,
-// or an email address) and a date, YYYY, YYYY-MM or YYYY-MM-DD.
-var tagAuthority = regexp.MustCompile(`^[A-Za-z0-9.@_-]+,[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$`)
 
 // validator turns a decoded fileConfig into a Config, collecting every
 // problem on the way instead of stopping at the first.
@@ -90,15 +84,16 @@ func resolve(dir, p string) string {
 	return filepath.Join(dir, p)
 }
 
-var (
-	slugRE   = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
-	nameRE   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
-	envVarRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-)
+var envVarRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
+// build checks what only the file knows (its paths, durations, cron specs,
+// environment variable names and list files) and leaves every rule about
+// the settings themselves to the packages that use them: site.New,
+// feed.Config.Validate and mailer.Config.Validate, whose problems it puts
+// at their lines. So whatever Load accepts, the services start with.
 func (v *validator) build(f *fileConfig, dir string) *Config {
 	c := &Config{Path: v.path, Dir: dir}
-	v.site(f.Site, c)
+	v.site(f, c)
 	c.Content = Content{PagesDir: resolve(dir, f.Content.PagesDir), MarkdownDir: resolve(dir, f.Content.MarkdownDir)}
 	if f.Content.PagesDir == "" {
 		v.add("content.pages_dir", "must name the directory of page text files")
@@ -109,48 +104,53 @@ func (v *validator) build(f *fileConfig, dir string) *Config {
 	}
 	v.server(f.Server, c)
 	v.log(f.Log, c)
-	v.feeds(f.Feeds, c)
-	v.topics(f.Topics, c)
+	c.Feeds = Feeds{Items: f.Feeds.Items, Formats: f.Feeds.Formats, TagAuthority: f.Feeds.TagAuthority}
 	v.smtp(f.SMTP, dir, c)
 	c.Unsubscribe = Unsubscribe{SecretEnv: f.Unsubscribe.SecretEnv}
 	v.envVar("unsubscribe.secret_env", f.Unsubscribe.SecretEnv, true)
 	v.lists(f.Lists, dir, c)
 	v.digests(f.Digests, c)
 	v.jobs(f.Jobs, c)
+	v.packageProblems(c.Feed(nil).Validate())
+	v.packageProblems(c.Mailer().Validate())
 	return c
 }
 
-func (v *validator) site(f fileSite, c *Config) {
-	c.Site = Site{
-		Title:            f.Title,
-		Description:      f.Description,
-		Language:         f.Language,
-		TimeZone:         f.TimeZone,
-		PublisherAddress: f.PublisherAddress,
-	}
-	if strings.TrimSpace(f.Title) == "" {
-		v.add("site.title", "must not be empty")
-	}
-	if u, err := url.Parse(f.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		v.add("site.base_url", "%q is not an absolute http or https URL, e.g. \"https://news.example.org/\"", f.BaseURL)
-	} else {
-		if !strings.HasSuffix(u.Path, "/") {
-			u.Path += "/"
+// packageProblems puts a package's settings problems at the lines of the
+// keys they name. A package's "no site" is left out: the site's own
+// problems, which are why there is none, are reported instead.
+func (v *validator) packageProblems(ps site.Problems) {
+	for _, p := range ps {
+		if p.Key != "site" {
+			v.add(p.Key, "%s", p.Message)
 		}
-		c.Site.BaseURL = u
 	}
-	if _, err := language.Parse(f.Language); err != nil {
-		v.add("site.language", "%q is not a language tag, e.g. \"zh-CN\"", f.Language)
+}
+
+// location is the site's time zone, or UTC when it is refused, so that
+// schedules can still be checked.
+func (c *Config) location() *time.Location {
+	if c.Site == nil {
+		return time.UTC
 	}
-	loc, err := time.LoadLocation(f.TimeZone)
-	if err != nil || f.TimeZone == "" {
-		v.add("site.time_zone", "%q is not a time zone, e.g. \"Asia/Shanghai\"", f.TimeZone)
-		loc = time.UTC // so schedules can still be checked
+	return c.Site.Location
+}
+
+func (v *validator) site(f *fileConfig, c *Config) {
+	s := site.Settings{
+		Title:            f.Site.Title,
+		Description:      f.Site.Description,
+		BaseURL:          f.Site.BaseURL,
+		Language:         f.Site.Language,
+		TimeZone:         f.Site.TimeZone,
+		PublisherAddress: f.Site.PublisherAddress,
 	}
-	c.Site.Location = loc
-	if strings.ContainsAny(f.PublisherAddress, "\r\n") {
-		v.add("site.publisher_address", "must be one line")
+	for _, t := range f.Topics {
+		s.Topics = append(s.Topics, site.Topic{Name: t.Name, Slug: t.Slug, Keywords: t.Keywords})
 	}
+	st, ps := site.New(s)
+	v.packageProblems(ps)
+	c.Site = st
 }
 
 func (v *validator) server(f fileServer, c *Config) {
@@ -175,62 +175,6 @@ func (v *validator) log(f fileLog, c *Config) {
 	}
 }
 
-func (v *validator) feeds(f fileFeeds, c *Config) {
-	c.Feeds = Feeds{Items: f.Items, Formats: f.Formats, TagAuthority: f.TagAuthority}
-	if c.Feeds.TagAuthority == "" && c.Site.BaseURL != nil {
-		c.Feeds.TagAuthority = c.Site.BaseURL.Hostname() + ",2021"
-	}
-	if !tagAuthority.MatchString(c.Feeds.TagAuthority) {
-		v.add("feeds.tag_authority", "%q is not a domain or email address, a comma and a date, e.g. \"news.example.org,2021\" or \"news.example.org,2021-07-20\"", f.TagAuthority)
-	}
-	if f.Items <= 0 {
-		v.add("feeds.items", "must be a positive number, got %d", f.Items)
-	}
-	if len(f.Formats) == 0 {
-		v.add("feeds.formats", "list at least one of \"rss\", \"atom\", \"json\"")
-	}
-	seen := map[string]bool{}
-	for _, format := range f.Formats {
-		switch {
-		case format != "rss" && format != "atom" && format != "json":
-			v.add("feeds.formats", "%q is not one of \"rss\", \"atom\", \"json\"", format)
-		case seen[format]:
-			v.add("feeds.formats", "%q is listed twice", format)
-		}
-		seen[format] = true
-	}
-}
-
-func (v *validator) topics(fs []fileTopic, c *Config) {
-	names, slugs := map[string]bool{}, map[string]bool{}
-	for i, f := range fs {
-		at := func(key string) string { return indexed("topics", i, key) }
-		c.Topics = append(c.Topics, Topic{Name: f.Name, Slug: f.Slug, Keywords: f.Keywords})
-		switch {
-		case strings.TrimSpace(f.Name) == "":
-			v.add(at("name"), "every topic needs a name")
-		case names[f.Name]:
-			v.add(at("name"), "topic name %q is used twice", f.Name)
-		}
-		names[f.Name] = true
-		switch {
-		case !slugRE.MatchString(f.Slug):
-			v.add(at("slug"), "%q is not a slug: lower-case letters, digits and single hyphens, e.g. \"flood-control\"", f.Slug)
-		case slugs[f.Slug]:
-			v.add(at("slug"), "topic slug %q is used twice", f.Slug)
-		}
-		slugs[f.Slug] = true
-		if len(f.Keywords) == 0 {
-			v.add(at("keywords"), "topic %q needs at least one keyword", f.Name)
-		}
-		for _, k := range f.Keywords {
-			if strings.TrimSpace(k) == "" {
-				v.add(at("keywords"), "topic %q has an empty keyword, which would match every article", f.Name)
-			}
-		}
-	}
-}
-
 func (v *validator) smtp(f fileSMTP, dir string, c *Config) {
 	c.SMTP = SMTP{
 		Transport:   f.Transport,
@@ -240,47 +184,23 @@ func (v *validator) smtp(f fileSMTP, dir string, c *Config) {
 		TLS:         f.TLS,
 		User:        f.User,
 		PasswordEnv: f.PasswordEnv,
+		From:        f.From,
 		FromName:    f.FromName,
 		Rate:        f.Rate,
 		Connections: f.Connections,
 		Retries:     f.Retries,
 	}
-	switch f.Transport {
-	case "file":
-		if f.FileDir == "" {
-			v.add("smtp.file_dir", "transport \"file\" needs the directory to write .eml files into")
-		}
-	case "smtp":
-		if strings.TrimSpace(f.Host) == "" {
-			v.add("smtp.host", "transport \"smtp\" needs the mail server's host name")
-		}
-	default:
-		v.add("smtp.transport", "%q is not \"smtp\" or \"file\"", f.Transport)
-	}
-	if f.Port < 1 || f.Port > 65535 {
-		v.add("smtp.port", "%d is not a port from 1 to 65535", f.Port)
-	}
-	if f.TLS != "mandatory" && f.TLS != "opportunistic" && f.TLS != "implicit" && f.TLS != "none" {
-		v.add("smtp.tls", "%q is not \"mandatory\", \"opportunistic\", \"implicit\" or \"none\"", f.TLS)
-	}
-	v.envVar("smtp.password_env", f.PasswordEnv, f.User != "")
-	if a, err := mail.ParseAddress(f.From); err != nil {
-		v.add("smtp.from", "%q is not an email address: %v", f.From, err)
-	} else {
+	// from may carry the display name, "示范区新闻 <news@example.org>"; the
+	// mailer judges the bare address.
+	if a, err := mail.ParseAddress(f.From); err == nil {
 		c.SMTP.From = a.Address
 		if c.SMTP.FromName == "" {
 			c.SMTP.FromName = a.Name
 		}
 	}
-	if strings.ContainsAny(f.FromName, "\r\n") {
-		v.add("smtp.from_name", "must be one line")
-	}
-	if f.Rate <= 0 {
-		v.add("smtp.rate", "must be a positive number of messages per second, got %g", f.Rate)
-	}
-	if f.Connections <= 0 {
-		v.add("smtp.connections", "must be a positive number, got %d", f.Connections)
-	}
+	v.envVar("smtp.password_env", f.PasswordEnv, f.User != "")
+	// retries is the file's word for the mailer's MaxAttempts-1, whose
+	// 0 means its default.
 	if f.Retries < 0 {
 		v.add("smtp.retries", "must be 0 or more, got %d", f.Retries)
 	}
@@ -292,18 +212,21 @@ func (v *validator) lists(fs []fileList, dir string, c *Config) {
 	names := map[string]bool{}
 	for i, f := range fs {
 		at := func(key string) string { return indexed("lists", i, key) }
-		l := List{Name: f.Name, Addresses: f.Addresses, File: resolve(dir, f.File), cfgPath: v.path, line: v.lines.line(at("addresses"))}
+		// Problems in the addresses go to their line, or the name's when
+		// there are none.
+		line, ok := v.lines.byPath[at("addresses")]
+		if !ok {
+			line = v.lines.line(at("name"))
+		}
+		l := List{Name: f.Name, Addresses: f.Addresses, File: resolve(dir, f.File), cfgPath: v.path, line: line}
 		c.Lists = append(c.Lists, l)
-		switch {
-		case !nameRE.MatchString(f.Name):
-			v.add(at("name"), "%q is not a list name: letters, digits, '.', '_' and '-'", f.Name)
-		case names[f.Name]:
-			v.add(at("name"), "list name %q is used twice", f.Name)
+		var ps site.Problems
+		if !mailer.ValidName(f.Name) {
+			ps.Add(at("name"), "%q is not a list name: letters, digits, '.', '_' and '-'", f.Name)
+		} else {
+			ps.Distinct(at("name"), "list name", f.Name, names)
 		}
-		names[f.Name] = true
-		if len(f.Addresses) == 0 && f.File == "" {
-			v.add(at("name"), "list %q needs addresses or a file of addresses", f.Name)
-		}
+		v.packageProblems(ps)
 		if _, err := LoadRecipients(l); err != nil {
 			if ps, ok := err.(Problems); ok {
 				v.problems = append(v.problems, ps...)
@@ -315,7 +238,6 @@ func (v *validator) lists(fs []fileList, dir string, c *Config) {
 }
 
 func (v *validator) digests(fs []fileDigest, c *Config) {
-	names := map[string]bool{}
 	for i, f := range fs {
 		at := func(key string) string { return indexed("digests", i, key) }
 		d := Digest{
@@ -327,32 +249,7 @@ func (v *validator) digests(fs []fileDigest, c *Config) {
 			SkipEmpty:   f.SkipEmpty == nil || *f.SkipEmpty,
 			MaxArticles: f.MaxArticles,
 		}
-		switch {
-		case !nameRE.MatchString(f.Name):
-			v.add(at("name"), "%q is not a digest name: letters, digits, '.', '_' and '-'", f.Name)
-		case names[f.Name]:
-			v.add(at("name"), "digest name %q is used twice", f.Name)
-		}
-		names[f.Name] = true
-		d.Cron = v.schedule(at("schedule"), f.Schedule, c.Site.Location, true)
-		if len(f.Lists) == 0 {
-			v.add(at("lists"), "digest %q goes to no list", f.Name)
-		}
-		for _, name := range f.Lists {
-			if !slices.ContainsFunc(c.Lists, func(l List) bool { return l.Name == name }) {
-				v.add(at("lists"), "list %q is not defined (add a [[lists]] entry with name = %q)", name, name)
-			}
-		}
-		for _, slug := range f.Topics {
-			if !slices.ContainsFunc(c.Topics, func(t Topic) bool { return t.Slug == slug }) {
-				v.add(at("topics"), "topic %q is not defined (digest topics are [[topics]] slugs)", slug)
-			}
-		}
-		if d.Subject != "" {
-			if _, err := mailer.ParseSubject(d.Subject); err != nil {
-				v.add(at("subject"), "bad template: %v (fields: .Site .Digest .Date .Lead .Count)", err)
-			}
-		}
+		d.Cron = v.schedule(at("schedule"), f.Schedule, c.location(), true)
 		if f.CatchUp == "" {
 			f.CatchUp = defaultCatchUp
 		}
@@ -360,10 +257,7 @@ func (v *validator) digests(fs []fileDigest, c *Config) {
 		if f.Period != "" {
 			d.Period = v.duration(at("period"), f.Period, false)
 		} else if d.Cron != nil {
-			d.Period = derivePeriod(d.Cron, c.Site.Location)
-		}
-		if f.MaxArticles < 0 {
-			v.add(at("max_articles"), "must be 0 (no cap) or more, got %d", f.MaxArticles)
+			d.Period = derivePeriod(d.Cron, c.location())
 		}
 		c.Digests = append(c.Digests, d)
 	}
@@ -380,8 +274,8 @@ func derivePeriod(s interface{ Next(time.Time) time.Time }, loc *time.Location) 
 
 func (v *validator) jobs(f fileJobs, c *Config) {
 	c.Jobs = Jobs{Ingest: f.Ingest, WatchPages: f.WatchPages, Feeds: f.Feeds}
-	c.Jobs.IngestCron = v.schedule("jobs.ingest", f.Ingest, c.Site.Location, false)
-	v.schedule("jobs.feeds", f.Feeds, c.Site.Location, false) // checked here, parsed by the scheduler
+	c.Jobs.IngestCron = v.schedule("jobs.ingest", f.Ingest, c.location(), false)
+	v.schedule("jobs.feeds", f.Feeds, c.location(), false) // checked here, parsed by the scheduler
 }
 
 // schedule parses a cron spec; an empty one is allowed unless required.

@@ -61,7 +61,7 @@ func BenchmarkRenderFeeds(b *testing.B) {
 			s := openBenchStore(b)
 			src := &bumpSource{src: s, bump: changed}
 			cfg := testConfig(b)
-			cfg.Topics = nil
+			cfg.Site.Topics = nil
 			svc, err := NewService(cfg, src)
 			if err != nil {
 				b.Fatal(err)

@@ -8,13 +8,12 @@
 package feed
 
 import (
-	"errors"
-	"fmt"
 	"log/slog"
-	"net/url"
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/paperboy-news/paperboy/site"
 )
 
 // Format is one of the three feed formats.
@@ -76,38 +75,25 @@ func (f Format) Label() string {
 	return string(f)
 }
 
-// Topic is a configured topic: its display name and its URL slug, which is
-// also the value the store keeps in Article.Topics.
-type Topic struct {
-	Name string
-	Slug string
-}
-
-// Config is what the feed package needs to know about the site.
+// Config is what the feed package needs besides the site.
 type Config struct {
-	// Title and Description name the site; topic feeds append the topic.
-	Title       string
-	Description string
-	// BaseURL is the site's absolute root, e.g. "https://news.example.org/";
-	// every link and self link in the feeds starts with it.
-	BaseURL string
-	// Language is the BCP 47 tag of the content; default "zh-CN".
-	Language string
-	// Location is the site's time zone; default Asia/Shanghai.
-	Location *time.Location
-	// Items is how many articles each feed carries; default 50.
+	// Site is the validated site: title, description, base URL,
+	// language, time zone and topics (each gets a feed under
+	// /topics/{slug}/).
+	Site *site.Site
+	// Items is how many articles each feed carries: feeds.items.
 	Items int
-	// Topics get a feed each, under /topics/{slug}/.
-	Topics []Topic
-	// Formats are the formats written; default all three.
+	// Formats are the formats written: feeds.formats.
 	Formats []Format
 	// TagAuthority is the authority of the tag: URIs (RFC 4151) that
-	// identify feeds and items: a domain the site owns and a date it owned
-	// it on, e.g. "example.org,2021". Item ids are
-	// "tag:example.org,2021:" + article id. Never change it once published.
+	// identify feeds and items: a domain the site owns or an email address,
+	// and a date it was owned on, e.g. "example.org,2021". Item ids are
+	// "tag:example.org,2021:" + article id. Never change it once
+	// published. Empty, it is the base URL's host and ",2021":
+	// feeds.tag_authority.
 	TagAuthority string
 	// PublishClock is when, after local midnight of the edition date, an
-	// article counts as published; default 6h (06:00 in Location).
+	// article counts as published; default 6h (06:00 in the site's zone).
 	PublishClock time.Duration
 	// CacheControl is sent with every feed; default "public, max-age=300".
 	CacheControl string
@@ -115,68 +101,50 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-var (
-	slugRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
-	tagRE  = regexp.MustCompile(`^[A-Za-z0-9.-]+,\d{4}(-\d{2}(-\d{2})?)?$`)
-)
+// Validate reports every problem of c, keyed by config.toml key.
+func (c Config) Validate() site.Problems {
+	var ps site.Problems
+	if c.Site == nil {
+		ps.Add("site", "the feeds need the validated site settings")
+	} else if msg := tagAuthorityProblem(c.Authority()); msg != "" {
+		const eg = `, e.g. "news.example.org,2021" or "editor@example.org,2021-07-20"`
+		if c.TagAuthority == "" {
+			// A derived authority's problem is base_url's: the line to look at.
+			ps.Add("site.base_url", "the feeds' tag authority made of its host, %q, %s; set feeds.tag_authority%s", c.Authority(), msg, eg)
+		} else {
+			ps.Add("feeds.tag_authority", "%q %s%s", c.TagAuthority, msg, eg)
+		}
+	}
+	if c.Items <= 0 {
+		ps.Add("feeds.items", "must be a positive number, got %d", c.Items)
+	}
+	if len(c.Formats) == 0 {
+		ps.Add("feeds.formats", "list at least one of \"rss\", \"atom\", \"json\"")
+	}
+	seen := map[Format]bool{}
+	for _, f := range c.Formats {
+		switch {
+		case f.FileName() == "":
+			ps.Add("feeds.formats", "%q is not one of \"rss\", \"atom\", \"json\"", f)
+		case seen[f]:
+			ps.Add("feeds.formats", "%q is listed twice", f)
+		}
+		seen[f] = true
+	}
+	if c.PublishClock < 0 || c.PublishClock >= 24*time.Hour {
+		ps.Add("feeds.publish_clock", "%v is not a time of day between 0h and 24h", c.PublishClock)
+	}
+	return ps
+}
 
 // withDefaults checks c and fills in the defaults, returning a copy.
 func (c Config) withDefaults() (Config, error) {
-	var errs []error
-	if strings.TrimSpace(c.Title) == "" {
-		errs = append(errs, errors.New("title is empty: set the site title"))
+	if err := c.Validate().Err("feed"); err != nil {
+		return c, err
 	}
-	u, err := url.Parse(c.BaseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-		errs = append(errs, fmt.Errorf("base URL %q: want an absolute http(s) URL such as https://news.example.org/", c.BaseURL))
-	} else {
-		c.BaseURL = strings.TrimSuffix(u.String(), "/")
-	}
-	if !tagRE.MatchString(c.TagAuthority) {
-		errs = append(errs, fmt.Errorf("tag authority %q: want a domain and a date, e.g. \"example.org,2021\" (RFC 4151)", c.TagAuthority))
-	}
-	if c.Language == "" {
-		c.Language = "zh-CN"
-	}
-	if c.Location == nil {
-		loc, err := time.LoadLocation("Asia/Shanghai")
-		if err != nil {
-			loc = time.FixedZone("CST", 8*3600)
-		}
-		c.Location = loc
-	}
-	if c.Items == 0 {
-		c.Items = 50
-	}
-	if c.Items < 0 {
-		errs = append(errs, fmt.Errorf("items %d: want a positive number of feed items", c.Items))
-	}
+	c.TagAuthority = c.Authority()
 	if c.PublishClock == 0 {
 		c.PublishClock = 6 * time.Hour
-	}
-	if c.PublishClock < 0 || c.PublishClock >= 24*time.Hour {
-		errs = append(errs, fmt.Errorf("publish clock %v: want a time of day between 0h and 24h", c.PublishClock))
-	}
-	if len(c.Formats) == 0 {
-		c.Formats = AllFormats
-	}
-	for _, f := range c.Formats {
-		if f.FileName() == "" {
-			errs = append(errs, fmt.Errorf("format %q: want rss, atom or json", f))
-		}
-	}
-	seen := map[string]bool{}
-	for i, t := range c.Topics {
-		if !slugRE.MatchString(t.Slug) {
-			errs = append(errs, fmt.Errorf("topic %d (%q): slug %q: want lower-case letters, digits and '-'", i+1, t.Name, t.Slug))
-		}
-		if strings.TrimSpace(t.Name) == "" {
-			errs = append(errs, fmt.Errorf("topic %d (%q): name is empty", i+1, t.Slug))
-		}
-		if seen[t.Slug] {
-			errs = append(errs, fmt.Errorf("topic %d: slug %q repeats an earlier topic", i+1, t.Slug))
-		}
-		seen[t.Slug] = true
 	}
 	if c.CacheControl == "" {
 		c.CacheControl = "public, max-age=300"
@@ -184,10 +152,52 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
-	if err := errors.Join(errs...); err != nil {
-		return c, fmt.Errorf("feed: config: %w", err)
-	}
 	return c, nil
+}
+
+// Authority is TagAuthority, or the one derived from the base URL when it
+// is empty.
+func (c Config) Authority() string {
+	if c.TagAuthority == "" && c.Site != nil {
+		return c.Site.BaseURL.Hostname() + ",2021"
+	}
+	return c.TagAuthority
+}
+
+var (
+	// dnsNameRE is RFC 4151's DNSname: DNScomp *("." DNScomp).
+	dnsNameRE = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$`)
+	// localPartRE is an email address's local part as RFC 4151 allows it
+	// (RFC 2822's dot-atom).
+	localPartRE = regexp.MustCompile("^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
+)
+
+// tagAuthorityProblem says what is wrong with an RFC 4151 taggingEntity
+// (authorityName "," date, the name a domain or an email address, the date
+// YYYY, YYYY-MM or YYYY-MM-DD), or "" if nothing is.
+func tagAuthorityProblem(s string) string {
+	name, date, ok := strings.Cut(s, ",")
+	if !ok {
+		return "is not a domain or email address, a comma and a date"
+	}
+	domain := name
+	if local, d, isEmail := strings.Cut(name, "@"); isEmail {
+		if !localPartRE.MatchString(local) {
+			return "has an email address whose part before @ is not allowed in a tag: URI"
+		}
+		domain = d
+	}
+	if !dnsNameRE.MatchString(domain) {
+		return "does not start with a domain name or email address"
+	}
+	for _, layout := range []string{"2006-01-02", "2006-01", "2006"} {
+		if len(date) == len(layout) {
+			if _, err := time.Parse(layout, date); err == nil {
+				return ""
+			}
+		}
+	}
+	return "does not end in a date YYYY, YYYY-MM or YYYY-MM-DD"
 }
 
 // enabled reports whether format f is configured.
@@ -198,14 +208,4 @@ func (c Config) enabled(f Format) bool {
 		}
 	}
 	return false
-}
-
-// topicName maps a slug to its configured name, or the slug itself.
-func (c Config) topicName(slug string) string {
-	for _, t := range c.Topics {
-		if t.Slug == slug {
-			return t.Name
-		}
-	}
-	return slug
 }

@@ -3,12 +3,12 @@ package feed
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/paperboy-news/paperboy/content"
-	"net/http"
+	"github.com/paperboy-news/paperboy/site"
 )
 
 // memSource is an ArticleSource over a slice, for tests that are not about
@@ -34,21 +34,30 @@ func (m memSource) LatestArticles(ctx context.Context, topic string, limit int) 
 	return out, nil
 }
 
-// testConfig is the site the tests render.
+// testSite is the site the tests render, at base.
+func testSite(t testing.TB, base string) *site.Site {
+	t.Helper()
+	st, ps := site.New(site.Settings{
+		Title:       "示范区报",
+		Description: "示范区报每日电子版",
+		BaseURL:     base,
+		Language:    "zh-CN",
+		TimeZone:    "Asia/Shanghai",
+		Topics:      []site.Topic{{Name: "防汛", Slug: "flood", Keywords: []string{"防汛"}}, {Name: "经济", Slug: "economy", Keywords: []string{"经济"}}},
+	})
+	if ps != nil {
+		t.Fatal(ps.Err("site"))
+	}
+	return st
+}
+
+// testConfig is the feeds the tests render.
 func testConfig(t testing.TB) Config {
 	t.Helper()
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		t.Fatal(err)
-	}
 	return Config{
-		Title:        "示范区报",
-		Description:  "示范区报每日电子版",
-		BaseURL:      "https://news.example.org/",
-		Language:     "zh-CN",
-		Location:     loc,
+		Site:         testSite(t, "https://news.example.org/"),
 		Items:        50,
-		Topics:       []Topic{{Name: "防汛", Slug: "flood"}, {Name: "经济", Slug: "economy"}},
+		Formats:      AllFormats,
 		TagAuthority: "example.org,2021",
 		Logger:       slog.New(slog.DiscardHandler),
 	}

@@ -1,36 +1,13 @@
 package feed
 
-import "net/url"
+import "github.com/paperboy-news/paperboy/site"
 
-// The site's URL scheme. Every page is a directory with an index.html, so
-// a static export works on any web server without rewrites, and the feeds
-// and the pages share these functions, so they always agree.
+// FeedPath is the site path of a feed: "/atom.xml" for the main feed (slug
+// ""), "/topics/{slug}/atom.xml" for a topic's (see site.FeedPath).
+func FeedPath(slug string, f Format) string { return site.FeedPath(slug, f.FileName()) }
 
-// ArticlePath is an article's permalink path, "/articles/{id}/".
-func ArticlePath(id string) string { return "/articles/" + url.PathEscape(id) + "/" }
-
-// EditionPath is an edition page's path, "/editions/{date}/".
-func EditionPath(date string) string { return "/editions/" + url.PathEscape(date) + "/" }
-
-// TopicPath is a topic page's path, "/topics/{slug}/"; "" is the home page.
-func TopicPath(slug string) string {
-	if slug == "" {
-		return "/"
-	}
-	return "/topics/" + url.PathEscape(slug) + "/"
-}
-
-// FeedPath is the path of a feed: "/atom.xml" for the main feed (slug ""),
-// "/topics/{slug}/atom.xml" for a topic's.
-func FeedPath(slug string, f Format) string {
-	if slug == "" {
-		return "/" + f.FileName()
-	}
-	return TopicPath(slug) + f.FileName()
-}
-
-// URL makes a site path absolute with the configured base URL.
-func (c Config) URL(path string) string { return c.BaseURL + path }
+// URL makes a site path absolute under the site's base URL.
+func (c Config) URL(path string) string { return c.Site.URL(path) }
 
 // TagURI is the RFC 4151 tag: URI for a specific name within the site,
 // e.g. "tag:example.org,2021:2021-07-20-1f3a9c0b2d4e".
@@ -42,5 +19,6 @@ func (c Config) TagURI(specific string) string {
 type AltLink struct {
 	Title string
 	Type  string
-	Href  string
+	// Href is the feed's path under the base URL's path.
+	Href string
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/gorilla/feeds"
 
 	"github.com/paperboy-news/paperboy/content"
+	"github.com/paperboy-news/paperboy/site"
 )
 
 // generator names the software in every feed.
@@ -29,16 +30,16 @@ type Meta struct {
 
 // MainMeta describes the site's main feed.
 func (c Config) MainMeta() Meta {
-	return Meta{Title: c.Title, Description: c.Description}
+	return Meta{Title: c.Site.Title, Description: c.Site.Description}
 }
 
 // TopicMeta describes a topic's feed.
-func (c Config) TopicMeta(t Topic) Meta {
-	desc := c.Description
+func (c Config) TopicMeta(t site.Topic) Meta {
+	desc := c.Site.Description
 	if desc == "" {
-		desc = c.Title
+		desc = c.Site.Title
 	}
-	return Meta{Title: c.Title + " · " + t.Name, Description: desc + " · " + t.Name, Slug: t.Slug}
+	return Meta{Title: c.Site.Title + " · " + t.Name, Description: desc + " · " + t.Name, Slug: t.Slug}
 }
 
 // item is an article prepared once for all three formats.
@@ -49,13 +50,14 @@ type item struct {
 	summary   string
 	content   string
 	authors   []string
-	topics    []Topic
+	topics    []site.Topic
 	published time.Time
 	updated   time.Time
 }
 
 func (c Config) items(arts []content.Article) ([]item, error) {
 	items := make([]item, 0, len(arts))
+	w := c.Site.Words
 	for _, a := range arts {
 		pub, err := c.Published(a)
 		if err != nil {
@@ -63,16 +65,16 @@ func (c Config) items(arts []content.Article) ([]item, error) {
 		}
 		it := item{
 			id:        c.TagURI(a.ID),
-			link:      c.URL(ArticlePath(a.ID)),
-			title:     Title(a),
-			summary:   Summary(a),
-			content:   ContentHTML(a),
-			authors:   AuthorNames(a),
+			link:      c.URL(site.ArticlePath(a.ID)),
+			title:     w.Title(a),
+			summary:   site.Lead(a),
+			content:   ContentHTML(a, w),
+			authors:   site.AuthorNames(a),
 			published: pub,
 			updated:   c.Updated(a, pub),
 		}
 		for _, slug := range a.Topics {
-			it.topics = append(it.topics, Topic{Slug: Clean(slug), Name: Clean(c.topicName(slug))})
+			it.topics = append(it.topics, site.Topic{Slug: site.Clean(slug), Name: site.Clean(c.Site.TopicName(slug))})
 		}
 		items = append(items, it)
 	}
@@ -83,7 +85,7 @@ func (c Config) items(arts []content.Article) ([]item, error) {
 // updated times. An empty feed uses the Unix epoch so that it still
 // renders the same bytes every time.
 func (c Config) feedTimes(items []item) (published, updated time.Time) {
-	published = time.Unix(0, 0).In(c.Location)
+	published = time.Unix(0, 0).In(c.Site.Location)
 	updated = published
 	for _, it := range items {
 		if it.published.After(published) {
@@ -100,9 +102,9 @@ func (c Config) feedTimes(items []item) (published, updated time.Time) {
 func (c Config) gorillaFeed(m Meta, items []item, htmlSummary bool) *feeds.Feed {
 	pub, upd := c.feedTimes(items)
 	f := &feeds.Feed{
-		Title:       Clean(m.Title),
-		Link:        &feeds.Link{Href: c.URL(TopicPath(m.Slug))},
-		Description: Clean(m.Description),
+		Title:       site.Clean(m.Title),
+		Link:        &feeds.Link{Href: c.URL(site.TopicPath(m.Slug))},
+		Description: site.Clean(m.Description),
 		Created:     pub,
 		Updated:     upd,
 		Items:       make([]*feeds.Item, len(items)),
@@ -204,7 +206,7 @@ type rssItem struct {
 func (c Config) rss(m Meta, items []item) ([]byte, error) {
 	f := c.gorillaFeed(m, items, true)
 	ch := (&feeds.Rss{Feed: f}).RssFeed()
-	ch.Language = c.Language
+	ch.Language = c.Site.Language
 	ch.Generator = generator
 	ch.PubDate = f.Created.Format(time.RFC1123Z)
 	ch.LastBuildDate = f.Updated.Format(time.RFC1123Z)
@@ -267,9 +269,9 @@ func (c Config) atom(m Meta, items []item) ([]byte, error) {
 	af.Updated = f.Updated.Format(time.RFC3339)
 	// The site is every entry's author unless the entry names its own,
 	// so an entry without a byline still meets RFC 4287's author rule.
-	af.Author = &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: Clean(c.Title), Uri: c.URL("/")}}
+	af.Author = &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: site.Clean(c.Site.Title), Uri: c.URL("/")}}
 	root := atomFeed{
-		Lang:     c.Language,
+		Lang:     c.Site.Language,
 		AtomFeed: af,
 		Links: []feeds.AtomLink{
 			{Href: c.URL(FeedPath(m.Slug, Atom)), Rel: "self", Type: Atom.MediaType()},
@@ -324,9 +326,9 @@ func marshalXML(v any) ([]byte, error) {
 func (c Config) json(m Meta, items []item) ([]byte, error) {
 	f := c.gorillaFeed(m, items, false)
 	jf := (&feeds.JSON{Feed: f}).JSONFeed()
-	jf.Language = c.Language
+	jf.Language = c.Site.Language
 	jf.FeedUrl = c.URL(FeedPath(m.Slug, JSON))
-	jf.Authors = []*feeds.JSONAuthor{{Name: Clean(c.Title), Url: c.URL("/")}}
+	jf.Authors = []*feeds.JSONAuthor{{Name: site.Clean(c.Site.Title), Url: c.URL("/")}}
 	for i, ji := range jf.Items {
 		it := items[i]
 		ji.Author = nil

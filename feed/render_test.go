@@ -18,6 +18,7 @@ import (
 
 	"github.com/paperboy-news/paperboy/content"
 	"github.com/paperboy-news/paperboy/internal/fixture"
+	"github.com/paperboy-news/paperboy/site"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -98,7 +99,7 @@ func TestRenderReadable(t *testing.T) {
 	cfg := testConfig(t)
 	full, _ := cfg.withDefaults()
 	arts := append([]content.Article{fixture.NastyArticle()}, fixture.SampleArticles(t)...)
-	metas := map[string]Meta{"main": cfg.MainMeta(), "topic": cfg.TopicMeta(cfg.Topics[0])}
+	metas := map[string]Meta{"main": cfg.MainMeta(), "topic": cfg.TopicMeta(cfg.Site.Topics[0])}
 	for name, m := range metas {
 		for _, tf := range formats {
 			t.Run(name+"/"+string(tf.format), func(t *testing.T) {
@@ -135,7 +136,7 @@ func TestRenderReadable(t *testing.T) {
 				if fd.FeedLink != wantSelf {
 					t.Errorf("self link %q, want %q", fd.FeedLink, wantSelf)
 				}
-				if want := "https://news.example.org" + TopicPath(m.Slug); fd.Link != want {
+				if want := "https://news.example.org" + site.TopicPath(m.Slug); fd.Link != want {
 					t.Errorf("home link %q, want %q", fd.Link, want)
 				}
 				if fd.UpdatedParsed == nil && tf.format != RSS {
@@ -166,10 +167,10 @@ func checkItem(t *testing.T, cfg Config, f Format, it *gofeed.Item, a content.Ar
 	if want := "https://news.example.org/articles/" + a.ID + "/"; it.Link != want {
 		t.Errorf("%s: link %q, want %q", a.ID, it.Link, want)
 	}
-	if it.Title != Title(a) {
-		t.Errorf("%s: title %q, want %q", a.ID, it.Title, Title(a))
+	if it.Title != cfg.Site.Words.Title(a) {
+		t.Errorf("%s: title %q, want %q", a.ID, it.Title, cfg.Site.Words.Title(a))
 	}
-	wantPub, _ := time.ParseInLocation("2006-01-02", a.Date, cfg.Location)
+	wantPub, _ := time.ParseInLocation("2006-01-02", a.Date, cfg.Site.Location)
 	wantPub = wantPub.Add(6 * time.Hour)
 	if it.PublishedParsed == nil || !it.PublishedParsed.Equal(wantPub) {
 		t.Errorf("%s: published %v, want %v", a.ID, it.PublishedParsed, wantPub)
@@ -196,12 +197,12 @@ func checkItem(t *testing.T, cfg Config, f Format, it *gofeed.Item, a content.Ar
 			names = append(names, p.Name)
 		}
 	}
-	if want := AuthorNames(a); !slices.Equal(names, want) || len(want) == 0 {
+	if want := site.AuthorNames(a); !slices.Equal(names, want) || len(want) == 0 {
 		t.Errorf("%s: authors %q, want %q", a.ID, names, want)
 	}
 	var wantCats []string
 	for _, slug := range a.Topics {
-		wantCats = append(wantCats, cfg.topicName(slug))
+		wantCats = append(wantCats, cfg.Site.TopicName(slug))
 	}
 	if !slices.Equal(it.Categories, wantCats) {
 		t.Errorf("%s: categories %q, want %q", a.ID, it.Categories, wantCats)
@@ -346,55 +347,37 @@ func TestConfigErrors(t *testing.T) {
 	tests := []struct {
 		name   string
 		change func(*Config)
-		want   string
+		want   string // the key of the one problem
 	}{
-		{"no title", func(c *Config) { c.Title = " " }, "title is empty"},
-		{"relative base", func(c *Config) { c.BaseURL = "/news" }, "base URL"},
-		{"bad tag authority", func(c *Config) { c.TagAuthority = "example.org" }, "tag authority"},
-		{"bad slug", func(c *Config) { c.Topics = []Topic{{Name: "X", Slug: "Bad Slug"}} }, "slug"},
-		{"repeated slug", func(c *Config) { c.Topics = append(c.Topics, Topic{Name: "X", Slug: "flood"}) }, "repeats"},
-		{"bad format", func(c *Config) { c.Formats = []Format{"xml"} }, "format"},
-		{"negative items", func(c *Config) { c.Items = -1 }, "items"},
+		{"no site", func(c *Config) { c.Site = nil }, "site"},
+		{"tag authority without date", func(c *Config) { c.TagAuthority = "example.org" }, "feeds.tag_authority"},
+		{"tag authority with a bad month", func(c *Config) { c.TagAuthority = "example.org,2021-13" }, "feeds.tag_authority"},
+		{"tag authority with a space", func(c *Config) { c.TagAuthority = "example org,2021" }, "feeds.tag_authority"},
+		{"tag authority from an IPv6 base URL", func(c *Config) { c.TagAuthority = ""; c.Site = testSite(t, "http://[::1]:8080/") }, "site.base_url"},
+		{"bad format", func(c *Config) { c.Formats = []Format{"xml"} }, "feeds.formats"},
+		{"format twice", func(c *Config) { c.Formats = []Format{RSS, RSS} }, "feeds.formats"},
+		{"no format", func(c *Config) { c.Formats = nil }, "feeds.formats"},
+		{"no items", func(c *Config) { c.Items = 0 }, "feeds.items"},
+		{"publish clock past midnight", func(c *Config) { c.PublishClock = 25 * time.Hour }, "feeds.publish_clock"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := testConfig(t)
 			tc.change(&cfg)
+			if ps := cfg.Validate(); len(ps) != 1 || ps[0].Key != tc.want {
+				t.Errorf("Validate() = %v, want one problem with %s", ps, tc.want)
+			}
 			_, err := NewService(cfg, memSource{})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("error %v, want one mentioning %q", err, tc.want)
+				t.Fatalf("error %v, want one naming %q", err, tc.want)
 			}
 		})
 	}
-	if _, err := NewService(testConfig(t), memSource{}); err != nil {
-		t.Fatalf("valid config refused: %v", err)
-	}
-}
-
-func TestSummaryAndTitle(t *testing.T) {
-	long := strings.Repeat("长", 150)
-	tests := []struct {
-		name        string
-		a           content.Article
-		wantTitle   string
-		wantSummary string
-	}{
-		{"summary field wins", content.Article{Title: "T", Summary: "摘要", Paragraphs: []string{"正文"}}, "T", "摘要"},
-		{"lead is cut", content.Article{Title: "T", Paragraphs: []string{"", long}}, "T", strings.Repeat("长", 100) + "…"},
-		{"photo without title", content.Article{Kind: content.KindPhoto, Paragraphs: []string{"短说明"}}, "图片新闻：短说明", "短说明"},
-		{"photo with title", content.Article{Kind: content.KindPhoto, Title: "抢险", Paragraphs: []string{"说明"}}, "图片新闻：抢险", "说明"},
-		{"article without title", content.Article{Paragraphs: []string{"正文"}}, "正文", "正文"},
-		{"photo without text", content.Article{Kind: content.KindPhoto}, "图片新闻", ""},
-		{"title parts", content.Article{Kicker: "引", Title: "主", Subtitle: "副"}, "引 主 副", ""},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := Title(tc.a); got != tc.wantTitle {
-				t.Errorf("Title = %q, want %q", got, tc.wantTitle)
-			}
-			if got := Summary(tc.a); got != tc.wantSummary {
-				t.Errorf("Summary = %q, want %q", got, tc.wantSummary)
-			}
-		})
+	for _, ok := range []string{"example.org,2021", "editor@example.org,2021", "news.example.org,2021-07-20", "a-b.example,2000-02", ""} {
+		cfg := testConfig(t)
+		cfg.TagAuthority = ok
+		if _, err := NewService(cfg, memSource{}); err != nil {
+			t.Errorf("tag authority %q refused: %v", ok, err)
+		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/paperboy-news/paperboy/content"
+	"github.com/paperboy-news/paperboy/site"
 )
 
 // ArticleSource is what the feeds read: the store's LatestArticles, newest
@@ -58,9 +59,9 @@ func (s *Service) Refresh(ctx context.Context) error {
 	if p := s.current.Load(); p != nil {
 		old = *p
 	}
-	next := make(map[string]*Resource, (1+len(s.cfg.Topics))*len(s.cfg.Formats))
+	next := make(map[string]*Resource, (1+len(s.cfg.Site.Topics))*len(s.cfg.Formats))
 	metas := []Meta{s.cfg.MainMeta()}
-	for _, t := range s.cfg.Topics {
+	for _, t := range s.cfg.Site.Topics {
 		metas = append(metas, s.cfg.TopicMeta(t))
 	}
 	for _, m := range metas {
@@ -133,22 +134,23 @@ func (s *Service) Links(slug string) []AltLink {
 	add := func(slug, title string) {
 		for _, f := range AllFormats {
 			if s.cfg.enabled(f) {
-				links = append(links, AltLink{Title: title + " (" + f.Label() + ")", Type: f.MediaType(), Href: FeedPath(slug, f)})
+				links = append(links, AltLink{Title: title + " (" + f.Label() + ")", Type: f.MediaType(), Href: s.cfg.Site.Path(FeedPath(slug, f))})
 			}
 		}
 	}
 	if slug != "" {
-		for _, t := range s.cfg.Topics {
+		for _, t := range s.cfg.Site.Topics {
 			if t.Slug == slug {
 				add(slug, s.cfg.TopicMeta(t).Title)
 			}
 		}
 	}
-	add("", s.cfg.Title)
+	add("", s.cfg.Site.Title)
 	return links
 }
 
-// Register mounts every feed path on mux (Go 1.22 patterns; GET also
+// Register mounts every feed path, under the base URL's path, on mux (Go
+// 1.22 patterns; GET also
 // answers HEAD). A path with no feed, such as an unknown topic, goes to
 // notFound, or http.NotFound when it is nil.
 func (s *Service) Register(mux *http.ServeMux, notFound http.Handler) {
@@ -162,7 +164,8 @@ func (s *Service) Register(mux *http.ServeMux, notFound http.Handler) {
 			http.Error(w, "feeds are being prepared", http.StatusServiceUnavailable)
 			return
 		}
-		res := (*p)[r.URL.Path]
+		path, _ := s.cfg.Site.SitePath(r.URL.Path)
+		res := (*p)[path]
 		if res == nil {
 			notFound.ServeHTTP(w, r)
 			return
@@ -170,7 +173,7 @@ func (s *Service) Register(mux *http.ServeMux, notFound http.Handler) {
 		res.ServeHTTP(w, r)
 	})
 	for _, f := range s.cfg.Formats {
-		mux.Handle("GET "+FeedPath("", f), h)
-		mux.Handle("GET /topics/{slug}/"+f.FileName(), h)
+		mux.Handle("GET "+s.cfg.Site.Path(FeedPath("", f)), h)
+		mux.Handle("GET "+s.cfg.Site.Path(site.FeedPath("{slug}", f.FileName())), h)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/paperboy-news/paperboy/content"
 	"github.com/paperboy-news/paperboy/internal/fixture"
+	"github.com/paperboy-news/paperboy/site"
 	"github.com/paperboy-news/paperboy/store"
 )
 
@@ -53,10 +54,10 @@ func TestFeedsFromStore(t *testing.T) {
 				}
 				for i, it := range fd.Items {
 					a := want[i]
-					if it.GUID != cfg.TagURI(a.ID) || it.Link != cfg.URL(ArticlePath(a.ID)) {
+					if it.GUID != cfg.TagURI(a.ID) || it.Link != cfg.URL(site.ArticlePath(a.ID)) {
 						t.Errorf("item %d: id %q link %q, want %s", i, it.GUID, it.Link, a.ID)
 					}
-					wantPub := time.Date(2021, 7, 20, 6, 0, 0, 0, cfg.Location)
+					wantPub := time.Date(2021, 7, 20, 6, 0, 0, 0, cfg.Site.Location)
 					if a.Date != ed.Date || it.PublishedParsed == nil || !it.PublishedParsed.Equal(wantPub) {
 						t.Errorf("item %d: published %v (edition %s), want %v", i, it.PublishedParsed, a.Date, wantPub)
 					}

@@ -34,6 +34,7 @@ import (
 	"time"
 
 	"github.com/paperboy-news/paperboy/content"
+	"github.com/paperboy-news/paperboy/site"
 	"github.com/paperboy-news/paperboy/store"
 )
 
@@ -50,12 +51,8 @@ type Store interface {
 }
 
 // Topic tags articles: an article gets Slug when any of Keywords appears
-// in its headline, summary or text.
-type Topic struct {
-	Name     string
-	Slug     string
-	Keywords []string
-}
+// in its headline, summary or text. It is the site's one Topic type.
+type Topic = site.Topic
 
 // Config is what Run scans and how it tags.
 type Config struct {

@@ -2,40 +2,36 @@ package mailer
 
 import (
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/mail"
-	"net/url"
+	"regexp"
 	"strings"
 	"text/template"
 	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/paperboy-news/paperboy/site"
 )
 
-// Config is everything the mailer needs; the caller maps config.toml onto
-// it and reads secrets (SMTP password, unsubscribe secret) from the
-// environment.
+// Config is everything the mailer needs; the config package maps
+// config.toml onto it, and the caller reads secrets (SMTP password,
+// unsubscribe secret) from the environment.
 type Config struct {
-	// SiteTitle names the paper in subjects, footers and display names.
-	SiteTitle string
-	// BaseURL is the public site, e.g. "https://news.example.cn". The
-	// unsubscribe link is BaseURL + UnsubscribePath; when it is https the
-	// messages offer RFC 8058 one-click unsubscribe.
-	BaseURL string
-	// UnsubscribePath is where UnsubscribeHandler is mounted; default
-	// "/unsubscribe".
+	// Site is the validated site: its title names the paper in subjects,
+	// footers and display names; links are under its base URL (one-click
+	// unsubscribe is offered when it is https); its words are the mail's;
+	// edition periods are in its time zone.
+	Site *site.Site
+	// UnsubscribePath is the site path UnsubscribeHandler is mounted at
+	// (under the base URL's path); default site.UnsubscribePath.
 	UnsubscribePath string
-	// Language selects the reader-facing strings (see CatalogueFor);
-	// default "zh-CN".
-	Language string
-	// Location is the site's time zone, for edition periods; default UTC.
-	Location *time.Location
-	// PublisherAddress is printed in every footer.
-	PublisherAddress string
 	// From and FromName are the sender.
 	From     string
 	FromName string
-	// Domain is used for Message-IDs and List-Ids; default BaseURL's host.
+	// Domain is used for Message-IDs and List-Ids; default the base URL's
+	// host.
 	Domain string
 	// UnsubscribeSecret signs unsubscribe tokens (HMAC-SHA256); at least
 	// 16 bytes. Read it from the environment.
@@ -119,26 +115,35 @@ type SMTPConfig struct {
 	TLSConfig *tls.Config
 }
 
-// Digest is one configured digest.
+// Digest is one configured digest: one [[digests]] entry, the one type
+// config, the scheduler's wiring and the mailer share.
 type Digest struct {
 	// Name identifies the digest in runs, Message-IDs and List-Ids.
 	Name string
-	// Title is the digest's reader-facing name; default the catalogue's
+	// Title is the digest's reader-facing name; default the site's words'
 	// ("每日新闻摘要").
 	Title string
+	// Schedule is the cron spec as written; Cron is it parsed, in the
+	// site's time zone unless the spec starts with CRON_TZ=.
+	Schedule string
+	Cron     cron.Schedule
 	// Lists are the recipient lists it goes to (names in Config.Lists).
 	Lists []string
-	// Topics filters the articles: any of these topic slugs; none means all.
+	// Topics filters the articles: any of these topic slugs (the site's
+	// topics); none means all.
 	Topics []string
-	// Subject is a text/template over SubjectData; default the
-	// catalogue's, e.g. "{{.Site}} {{.Date}}：{{.Lead}} 等{{.Count}}条".
+	// Subject is a text/template over SubjectData; default the site's
+	// words', e.g. "{{.Site}} {{.Date}}：{{.Lead}} 等{{.Count}}条".
 	Subject string
 	// SkipEmpty sends nothing when there are no new articles; the run is
 	// recorded as skipped.
 	SkipEmpty bool
+	// CatchUp is how late a missed run may still be made up after
+	// downtime; later, the slot is recorded as missed.
+	CatchUp time.Duration
 	// Period limits a run to editions dated within it before the slot (in
 	// the site's time zone), so backfilling old editions does not flood
-	// the digest; default 24h. The first run ever takes the latest edition.
+	// the digest; default 24h.
 	Period time.Duration
 	// MaxArticles caps the articles in one digest; 0 means no cap (a long
 	// digest lists the articles past the size limit as headlines only).
@@ -149,7 +154,7 @@ type Digest struct {
 type SubjectData struct {
 	Site   string // the site title
 	Digest string // the digest's title
-	Date   string // newest edition date, formatted for readers ("7月20日")
+	Date   string // newest edition date, formatted for readers ("7月20日", "2021年7月20日" in another year)
 	Lead   string // the first article's headline
 	Count  int    // number of articles
 }
@@ -160,64 +165,129 @@ type digestConf struct {
 	subject *template.Template
 }
 
-// withDefaults validates cfg and fills in its defaults, reporting every
-// problem at once.
-func (cfg Config) withDefaults() (Config, map[string]*digestConf, error) {
-	var errs []error
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	if cfg.Language == "" {
-		cfg.Language = "zh-CN"
-	}
-	cat := CatalogueFor(cfg.Language)
-	if cfg.Location == nil {
-		cfg.Location = time.UTC
-	}
-	if cfg.UnsubscribePath == "" {
-		cfg.UnsubscribePath = "/unsubscribe"
-	}
-	base, err := url.Parse(cfg.BaseURL)
-	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
-		bad("base URL %q: want an absolute http(s) URL such as https://news.example.cn", cfg.BaseURL)
-	} else {
-		cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-		if cfg.Domain == "" {
-			cfg.Domain = base.Hostname()
-		}
+// nameRE is a digest or list name: they go into Message-IDs, List-Ids
+// and job names.
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+
+// ValidName reports whether s can name a digest or a recipient list:
+// letters, digits, '.', '_' and '-', as Message-IDs and List-Ids take them.
+func ValidName(s string) bool { return nameRE.MatchString(s) }
+
+// Validate reports every problem of cfg's settings, keyed by config.toml
+// key. The unsubscribe secret is not a setting (it comes from the
+// environment): New checks it.
+func (cfg Config) Validate() site.Problems {
+	var ps site.Problems
+	if cfg.Site == nil {
+		ps.Add("site", "the mailer needs the validated site settings")
 	}
 	if _, err := mail.ParseAddress(cfg.From); err != nil || strings.ContainsAny(cfg.From, "<>\r\n") {
-		bad("from address %q: want a bare address such as news@example.cn", cfg.From)
-	}
-	if cfg.UnsubscribeSecretEnv == "" {
-		cfg.UnsubscribeSecretEnv = "PAPERBOY_UNSUBSCRIBE_SECRET"
-	}
-	if len(cfg.UnsubscribeSecret) < minSecretBytes {
-		bad("unsubscribe secret: %d bytes, want at least %d: set the environment variable %s to a random string of %d or more characters (e.g. the output of: openssl rand -hex 32)",
-			len(cfg.UnsubscribeSecret), minSecretBytes, cfg.UnsubscribeSecretEnv, minSecretBytes)
+		ps.Add("smtp.from", "%q is not a bare email address such as news@example.cn", cfg.From)
 	}
 	for list, addrs := range cfg.Lists {
 		for _, a := range addrs {
 			if _, err := parseRecipient(a); err != nil {
-				bad("list %s: %w", list, err)
+				ps.Add("lists.addresses", "list %s: %v", list, err)
 			}
 		}
 	}
+	// The server settings are checked with the file transport too, so that
+	// switching to smtp cannot bring up old mistakes.
+	switch cfg.SMTP.TLSPolicy {
+	case "", TLSMandatory, TLSOpportunistic, TLSImplicit, TLSNone:
+	default:
+		ps.Add("smtp.tls", "%q is not \"mandatory\", \"opportunistic\", \"implicit\" or \"none\"", cfg.SMTP.TLSPolicy)
+	}
+	if cfg.SMTP.Port < 0 || cfg.SMTP.Port > 65535 {
+		ps.Add("smtp.port", "%d is not a port from 1 to 65535 (0 for the default, 587 or 465 with implicit TLS)", cfg.SMTP.Port)
+	}
 	switch cfg.Transport {
 	case "", "file":
-		cfg.Transport = "file"
 		if cfg.FileDir == "" {
-			bad("transport file: the directory for .eml files is not set")
+			ps.Add("smtp.file_dir", "transport \"file\" needs the directory to write .eml files into")
 		}
 	case "smtp":
-		s := &cfg.SMTP
-		if s.Host == "" {
-			bad("transport smtp: the SMTP host is not set")
+		if strings.TrimSpace(cfg.SMTP.Host) == "" {
+			ps.Add("smtp.host", "transport \"smtp\" needs the mail server's host name")
 		}
-		switch s.TLSPolicy {
-		case "":
+	default:
+		ps.Add("smtp.transport", "%q is not \"smtp\" or \"file\"", cfg.Transport)
+	}
+	if cfg.Connections < 0 {
+		ps.Add("smtp.connections", "must be a positive number (0 for the default, 4), got %d", cfg.Connections)
+	}
+	if cfg.RatePerSecond < 0 {
+		ps.Add("smtp.rate", "must be 0 (no limit) or a positive number of messages per second, got %g", cfg.RatePerSecond)
+	}
+	names := map[string]bool{}
+	for i, d := range cfg.Digests {
+		at := func(key string) string { return fmt.Sprintf("digests[%d].%s", i, key) }
+		if !ValidName(d.Name) {
+			ps.Add(at("name"), "%q is not a digest name: letters, digits, '.', '_' and '-'", d.Name)
+		} else {
+			ps.Distinct(at("name"), "digest name", d.Name, names)
+		}
+		if len(d.Lists) == 0 {
+			ps.Add(at("lists"), "digest %q goes to no list", d.Name)
+		}
+		for _, l := range d.Lists {
+			if _, ok := cfg.Lists[l]; !ok {
+				ps.Add(at("lists"), "list %q is not defined (add a [[lists]] entry with name = %q)", l, l)
+			}
+		}
+		for _, slug := range d.Topics {
+			if cfg.Site == nil {
+				break
+			}
+			if _, ok := cfg.Site.Topic(slug); !ok {
+				ps.Add(at("topics"), "topic %q is not defined (digest topics are [[topics]] slugs)", slug)
+			}
+		}
+		if d.Subject != "" {
+			if _, err := ParseSubject(d.Subject); err != nil {
+				ps.Add(at("subject"), "bad template: %v (fields: .Site .Digest .Date .Lead .Count)", err)
+			}
+		}
+		if d.Period < 0 {
+			ps.Add(at("period"), "must be longer than zero, got %v", d.Period)
+		}
+		if d.CatchUp < 0 {
+			ps.Add(at("catch_up"), "must be zero or longer, got %v", d.CatchUp)
+		}
+		if d.MaxArticles < 0 {
+			ps.Add(at("max_articles"), "must be 0 (no cap) or more, got %d", d.MaxArticles)
+		}
+	}
+	return ps
+}
+
+// withDefaults validates cfg and fills in its defaults, reporting every
+// problem at once.
+func (cfg Config) withDefaults() (Config, map[string]*digestConf, error) {
+	ps := cfg.Validate()
+	if cfg.UnsubscribeSecretEnv == "" {
+		cfg.UnsubscribeSecretEnv = "PAPERBOY_UNSUBSCRIBE_SECRET"
+	}
+	if len(cfg.UnsubscribeSecret) < minSecretBytes {
+		ps.Add("unsubscribe.secret_env", "the unsubscribe secret has %d bytes, want at least %d: set the environment variable %s to a random string of %d or more characters (e.g. the output of: openssl rand -hex 32)",
+			len(cfg.UnsubscribeSecret), minSecretBytes, cfg.UnsubscribeSecretEnv, minSecretBytes)
+	}
+	if err := ps.Err("mailer"); err != nil {
+		return Config{}, nil, err
+	}
+	words := cfg.Site.Words
+	if cfg.UnsubscribePath == "" {
+		cfg.UnsubscribePath = site.UnsubscribePath
+	}
+	if cfg.Domain == "" {
+		cfg.Domain = cfg.Site.BaseURL.Hostname()
+	}
+	if cfg.Transport == "" {
+		cfg.Transport = "file"
+	}
+	if s := &cfg.SMTP; cfg.Transport == "smtp" {
+		if s.TLSPolicy == "" {
 			s.TLSPolicy = TLSMandatory
-		case TLSMandatory, TLSOpportunistic, TLSImplicit, TLSNone:
-		default:
-			bad("smtp TLS policy %q: want mandatory, opportunistic, implicit or none", s.TLSPolicy)
 		}
 		if s.Port == 0 {
 			s.Port = 587
@@ -231,14 +301,9 @@ func (cfg Config) withDefaults() (Config, map[string]*digestConf, error) {
 		if s.HELO == "" {
 			s.HELO = cfg.Domain
 		}
-	default:
-		bad("transport %q: want file or smtp", cfg.Transport)
 	}
 	if cfg.Connections <= 0 {
 		cfg.Connections = 4
-	}
-	if cfg.RatePerSecond < 0 {
-		bad("rate per second %v: want 0 (no limit) or more", cfg.RatePerSecond)
 	}
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 5
@@ -261,42 +326,20 @@ func (cfg Config) withDefaults() (Config, map[string]*digestConf, error) {
 
 	digests := make(map[string]*digestConf, len(cfg.Digests))
 	for _, d := range cfg.Digests {
-		if d.Name == "" || strings.ContainsAny(d.Name, " \t\r\n<>@") {
-			bad("digest %q: want a name without spaces, <, > or @", d.Name)
-			continue
-		}
-		if _, dup := digests[d.Name]; dup {
-			bad("digest %s: defined twice", d.Name)
-			continue
-		}
 		if d.Title == "" {
-			d.Title = cat.DigestTitle
-		}
-		if len(d.Lists) == 0 {
-			bad("digest %s: no recipient lists", d.Name)
-		}
-		for _, l := range d.Lists {
-			if _, ok := cfg.Lists[l]; !ok {
-				bad("digest %s: list %q is not defined", d.Name, l)
-			}
+			d.Title = words.DigestTitle
 		}
 		if d.Subject == "" {
-			d.Subject = cat.DefaultSubject
+			d.Subject = words.DefaultSubject
 		}
 		tmpl, err := ParseSubject(d.Subject)
 		if err != nil {
-			bad("digest %s: subject template: %w", d.Name, err)
+			return Config{}, nil, fmt.Errorf("mailer: digest %s: subject template: %w", d.Name, err)
 		}
 		if d.Period <= 0 {
 			d.Period = 24 * time.Hour
 		}
-		if d.MaxArticles < 0 {
-			bad("digest %s: max articles %d: want 0 (no cap) or more", d.Name, d.MaxArticles)
-		}
 		digests[d.Name] = &digestConf{Digest: d, subject: tmpl}
-	}
-	if err := errors.Join(errs...); err != nil {
-		return Config{}, nil, fmt.Errorf("mailer: config: %w", err)
 	}
 	return cfg, digests, nil
 }

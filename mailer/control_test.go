@@ -24,7 +24,7 @@ func TestControlCharactersNeverReachTheMail(t *testing.T) {
 	saveEdition(t, st, arts)
 	cfg := testConfig(nil, 1)
 	cfg.FileDir = t.TempDir()
-	cfg.SiteTitle = "示范区\u0007新闻"
+	cfg.Site = testSite("示范区\u0007新闻", "https://news.example.cn", "zh-CN")
 	cfg.FromName = "示范区\r\nBcc: x@evil.example\u0000新闻"
 	m := newDigests(t, cfg, st, st)
 	_, emls := runToFiles(t, m, cfg.FileDir, 1)
@@ -43,7 +43,7 @@ func TestControlCharactersNeverReachTheMail(t *testing.T) {
 			t.Errorf("%s holds control character %q at byte %d: %q", name, v[i:i+1], i, v[max(0, i-40):min(len(v), i+40)])
 		}
 	}
-	for _, want := range []string{"【示范区 [31m 党政联席会议召开】", "摘要 [31m 。", "记者张 [31m 三"} {
+	for _, want := range []string{"【示范区 [31m 党政联席会议召开】", "摘要 [31m 。", "记者 张 [31m 三"} {
 		if !strings.Contains(p.text, want) {
 			t.Errorf("text lacks %q", want)
 		}

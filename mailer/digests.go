@@ -70,7 +70,7 @@ func New(cfg Config, st OutboxStore, articles ArticleSource) (*Digests, error) {
 		return nil, err
 	}
 	return &Digests{
-		cfg: cfg, digests: digests, cat: CatalogueFor(cfg.Language),
+		cfg: cfg, digests: digests, cat: cfg.Site.Words,
 		store: st, articles: articles, log: cfg.Logger,
 	}, nil
 }
@@ -145,7 +145,7 @@ func (m *Digests) selectArticles(ctx context.Context, d *digestConf, slot time.T
 		arts, err := m.articles.ArticlesSince(ctx, store.ArticleQuery{
 			CreatedAfter: last.WindowEnd,
 			CreatedUpTo:  sel.windowEnd,
-			MinDate:      slot.In(m.cfg.Location).Add(-d.Period).Format(time.DateOnly),
+			MinDate:      slot.In(m.cfg.Site.Location).Add(-d.Period).Format(time.DateOnly),
 			Topics:       d.Topics,
 			Limit:        d.MaxArticles,
 		})
@@ -207,21 +207,12 @@ func hasTopic(a content.Article, topics []string) bool {
 
 // subject executes the digest's subject template.
 func (m *Digests) subject(d *digestConf, arts []content.Article, slot time.Time) (string, error) {
-	data := SubjectData{Site: m.cfg.SiteTitle, Digest: d.Title, Count: len(arts)}
-	for _, a := range arts {
-		if a.Kind != content.KindPhoto && a.Title != "" {
-			data.Lead = a.Title
-			break
-		}
-	}
-	if data.Lead == "" && len(arts) > 0 {
-		data.Lead = content.Truncate(arts[0].DisplayTitle(), 30)
-	}
+	data := SubjectData{Site: m.cfg.Site.Title, Digest: d.Title, Count: len(arts), Lead: subjectLead(arts)}
 	date := newestDate(arts)
 	if date == "" {
-		date = slot.In(m.cfg.Location).Format(time.DateOnly)
+		date = slot.In(m.cfg.Site.Location).Format(time.DateOnly)
 	}
-	data.Date = m.cat.formatDate(date)
+	data.Date = m.cat.EditionDate(date, slot.In(m.cfg.Site.Location))
 	var b strings.Builder
 	if err := d.subject.Execute(&b, data); err != nil {
 		return "", fmt.Errorf("subject template: %w", err)
@@ -460,7 +451,7 @@ func (m *Digests) draft(ctx context.Context, d *digestConf, list string, slot ti
 	if err != nil {
 		return draft{}, err
 	}
-	b, err := m.render(digestPage{subject: subject, site: m.cfg.SiteTitle, digest: d.Title, list: list, articles: sel.articles})
+	b, err := m.render(digestPage{subject: subject, site: m.cfg.Site.Title, digest: d.Title, list: list, articles: sel.articles})
 	return draft{subject: subject, body: b, articles: len(sel.articles)}, err
 }
 

@@ -22,6 +22,7 @@ import (
 
 	"github.com/paperboy-news/paperboy/content"
 	"github.com/paperboy-news/paperboy/internal/fixture"
+	"github.com/paperboy-news/paperboy/site"
 	"github.com/paperboy-news/paperboy/store"
 )
 
@@ -60,14 +61,27 @@ var shanghai = time.FixedZone("CST", 8*3600)
 
 var discardLog = slog.New(slog.DiscardHandler)
 
+// testSite is the site the mails come from.
+func testSite(title, baseURL, lang string) *site.Site {
+	s, ps := site.New(site.Settings{
+		Title:            title,
+		BaseURL:          baseURL,
+		Language:         lang,
+		TimeZone:         "Asia/Shanghai",
+		PublisherAddress: "示范区报社 · 示范区龙源路1号",
+		Topics:           []site.Topic{{Name: "时政", Slug: "politics", Keywords: []string{"会议"}}},
+	})
+	if ps != nil {
+		panic(ps.Err("site"))
+	}
+	return s
+}
+
 // testConfig is a digest "daily" to list "residents" with n recipients,
 // delivered to the sink with tiny back-offs.
 func testConfig(s *sink, n int) Config {
 	cfg := Config{
-		SiteTitle:         "示范区新闻",
-		BaseURL:           "https://news.example.cn",
-		Location:          shanghai,
-		PublisherAddress:  "示范区报社 · 示范区龙源路1号",
+		Site:              testSite("示范区新闻", "https://news.example.cn", "zh-CN"),
 		From:              "news@example.cn",
 		FromName:          "示范区新闻",
 		UnsubscribeSecret: []byte("test-secret-0123456789"),

@@ -52,7 +52,7 @@ func (m *Digests) message(digest *digestConf, subject string, b *body, env envel
 		return nil, fmt.Errorf("to %q: %w", env.to, err)
 	}
 	msg.Subject(content.OneLine(subject))
-	msg.SetDateWithValue(date.In(m.cfg.Location))
+	msg.SetDateWithValue(date.In(m.cfg.Site.Location))
 	msg.SetMessageIDWithValue(content.OneLine(env.messageID))
 	msg.SetGenHeaderPreformatted(mail.Header("List-Id"), content.OneLine(m.listID(digest, env.list)))
 	unsub := m.unsubscribeURL(env.list, env.to)

@@ -11,7 +11,7 @@ import (
 	texttemplate "text/template"
 
 	"github.com/paperboy-news/paperboy/content"
-	"github.com/paperboy-news/paperboy/feed"
+	"github.com/paperboy-news/paperboy/site"
 )
 
 //go:embed templates/*.tmpl
@@ -36,9 +36,6 @@ var (
 // rendered once per run; it is made only of characters both templates
 // leave alone, so each message swaps in its own link without re-rendering.
 const unsubscribeSentinel = "https://unsubscribe.paperboy.invalid/0c3f9e"
-
-// leadRunes is about how long a lead is.
-const leadRunes = 100
 
 // headerAllowance is what a message spends outside its two bodies
 // (headers, MIME boundaries, the two unsubscribe links), generously.
@@ -196,15 +193,15 @@ func (m *Digests) renderItems(p digestPage, items []itemView, full, limit int) (
 		Lang:           cat.Lang,
 		Subject:        content.OneLine(p.subject),
 		Site:           content.OneLine(p.site),
-		SiteURL:        m.cfg.BaseURL + "/",
+		SiteURL:        m.cfg.Site.URL("/"),
 		Empty:          len(items) == 0,
-		Publisher:      content.OneLine(fill(cat.Publisher, "address", m.cfg.PublisherAddress)),
-		Why:            content.OneLine(fill(cat.Why, "site", m.cfg.SiteTitle, "digest", p.digest, "list", p.list)),
+		Publisher:      content.OneLine(fill(cat.Publisher, "address", m.cfg.Site.PublisherAddress)),
+		Why:            content.OneLine(fill(cat.Why, "site", m.cfg.Site.Title, "digest", p.digest, "list", p.list)),
 		UnsubscribeURL: unsubscribeSentinel,
 	}
 	// An empty digest has no date to count from; its one line says it all.
 	if len(items) > 0 {
-		v.Intro = content.OneLine(fill(cat.Intro, "site", p.site, "date", cat.formatDate(newestDate(p.articles)), "count", strconv.Itoa(len(items))))
+		v.Intro = content.OneLine(fill(cat.Intro, "site", p.site, "date", cat.EditionDate(newestDate(p.articles), m.cfg.Now().In(m.cfg.Site.Location)), "count", strconv.Itoa(len(items))))
 	}
 	for i, it := range items {
 		switch {
@@ -224,7 +221,7 @@ func (m *Digests) renderItems(p digestPage, items []itemView, full, limit int) (
 		for _, it := range rest {
 			date = max(date, it.date)
 		}
-		v.MoreURL = m.cfg.BaseURL + feed.EditionPath(date)
+		v.MoreURL = m.cfg.Site.URL(site.EditionPath(date))
 	}
 	var h, t bytes.Buffer
 	if err := htmlTemplates.ExecuteTemplate(&h, "digest.html.tmpl", v); err != nil {
@@ -246,29 +243,31 @@ func (m *Digests) renderItems(p digestPage, items []itemView, full, limit int) (
 
 // item turns an article into what the templates show.
 func (m *Digests) item(a content.Article) itemView {
-	it := itemView{
-		Title:    content.OneLine(a.Title),
+	return itemView{
+		Title:    site.MainTitle(a),
 		Kicker:   content.OneLine(a.Kicker),
 		Subtitle: content.OneLine(a.Subtitle),
 		// The same permalinks as the feeds and the site.
-		URL:   m.cfg.BaseURL + feed.ArticlePath(a.ID),
-		Lead:  content.OneLine(a.Lead(leadRunes)),
-		Photo: a.Kind == content.KindPhoto,
-		date:  a.Date,
+		URL:     m.cfg.Site.URL(site.ArticlePath(a.ID)),
+		Lead:    site.Lead(a),
+		Authors: m.cat.Credit(a),
+		Photo:   a.Kind == content.KindPhoto,
+		date:    a.Date,
 	}
-	if it.Title == "" {
-		it.Title = content.Truncate(it.Lead, 30)
+}
+
+// subjectLead is the headline a subject names: the first article's that
+// is not photo news, which a subject line cannot show.
+func subjectLead(arts []content.Article) string {
+	for _, a := range arts {
+		if a.Kind != content.KindPhoto {
+			return site.MainTitle(a)
+		}
 	}
-	names := make([]string, 0, len(a.Authors))
-	for _, au := range a.Authors {
-		names = append(names, au.Role+au.Name)
+	if len(arts) > 0 {
+		return site.Headline(arts[0])
 	}
-	it.Authors = strings.Join(names, m.cat.AuthorSeparator)
-	if it.Authors == "" && it.Photo {
-		it.Authors = a.Byline
-	}
-	it.Authors = content.OneLine(it.Authors)
-	return it
+	return ""
 }
 
 // newestDate is the latest edition date among articles, "" if none.

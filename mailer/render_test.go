@@ -44,7 +44,7 @@ func TestRenderGolden(t *testing.T) {
 	if err != nil || subject != wantSubject {
 		t.Fatalf("subject = %q, %v; want %q", subject, err, wantSubject)
 	}
-	b, err := m.render(digestPage{subject: subject, site: m.cfg.SiteTitle, digest: d.Title, list: "residents", articles: arts})
+	b, err := m.render(digestPage{subject: subject, site: m.cfg.Site.Title, digest: d.Title, list: "residents", articles: arts})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,12 +53,12 @@ func TestRenderGolden(t *testing.T) {
 	if strings.Contains(html, "<script>") {
 		t.Fatal("article text reached the HTML unescaped")
 	}
-	for _, want := range []string{"图片新闻", "发行：示范区报社", "退订", link, "记者郭树勋", `max-width:600px`, `<!--[if mso]><table role="presentation" width="600"`, "prefers-color-scheme: dark"} {
+	for _, want := range []string{"图片新闻", "发行：示范区报社", "退订", link, "记者 郭树勋", `max-width:600px`, `<!--[if mso]><table role="presentation" width="600"`, "prefers-color-scheme: dark"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("html lacks %q", want)
 		}
 	}
-	for _, want := range []string{"== 图片新闻 ==", "发行：示范区报社", "退订：" + link, "记者郭树勋"} {
+	for _, want := range []string{"== 图片新闻 ==", "发行：示范区报社", "退订：" + link, "记者 郭树勋"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("text lacks %q", want)
 		}
@@ -161,5 +161,36 @@ func TestMessageIDPerRun(t *testing.T) {
 				t.Errorf("messageID not stable: %q then %q", id, again)
 			}
 		})
+	}
+}
+
+// TestEnglishDigest: the site's language picks the mail's words, dates
+// and punctuation; an edition of another year shows its year.
+func TestEnglishDigest(t *testing.T) {
+	arts := sampleEdition(t, "2021-07-20")
+	cfg := testConfig(nil, 1)
+	cfg.Site = testSite("Demo News", "https://news.example.cn/paper/", "en")
+	cfg.Digests[0].Subject = ""
+	m := newDigests(t, cfg, nil, nil)
+	d := m.digests["daily"]
+	slot := time.Date(2026, 12, 1, 7, 0, 0, 0, shanghai)
+	subject, err := m.subject(d, arts, slot)
+	if want := "Demo News, July 20, 2021: 示范区党政联席会议召开 (13 articles)"; err != nil || subject != want {
+		t.Fatalf("subject = %q, %v; want %q", subject, err, want)
+	}
+	b, err := m.render(digestPage{subject: subject, site: m.cfg.Site.Title, digest: d.Title, list: "residents", articles: arts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := b.textFor(m.unsubscribeURL("residents", "r0000@example.org"))
+	for _, want := range []string{"== News ==", "* 示范区党政联席会议召开", "记者 郭树勋", "Read more: https://news.example.cn/paper/articles/", "Unsubscribe: https://news.example.cn/paper/unsubscribe?t=", "Visit the website: https://news.example.cn/paper/\n"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("text lacks %q", want)
+		}
+	}
+	for _, zh := range []string{"【", "阅读全文", "要闻", "：h"} {
+		if strings.Contains(text, zh) {
+			t.Errorf("English text holds %q", zh)
+		}
 	}
 }

@@ -63,7 +63,7 @@ func (m *Digests) deliver(ctx context.Context, d *digestConf, run store.DigestRu
 	s := &sendRun{
 		m: m, d: d, run: run, rec: context.WithoutCancel(ctx), fail: fail,
 		bodies: &bodies{m: m, by: map[string]*body{}, page: digestPage{
-			subject: run.Subject, site: m.cfg.SiteTitle, digest: d.Title, articles: arts,
+			subject: run.Subject, site: m.cfg.Site.Title, digest: d.Title, articles: arts,
 		}},
 	}
 	if m.cfg.RatePerSecond > 0 {

@@ -57,7 +57,7 @@ func ParseUnsubscribeToken(secret []byte, token string) (list, address string, e
 
 // unsubscribeURL is the link that takes address off list.
 func (m *Digests) unsubscribeURL(list, address string) string {
-	return m.cfg.BaseURL + m.cfg.UnsubscribePath + "?t=" + UnsubscribeToken(m.cfg.UnsubscribeSecret, list, address)
+	return m.cfg.Site.URL(m.cfg.UnsubscribePath) + "?t=" + UnsubscribeToken(m.cfg.UnsubscribeSecret, list, address)
 }
 
 // Unsubscriber records that an address left a list; *store.Store is one.
@@ -91,7 +91,7 @@ func UnsubscribeHandler(cfg UnsubscribeConfig, st Unsubscriber) http.Handler {
 // in the mailer's store.
 func (m *Digests) UnsubscribeHandler() http.Handler {
 	return UnsubscribeHandler(UnsubscribeConfig{
-		Secret: m.cfg.UnsubscribeSecret, SiteTitle: m.cfg.SiteTitle, Language: m.cfg.Language, Logger: m.log,
+		Secret: m.cfg.UnsubscribeSecret, SiteTitle: m.cfg.Site.Title, Language: m.cfg.Site.Language, Logger: m.log,
 	}, m.store)
 }
 

@@ -12,7 +12,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/paperboy-news/paperboy/feed"
+	"github.com/paperboy-news/paperboy/site"
 )
 
 // ExportMarker is the file every export writes into its directory. Export
@@ -208,12 +208,12 @@ func (s *Site) exportTo(ctx context.Context, root string) (int, error) {
 	if err := page("/", name, d); err != nil {
 		return n, err
 	}
-	for _, t := range s.cfg.Topics {
+	for _, t := range s.site.Topics {
 		name, d, err := s.topicPage(ctx, t.Slug)
 		if err != nil {
 			return n, err
 		}
-		if err := page(feed.TopicPath(t.Slug), name, d); err != nil {
+		if err := page(site.TopicPath(t.Slug), name, d); err != nil {
 			return n, err
 		}
 	}
@@ -230,12 +230,12 @@ func (s *Site) exportTo(ctx context.Context, root string) (int, error) {
 			return n, fmt.Errorf("edition %s: %w", e.Date, err)
 		}
 		name, d := s.editionPageOf(e.Date, arts)
-		if err := page(feed.EditionPath(e.Date), name, d); err != nil {
+		if err := page(site.EditionPath(e.Date), name, d); err != nil {
 			return n, err
 		}
 		for _, a := range arts {
 			name, d := s.articlePageOf(a)
-			if err := page(feed.ArticlePath(a.ID), name, d); err != nil {
+			if err := page(site.ArticlePath(a.ID), name, d); err != nil {
 				return n, err
 			}
 		}

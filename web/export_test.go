@@ -14,8 +14,8 @@ import (
 	"testing"
 
 	"github.com/paperboy-news/paperboy/content"
-	"github.com/paperboy-news/paperboy/feed"
 	"github.com/paperboy-news/paperboy/internal/fixture"
+	"github.com/paperboy-news/paperboy/site"
 )
 
 // exportTarget checks that out is a link to a marked export directory beside
@@ -144,10 +144,10 @@ func TestExport(t *testing.T) {
 	ctx := context.Background()
 	arts := append([]content.Article{fixture.NastyArticle()}, fixture.SampleArticles(t)...)
 	src := &memSource{arts: arts}
-	site, srv := serve(t, src)
+	ws, srv := serve(t, src)
 	parent := t.TempDir()
 	out := filepath.Join(parent, "public")
-	n, err := site.Export(ctx, out, ExportOptions{})
+	n, err := ws.Export(ctx, out, ExportOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +156,7 @@ func TestExport(t *testing.T) {
 		t.Errorf("wrote %d files, want %d", n, want)
 	}
 	first := exportTarget(t, out)
-	paths := []string{"/atom.xml", "/rss.xml", "/feed.json", "/topics/flood/atom.xml", "/", feed.ArticlePath(arts[1].ID), feed.EditionPath("2021-07-16"), "/topics/economy/"}
+	paths := []string{"/atom.xml", "/rss.xml", "/feed.json", "/topics/flood/atom.xml", "/", site.ArticlePath(arts[1].ID), site.EditionPath("2021-07-16"), "/topics/economy/"}
 	checkServed(t, srv, out, paths)
 	if b, err := os.ReadFile(filepath.Join(out, "404.html")); err != nil || !strings.Contains(string(b), "页面不存在") {
 		t.Errorf("404.html: %v", err)
@@ -166,7 +166,7 @@ func TestExport(t *testing.T) {
 	// first: a dropped article's page goes, and only the link and its
 	// directory are left beside each other.
 	src.arts = arts[1:]
-	if _, err := site.Export(ctx, out, ExportOptions{}); err != nil {
+	if _, err := ws.Export(ctx, out, ExportOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	second := exportTarget(t, out)
@@ -180,7 +180,7 @@ func TestExport(t *testing.T) {
 		t.Errorf("removed article survived the re-export: %v", err)
 	}
 	// The 2021-07-16 edition went with its only article.
-	checkServed(t, srv, out, slices.DeleteFunc(paths, func(p string) bool { return p == feed.EditionPath("2021-07-16") }))
+	checkServed(t, srv, out, slices.DeleteFunc(paths, func(p string) bool { return p == site.EditionPath("2021-07-16") }))
 	if got, want := entryNames(t, parent), []string{"public", filepath.Base(second)}; !slices.Equal(got, want) {
 		t.Errorf("beside the export: %q, want %q", got, want)
 	}
@@ -190,9 +190,9 @@ func TestExport(t *testing.T) {
 // again and again: every read finds a whole file, old or new.
 func TestExportReadersSeeNoGap(t *testing.T) {
 	ctx := context.Background()
-	site, _ := serve(t, &memSource{arts: fixture.SampleArticles(t)})
+	ws, _ := serve(t, &memSource{arts: fixture.SampleArticles(t)})
 	out := filepath.Join(t.TempDir(), "public")
-	if _, err := site.Export(ctx, out, ExportOptions{}); err != nil {
+	if _, err := ws.Export(ctx, out, ExportOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	want, err := os.ReadFile(filepath.Join(out, "atom.xml"))
@@ -226,7 +226,7 @@ func TestExportReadersSeeNoGap(t *testing.T) {
 		}
 	}()
 	for range 20 {
-		if _, err := site.Export(ctx, out, ExportOptions{}); err != nil {
+		if _, err := ws.Export(ctx, out, ExportOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -239,7 +239,7 @@ func TestExportReadersSeeNoGap(t *testing.T) {
 // TestExportRelativeDir exports to paths relative to the working directory,
 // including one-part ones, which once failed the containment check.
 func TestExportRelativeDir(t *testing.T) {
-	site, srv := serve(t, &memSource{arts: fixture.SampleArticles(t)})
+	ws, srv := serve(t, &memSource{arts: fixture.SampleArticles(t)})
 	for _, dir := range []string{"site", "./site", "site/", "web/site", "../up/site"} {
 		t.Run(dir, func(t *testing.T) {
 			wd := filepath.Join(t.TempDir(), "wd")
@@ -247,7 +247,7 @@ func TestExportRelativeDir(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Chdir(wd)
-			if _, err := site.Export(context.Background(), dir, ExportOptions{}); err != nil {
+			if _, err := ws.Export(context.Background(), dir, ExportOptions{}); err != nil {
 				t.Fatal(err)
 			}
 			exportTarget(t, filepath.Join(wd, dir))
@@ -260,7 +260,7 @@ func TestExportRelativeDir(t *testing.T) {
 // replace: each is refused naming the directory and what to do, and
 // nothing on disk changes.
 func TestExportRefuses(t *testing.T) {
-	site, _ := serve(t, &memSource{arts: fixture.SampleArticles(t)})
+	ws, _ := serve(t, &memSource{arts: fixture.SampleArticles(t)})
 	// setup builds the case under root and returns the export directory and
 	// the protected paths.
 	tests := []struct {
@@ -320,7 +320,7 @@ func TestExportRefuses(t *testing.T) {
 			root := t.TempDir()
 			dir, protected := tt.setup(t, root)
 			before := snapshot(t, root)
-			_, err := site.Export(context.Background(), dir, ExportOptions{Protected: protected})
+			_, err := ws.Export(context.Background(), dir, ExportOptions{Protected: protected})
 			if !errors.Is(err, ErrExportRefused) {
 				t.Fatalf("export to %s: %v, want a refusal", dir, err)
 			}
@@ -338,7 +338,7 @@ func TestExportRefuses(t *testing.T) {
 // directory, and a real directory from an export made before exports were
 // links (migrated once).
 func TestExportTakesOver(t *testing.T) {
-	site, srv := serve(t, &memSource{arts: fixture.SampleArticles(t)})
+	ws, srv := serve(t, &memSource{arts: fixture.SampleArticles(t)})
 	tests := []struct {
 		name  string
 		files map[string]string
@@ -356,7 +356,7 @@ func TestExportTakesOver(t *testing.T) {
 			for name, body := range tt.files {
 				writeFile(t, filepath.Join(out, name), body)
 			}
-			if _, err := site.Export(context.Background(), out, ExportOptions{}); err != nil {
+			if _, err := ws.Export(context.Background(), out, ExportOptions{}); err != nil {
 				t.Fatal(err)
 			}
 			target := exportTarget(t, out)
@@ -382,10 +382,10 @@ func (f failingEditions) EditionArticles(ctx context.Context, date string) ([]co
 func TestExportFailureKeepsPrevious(t *testing.T) {
 	ctx := context.Background()
 	src := &memSource{arts: fixture.SampleArticles(t)}
-	site, srv := serve(t, src)
+	ws, srv := serve(t, src)
 	root := t.TempDir()
 	out := filepath.Join(root, "public")
-	if _, err := site.Export(ctx, out, ExportOptions{}); err != nil {
+	if _, err := ws.Export(ctx, out, ExportOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	before := snapshot(t, root)
@@ -401,7 +401,7 @@ func TestExportFailureKeepsPrevious(t *testing.T) {
 	// Cancelled before it starts: same.
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
-	if _, err := site.Export(cctx, out, ExportOptions{}); !errors.Is(err, context.Canceled) {
+	if _, err := ws.Export(cctx, out, ExportOptions{}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled export: %v", err)
 	}
 	checkUnchanged(t, root, before)

@@ -6,17 +6,19 @@ import (
 	"html"
 	"html/template"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/paperboy-news/paperboy/content"
 	"github.com/paperboy-news/paperboy/feed"
+	"github.com/paperboy-news/paperboy/site"
 	"github.com/paperboy-news/paperboy/store"
 )
 
 // pageData is what every template receives.
 type pageData struct {
-	S               *Strings
+	S               *site.Words
 	Lang            string
 	Site            string
 	SiteDescription string
@@ -29,7 +31,7 @@ type pageData struct {
 	// FeedGroups are Feeds grouped by what they carry (this topic, the
 	// whole site), for the footer's short "Atom · RSS · JSON Feed" lines.
 	FeedGroups []feedGroup
-	Topics     []feed.Topic
+	Topics     []site.Topic
 	// CurrentTopic is the slug of the topic page shown, marked in the nav.
 	CurrentTopic string
 
@@ -107,12 +109,11 @@ type articleView struct {
 	Title      string
 	Subtitle   string
 	Credit     string
-	Authors    []content.Author
 	Paragraphs []string
 	Photo      bool
 	// Badge marks an item in lists ("图片新闻").
 	Badge       string
-	Topics      []feed.Topic
+	Topics      []site.Topic
 	DateISO     string
 	DateText    string
 	EditionPath string
@@ -123,71 +124,55 @@ type articleView struct {
 func (s *Site) base(slug, title, path string) *pageData {
 	feeds := altLinks(s.feeds.Links(slug))
 	return &pageData{
-		S:               s.cfg.Strings,
-		Lang:            s.cfg.Language,
-		Site:            s.cfg.Title,
-		SiteDescription: s.cfg.Description,
+		S:               s.site.Words,
+		Lang:            s.site.Language,
+		Site:            s.site.Title,
+		SiteDescription: s.site.Description,
 		Title:           title,
-		Description:     s.cfg.Description,
-		Canonical:       s.cfg.BaseURL + path,
+		Description:     s.site.Description,
+		Canonical:       s.site.URL(path),
 		Feeds:           feeds,
 		FeedGroups:      feedGroups(feeds),
-		Topics:          s.cfg.Topics,
+		Topics:          s.site.Topics,
 		CurrentTopic:    slug,
 	}
 }
 
 // dateText writes an edition date the site's way, "2021年7月15日 星期四".
-func (s *Site) dateText(date string) string {
-	d, err := time.ParseInLocation("2006-01-02", date, s.cfg.Location)
-	if err != nil {
-		return date
-	}
-	return fmt.Sprintf(s.cfg.Strings.DateFormat, d.Year(), int(d.Month()), d.Day()) + " " + s.cfg.Strings.Weekdays[d.Weekday()]
-}
+func (s *Site) dateText(date string) string { return s.site.Words.LongEditionDate(date) }
 
 func (s *Site) view(a content.Article) articleView {
 	v := articleView{
 		ID:          a.ID,
-		Path:        feed.ArticlePath(a.ID),
-		Kicker:      feed.Clean(a.Kicker),
-		Title:       feed.Clean(a.Title),
-		Subtitle:    feed.Clean(a.Subtitle),
-		Credit:      feed.Credit(a),
+		Path:        s.site.Path(site.ArticlePath(a.ID)),
+		Kicker:      site.Clean(a.Kicker),
+		Title:       site.MainTitle(a),
+		Subtitle:    site.Clean(a.Subtitle),
+		Credit:      s.site.Words.Credit(a),
 		Photo:       a.Kind == content.KindPhoto,
 		DateISO:     a.Date,
 		DateText:    s.dateText(a.Date),
-		EditionPath: feed.EditionPath(a.Date),
+		EditionPath: s.site.Path(site.EditionPath(a.Date)),
 	}
 	if v.Photo && v.Kicker == "" {
-		v.Kicker = feed.PhotoLabel
-	}
-	if v.Title == "" {
-		v.Title = feed.Headline(a)
-	}
-	for _, au := range a.Authors {
-		if n := feed.Clean(au.Name); n != "" {
-			v.Authors = append(v.Authors, content.Author{Name: n, Role: feed.Clean(au.Role)})
-		}
+		v.Kicker = s.site.Words.PhotoLabel
 	}
 	for _, p := range a.Paragraphs {
-		if p = feed.Clean(p); p != "" {
+		if p = site.Clean(p); p != "" {
 			v.Paragraphs = append(v.Paragraphs, p)
 		}
 	}
 	// Only configured topics have pages to link to; a tag a Markdown
 	// article brought along, or a topic since removed, is left out.
 	for _, slug := range a.Topics {
-		for _, t := range s.cfg.Topics {
-			if t.Slug == slug {
-				v.Topics = append(v.Topics, t)
-			}
+		if t, ok := s.site.Topic(slug); ok {
+			v.Topics = append(v.Topics, t)
 		}
 	}
 	// Only a correction shows its time: a first ingest's time says nothing
 	// to readers, who go by the edition date.
 	if !a.Updated.IsZero() && !a.Created.IsZero() && a.Updated.After(a.Created) {
-		u := a.Updated.In(s.cfg.Location)
+		u := a.Updated.In(s.site.Location)
 		v.UpdatedISO = u.Format(time.RFC3339)
 		v.UpdatedText = u.Format("2006-01-02 15:04")
 	}
@@ -198,11 +183,11 @@ func (s *Site) view(a content.Article) articleView {
 // news marked by a badge rather than a title prefix.
 func (s *Site) listView(a content.Article) articleView {
 	v := s.view(a)
-	v.Title = feed.Headline(a)
+	v.Title = site.Headline(a)
 	if v.Photo {
-		v.Badge = s.cfg.Strings.Photo
+		v.Badge = s.site.Words.PhotoLabel
 		if v.Title == "" {
-			v.Title = feed.PhotoLabel
+			v.Title = s.site.Words.PhotoLabel
 		}
 	}
 	v.Paragraphs = nil
@@ -230,11 +215,11 @@ func (s *Site) indexPage(ctx context.Context) (string, *pageData, error) {
 		return "", nil, fmt.Errorf("web: index: %w", err)
 	}
 	d := s.base("", "", "/")
-	d.Heading = s.cfg.Strings.LatestArticles
+	d.Heading = s.site.Words.LatestArticles
 	for _, e := range eds {
 		d.Editions = append(d.Editions, editionView{
-			Date: e.Date, DateText: s.dateText(e.Date), Path: feed.EditionPath(e.Date),
-			Count: fmt.Sprintf(s.cfg.Strings.Articles, e.Articles),
+			Date: e.Date, DateText: s.dateText(e.Date), Path: s.site.Path(site.EditionPath(e.Date)),
+			Count: site.Fill(s.site.Words.Articles, "count", strconv.Itoa(e.Articles)),
 		})
 		if e.Updated.After(d.modified) {
 			d.modified = e.Updated
@@ -257,8 +242,8 @@ func (s *Site) editionPage(ctx context.Context, date string) (string, *pageData,
 }
 
 func (s *Site) editionPageOf(date string, arts []content.Article) (string, *pageData) {
-	heading := fmt.Sprintf(s.cfg.Strings.Edition, s.dateText(date))
-	d := s.base("", heading, feed.EditionPath(date))
+	heading := site.Fill(s.site.Words.Edition, "date", s.dateText(date))
+	d := s.base("", heading, site.EditionPath(date))
 	d.Heading = heading
 	d.Articles = s.listViews(arts, d)
 	return "edition", d
@@ -278,29 +263,24 @@ func (s *Site) articlePage(ctx context.Context, id string) (string, *pageData, e
 
 func (s *Site) articlePageOf(a content.Article) (string, *pageData) {
 	v := s.view(a)
-	d := s.base("", feed.Title(a), v.Path)
-	d.Description = feed.Summary(a)
+	d := s.base("", s.site.Words.Title(a), site.ArticlePath(a.ID))
+	d.Description = site.Lead(a)
 	d.Article = &v
 	d.modified = a.Updated
 	return "article", d
 }
 
 func (s *Site) topicPage(ctx context.Context, slug string) (string, *pageData, error) {
-	var topic *feed.Topic
-	for i := range s.cfg.Topics {
-		if s.cfg.Topics[i].Slug == slug {
-			topic = &s.cfg.Topics[i]
-		}
-	}
-	if topic == nil {
+	topic, ok := s.site.Topic(slug)
+	if !ok {
 		return "", nil, fmt.Errorf("web: topic %q: %w", slug, store.ErrNotFound)
 	}
 	arts, err := s.src.LatestArticles(ctx, slug, s.cfg.IndexArticles)
 	if err != nil {
 		return "", nil, fmt.Errorf("web: topic %s: %w", slug, err)
 	}
-	heading := fmt.Sprintf(s.cfg.Strings.Topic, topic.Name)
-	d := s.base(slug, heading, feed.TopicPath(slug))
+	heading := site.Fill(s.site.Words.Topic, "name", topic.Name)
+	d := s.base(slug, heading, site.TopicPath(slug))
 	d.Heading = heading
 	d.Articles = s.listViews(arts, d)
 	return "index", d, nil
@@ -310,9 +290,9 @@ func (s *Site) errorPage(code int) *pageData {
 	d := s.base("", "", "")
 	d.Canonical = ""
 	if code == http.StatusNotFound {
-		d.Title, d.Heading, d.Message = s.cfg.Strings.NotFound, s.cfg.Strings.NotFound, s.cfg.Strings.NotFoundText
+		d.Title, d.Heading, d.Message = s.site.Words.NotFound, s.site.Words.NotFound, s.site.Words.NotFoundText
 	} else {
-		d.Title, d.Heading, d.Message = s.cfg.Strings.ServerError, s.cfg.Strings.ServerError, s.cfg.Strings.ServerErrText
+		d.Title, d.Heading, d.Message = s.site.Words.ServerError, s.site.Words.ServerError, s.site.Words.ServerErrText
 	}
 	return d
 }

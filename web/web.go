@@ -2,10 +2,10 @@
 // topic pages, 404, /healthz) next to the feeds, and writes the whole site
 // as static files for nginx or a CDN.
 //
-// Pages are html/template, in the site's language (Chinese by default; all
-// words are in Strings), mobile-first, without JavaScript, and announce the
-// feeds with <link rel="alternate"> on every page. Links come from the feed
-// package's path functions, so pages and feeds always agree.
+// Pages are html/template, in the site's language (its words are
+// site.Words), mobile-first, without JavaScript, and announce the
+// feeds with <link rel="alternate"> on every page. Links come from the site
+// package's URL scheme, so pages, feeds and mail always agree.
 package web
 
 import (
@@ -18,10 +18,11 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
-	"time"
+	"strings"
 
 	"github.com/paperboy-news/paperboy/content"
 	"github.com/paperboy-news/paperboy/feed"
+	"github.com/paperboy-news/paperboy/site"
 	"github.com/paperboy-news/paperboy/store"
 )
 
@@ -40,17 +41,9 @@ type Source interface {
 	Editions(ctx context.Context, limit int) ([]EditionSummary, error)
 }
 
-// Config is what the pages need. Empty fields are taken from the feed
-// service's configuration, so usually only the page-specific ones are set.
+// Config is what the pages need besides the site settings, which they
+// take from the feed service's, so pages and feeds always agree.
 type Config struct {
-	// Title, Description, BaseURL, Language, Location and Topics default
-	// to the feed configuration's.
-	Title       string
-	Description string
-	BaseURL     string
-	Language    string
-	Location    *time.Location
-	Topics      []feed.Topic
 	// IndexEditions and IndexArticles are how many editions and articles
 	// the home page lists; topic pages list IndexArticles. Defaults 14, 30.
 	IndexEditions int
@@ -58,8 +51,6 @@ type Config struct {
 	// ExportEditions bounds how many editions a static export writes;
 	// default 100000 (all, in practice).
 	ExportEditions int
-	// Strings are the pages' words; default ZhCN.
-	Strings *Strings
 	// CacheControl is sent with pages; default "public, max-age=60".
 	CacheControl string
 	// Logger receives page errors; default slog.Default().
@@ -69,6 +60,7 @@ type Config struct {
 // Site is the website: pages from a Source, feeds from a feed.Service.
 type Site struct {
 	cfg   Config
+	site  *site.Site
 	src   Source
 	feeds *feed.Service
 	pages map[string]*template.Template
@@ -83,29 +75,11 @@ var (
 )
 
 // New returns the site. feeds supplies the feed files, the autodiscovery
-// links and the defaults of cfg's empty fields.
+// links and the site settings (feeds.Config().Site), so pages and feeds
+// cannot disagree about them.
 func New(cfg Config, src Source, feeds *feed.Service) (*Site, error) {
 	if src == nil || feeds == nil {
 		return nil, errors.New("web: new site: need an article source and a feed service")
-	}
-	fc := feeds.Config()
-	if cfg.Title == "" {
-		cfg.Title = fc.Title
-	}
-	if cfg.Description == "" {
-		cfg.Description = fc.Description
-	}
-	if cfg.BaseURL == "" {
-		cfg.BaseURL = fc.BaseURL
-	}
-	if cfg.Language == "" {
-		cfg.Language = fc.Language
-	}
-	if cfg.Location == nil {
-		cfg.Location = fc.Location
-	}
-	if cfg.Topics == nil {
-		cfg.Topics = fc.Topics
 	}
 	if cfg.IndexEditions <= 0 {
 		cfg.IndexEditions = 14
@@ -116,18 +90,19 @@ func New(cfg Config, src Source, feeds *feed.Service) (*Site, error) {
 	if cfg.ExportEditions <= 0 {
 		cfg.ExportEditions = 100000
 	}
-	if cfg.Strings == nil {
-		s := ZhCN
-		cfg.Strings = &s
-	}
 	if cfg.CacheControl == "" {
 		cfg.CacheControl = "public, max-age=60"
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Site{cfg: cfg, src: src, feeds: feeds, pages: map[string]*template.Template{}}
-	funcs := template.FuncMap{"topicPath": feed.TopicPath}
+	st := feeds.Config().Site
+	s := &Site{cfg: cfg, site: st, src: src, feeds: feeds, pages: map[string]*template.Template{}}
+	funcs := template.FuncMap{
+		"path":      st.Path,
+		"topicPath": site.TopicPath,
+		"fill":      site.Fill,
+	}
 	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
 	if err != nil {
 		return nil, fmt.Errorf("web: parse layout: %w", err)
@@ -142,18 +117,20 @@ func New(cfg Config, src Source, feeds *feed.Service) (*Site, error) {
 	return s, nil
 }
 
-// Register mounts the feeds and every page on mux: "/", "/editions/{date}/",
-// "/articles/{id}/", "/topics/{slug}/", the feed paths, "/healthz", and a
-// 404 page for everything else. The slashless forms of page paths redirect.
+// Register mounts the feeds and every page on mux, under the base URL's
+// path: "/", "/editions/{date}/", "/articles/{id}/", "/topics/{slug}/", the
+// feed paths, and a 404 page for everything else; "/healthz" is at the
+// root. The slashless forms of page paths redirect.
 func (s *Site) Register(mux *http.ServeMux) {
 	notFound := http.HandlerFunc(s.serveNotFound)
 	s.feeds.Register(mux, notFound)
-	mux.HandleFunc("GET /{$}", s.serveIndex)
-	mux.HandleFunc("GET /editions/{date}/{$}", s.serveEdition)
-	mux.HandleFunc("GET /articles/{id}/{$}", s.serveArticle)
-	mux.HandleFunc("GET /topics/{slug}/{$}", s.serveTopic)
-	for _, p := range []string{"/editions/{x}", "/articles/{x}", "/topics/{x}"} {
-		mux.HandleFunc("GET "+p, addSlash)
+	page := func(sitePath string) string { return "GET " + s.site.Path(sitePath) + "{$}" }
+	mux.HandleFunc(page("/"), s.serveIndex)
+	mux.HandleFunc(page(site.EditionPath("{date}")), s.serveEdition)
+	mux.HandleFunc(page(site.ArticlePath("{id}")), s.serveArticle)
+	mux.HandleFunc(page(site.TopicPath("{slug}")), s.serveTopic)
+	for _, p := range []string{site.EditionPath("{x}"), site.ArticlePath("{x}"), site.TopicPath("{x}")} {
+		mux.HandleFunc("GET "+s.site.Path(strings.TrimSuffix(p, "/")), addSlash)
 	}
 	mux.HandleFunc("GET /healthz", serveHealth)
 	mux.Handle("/", notFound)

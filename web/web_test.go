@@ -12,11 +12,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/paperboy-news/paperboy/content"
 	"github.com/paperboy-news/paperboy/feed"
 	"github.com/paperboy-news/paperboy/internal/fixture"
+	"github.com/paperboy-news/paperboy/site"
 	"github.com/paperboy-news/paperboy/store"
 )
 
@@ -94,28 +94,47 @@ func (m *memSource) Editions(ctx context.Context, limit int) ([]EditionSummary, 
 
 func newSite(t *testing.T, src Source) *Site {
 	t.Helper()
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		t.Fatal(err)
+	return newSiteAt(t, src, "https://news.example.org")
+}
+
+// newSiteAt is the test site published at base.
+func newSiteAt(t *testing.T, src Source, base string) *Site {
+	t.Helper()
+	return newSiteWith(t, src, func(s *site.Settings) { s.BaseURL = base })
+}
+
+// newSiteWith is the test site with change made to its settings.
+func newSiteWith(t *testing.T, src Source, change func(*site.Settings)) *Site {
+	t.Helper()
+	settings := site.Settings{
+		Title:       "示范区报",
+		Description: "示范区报每日电子版",
+		BaseURL:     "https://news.example.org",
+		Language:    "zh-CN",
+		TimeZone:    "Asia/Shanghai",
+		Topics:      []site.Topic{{Name: "防汛", Slug: "flood", Keywords: []string{"防汛"}}, {Name: "经济", Slug: "economy", Keywords: []string{"经济"}}},
+	}
+	change(&settings)
+	st, ps := site.New(settings)
+	if ps != nil {
+		t.Fatal(ps.Err("site"))
 	}
 	fsrc, _ := src.(feed.ArticleSource)
 	fs, err := feed.NewService(feed.Config{
-		Title:        "示范区报",
-		Description:  "示范区报每日电子版",
-		BaseURL:      "https://news.example.org",
-		Location:     loc,
-		Topics:       []feed.Topic{{Name: "防汛", Slug: "flood"}, {Name: "经济", Slug: "economy"}},
+		Site:         st,
+		Items:        50,
+		Formats:      feed.AllFormats,
 		TagAuthority: "example.org,2021",
 		Logger:       slog.New(slog.DiscardHandler),
 	}, fsrc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	site, err := New(Config{Logger: slog.New(slog.DiscardHandler)}, src, fs)
+	s, err := New(Config{Logger: slog.New(slog.DiscardHandler)}, src, fs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return site
+	return s
 }
 
 func serve(t *testing.T, src Source) (*Site, *httptest.Server) {
@@ -169,12 +188,12 @@ func TestPages(t *testing.T) {
 		want       []string
 		notWant    []string
 	}{
-		{"index", "/", 200, []string{`<html lang="zh-CN">`, "近期版面", "2021年7月20日 星期二", "13 篇", `href="/editions/2021-07-20/"`, `href="` + feed.ArticlePath(first.ID) + `"`, "示范区党政联席会议召开"}, nil},
-		{"edition", "/editions/2021-07-20/", 200, []string{"<h1>2021年7月20日 星期二</h1>", "本期共 13 篇", "示范区党政联席会议召开", `<span class="badge">图片新闻</span><a class="t"`, "本报讯（记者郭树勋）"}, []string{fixture.NastyArticle().ID}},
-		{"article", feed.ArticlePath(first.ID), 200, []string{"<h1>示范区党政联席会议召开</h1>", "作者：记者 郭树勋", `<time datetime="2021-07-20">2021年7月20日 星期二</time>`, "<p>" + first.Paragraphs[1] + "</p>", `href="/topics/flood/" rel="tag">防汛</a>`, `href="/editions/2021-07-20/"`}, []string{"更新"}},
-		{"corrected article", feed.ArticlePath(arts[2].ID), 200, []string{"更新 <time", ">2021-07-20 06:31</time>"}, nil},
-		{"photo article", feed.ArticlePath(arts[5].ID), 200, []string{"<figure><figcaption>", "万千", `<span class="badge">图片新闻</span>`}, nil},
-		{"nasty article", feed.ArticlePath(fixture.NastyArticle().ID), 200, []string{`<p class="kicker">引题 &lt;b&gt;粗&lt;/b&gt;</p>`, "<h1>标题&lt;script&gt;alert(1)&lt;/script&gt; &amp; ]]&gt; 控制</h1>", `<p class="subtitle">副题 😀</p>`, "记者 A&amp;B &lt;x@y&gt;、通讯员 张三", ">经济</a>", "第二段 ]]]]&gt;&gt;&lt;![CDATA[ x"}, []string{"<script", "\x00", "\x01", "\x0b", "\x1f", "/topics/unknown-topic/"}},
+		{"index", "/", 200, []string{`<html lang="zh-CN">`, "近期版面", "2021年7月20日 星期二", "13 篇", `href="/editions/2021-07-20/"`, `href="` + site.ArticlePath(first.ID) + `"`, "示范区党政联席会议召开"}, nil},
+		{"edition", "/editions/2021-07-20/", 200, []string{"<h1>2021年7月20日 星期二</h1>", "本期共 13 篇", "示范区党政联席会议召开", `<span class="badge">图片新闻</span><a class="t"`, "记者 郭树勋 · "}, []string{fixture.NastyArticle().ID}},
+		{"article", site.ArticlePath(first.ID), 200, []string{"<h1>示范区党政联席会议召开</h1>", `<span class="byline">记者 郭树勋</span>`, `<time datetime="2021-07-20">2021年7月20日 星期二</time>`, "<p>" + first.Paragraphs[1] + "</p>", `href="/topics/flood/" rel="tag">防汛</a>`, `href="/editions/2021-07-20/"`}, []string{"更新"}},
+		{"corrected article", site.ArticlePath(arts[2].ID), 200, []string{"更新 <time", ">2021-07-20 06:31</time>"}, nil},
+		{"photo article", site.ArticlePath(arts[5].ID), 200, []string{"<figure><figcaption>", "万千", `<span class="badge">图片新闻</span>`}, nil},
+		{"nasty article", site.ArticlePath(fixture.NastyArticle().ID), 200, []string{`<p class="kicker">引题 &lt;b&gt;粗&lt;/b&gt;</p>`, "<h1>标题&lt;script&gt;alert(1)&lt;/script&gt; &amp; ]]&gt; 控制</h1>", `<p class="subtitle">副题 😀</p>`, "记者 A&amp;B &lt;x@y&gt;、通讯员 张三", ">经济</a>", "第二段 ]]]]&gt;&gt;&lt;![CDATA[ x"}, []string{"<script", "\x00", "\x01", "\x0b", "\x1f", "/topics/unknown-topic/"}},
 		{"topic", "/topics/flood/", 200, []string{"专题：防汛", `href="/topics/flood/" aria-current="page">防汛</a>`, `href="/topics/flood/atom.xml"`, "示范区党政联席会议召开"}, []string{"示范区四家企业获省级高质量发展专项资金"}},
 		{"unknown article", "/articles/2021-07-15-000000000000/", 404, []string{"页面不存在"}, nil},
 		{"malformed article id", "/articles/..%2f..%2fetc/", 404, []string{"页面不存在"}, nil},
@@ -216,7 +235,7 @@ func TestPageRedirectsConditionalsHealth(t *testing.T) {
 	arts := fixture.SampleArticles(t)
 	_, srv := serve(t, &memSource{arts: arts})
 	resp, _ := fetch(t, "GET", srv.URL+"/articles/"+arts[0].ID, nil)
-	if resp.StatusCode != http.StatusMovedPermanently || resp.Header.Get("Location") != feed.ArticlePath(arts[0].ID) {
+	if resp.StatusCode != http.StatusMovedPermanently || resp.Header.Get("Location") != site.ArticlePath(arts[0].ID) {
 		t.Errorf("slashless article: %d to %q, want 301 to the permalink", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	resp, _ = fetch(t, "GET", srv.URL+"/editions/2021-07-20", nil)
@@ -236,7 +255,7 @@ func TestPageRedirectsConditionalsHealth(t *testing.T) {
 	if resp.Header.Get("Content-Encoding") != "gzip" {
 		t.Errorf("index not gzipped when asked")
 	}
-	resp, body = fetch(t, "HEAD", srv.URL+feed.ArticlePath(arts[0].ID), nil)
+	resp, body = fetch(t, "HEAD", srv.URL+site.ArticlePath(arts[0].ID), nil)
 	if resp.StatusCode != 200 || body != "" {
 		t.Errorf("HEAD: %d with %d bytes", resp.StatusCode, len(body))
 	}
@@ -264,22 +283,22 @@ func TestPageStoreError(t *testing.T) {
 // store: every article of the store has its page, linked from its edition.
 func TestSiteOnStore(t *testing.T) {
 	s, ed := fixture.StoreWithSample(t)
-	site, srv := serve(t, s)
+	ws, srv := serve(t, s)
 	_, index := fetch(t, "GET", srv.URL+"/", nil)
 	if !strings.Contains(index, fmt.Sprintf("%d 篇", len(ed.Articles))) {
 		t.Errorf("index lacks the edition's article count %d", len(ed.Articles))
 	}
-	_, edition := fetch(t, "GET", srv.URL+feed.EditionPath(ed.Date), nil)
+	_, edition := fetch(t, "GET", srv.URL+site.EditionPath(ed.Date), nil)
 	for _, a := range ed.Articles {
-		if !strings.Contains(edition, `href="`+feed.ArticlePath(a.ID)+`"`) {
+		if !strings.Contains(edition, `href="`+site.ArticlePath(a.ID)+`"`) {
 			t.Errorf("edition page does not link %s", a.ID)
 		}
-		resp, page := fetch(t, "GET", srv.URL+feed.ArticlePath(a.ID), nil)
+		resp, page := fetch(t, "GET", srv.URL+site.ArticlePath(a.ID), nil)
 		if resp.StatusCode != 200 || !strings.Contains(page, a.Authors[0].Name) {
 			t.Errorf("%s: status %d, author %q shown: %v", a.ID, resp.StatusCode, a.Authors[0].Name, strings.Contains(page, a.Authors[0].Name))
 		}
 	}
-	n, err := site.Export(context.Background(), filepath.Join(t.TempDir(), "out"), ExportOptions{})
+	n, err := ws.Export(context.Background(), filepath.Join(t.TempDir(), "out"), ExportOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,4 +312,76 @@ func siteHandler(s *Site) http.Handler {
 	mux := http.NewServeMux()
 	s.Register(mux)
 	return mux
+}
+
+// TestBasePath publishes the site under a path, as behind a reverse proxy
+// at https://news.example.org/paper/: every route, link and feed is under
+// it, and nothing answers outside it.
+func TestBasePath(t *testing.T) {
+	arts := fixture.SampleArticles(t)
+	ws := newSiteAt(t, &memSource{arts: arts}, "https://news.example.org/paper")
+	if err := ws.feeds.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(siteHandler(ws))
+	t.Cleanup(srv.Close)
+	article := "/paper" + site.ArticlePath(arts[0].ID)
+	tests := []struct {
+		path   string
+		status int
+		want   []string
+	}{
+		{"/paper/", 200, []string{`href="` + article + `"`, `href="/paper/editions/2021-07-20/"`, `href="/paper/topics/flood/"`, `href="/paper/atom.xml"`, `<a class="name" href="/paper/">`}},
+		{article, 200, []string{`<link rel="canonical" href="https://news.example.org` + article + `">`, `href="/paper/editions/2021-07-20/"`}},
+		{"/paper/atom.xml", 200, []string{`href="https://news.example.org/paper/atom.xml" rel="self"`, `<link href="https://news.example.org` + article + `"`}},
+		{"/paper/topics/flood/feed.json", 200, []string{`"feed_url": "https://news.example.org/paper/topics/flood/feed.json"`}},
+		{"/", 404, nil},
+		{site.ArticlePath(arts[0].ID), 404, nil},
+		{"/atom.xml", 404, nil},
+	}
+	for _, tc := range tests {
+		resp, body := fetch(t, "GET", srv.URL+tc.path, nil)
+		if resp.StatusCode != tc.status {
+			t.Errorf("GET %s: status %d, want %d", tc.path, resp.StatusCode, tc.status)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(body, w) {
+				t.Errorf("GET %s: lacks %s", tc.path, w)
+			}
+		}
+	}
+	resp, _ := fetch(t, "GET", srv.URL+strings.TrimSuffix(article, "/"), nil)
+	if resp.StatusCode != http.StatusMovedPermanently || resp.Header.Get("Location") != article {
+		t.Errorf("slashless article: %d to %q, want a redirect to %s", resp.StatusCode, resp.Header.Get("Location"), article)
+	}
+}
+
+// TestEnglishSite: the site's language picks the pages' words, as it picks
+// the mail's and the feeds'.
+func TestEnglishSite(t *testing.T) {
+	arts := fixture.SampleArticles(t)
+	ws := newSiteWith(t, &memSource{arts: arts}, func(s *site.Settings) { s.Language = "en" })
+	if err := ws.feeds.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(siteHandler(ws))
+	t.Cleanup(srv.Close)
+	for path, want := range map[string][]string{
+		"/":                          {`<html lang="en">`, "Latest articles", "Recent editions", "Tuesday, July 20, 2021", "13 articles", "Photo news"},
+		"/editions/2021-07-20/":      {"13 articles in this edition", "Tuesday, July 20, 2021"},
+		site.ArticlePath(arts[0].ID): {"This edition", "Topics: "},
+		"/nowhere":                   {"Page not found", "Back to the home page"},
+	} {
+		_, body := fetch(t, "GET", srv.URL+path, nil)
+		for _, w := range want {
+			if !strings.Contains(body, w) {
+				t.Errorf("GET %s lacks %q", path, w)
+			}
+		}
+		for _, zh := range []string{"首页", "篇", "星期", "图片新闻", "专题"} {
+			if strings.Contains(body, zh) {
+				t.Errorf("GET %s shows the Chinese word %q on an English site", path, zh)
+			}
+		}
+	}
 }

@@ -39,8 +39,8 @@ func printSummary(w io.Writer, c *config.Config, now time.Time) error {
 	default:
 		p.f("mail: smtp %s:%d, tls %s, %g msg/s over %d connection(s)\n", c.SMTP.Host, c.SMTP.Port, c.SMTP.TLS, c.SMTP.Rate, c.SMTP.Connections)
 	}
-	p.f("%d topic(s):", len(c.Topics))
-	for _, t := range c.Topics {
+	p.f("%d topic(s):", len(c.Site.Topics))
+	for _, t := range c.Site.Topics {
 		p.f(" %s (%s)", t.Name, t.Slug)
 	}
 	p.f("\n%d list(s):\n", len(c.Lists))

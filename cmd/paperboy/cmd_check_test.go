@@ -4,8 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/paperboy-news/paperboy/mailer"
 )
 
 func TestCheckShippedConfig(t *testing.T) {
@@ -50,5 +55,64 @@ func TestCheckUsage(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	if err := run(context.Background(), []string{"check", "extra"}, &stdout, &stderr); err == nil || !strings.Contains(err.Error(), "usage") {
 		t.Errorf("err = %v, want a usage error", err)
+	}
+}
+
+// TestCheckAgreesWithServe: the issue's files. What check accepts, the
+// daemon's wiring (newSite, mailerConfig, mailer.New) starts with; what it
+// would refuse, check reports at its line.
+func TestCheckAgreesWithServe(t *testing.T) {
+	tests := []struct {
+		name, from, to string
+		problem        string // "" if both accept
+	}{
+		{"email tag authority", `tag_authority = "example.org,2021"`, `tag_authority = "editor@example.org,2021"`, ""},
+		{"base_url with a path", `base_url = "http://127.0.0.1:8080/"`, `base_url = "https://example.org/paper/"`, ""},
+		{"English", `language = "zh-CN"`, `language = "en"`, ""},
+		{"base_url with a query", `base_url = "http://127.0.0.1:8080/"`, `base_url = "https://example.org/?from=rss"`, "config.toml:22: site.base_url: "},
+		{"tag authority without a date", `tag_authority = "example.org,2021"`, `tag_authority = "example.org"`, "config.toml:63: feeds.tag_authority: "},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir, _ := feedsSite(t)
+			path := filepath.Join(dir, "config.toml")
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Contains(data, []byte(tc.from)) {
+				t.Fatalf("config.toml has no %s", tc.from)
+			}
+			if err := os.WriteFile(path, bytes.Replace(data, []byte(tc.from), []byte(tc.to), 1), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			var stdout, stderr bytes.Buffer
+			checkErr := run(context.Background(), []string{"check", "-config", path}, &stdout, &stderr)
+			if tc.problem != "" {
+				if checkErr == nil || !strings.Contains(stderr.String(), tc.problem) {
+					t.Fatalf("check: %v, want a problem %q:\n%s", checkErr, tc.problem, stderr.String())
+				}
+				return
+			}
+			if checkErr != nil {
+				t.Fatalf("check: %v\n%s", checkErr, stderr.String())
+			}
+			c, st, err := openConfigured(context.Background(), path, &stderr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			logger := slog.New(slog.DiscardHandler)
+			if _, err := newSite(c, st, logger); err != nil {
+				t.Errorf("check accepted it, the site refuses: %v", err)
+			}
+			mc, err := mailerConfig(c, logger)
+			if err == nil {
+				_, err = mailer.New(mc, st, st)
+			}
+			if err != nil {
+				t.Errorf("check accepted it, the mailer refuses: %v", err)
+			}
+		})
 	}
 }

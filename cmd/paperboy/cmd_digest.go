@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"strings"
 	"sync"
 	"time"
 
@@ -162,51 +161,22 @@ func mailerConfig(c *config.Config, logger *slog.Logger) (mailer.Config, error) 
 	if err != nil {
 		return mailer.Config{}, err
 	}
-	lists := make(map[string][]string, len(c.Lists))
+	// Every list is in mc.Lists already, so a list whose file is empty
+	// stays a defined list with no one on it.
+	mc := c.Mailer()
 	for _, l := range c.Lists {
 		rs, err := config.LoadRecipients(l)
 		if err != nil {
 			return mailer.Config{}, err
 		}
 		for _, r := range rs {
-			lists[l.Name] = append(lists[l.Name], r.Address)
+			mc.Lists[l.Name] = append(mc.Lists[l.Name], r.Address)
 		}
 	}
-	digests := make([]mailer.Digest, 0, len(c.Digests))
-	for _, d := range c.Digests {
-		digests = append(digests, mailer.Digest{
-			Name: d.Name, Lists: d.Lists, Topics: d.Topics, Subject: d.Subject,
-			SkipEmpty: d.SkipEmpty, Period: d.Period, MaxArticles: d.MaxArticles,
-		})
-	}
-	baseURL := strings.TrimRight(c.Site.BaseURL.String(), "/")
-	return mailer.Config{
-		SiteTitle: c.Site.Title,
-		BaseURL:   baseURL,
-		// The daemon mounts the unsubscribe handler here.
-		UnsubscribePath:   "/unsubscribe",
-		Language:          c.Site.Language,
-		Location:          c.Site.Location,
-		PublisherAddress:  c.Site.PublisherAddress,
-		From:              c.SMTP.From,
-		FromName:          c.SMTP.FromName,
-		UnsubscribeSecret: secret,
-		// Named in the error about a short secret.
-		UnsubscribeSecretEnv: c.Unsubscribe.SecretEnv,
-		Lists:                lists,
-		Digests:              digests,
-		Transport:            c.SMTP.Transport,
-		FileDir:              c.SMTP.FileDir,
-		SMTP: mailer.SMTPConfig{
-			Host: c.SMTP.Host, Port: c.SMTP.Port, TLSPolicy: mailer.TLSPolicy(c.SMTP.TLS),
-			Username: c.SMTP.User, Password: password, Timeout: c.SMTP.Timeout,
-		},
-		Connections:   c.SMTP.Connections,
-		RatePerSecond: c.SMTP.Rate,
-		MaxAttempts:   c.SMTP.Retries + 1,
-		BackoffBase:   c.SMTP.Backoff,
-		Logger:        logger,
-	}, nil
+	mc.UnsubscribeSecret = secret
+	mc.SMTP.Password = password
+	mc.Logger = logger
+	return mc, nil
 }
 
 // processSecret is the unsubscribe secret of a file-transport setup with

@@ -68,30 +68,9 @@ func exportProtected(c *config.Config) []web.ProtectedPath {
 // server mounts the result with Register and calls Feeds().Refresh after
 // every ingest that changed something.
 func newSite(c *config.Config, st *store.Store, logger *slog.Logger) (*web.Site, error) {
-	feeds, err := feed.NewService(feedConfig(c, logger), st)
+	feeds, err := feed.NewService(c.Feed(logger), st)
 	if err != nil {
 		return nil, err
 	}
 	return web.New(web.Config{Logger: logger}, st, feeds)
-}
-
-// feedConfig maps config.toml onto the feed package's Config.
-func feedConfig(c *config.Config, logger *slog.Logger) feed.Config {
-	fc := feed.Config{
-		Title:        c.Site.Title,
-		Description:  c.Site.Description,
-		BaseURL:      c.Site.BaseURL.String(),
-		Language:     c.Site.Language,
-		Location:     c.Site.Location,
-		Items:        c.Feeds.Items,
-		TagAuthority: c.Feeds.TagAuthority,
-		Logger:       logger,
-	}
-	for _, f := range c.Feeds.Formats {
-		fc.Formats = append(fc.Formats, feed.Format(f))
-	}
-	for _, t := range c.Topics {
-		fc.Topics = append(fc.Topics, feed.Topic{Name: t.Name, Slug: t.Slug})
-	}
-	return fc
 }

@@ -51,14 +51,10 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 // ingestConfig maps the configuration onto the ingest package's Config;
 // the daemon's ingest job uses it too.
 func ingestConfig(c *config.Config, logger *slog.Logger) ingest.Config {
-	topics := make([]ingest.Topic, len(c.Topics))
-	for i, t := range c.Topics {
-		topics[i] = ingest.Topic{Name: t.Name, Slug: t.Slug, Keywords: t.Keywords}
-	}
 	return ingest.Config{
 		PagesDir:    c.Content.PagesDir,
 		MarkdownDir: c.Content.MarkdownDir,
-		Topics:      topics,
+		Topics:      c.Site.Topics,
 		Logger:      logger,
 	}
 }

@@ -200,7 +200,7 @@ func (d *daemon) build(ctx context.Context, c *config.Config) (*generation, erro
 	}
 	mux := http.NewServeMux()
 	site.Register(mux)
-	mux.Handle(mc.UnsubscribePath, digests.UnsubscribeHandler())
+	mux.Handle(mc.Site.Path(mc.UnsubscribePath), digests.UnsubscribeHandler())
 	admin.New(admin.Config{
 		Token:       c.Server.AdminToken(),
 		Scheduler:   d.sched,

@@ -1,0 +1,60 @@
+package site
+
+import "strings"
+
+// The URL scheme. Every page is a directory with an index.html, so a static
+// export works on any web server without rewrites. The functions return
+// paths relative to the site's root ("/articles/{id}/"), which is where a
+// static export writes them; Path and URL put them under base_url, so a site
+// published at https://example.org/paper/ links to
+// https://example.org/paper/articles/{id}/.
+
+// Ids ("2021-07-20-1f3a9c0b2d4e"), dates and slugs are URL-safe by
+// construction, so they go into paths as they are, and ArticlePath("{id}")
+// is the pattern a router matches articles with.
+
+// ArticlePath is an article's permalink, "/articles/{id}/".
+func ArticlePath(id string) string { return "/articles/" + id + "/" }
+
+// EditionPath is an edition's page, "/editions/{date}/".
+func EditionPath(date string) string { return "/editions/" + date + "/" }
+
+// TopicPath is a topic's page, "/topics/{slug}/"; slug "" is the home page.
+func TopicPath(slug string) string {
+	if slug == "" {
+		return "/"
+	}
+	return "/topics/" + slug + "/"
+}
+
+// FeedPath is a feed file: "/{file}" for the main feed (slug ""),
+// "/topics/{slug}/{file}" for a topic's.
+func FeedPath(slug, file string) string { return TopicPath(slug) + file }
+
+// UnsubscribePath is where the unsubscribe links point.
+const UnsubscribePath = "/unsubscribe"
+
+// BasePath is base_url's path, "/" or e.g. "/paper/".
+func (s *Site) BasePath() string { return s.BaseURL.EscapedPath() }
+
+// Path puts a site path under base_url's path: "/articles/x/" becomes
+// "/paper/articles/x/" for a site published at https://example.org/paper/.
+// Pages link with it, and the server mounts its routes with it.
+func (s *Site) Path(sitePath string) string {
+	return s.BasePath() + strings.TrimPrefix(sitePath, "/")
+}
+
+// URL is a site path as an absolute URL under base_url.
+func (s *Site) URL(sitePath string) string {
+	return s.BaseURL.Scheme + "://" + s.BaseURL.Host + s.Path(sitePath)
+}
+
+// SitePath is the inverse of Path: a request path under base_url's path as
+// a site path, and false for one outside it.
+func (s *Site) SitePath(requestPath string) (string, bool) {
+	rest, ok := strings.CutPrefix(requestPath, s.BasePath())
+	if !ok {
+		return "", false
+	}
+	return "/" + rest, true
+}

@@ -1,0 +1,258 @@
+package site
+
+import (
+	"strings"
+	"time"
+)
+
+// Words are every word readers see, on the pages, in the feeds and in the
+// mail, in one language; the site's language picks them (WordsFor), so a
+// site in English is English everywhere. Strings may hold {placeholders},
+// filled in by Fill before the templates escape them.
+type Words struct {
+	// Lang is the BCP 47 tag written into <html lang>, feeds and
+	// Content-Language.
+	Lang string
+
+	// Shared by pages, feeds and mail.
+	PhotoLabel    string // the headline word for photo news: "图片新闻"
+	PhotoCredit   string // {names}: a photo's credit made from its authors: "{names} 摄"
+	ListSeparator string // between names in a credit: "、"
+	Colon         string // after a label: "："
+	PlainTitle    string // {title}: a headline in plain text, where no type marks it: "【{title}】"
+	// ShortDateLayout formats a date of the current year, YearDateLayout
+	// one of an earlier year (Go time layouts); see Date.
+	ShortDateLayout string
+	YearDateLayout  string
+	// LongDate is a page's date: {date} (with its year) and {weekday}.
+	LongDate string
+	Weekdays [7]string // Sunday first, as time.Weekday counts
+
+	// Pages.
+	Home           string
+	LatestArticles string
+	LatestEditions string
+	Edition        string // {date}
+	EditionCount   string // {count}: an edition's articles
+	EditionLink    string
+	Topics         string
+	Topic          string // {name}
+	Subscribe      string
+	SubscribeHint  string
+	Articles       string // {count}
+	Updated        string
+	NotFound       string
+	NotFoundText   string
+	ServerError    string
+	ServerErrText  string
+	NoArticles     string
+	BackHome       string
+
+	// Mail.
+	// DefaultSubject is the subject template used when a digest sets none
+	// (text/template over mailer.SubjectData).
+	DefaultSubject string
+	// DigestTitle is a digest's reader-facing name when it sets none.
+	DigestTitle   string
+	Intro         string // {site} {date} {count}; the site's name already heads the mail
+	EmptyDigest   string
+	NewsSection   string
+	PhotoSection  string
+	MoreHeadlines string
+	Remaining     string // {count}: the articles a long digest has no room for, linking to the edition page
+	ReadMore      string
+	Why           string // {site} {digest} {list}
+	Publisher     string // {address}
+	Unsubscribe   string
+	WebsiteLink   string
+
+	UnsubscribeConfirmTitle  string
+	UnsubscribeConfirmText   string // {address} {list} {site}
+	UnsubscribeConfirmButton string
+	UnsubscribedTitle        string
+	UnsubscribedText         string // {address} {list} {site}
+	UnsubscribeBadLinkTitle  string
+	UnsubscribeBadLinkText   string
+}
+
+// wordsZH is Simplified Chinese, as the paper prints it.
+var wordsZH = Words{
+	Lang:            "zh-CN",
+	PhotoLabel:      "图片新闻",
+	PhotoCredit:     "{names} 摄",
+	ListSeparator:   "、",
+	Colon:           "：",
+	PlainTitle:      "【{title}】",
+	ShortDateLayout: "1月2日",
+	YearDateLayout:  "2006年1月2日",
+	LongDate:        "{date} {weekday}",
+	Weekdays:        [7]string{"星期日", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六"},
+
+	Home:           "首页",
+	LatestArticles: "最新文章",
+	LatestEditions: "近期版面",
+	Edition:        "{date}",
+	EditionCount:   "本期共 {count} 篇",
+	EditionLink:    "本期版面",
+	Topics:         "专题",
+	Topic:          "专题：{name}",
+	Subscribe:      "订阅",
+	SubscribeHint:  "用 RSS 阅读器订阅，每天自动收到新文章。",
+	Articles:       "{count} 篇",
+	Updated:        "更新",
+	NotFound:       "页面不存在",
+	NotFoundText:   "您要找的页面不存在，可能已被移除或地址有误。",
+	ServerError:    "服务暂时不可用",
+	ServerErrText:  "服务器出了点问题，请稍后再试。",
+	NoArticles:     "暂无文章。",
+	BackHome:       "返回首页",
+
+	DefaultSubject: "{{.Site}} {{.Date}}：{{.Lead}} 等{{.Count}}条",
+	DigestTitle:    "每日新闻摘要",
+	Intro:          "{date}，共{count}条新闻。",
+	EmptyDigest:    "今天没有新的新闻。",
+	NewsSection:    "要闻",
+	PhotoSection:   "图片新闻",
+	MoreHeadlines:  "更多新闻",
+	Remaining:      "还有{count}条新闻，请到网站阅读",
+	ReadMore:       "阅读全文",
+	Why:            "您收到这封邮件，是因为您订阅了{site}的“{digest}”（订阅名单：{list}）。",
+	Publisher:      "发行：{address}",
+	Unsubscribe:    "退订",
+	WebsiteLink:    "访问网站",
+
+	UnsubscribeConfirmTitle:  "确认退订",
+	UnsubscribeConfirmText:   "确定让 {address} 不再收到{site}的“{list}”邮件吗？",
+	UnsubscribeConfirmButton: "确认退订",
+	UnsubscribedTitle:        "已退订",
+	UnsubscribedText:         "{address} 已退出{site}的“{list}”名单，今后不会再收到这些邮件。",
+	UnsubscribeBadLinkTitle:  "链接无效",
+	UnsubscribeBadLinkText:   "这个退订链接无效或不完整。请直接点击邮件中的退订链接。",
+}
+
+// wordsEN is English, for sites that publish in it.
+var wordsEN = Words{
+	Lang:            "en",
+	PhotoLabel:      "Photo news",
+	PhotoCredit:     "Photo: {names}",
+	ListSeparator:   ", ",
+	Colon:           ": ",
+	PlainTitle:      "* {title}",
+	ShortDateLayout: "January 2",
+	YearDateLayout:  "January 2, 2006",
+	LongDate:        "{weekday}, {date}",
+	Weekdays:        [7]string{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"},
+
+	Home:           "Home",
+	LatestArticles: "Latest articles",
+	LatestEditions: "Recent editions",
+	Edition:        "{date}",
+	EditionCount:   "{count} articles in this edition",
+	EditionLink:    "This edition",
+	Topics:         "Topics",
+	Topic:          "Topic: {name}",
+	Subscribe:      "Subscribe to ",
+	SubscribeHint:  "Subscribe in a feed reader to get new articles every day.",
+	Articles:       "{count} articles",
+	Updated:        "Updated",
+	NotFound:       "Page not found",
+	NotFoundText:   "The page you are looking for does not exist; it may have been removed or the address is wrong.",
+	ServerError:    "Service unavailable",
+	ServerErrText:  "Something went wrong on the server. Please try again later.",
+	NoArticles:     "No articles yet.",
+	BackHome:       "Back to the home page",
+
+	DefaultSubject: "{{.Site}}, {{.Date}}: {{.Lead}} ({{.Count}} articles)",
+	DigestTitle:    "Daily digest",
+	Intro:          "{date}: {count} articles.",
+	EmptyDigest:    "Nothing new today.",
+	NewsSection:    "News",
+	PhotoSection:   "Photo news",
+	MoreHeadlines:  "More news",
+	Remaining:      "{count} more articles on the website",
+	ReadMore:       "Read more",
+	Why:            "You receive this email because you subscribed to {site}'s \u201c{digest}\u201d (list: {list}).",
+	Publisher:      "Published by {address}",
+	Unsubscribe:    "Unsubscribe",
+	WebsiteLink:    "Visit the website",
+
+	UnsubscribeConfirmTitle:  "Unsubscribe?",
+	UnsubscribeConfirmText:   "Stop sending {site}'s \u201c{list}\u201d emails to {address}?",
+	UnsubscribeConfirmButton: "Unsubscribe",
+	UnsubscribedTitle:        "Unsubscribed",
+	UnsubscribedText:         "{address} has left {site}'s \u201c{list}\u201d list and will get no more of these emails.",
+	UnsubscribeBadLinkTitle:  "Invalid link",
+	UnsubscribeBadLinkText:   "This unsubscribe link is invalid or incomplete. Please use the link in the email itself.",
+}
+
+// catalogue maps a language tag to its words. Add a language by adding
+// Words here.
+var catalogue = map[string]*Words{
+	"zh-CN": &wordsZH,
+	"en":    &wordsEN,
+}
+
+// WordsFor returns the words for lang: an exact match, else those of the
+// same primary language ("zh-TW" gets "zh-CN", "en-GB" "en"), else nil:
+// New refuses a language paperboy has no words for rather than show
+// readers another one.
+func WordsFor(lang string) *Words {
+	if w, ok := catalogue[lang]; ok {
+		return w
+	}
+	primary, _, _ := strings.Cut(lang, "-")
+	for tag, w := range catalogue {
+		if p, _, _ := strings.Cut(tag, "-"); strings.EqualFold(p, primary) {
+			return w
+		}
+	}
+	return nil
+}
+
+// Fill replaces each {key} in s with its value.
+func Fill(s string, kv ...string) string {
+	pairs := make([]string, 0, len(kv))
+	for i := 0; i+1 < len(kv); i += 2 {
+		pairs = append(pairs, "{"+kv[i]+"}", kv[i+1])
+	}
+	return strings.NewReplacer(pairs...).Replace(s)
+}
+
+// Headline is a headline set in plain text, "【示范区党政联席会议召开】".
+func (w *Words) Headline(title string) string { return Fill(w.PlainTitle, "title", title) }
+
+// Date is how readers see a date in lists, subjects and mail: "7月20日"
+// in the year of now, "2021年7月20日" in any other, so an old edition never
+// passes for this year's.
+func (w *Words) Date(d, now time.Time) string {
+	if d.Year() == now.Year() {
+		return d.Format(w.ShortDateLayout)
+	}
+	return d.Format(w.YearDateLayout)
+}
+
+// LongDateOf is a page's date: always with its year and the day of the
+// week, "2021年7月15日 星期四".
+func (w *Words) LongDateOf(d time.Time) string {
+	return Fill(w.LongDate, "date", d.Format(w.YearDateLayout), "weekday", w.Weekdays[d.Weekday()])
+}
+
+// EditionDate is Date for an edition date "YYYY-MM-DD"; a date that does
+// not parse is returned as it is.
+func (w *Words) EditionDate(date string, now time.Time) string {
+	d, err := time.Parse(time.DateOnly, date)
+	if err != nil {
+		return date
+	}
+	return w.Date(d, now)
+}
+
+// LongEditionDate is LongDateOf for an edition date "YYYY-MM-DD"; a date
+// that does not parse is returned as it is.
+func (w *Words) LongEditionDate(date string) string {
+	d, err := time.Parse(time.DateOnly, date)
+	if err != nil {
+		return date
+	}
+	return w.LongDateOf(d)
+}
