@@ -1,6 +1,7 @@
 package content
 
 import (
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -75,16 +76,32 @@ func peopleFields(raw string) []string {
 		for k := i + 2; k < j; k++ {
 			narrow = min(narrow, gaps[k])
 		}
+		// Cut at the wider gaps, unless that leaves a one-character name
+		// (an uneven OCR gap inside a name: "记 者 万  千").
+		var cuts []string
 		from := i
 		for k := i + 1; k <= j; k++ {
 			if k == j || gaps[k] > narrow {
-				out = appendSpacedRun(out, strings.Join(fields[from:k], ""))
+				cuts = append(cuts, strings.Join(fields[from:k], ""))
 				from = k
 			}
+		}
+		if len(cuts) > 1 && slices.ContainsFunc(cuts, hasShortName) {
+			cuts = []string{strings.Join(fields[i:j], "")}
+		}
+		for _, c := range cuts {
+			out = appendSpacedRun(out, c)
 		}
 		i = j
 	}
 	return out
+}
+
+// hasShortName reports a run whose roles leave a one-character name.
+func hasShortName(run string) bool {
+	return slices.ContainsFunc(splitCredit(run), func(sg segment) bool {
+		return sg.kind == 'n' && utf8.RuneCountInString(sg.text) < 2
+	})
 }
 
 // appendSpacedRun appends a letter-spaced run, closed up, as fields: its

@@ -324,6 +324,24 @@ func TestSpacedBylineVariations(t *testing.T) {
 	}
 }
 
+func TestPeopleFields(t *testing.T) {
+	tests := []struct {
+		raw  string
+		want []string
+	}{
+		{"记者 万 千", []string{"记者", "万千"}},
+		{"记 者 张 三\u3000李 四", []string{"记者", "张三", "李四"}},
+		{"记 者 万  千", []string{"记者", "万千"}}, // an uneven gap inside a name
+		{"记者 张 三 李 四", []string{"记者", "张三", "李四"}},
+		{"通讯员 王小明 李华", []string{"通讯员", "王小明", "李华"}},
+	}
+	for _, tt := range tests {
+		if got := peopleFields(tt.raw); !slices.Equal(got, tt.want) {
+			t.Errorf("peopleFields(%q) = %q, want %q", tt.raw, got, tt.want)
+		}
+	}
+}
+
 func TestSplitNames(t *testing.T) {
 	tests := []struct {
 		run  string
