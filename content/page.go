@@ -74,11 +74,12 @@ type unit struct {
 //
 // Whether headlines stand before or after their article is decided per
 // page: the placement that gives more bylines a headline group wins (a
-// group above photos above a byline counts as before), and on a tie the
-// first headline standing before the first byline means "before". Before,
-// a headline directly above a photo that an article follows is the
-// article's. Text that fits no item is returned as a warning with its
-// lines.
+// group above photos above a byline counts as before, below photos below
+// it as after), and on a tie the first headline standing before the first
+// byline means "before". Before, a headline directly above a photo that an
+// article follows is the article's; after, a headline below the photos
+// that follow an article is. Text that fits no item is returned as a
+// warning with its lines.
 //
 // Page furniture is no item: up to four lines opening the page or closing
 // it, across blank lines, that hold only a date, the day of the week, a
@@ -710,6 +711,19 @@ func headlineAbove(us []unit, i int) int {
 	return -1
 }
 
+// headlineBelow returns the index of the headline group standing below
+// the unit at us[i], directly or over photos between, or -1.
+func headlineBelow(us []unit, i int) int {
+	j := i + 1
+	for j < len(us) && us[j].kind == blockPhoto {
+		j++
+	}
+	if j < len(us) && us[j].kind == blockHeadline {
+		return j
+	}
+	return -1
+}
+
 // photosThenByline reports whether the photo at us[i] is followed, over
 // any further photos, by a bylined text run.
 func photosThenByline(us []unit, i int) bool {
@@ -722,9 +736,9 @@ func photosThenByline(us []unit, i int) bool {
 
 // headlinesBefore decides from the page whether headlines stand before
 // their articles: the placement that gives more bylined runs an adjacent
-// headline group wins (before: the group above the run, also over photos
-// between; after: the group right below it); on a tie, the first headline
-// group standing before the first bylined run means before.
+// headline group wins (before: the group above the run, after: the group
+// below it, also over photos between); on a tie, the first headline group
+// standing before the first bylined run means before.
 func headlinesBefore(us []unit) (isBefore bool, before, after int) {
 	firstH, firstB := -1, -1
 	for i, u := range us {
@@ -740,7 +754,7 @@ func headlinesBefore(us []unit) (isBefore bool, before, after int) {
 		if headlineAbove(us, i) >= 0 {
 			before++
 		}
-		if i+1 < len(us) && us[i+1].kind == blockHeadline {
+		if headlineBelow(us, i) >= 0 {
 			after++
 		}
 	}
@@ -781,10 +795,13 @@ func (p *pageParser) build(us []unit) {
 		case blockBody:
 			used[i] = true
 			head := takeHeadline(us, used, i, before)
-			if head == nil && before && u.byline {
-				if j := headlineAbove(us, i); j >= 0 && !used[j] {
+			if head == nil && u.byline {
+				if j := headlineAbove(us, i); before && j >= 0 && !used[j] {
 					used[j], head = true, &us[j]
 					p.headWhy = "; it stands above a photo, and the article below the photo takes it"
+				} else if j := headlineBelow(us, i); !before && j >= 0 && !used[j] {
+					used[j], head = true, &us[j]
+					p.headWhy = "; it stands below a photo, and the article above the photo takes it"
 				}
 			}
 			if head == nil && !u.byline {

@@ -83,3 +83,51 @@ func TestHeadlineAbovePhotoVariations(t *testing.T) {
 		}
 	}
 }
+
+// TestHeadlineBelowPhotoVariations mirrors TestHeadlineAbovePhotoVariations
+// for headlines-after pages: an article, its photos, then its headline; the
+// headline goes to the article, and a last photo keeps the headline below
+// it.
+func TestHeadlineBelowPhotoVariations(t *testing.T) {
+	photo := func(caption, who string, ownLine bool) string {
+		credit := "本报记者 " + strings.Join(strings.Split(who, ""), " ") + " 摄"
+		if ownLine {
+			return caption + "\n" + credit + "\n"
+		}
+		return caption + " " + credit + "\n"
+	}
+	captions := []string{"7月17日，工人在泵站调试新设备。", "7月18日，技术人员检查管网压力。"}
+	for photos := 1; photos <= 2; photos++ {
+		for _, ownLine := range []bool{false, true} {
+			for _, tail := range []string{"", "晨光中的清水河"} {
+				name := fmt.Sprintf("photos=%d/ownLine=%v/tail=%q", photos, ownLine, tail)
+				t.Run(name, func(t *testing.T) {
+					parts := []string{"本报讯（记者孟凡宇）7月14日，检查组排查隐患四十三处。\n", "河滨区开展夏季消防安全检查\n",
+						"本报讯（记者罗文静）7月19日，城西泵站改造完工，排涝能力提高一倍。\n"}
+					want := []string{"article|河滨区开展夏季消防安全检查", "article|城西泵站改造完工"}
+					for i := range photos {
+						parts = append(parts, photo(captions[i], "邓子涵", ownLine))
+						want = append(want, "photo|"+photoTitle(captions[i]))
+					}
+					parts = append(parts, "城西泵站改造完工\n")
+					if tail != "" {
+						parts = append(parts, photo("7月18日清晨，市民在清水河畔晨练。", "孟凡宇", ownLine), tail+"\n")
+						want = append(want, "photo|"+tail)
+					}
+					page := strings.Join(parts, "\n")
+					ed := parseText(t, page, "2021-07-20.txt")
+					var got []string
+					for _, a := range ed.Articles {
+						got = append(got, string(a.Kind)+"|"+a.DisplayTitle())
+					}
+					if !slices.Equal(got, want) {
+						t.Errorf("items:\n got %q\nwant %q\npage:\n%s", got, want, numbered(page))
+					}
+					if d := conservationDiff(page, ed); d != "" {
+						t.Errorf("not conserved: %s", d)
+					}
+				})
+			}
+		}
+	}
+}
