@@ -39,8 +39,10 @@ func isNameSep(r rune) bool {
 // name of four or more characters left in it is split into names by
 // splitNames ("张 三 李 四" is 张三 and 李四, "欧 阳 晓 东" one name).
 func peopleFields(raw string) []string {
-	var fields []string
-	var gaps []int // gaps[i]: the width of the white space before fields[i]
+	var fieldBuf [16]string
+	var gapBuf [16]int
+	fields := fieldBuf[:0]
+	gaps := gapBuf[:0] // gaps[i]: the width of the white space before fields[i]
 	start, gap := -1, 0
 	for i, r := range raw {
 		if isSpace(r) {
@@ -78,7 +80,8 @@ func peopleFields(raw string) []string {
 		}
 		// Cut at the wider gaps, unless that leaves a one-character name
 		// (an uneven OCR gap inside a name: "记 者 万  千").
-		var cuts []string
+		var cutBuf [4]string
+		cuts := cutBuf[:0]
 		from := i
 		for k := i + 1; k <= j; k++ {
 			if k == j || gaps[k] > narrow {
@@ -87,7 +90,7 @@ func peopleFields(raw string) []string {
 			}
 		}
 		if len(cuts) > 1 && slices.ContainsFunc(cuts, hasShortName) {
-			cuts = []string{strings.Join(fields[i:j], "")}
+			cuts = append(cuts[:0], strings.Join(fields[i:j], ""))
 		}
 		for _, c := range cuts {
 			out = appendSpacedRun(out, c)
