@@ -28,7 +28,7 @@ const (
 type LineNote struct {
 	Line  int       // 1-based line number
 	Text  string    // the line as decoded
-	Class LineClass //
+	Class LineClass // what the parser took the line for
 	// Item is the 1-based index of the item (in Edition.Articles) the line
 	// went to, or 0.
 	Item int
