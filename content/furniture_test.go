@@ -8,28 +8,48 @@ import (
 	"testing"
 )
 
-// TestFooterAfterLastHeadline checks the hand-made page whose footer (the
-// editors' line and a bare page number) follows the last article's
-// headline: it parses to the same items as the page without the footer,
-// and the footer comes back as one warning.
-func TestFooterAfterLastHeadline(t *testing.T) {
-	b, err := os.ReadFile("testdata/footer-after.txt")
-	if err != nil {
-		t.Fatal(err)
+// TestFurnitureHandMade checks the hand-made pages with page furniture:
+// footer-after.txt, whose footer (the editors' line and a bare page
+// number) follows the last article's headline, and header-before.txt,
+// with a two-line header over the first headline and a footer glued to
+// the last article. Each parses to the same items as the page without
+// its furniture, which comes back as warnings.
+func TestFurnitureHandMade(t *testing.T) {
+	tests := []struct {
+		file       string
+		head, foot int // lines of header (with the blank after it) and footer
+		want       []Warning
+	}{
+		{"footer-after.txt", 0, 4, []Warning{{Lines: [2]int{20, 22}, Message: "page footer", Text: "责任编辑：何静 校对：孙磊 版式：吴昊 3"}}},
+		{"header-before.txt", 3, 2, []Warning{
+			{Lines: [2]int{1, 2}, Message: "page header", Text: "河滨日报 2021年7月20日 星期二 第2版 城事"},
+			{Lines: [2]int{16, 17}, Message: "page footer", Text: "本版编辑：罗文静 — 2 —"},
+		}},
 	}
-	page := string(b)
-	cut := strings.Index(page, "责任编辑")
-	if cut < 0 {
-		t.Fatal("testdata/footer-after.txt has no footer")
-	}
-	with := parseText(t, page, "2021-07-20.txt")
-	without := parseText(t, strings.TrimRight(page[:cut], "\n")+"\n", "2021-07-20.txt")
-	if !slices.EqualFunc(with.Articles, without.Articles, articlesEqual) {
-		t.Errorf("with the footer:\n%v\nwithout:\n%v", titles(with), titles(without))
-	}
-	want := Warning{File: "2021-07-20.txt", Lines: [2]int{20, 22}, Message: "page footer", Text: "责任编辑：何静 校对：孙磊 版式：吴昊 3"}
-	if !slices.Contains(with.Warnings, want) || len(with.Warnings) != 1 {
-		t.Errorf("warnings %v, want only %v", with.Warnings, want)
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			b, err := os.ReadFile("testdata/" + tt.file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+			bare := strings.Join(lines[tt.head:len(lines)-tt.foot], "\n") + "\n"
+			with := parseText(t, string(b), "2021-07-20.txt")
+			without := parseText(t, bare, "2021-07-20.txt")
+			for i := range without.Articles {
+				without.Articles[i].Lines[0] += tt.head
+				without.Articles[i].Lines[1] += tt.head
+			}
+			if len(with.Articles) == 0 || !slices.EqualFunc(with.Articles, without.Articles, articlesEqual) {
+				t.Errorf("with the furniture:\n%q\nwithout:\n%q", titles(with), titles(without))
+			}
+			for i := range tt.want {
+				tt.want[i].File = "2021-07-20.txt"
+			}
+			if !slices.Equal(with.Warnings, tt.want) {
+				t.Errorf("warnings %v, want %v", with.Warnings, tt.want)
+			}
+		})
 	}
 }
 
@@ -55,6 +75,7 @@ var furnitureShapes = []struct {
 	{"dashed page numbers", []string{"- 3 -"}, []string{"— 3 —"}},
 	{"editors' line and page number", []string{"第3版  综合新闻", "", "责任编辑：何静"}, []string{"责任编辑：何静  校对：孙磊  版式：吴昊", "", "3"}},
 	{"editors' line glued to the page number", []string{"A3 | 要闻"}, []string{"本版编辑：何静 美编：吴昊", "03"}},
+	{"paper name over a header with its own section name", []string{"河滨日报", "2021年7月20日  星期二  第2版  城事"}, []string{"本版编辑：罗文静", "— 2 —"}},
 	{"section name over date and label", []string{"综合新闻", "2021-07-20  第3版"}, []string{"审读：孙磊", "", "第3版"}},
 }
 
@@ -129,6 +150,10 @@ func TestFurnitureOf(t *testing.T) {
 		{"版式设计大赛落幕", notFurniture},
 		{"3月20日 全市新闻发布会召开", notFurniture},
 		{"———", notFurniture},
+		{"2021年7月20日  星期二  第2版  城事", furnitureStrong},
+		{"第2版 城事", notFurniture}, // an unknown section name needs a date too
+		{"7月20日 星期二 全市迎来高温", notFurniture},
+		{"城事", notFurniture},
 	}
 	for _, tt := range tests {
 		if got, _ := furnitureOf(cleanLine(tt.line)); got != tt.want {

@@ -404,6 +404,8 @@ var (
 	// furnitureName is a section or paper name: "综合新闻", "要闻",
 	// "文体专版", "周末副刊", "晨报".
 	furnitureName = regexp.MustCompile(`^\p{Han}{0,6}?(?:新闻|要闻|版|刊|报)`)
+	// furnitureSection is any other section name: "城事", "视点".
+	furnitureSection = regexp.MustCompile(`^\p{Han}{2,4}`)
 	// furnitureSep is what separates the parts of a header.
 	furnitureSep = regexp.MustCompile(`^[\s|｜·•/／\-—–]+`)
 	// furnitureEditors opens the editors' line of a page: "责任编辑：王五
@@ -450,7 +452,7 @@ func furnitureOf(t string) (furnitureKind, string) {
 	if date || weekday {
 		rest = furnitureWeekday.ReplaceAllString(furnitureDate.ReplaceAllString(t, " "), " ")
 	}
-	label, name := false, false
+	label, name, other := false, false, 0
 	for rest != "" {
 		if m := furnitureSep.FindString(rest); m != "" {
 			rest = rest[len(m):]
@@ -458,9 +460,16 @@ func furnitureOf(t string) (furnitureKind, string) {
 			label, rest = true, rest[len(m):]
 		} else if m := furnitureName.FindString(rest); m != "" {
 			name, rest = true, rest[len(m):]
+		} else if m := furnitureSection.FindString(rest); m != "" {
+			other, rest = other+1, rest[len(m):]
 		} else {
 			return notFurniture, "" // words a header does not hold
 		}
+	}
+	if other > 0 && (other > 1 || !(date && weekday || label && (date || weekday))) {
+		// One other short word is a section's name ("城事") only on a
+		// line that is clearly a header without it.
+		return notFurniture, ""
 	}
 	switch {
 	case date && weekday:
