@@ -57,6 +57,11 @@ type Config struct {
 	// User and Password, if User is set, are required (AUTH PLAIN, also
 	// without TLS) before MAIL.
 	User, Password string
+	// Mechanisms are the AUTH mechanisms advertised; default PLAIN. Only
+	// PLAIN can succeed; any other is counted and refused, so a test can
+	// offer what real servers do (e.g. CRAM-MD5) and see whether a client
+	// tries it.
+	Mechanisms []string
 	// OnAccept, if set, is called with each recipient of each accepted
 	// message, after the message is recorded.
 	OnAccept func(rcpt string)
@@ -78,6 +83,7 @@ type Server struct {
 	mu       sync.Mutex
 	msgs     map[string][][]byte
 	count    int
+	auths    int
 	attempts map[string]int
 }
 
@@ -171,9 +177,28 @@ type session struct {
 	authed bool
 }
 
-func (ss *session) AuthMechanisms() []string { return []string{sasl.Plain} }
+// AuthAttempts is how many AUTH commands clients sent, whatever their
+// mechanism or outcome.
+func (s *Server) AuthAttempts() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.auths
+}
 
-func (ss *session) Auth(string) (sasl.Server, error) {
+func (ss *session) AuthMechanisms() []string {
+	if len(ss.s.cfg.Mechanisms) > 0 {
+		return ss.s.cfg.Mechanisms
+	}
+	return []string{sasl.Plain}
+}
+
+func (ss *session) Auth(mech string) (sasl.Server, error) {
+	ss.s.mu.Lock()
+	ss.s.auths++
+	ss.s.mu.Unlock()
+	if mech != sasl.Plain {
+		return nil, &smtp.SMTPError{Code: 504, EnhancedCode: smtp.EnhancedCode{5, 5, 4}, Message: "mechanism not supported here"}
+	}
 	return sasl.NewPlainServer(func(_, user, pass string) error {
 		cfg := ss.s.cfg
 		if cfg.User == "" || user != cfg.User || pass != cfg.Password {
