@@ -460,13 +460,13 @@ func furnitureOf(t string) (furnitureKind, string) {
 			label, rest = true, rest[len(m):]
 		} else if m := furnitureName.FindString(rest); m != "" {
 			name, rest = true, rest[len(m):]
-		} else if m := furnitureSection.FindString(rest); m != "" {
+		} else if m := furnitureSection.FindString(rest); m != "" && other == 0 && (date || weekday) {
 			other, rest = other+1, rest[len(m):]
 		} else {
 			return notFurniture, "" // words a header does not hold
 		}
 	}
-	if other > 0 && (other > 1 || !(date && weekday || label && (date || weekday))) {
+	if other > 0 && !(date && weekday || label) {
 		// One other short word is a section's name ("城事") only on a
 		// line that is clearly a header without it.
 		return notFurniture, ""
