@@ -75,6 +75,11 @@ type Config struct {
 	Lists       []List
 	Digests     []Digest
 	Jobs        Jobs
+	// DKIM, Bounces and Production: hook (mail, issue 13); see
+	// deliverability.go and production.go.
+	DKIM       DKIM
+	Bounces    Bounces
+	Production Production
 }
 
 // Site is the newspaper as readers see it, [site] and [[topics]],
@@ -137,6 +142,9 @@ type Feeds struct {
 	// TagAuthority is the authority of every item's tag: URI (RFC 4151), as
 	// written; "" derives it from base_url (see feed.Config).
 	TagAuthority string
+	// Hubs are the WebSub hubs every feed links and the daemon pings
+	// after each change; none (off) by default.
+	Hubs []string
 }
 
 // SMTP is how digests leave: [smtp].
@@ -286,7 +294,7 @@ func (c *Config) List(name string) (List, error) {
 
 // Feed is the feed package's settings: the site and [feeds].
 func (c *Config) Feed(logger *slog.Logger) feed.Config {
-	fc := feed.Config{Site: c.Site, Items: c.Feeds.Items, TagAuthority: c.Feeds.TagAuthority, Logger: logger}
+	fc := feed.Config{Site: c.Site, Items: c.Feeds.Items, TagAuthority: c.Feeds.TagAuthority, Hubs: c.Feeds.Hubs, Logger: logger}
 	for _, f := range c.Feeds.Formats {
 		fc.Formats = append(fc.Formats, feed.Format(f))
 	}
@@ -323,6 +331,9 @@ func (c *Config) Mailer() mailer.Config {
 		RatePerSecond: c.SMTP.Rate,
 		MaxAttempts:   c.SMTP.Retries + 1,
 		BackoffBase:   c.SMTP.Backoff,
+
+		// Hook (mail, issue 13): DKIM and VERP return paths.
+		Deliverability: c.deliverability(),
 	}
 }
 

@@ -21,6 +21,9 @@ type fileConfig struct {
 	Lists       []fileList      `toml:"lists"`
 	Digests     []fileDigest    `toml:"digests"`
 	Jobs        fileJobs        `toml:"jobs"`
+	// Hook (mail, issue 13): see deliverability.go.
+	DKIM    fileDKIM    `toml:"dkim"`
+	Bounces fileBounces `toml:"bounces"`
 }
 
 type fileSite struct {
@@ -61,6 +64,8 @@ type fileFeeds struct {
 	Formats []string `toml:"formats"`
 	// TagAuthority is "" to derive it from site.base_url.
 	TagAuthority string `toml:"tag_authority"`
+	// Hubs are WebSub hubs to link and ping; none by default.
+	Hubs []string `toml:"hubs"`
 }
 
 type fileTopic struct {

@@ -106,7 +106,7 @@ func (v *validator) build(f *fileConfig, dir string) *Config {
 	}
 	v.server(f.Server, c)
 	v.log(f.Log, c)
-	c.Feeds = Feeds{Items: f.Feeds.Items, Formats: f.Feeds.Formats, TagAuthority: f.Feeds.TagAuthority}
+	c.Feeds = Feeds{Items: f.Feeds.Items, Formats: f.Feeds.Formats, TagAuthority: f.Feeds.TagAuthority, Hubs: f.Feeds.Hubs}
 	v.smtp(f.SMTP, dir, c)
 	c.Unsubscribe = Unsubscribe{SecretEnv: f.Unsubscribe.SecretEnv, PreviousSecretEnvs: f.Unsubscribe.PreviousSecretEnvs}
 	v.envVar("unsubscribe.secret_env", f.Unsubscribe.SecretEnv, true)
@@ -119,8 +119,13 @@ func (v *validator) build(f *fileConfig, dir string) *Config {
 	v.lists(f.Lists, dir, c)
 	v.digests(f.Digests, c)
 	v.jobs(f.Jobs, c)
+	// Hook (mail, issue 13): [dkim] and [bounces] before the mailer's
+	// settings, which carry them.
+	v.deliverability(f, dir, c)
 	v.packageProblems(c.Feed(nil).Validate())
 	v.packageProblems(c.Mailer().Validate())
+	v.packageProblems(c.BouncePoller().Validate()) // hook (mail, issue 13)
+	v.production(c)                                // hook (mail, issue 13)
 	return c
 }
 

@@ -78,6 +78,10 @@ type Config struct {
 	// linking to the edition page. Default 100000.
 	MaxMessageBytes int
 
+	// Deliverability is DKIM signing and VERP return paths (hook: mail,
+	// issue 13).
+	Deliverability Deliverability
+
 	// Logger receives the mailer's logs; default slog.Default().
 	Logger *slog.Logger
 	// Now is the clock; default time.Now. Tests set it.
@@ -324,6 +328,8 @@ func (cfg Config) Validate() site.Problems {
 			ps.Add(at("max_articles"), "must be 0 (no cap) or more, got %d", d.MaxArticles)
 		}
 	}
+	// Hook (mail, issue 13): DKIM and the return path.
+	ps = append(ps, cfg.Deliverability.validate(cfg.From)...)
 	return ps
 }
 

@@ -193,6 +193,10 @@ func (s *Store) CreateDigestRun(ctx context.Context, run DigestRun, recipients i
 				}
 			}
 		}
+		// Hook (mail, issue 13): suppressed addresses are skipped with their reason.
+		if err := skipSuppressed(ctx, tx, run.ID); err != nil {
+			return err
+		}
 		run.Created = now.UTC().Truncate(time.Microsecond)
 		if finished != "" {
 			run.Finished = run.Created

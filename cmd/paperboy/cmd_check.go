@@ -17,6 +17,10 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if help || err != nil {
 		return err
 	}
+	// Hook (mail, issue 13): refuse what would go wrong with real mail.
+	if err := checkProduction(c, stderr); err != nil {
+		return err
+	}
 	return printSummary(stdout, c, time.Now())
 }
 
@@ -73,6 +77,7 @@ func printSummary(w io.Writer, c *config.Config, now time.Time) error {
 		p.f("; also when a page file lands")
 	}
 	p.f("\n")
+	deliverabilitySummary(p, c) // hook (mail, issue 13)
 	return p.err
 }
 

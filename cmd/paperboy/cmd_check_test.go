@@ -138,6 +138,12 @@ func TestCheckExplainsTLSForALogin(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			text := strings.Replace(shippedText, `transport = "file"`, `transport = "smtp"`, 1)
+			// A file otherwise fit for real mail, so that only the TLS
+			// policy decides (check refuses the shipped base_url and sender
+			// with transport "smtp").
+			text = strings.NewReplacer(`base_url = "http://127.0.0.1:8080/"`, `base_url = "https://news.paper.cn/"`,
+				`from = "news@example.org"`, `from = "news@paper.cn"`).Replace(text)
+			t.Setenv("PAPERBOY_UNSUBSCRIBE_SECRET", "cmd-test-secret-0123456789")
 			text = strings.Replace(text, `tls = "mandatory"`, `tls = "`+tc.tls+`"`, 1)
 			text = strings.Replace(text, `user = ""`, `user = "news"`, 1)
 			if tc.allow {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/paperboy-news/paperboy/admin"
 	"github.com/paperboy-news/paperboy/config"
+	"github.com/paperboy-news/paperboy/feed"
 	"github.com/paperboy-news/paperboy/ingest"
 	"github.com/paperboy-news/paperboy/mailer"
 	"github.com/paperboy-news/paperboy/schedule"
@@ -173,6 +174,12 @@ func serve(ctx context.Context, c *config.Config, stdout, stderr io.Writer) erro
 	// The pages watch starts before the config watcher, whose reloads move
 	// it: d.pages is the reloads' from then on.
 	d.watchPages(wctx, c)
+	// Any process's change to the store reaches the feeds within a second.
+	followed := make(chan struct{})
+	go func() {
+		defer close(followed)
+		feed.Follow(wctx, time.Second, func() *feed.Service { return d.gen.Load().site.Feeds() }, logger)
+	}()
 	watched := make(chan struct{})
 	go func() {
 		defer close(watched)
@@ -183,6 +190,7 @@ func serve(ctx context.Context, c *config.Config, stdout, stderr io.Writer) erro
 	defer func() {
 		stopWatching()
 		<-watched
+		<-followed
 		d.stopPagesWatch()
 	}()
 
@@ -257,7 +265,7 @@ func (d *daemon) build(ctx context.Context, c *config.Config) (*generation, erro
 	if d.admin != nil && d.adminListen == "" {
 		d.admin.Register(mux)
 	}
-	return &generation{cfg: c, site: site, digests: digests, handler: mux}, nil
+	return &generation{cfg: c, site: site, digests: digests, handler: web.AccessLog(d.logger, mux)}, nil
 }
 
 // reload loads the config file again; if it is valid, the new settings
@@ -332,6 +340,11 @@ func (d *daemon) jobs(g *generation) func(name string) schedule.RunFunc {
 			return func(ctx context.Context, _ time.Time, _ schedule.Trigger) error { return d.ingest(ctx, g) }
 		case jobFeeds:
 			return func(ctx context.Context, _ time.Time, _ schedule.Trigger) error { return d.refreshFeeds(ctx) }
+		case jobBounces: // hook (mail, issue 13)
+			return func(ctx context.Context, _ time.Time, _ schedule.Trigger) error {
+				_, err := readBounces(ctx, g.cfg, d.st, d.logger)
+				return err
+			}
 		default:
 			digest := name[len(jobDigestPrefix):]
 			return func(ctx context.Context, slot time.Time, _ schedule.Trigger) error {

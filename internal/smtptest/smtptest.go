@@ -82,6 +82,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	msgs     map[string][][]byte
+	senders  map[string][]string
 	count    int
 	auths    int
 	attempts map[string]int
@@ -91,7 +92,7 @@ type Server struct {
 // closes it.
 func Start(tb testing.TB, cfg Config) *Server {
 	tb.Helper()
-	s := &Server{cfg: cfg, Host: "127.0.0.1", msgs: map[string][][]byte{}, attempts: map[string]int{}}
+	s := &Server{cfg: cfg, Host: "127.0.0.1", msgs: map[string][][]byte{}, senders: map[string][]string{}, attempts: map[string]int{}}
 	s.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
 		return &session{s: s, c: c}, nil
 	}))
@@ -119,6 +120,14 @@ func (s *Server) Messages(rcpt string) [][]byte {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([][]byte(nil), s.msgs[rcpt]...)
+}
+
+// Senders returns the envelope sender (MAIL FROM) of each message
+// accepted for rcpt, oldest first, as Messages orders them.
+func (s *Server) Senders(rcpt string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.senders[rcpt]...)
 }
 
 // Recipients lists, sorted, every recipient that was sent a message.
@@ -173,6 +182,7 @@ type session struct {
 	s      *Server
 	c      *smtp.Conn
 	rcpts  []string
+	from   string
 	drop   bool
 	authed bool
 }
@@ -212,7 +222,8 @@ func (ss *session) Auth(mech string) (sasl.Server, error) {
 func (ss *session) Reset()        { ss.rcpts, ss.drop = nil, false }
 func (ss *session) Logout() error { return nil }
 
-func (ss *session) Mail(string, *smtp.MailOptions) error {
+func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
+	ss.from = from
 	if ss.s.cfg.User != "" && !ss.authed {
 		return smtp.ErrAuthRequired
 	}
@@ -268,6 +279,7 @@ func (ss *session) Data(r io.Reader) error {
 	for _, rc := range ss.rcpts {
 		if !s.cfg.CountOnly {
 			s.msgs[rc] = append(s.msgs[rc], raw)
+			s.senders[rc] = append(s.senders[rc], ss.from)
 		}
 		s.count++
 	}
