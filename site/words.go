@@ -87,7 +87,7 @@ type Words struct {
 	SignupIntro        string
 	SignupEmail        string
 	SignupLists        string
-	SignupTopics       string // {list}: topics a digest filters by; none chosen means all
+	SignupTopics       string // {list} (optional): heads the topics a list's digests filter by; none chosen means all
 	SignupButton       string
 	SignupHoneypot     string // the label of a field people must leave empty (hidden from view)
 	SignupPrivacy      string
@@ -183,7 +183,7 @@ var wordsZH = Words{
 	SignupIntro:        "每天把新闻摘要发到您的邮箱。提交后请查收确认邮件，点击其中的链接后订阅才会生效。",
 	SignupEmail:        "电子邮箱",
 	SignupLists:        "选择邮件",
-	SignupTopics:       "“{list}”只看这些专题（不选则全部）",
+	SignupTopics:       "只看这些专题（不选则全部）",
 	SignupButton:       "订阅",
 	SignupHoneypot:     "请勿填写此栏",
 	SignupPrivacy:      "我们只保存您的邮箱、所选内容、时间和确认时的 IP 地址；每封邮件都可以退订。",
@@ -279,7 +279,7 @@ var wordsEN = Words{
 	SignupIntro:        "Get the news digest in your inbox. After you submit, check your inbox: the subscription starts when you click the link in our confirmation email.",
 	SignupEmail:        "Email address",
 	SignupLists:        "Choose your emails",
-	SignupTopics:       "Only these topics in \u201c{list}\u201d (none: everything)",
+	SignupTopics:       "Only these topics (none ticked: everything)",
 	SignupButton:       "Subscribe",
 	SignupHoneypot:     "Leave this field empty",
 	SignupPrivacy:      "We keep only your address, your choices, timestamps and the IP address you confirmed from; every email has an unsubscribe link.",

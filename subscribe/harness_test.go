@@ -23,12 +23,14 @@ import (
 	"time"
 
 	"github.com/paperboy-news/paperboy/content"
+	"github.com/paperboy-news/paperboy/feed"
 	"github.com/paperboy-news/paperboy/internal/fixture"
 	"github.com/paperboy-news/paperboy/internal/smtptest"
 	"github.com/paperboy-news/paperboy/mailer"
 	"github.com/paperboy-news/paperboy/site"
 	"github.com/paperboy-news/paperboy/store"
 	"github.com/paperboy-news/paperboy/subscribe"
+	"github.com/paperboy-news/paperboy/web"
 )
 
 // editor is the open list's one configured address.
@@ -133,7 +135,19 @@ func newEnv(t testing.TB, o envOptions) *env {
 	mux := http.NewServeMux()
 	h.Register(mux)
 	mux.Handle(s.Path(site.UnsubscribePath), m.UnsubscribeHandler())
-	mux.HandleFunc(s.Path("/"), func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "home") })
+	// The site's own pages, whose footer has the sign-up form.
+	feeds, err := feed.NewService(feed.Config{Site: s, Items: 20, Formats: []feed.Format{"atom", "rss"}, Logger: logger}, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := feeds.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	pages, err := web.New(web.Config{Logger: logger, SignupPath: site.SubscribePath}, st, feeds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages.Register(mux)
 	srv.Config.Handler = mux
 	srv.Start()
 	t.Cleanup(srv.Close)

@@ -282,9 +282,10 @@ func (s *Site) render(name string, data *pageData) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// pageCSP allows the pages what they use, an inline style sheet and
-// same-site links, and nothing else: no script, no frames, no forms.
-const pageCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+// pageCSP allows the pages what they use, an inline style sheet,
+// same-site links and the footer's sign-up form (to this site only), and
+// nothing else: no script, no frames.
+const pageCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 func setPageHeaders(h http.Header) {
 	h.Set("Content-Security-Policy", pageCSP)
