@@ -41,15 +41,21 @@ func runSubscribers(ctx context.Context, args []string, stdout, stderr io.Writer
 	noConfirm := fs.String("no-confirm", "", "add, import: skip the confirmation mail, recording `reason` (e.g. \"paper sign-up sheet, 2026-03 fair\")")
 	forget := fs.Bool("forget", false, "remove: erase the address everywhere, keeping only its hash in the suppression list")
 	out := fs.String("o", "", "export: write to `file` instead of stdout")
-	// LIST and the subcommand come first; flags may follow.
+	// LIST, the subcommand and its arguments, with flags before, between
+	// or after them.
 	var pos []string
-	for len(args) > 0 && !strings.HasPrefix(args[0], "-") && len(pos) < 2 {
-		pos, args = append(pos, args[0]), args[1:]
+	for {
+		for len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+			pos, args = append(pos, args[0]), args[1:]
+		}
+		if len(args) == 0 {
+			break
+		}
+		if help, err := parseFlags(fs, args); help || err != nil {
+			return err
+		}
+		args = fs.Args()
 	}
-	if help, err := parseFlags(fs, args); help || err != nil {
-		return err
-	}
-	pos = append(pos, fs.Args()...)
 	if len(pos) == 0 {
 		return fmt.Errorf("%w: subscribers needs a list name", errUsage)
 	}
