@@ -59,6 +59,7 @@ type daemonConfig struct {
 	ShutdownTimeout string
 	Connections     int
 	AdminListen     string
+	Signup          bool // the list "residents" is open for sign-up
 }
 
 // configTemplate is a complete config.toml; <% %> delimits the template's
@@ -116,6 +117,8 @@ secret_env = "` + e2eSecretEnv + `"
 name = "residents"
 addresses = [<% range $i, $a := .Addresses %><% if $i %>, <% end %>"<% $a %>"<% end %>]
 <% if .ListFile %>file = "lists/residents.txt"<% end %>
+<% if .Signup %>signup = true
+title = "每日新闻摘要"<% end %>
 
 [[digests]]
 name = "daily"

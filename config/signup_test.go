@@ -1,0 +1,30 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestSignupLists: a list open for sign-up may have no addresses of its
+// own, its title defaults to its name, and a closed list still needs
+// addresses, a file, or signup = true (the problem says so).
+func TestSignupLists(t *testing.T) {
+	c, err := loadWith(t, "[[lists]]\nname = \"open\"\nsignup = true\ndescription = \"每天早上\"\n\n[[lists]]\nname = \"titled\"\nsignup = true\ntitle = \"每日新闻摘要\"\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l, _ := c.List("open"); !l.Signup || l.Title != "open" || l.Description != "每天早上" {
+		t.Errorf("open = %+v", l)
+	}
+	if l, _ := c.List("titled"); l.Title != "每日新闻摘要" {
+		t.Errorf("titled = %+v", l)
+	}
+	rs, err := LoadRecipients(c.Lists[0])
+	if err != nil || len(rs) != 0 {
+		t.Errorf("recipients of an open list without addresses: %v, %v", rs, err)
+	}
+	_, err = loadWith(t, "[[lists]]\nname = \"closed\"\n")
+	if err == nil || !strings.Contains(err.Error(), "signup = true") {
+		t.Errorf("a closed list without addresses: %v", err)
+	}
+}
