@@ -14,6 +14,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"github.com/paperboy-news/paperboy/internal/address"
 	"github.com/paperboy-news/paperboy/site"
 )
 
@@ -450,12 +451,11 @@ func (cfg Config) withDefaults() (Config, map[string]*digestConf, error) {
 
 // parseRecipient checks a bare address and lower-cases its domain.
 func parseRecipient(addr string) (string, error) {
-	a, err := mail.ParseAddress(addr)
-	if err != nil || a.Name != "" || a.Address != strings.TrimSpace(addr) {
+	a, err := address.Parse(addr)
+	if err != nil {
 		return "", fmt.Errorf("recipient %q: want a bare address such as reader@example.cn", addr)
 	}
-	local, domain, _ := strings.Cut(a.Address, "@")
-	return local + "@" + strings.ToLower(domain), nil
+	return a, nil
 }
 
 // ParseSubject parses a digest's subject template (text/template over

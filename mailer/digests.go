@@ -19,6 +19,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wneessen/go-mail"
+
 	"github.com/paperboy-news/paperboy/content"
 	"github.com/paperboy-news/paperboy/internal/address"
 	"github.com/paperboy-news/paperboy/internal/fsutil"
@@ -381,12 +383,17 @@ func (m *Digests) sendTest(ctx context.Context, name, to string) (string, error)
 	if err != nil {
 		return "", err
 	}
+	return id, m.sendOne(ctx, msg)
+}
+
+// sendOne sends msg on a connection of its own, outside any run.
+func (m *Digests) sendOne(ctx context.Context, msg *mail.Msg) error {
 	s := m.newSender()
 	if err := s.Send(ctx, msg); err != nil {
 		s.Close()
-		return "", err
+		return err
 	}
-	return id, s.Close()
+	return s.Close()
 }
 
 // bodies renders a run's body once per list (the footer names the list)

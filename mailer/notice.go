@@ -62,12 +62,7 @@ func (m *Digests) sendNotice(ctx context.Context, n Notice) (string, error) {
 	if err := m.deliverable(msg, to); err != nil {
 		return "", err
 	}
-	s := m.newSender()
-	if err := s.Send(ctx, msg); err != nil {
-		s.Close()
-		return "", err
-	}
-	return id, s.Close()
+	return id, m.sendOne(ctx, msg)
 }
 
 // ManageToken is the token of address's preferences page, the one its

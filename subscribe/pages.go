@@ -336,14 +336,8 @@ func (h *Handler) serveManage(w http.ResponseWriter, r *http.Request) {
 		h.managePage(w, r, token, "", false)
 		return
 	}
-	from, addr, err := h.cfg.Keys.Parse(token)
-	if err != nil {
-		h.page(w, http.StatusBadRequest, pageView{Title: h.words.LinkBadTitle, Text: h.words.LinkBadText})
-		return
-	}
-	subs, err := h.subscriptions(r, addr)
-	if err != nil {
-		h.serverError(w, err)
+	from, addr, subs, ok := h.manageState(w, r, token)
+	if !ok {
 		return
 	}
 	ctx := r.Context()
@@ -372,6 +366,7 @@ func (h *Handler) serveManage(w http.ResponseWriter, r *http.Request) {
 		s, ok := subs[l.Name]
 		confirmed := ok && s.Status == store.SubConfirmed
 		chosen := slices.Contains(lists, l.Name)
+		var err error
 		switch {
 		case chosen && confirmed:
 			err = h.st.SetTopics(ctx, l.Name, addr, topics[l.Name])
@@ -393,27 +388,29 @@ func (h *Handler) serveManage(w http.ResponseWriter, r *http.Request) {
 	h.managePage(w, r, token, notice, false)
 }
 
-func (h *Handler) subscriptions(r *http.Request, addr string) (map[string]store.Subscriber, error) {
+// manageState opens a preferences token: the list its link came from,
+// the address and its subscriptions by list. On failure it has answered.
+func (h *Handler) manageState(w http.ResponseWriter, r *http.Request, token string) (from, addr string, subs map[string]store.Subscriber, ok bool) {
+	from, addr, err := h.cfg.Keys.Parse(token)
+	if err != nil {
+		h.linkError(w, errBadToken)
+		return "", "", nil, false
+	}
 	all, err := h.st.SubscriptionsOf(r.Context(), addr)
 	if err != nil {
-		return nil, err
+		h.serverError(w, err)
+		return "", "", nil, false
 	}
-	subs := make(map[string]store.Subscriber, len(all))
+	subs = make(map[string]store.Subscriber, len(all))
 	for _, s := range all {
 		subs[s.List] = s
 	}
-	return subs, nil
+	return from, addr, subs, true
 }
 
 func (h *Handler) managePage(w http.ResponseWriter, r *http.Request, token, notice string, isErr bool) {
-	from, addr, err := h.cfg.Keys.Parse(token)
-	if err != nil {
-		h.page(w, http.StatusBadRequest, pageView{Title: h.words.LinkBadTitle, Text: h.words.LinkBadText})
-		return
-	}
-	subs, err := h.subscriptions(r, addr)
-	if err != nil {
-		h.serverError(w, err)
+	from, addr, subs, ok := h.manageState(w, r, token)
+	if !ok {
 		return
 	}
 	v := &manageView{Action: h.cfg.Site.Path(site.ManagePath), Token: token}

@@ -16,13 +16,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/mail"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/paperboy-news/paperboy/internal/address"
 	"github.com/paperboy-news/paperboy/mailer"
 	"github.com/paperboy-news/paperboy/site"
 	"github.com/paperboy-news/paperboy/store"
@@ -147,18 +147,14 @@ func (h *Handler) list(name string) (List, bool) {
 	return List{}, false
 }
 
-// parseAddress accepts a bare address, lower-casing its domain.
+// parseAddress accepts what the form may sign up: a bare address
+// (internal/address.Parse) of a domain with a dot, at most 254 bytes.
 func parseAddress(s string) (string, bool) {
-	s = strings.TrimSpace(s)
-	if s == "" || len(s) > 254 || strings.ContainsAny(s, "\r\n<>\"") {
+	a, err := address.Parse(s)
+	if err != nil || len(a) > 254 || !strings.Contains(a[strings.LastIndexByte(a, '@')+1:], ".") {
 		return "", false
 	}
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Address != s || !strings.Contains(s[strings.LastIndexByte(s, '@')+1:], ".") {
-		return "", false
-	}
-	local, domain, _ := strings.Cut(a.Address, "@")
-	return local + "@" + strings.ToLower(domain), true
+	return a, true
 }
 
 // choices reads the lists and topics a form chose, keeping only open

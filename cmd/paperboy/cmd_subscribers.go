@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/paperboy-news/paperboy/config"
+	"github.com/paperboy-news/paperboy/internal/address"
 	"github.com/paperboy-news/paperboy/internal/fsutil"
 	"github.com/paperboy-news/paperboy/mailer"
 	"github.com/paperboy-news/paperboy/store"
@@ -199,7 +200,7 @@ func addSubscribers(ctx context.Context, c *config.Config, st *store.Store, list
 			fmt.Fprintf(stdout, "%s: confirmation requested (a mail goes unless one went in the last 24 hours)\n", a)
 			continue
 		}
-		addr, err := parseBare(a)
+		addr, err := address.Parse(a)
 		if err != nil {
 			problems = append(problems, err.Error())
 			continue
@@ -218,16 +219,6 @@ func addSubscribers(ctx context.Context, c *config.Config, st *store.Store, list
 		return fmt.Errorf("%d address(es) not added:\n  %s", len(problems), strings.Join(problems, "\n  "))
 	}
 	return nil
-}
-
-// parseBare accepts a bare address such as reader@example.org.
-func parseBare(a string) (string, error) {
-	a = strings.TrimSpace(a)
-	local, domain, ok := strings.Cut(a, "@")
-	if !ok || local == "" || !strings.Contains(domain, ".") || strings.ContainsAny(a, " <>\"\r\n,;") {
-		return "", fmt.Errorf("%q is not a bare email address such as reader@example.org", a)
-	}
-	return local + "@" + strings.ToLower(domain), nil
 }
 
 // readSubscriberCSV reads an import file: a header row naming an

@@ -13,6 +13,12 @@
 // the store can apply the same rule in SQL to values written before.
 package address
 
+import (
+	"fmt"
+	"net/mail"
+	"strings"
+)
+
 // Key is the form addresses are compared and unsubscribes stored in.
 func Key(addr string) string {
 	for i := 0; i < len(addr); i++ {
@@ -31,3 +37,16 @@ func Key(addr string) string {
 
 // Equal reports whether a and b are the same reader's address.
 func Equal(a, b string) bool { return len(a) == len(b) && Key(a) == Key(b) }
+
+// Parse accepts a bare address, "reader@example.cn" (no display name, no
+// angle brackets), and returns it with its domain lower-cased, the form
+// lists, deliveries and subscribers keep.
+func Parse(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Name != "" || a.Address != s {
+		return "", fmt.Errorf("%q is not a bare email address such as reader@example.cn", s)
+	}
+	local, domain, _ := strings.Cut(a.Address, "@")
+	return local + "@" + strings.ToLower(domain), nil
+}

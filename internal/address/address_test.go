@@ -20,3 +20,26 @@ func TestKey(t *testing.T) {
 		t.Error("Equal disagrees with Key")
 	}
 }
+
+func TestParse(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+		ok             bool
+	}{
+		{"bare", "reader@example.cn", "reader@example.cn", true},
+		{"domain folded, local part kept", " Zhang@Example.CN ", "Zhang@example.cn", true},
+		{"display name", "张三 <zhang@example.cn>", "", false},
+		{"angle brackets", "<zhang@example.cn>", "", false},
+		{"no at", "zhang.example.cn", "", false},
+		{"header injection", "a@example.cn\r\nBcc: b@example.cn", "", false},
+		{"two addresses", "a@example.cn, b@example.cn", "", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := Parse(tc.in)
+			if (err == nil) != tc.ok || got != tc.want {
+				t.Errorf("Parse(%q) = %q, %v; want %q, ok %v", tc.in, got, err, tc.want, tc.ok)
+			}
+		})
+	}
+}
