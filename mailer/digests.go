@@ -81,7 +81,7 @@ func New(cfg Config, st OutboxStore, articles ArticleSource) (*Digests, error) {
 	return &Digests{
 		cfg: cfg, digests: digests, cat: cfg.Site.Words,
 		store: st, articles: articles, log: cfg.Logger,
-		lists:     &listCache{reader: cfg.ListReader, last: cfg.Lists, log: cfg.Logger},
+		lists:     &listCache{reader: cfg.ListReader, last: cfg.Lists, names: cfg.listNames, log: cfg.Logger},
 		unsubKeys: NewUnsubscribeKeys(cfg.Site.BaseURL.String(), cfg.unsubscribeSecrets()...),
 	}, nil
 }

@@ -212,7 +212,7 @@ func (s *sendRun) deliverOne(ctx context.Context, sender Sender, dl store.Delive
 		s.fail(fmt.Errorf("render digest: %w", err))
 		return
 	}
-	msg, err := m.message(s.d, s.run.Subject, b, envelope{to: dl.Recipient, list: dl.List, messageID: dl.MessageID}, m.cfg.Now())
+	msg, err := m.message(s.d, s.run.Subject, b, envelope{to: dl.Recipient, name: m.lists.name(dl.Recipient), list: dl.List, messageID: dl.MessageID}, m.cfg.Now())
 	if err != nil {
 		s.record(m.store.MarkDeliveryFailed(s.rec, s.run.ID, dl.Recipient, 0, err.Error()))
 		s.failed.Add(1)
