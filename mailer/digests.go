@@ -224,6 +224,10 @@ func (m *Digests) subject(d *digestConf, arts []content.Article, slot time.Time)
 		date = slot.In(m.cfg.Site.Location).Format(time.DateOnly)
 	}
 	data.Date = m.cat.EditionDate(date, slot.In(m.cfg.Site.Location))
+	if len(arts) == 0 {
+		// Whatever the template: a subject never counts 0 items ("等0条").
+		return strings.TrimSpace(content.OneLine(fill(m.cat.EmptySubject, "site", data.Site, "date", data.Date))), nil
+	}
 	var b strings.Builder
 	if err := d.subject.Execute(&b, data); err != nil {
 		return "", fmt.Errorf("subject template: %w", err)
