@@ -41,6 +41,7 @@ type OutboxStore interface {
 	FinishDigestRun(ctx context.Context, runID int64, status store.RunStatus, errMsg string) error
 	CloseDigestRun(ctx context.Context, runID int64, status store.RunStatus, errMsg, reason string) (store.DeliveryCounts, error)
 	Unsubscribe(ctx context.Context, list, address string) error
+	SentDigestRuns(ctx context.Context, digest string, limit int) ([]store.DigestRun, error)
 }
 
 // ArticleSource is where digests get their articles; *store.Store is one.

@@ -44,6 +44,8 @@ type pageData struct {
 	Months   []monthView
 	Articles []articleView
 	Article  *articleView
+	// Issues are sent digests, on the archive of digests' pages.
+	Issues []issueView
 
 	// modified is the newest change shown, for Last-Modified.
 	modified time.Time

@@ -248,19 +248,19 @@ func (d *daemon) serveAdmin(c *config.Config) (stop func(), err error) {
 // mailer (built once per generation; it reads list files at each run) and
 // the HTTP routes. It changes nothing the daemon serves.
 func (d *daemon) build(ctx context.Context, c *config.Config) (*generation, error) {
-	site, err := newSite(c, d.st, d.logger)
-	if err != nil {
-		return nil, err
-	}
-	if err := site.Feeds().Refresh(ctx); err != nil {
-		return nil, err
-	}
 	mc, err := mailerConfig(c, d.logger)
 	if err != nil {
 		return nil, err
 	}
 	digests, err := mailer.New(mc, d.st, d.st)
 	if err != nil {
+		return nil, err
+	}
+	site, err := newSite(c, d.st, d.logger, digests)
+	if err != nil {
+		return nil, err
+	}
+	if err := site.Feeds().Refresh(ctx); err != nil {
 		return nil, err
 	}
 	mux := http.NewServeMux()
