@@ -82,7 +82,7 @@ func TestMessagePolish(t *testing.T) {
 	if strings.Contains(e.subject, "0条") || !strings.Contains(e.subject, "今天没有新的新闻") {
 		t.Errorf("empty digest's subject = %q", e.subject)
 	}
-	if !strings.Contains(e.html, `color:transparent;">今天没有新的新闻。`) {
+	if !strings.Contains(e.html, `mso-hide:all;">今天没有新的新闻。`) {
 		t.Error("the empty digest's preheader is not its one line")
 	}
 }

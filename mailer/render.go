@@ -36,6 +36,9 @@ var msoFuncs = htmltemplate.FuncMap{
 	// The preview line of an inbox shows the preheader and then whatever
 	// text follows it; these invisible joiners and spaces fill the rest,
 	// so the preview is not followed by "在浏览器中查看" and the site name.
+	// The preheader is hidden by display:none and friends, not by a
+	// transparent colour, which SpamAssassin scores as hidden text
+	// (HTML_FONT_LOW_CONTRAST, +0.7).
 	"preheaderPad": func() htmltemplate.HTML {
 		return htmltemplate.HTML(strings.Repeat("&#847;&zwnj;&nbsp;", 40))
 	},
