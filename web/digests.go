@@ -21,6 +21,15 @@ type DigestArchive interface {
 	IssuePage(ctx context.Context, name, date string) (site.DigestIssue, []byte, error)
 }
 
+// digestsPath is the archive of digests' path under base_url, "" when
+// the site has no archive.
+func (s *Site) digestsPath() string {
+	if s.cfg.Digests == nil {
+		return ""
+	}
+	return s.site.Path(site.DigestsPath)
+}
+
 // issueView is a sent digest in the archive's lists.
 type issueView struct {
 	Path, Subject, Title, DateISO, DateText string

@@ -145,6 +145,9 @@ func TestDigestArchiveServedAndExported(t *testing.T) {
 	if code != http.StatusOK || !strings.Contains(index, `href="`+view[1]+`"`) {
 		t.Fatalf("GET /digests/: %d, links to the issue: %v", code, strings.Contains(index, view[1]))
 	}
+	if code, home := get("/"); code != http.StatusOK || !strings.Contains(home, `<a href="/digests/">`) {
+		t.Errorf("GET /: %d; the footer links the archive of digests: %v", code, strings.Contains(home, "/digests/"))
+	}
 	if code, _ := get("/digests/daily/1999-01-01/"); code != http.StatusNotFound {
 		t.Errorf("a day without a digest: %d, want 404", code)
 	}
