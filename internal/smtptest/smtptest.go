@@ -1,7 +1,8 @@
 // Package smtptest runs a real SMTP server (github.com/emersion/go-smtp) on
 // 127.0.0.1 for tests: it records the messages it accepts per recipient,
 // and can answer chosen recipients with temporary (451) or permanent (550)
-// failures, drop the connection, require AUTH PLAIN, or accept slowly.
+// failures, refuse chosen messages with 554 (at the DATA command or after
+// the data), drop the connection, require AUTH PLAIN, or accept slowly.
 // Tests of the mailer and of the daemon deliver to it over TCP, as they
 // would to a mail server.
 package smtptest
