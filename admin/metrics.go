@@ -2,12 +2,15 @@ package admin
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/paperboy-news/paperboy/store"
 )
 
 // Metrics holds paperboy's Prometheus metrics in a registry of its own (not
@@ -103,27 +106,80 @@ func (m *Metrics) JobRun(job, outcome string, d time.Duration) {
 	}
 }
 
-// WatchSubscribers exports paperboy_subscribers{list,state}, read from
-// counts at each scrape (a few rows of the store, so always current).
-func (m *Metrics) WatchSubscribers(counts SubscriberCounter) {
-	if m == nil {
-		return
-	}
-	m.reg.MustRegister(&subscriberCollector{counts: counts})
+// Handler serves the metrics in the Prometheus exposition format. A
+// metric that could not be read (the store busy) is left out of that
+// scrape, and the others are served.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg, ErrorHandling: promhttp.ContinueOnError})
 }
 
+// suppressionsDesc is paperboy_suppressed_addresses{reason}.
+var suppressionsDesc = prometheus.NewDesc("paperboy_suppressed_addresses",
+	"Addresses on the suppression list (no digest goes to them), by reason.", []string{"reason"}, nil)
+
+// CountSuppressions has every scrape report the suppression list's size by
+// reason, read from counter then: a gauge that is never stale, and a store
+// read only when Prometheus asks.
+func (m *Metrics) CountSuppressions(counter SuppressionCounter) error {
+	if m == nil {
+		return nil
+	}
+	if err := m.reg.Register(suppressionCollector{counter}); err != nil {
+		return fmt.Errorf("admin: metrics: %w", err)
+	}
+	return nil
+}
+
+type suppressionCollector struct{ counter SuppressionCounter }
+
+func (c suppressionCollector) Describe(ch chan<- *prometheus.Desc) { ch <- suppressionsDesc }
+
+func (c suppressionCollector) Collect(ch chan<- prometheus.Metric) {
+	// Collect has no context: the scrape's own timeout is unknown here.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	counts, err := c.counter.SuppressionCounts(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(suppressionsDesc, err)
+		return
+	}
+	// Every reason is reported, 0 too, so an alert on a rise has a series
+	// to compare with.
+	for _, reason := range []string{store.SuppressHardBounce, store.SuppressSoftBounces, store.SuppressComplaint, store.SuppressManual} {
+		if _, ok := counts[reason]; !ok {
+			counts[reason] = 0
+		}
+	}
+	for reason, n := range counts {
+		ch <- prometheus.MustNewConstMetric(suppressionsDesc, prometheus.GaugeValue, float64(n), reason)
+	}
+}
+
+// subscribersDesc is paperboy_subscribers{list,state}.
 var subscribersDesc = prometheus.NewDesc("paperboy_subscribers",
 	"Subscribers of lists open for sign-up, by state (confirmed, pending, unsubscribed, suppressed).",
 	[]string{"list", "state"}, nil)
 
-type subscriberCollector struct{ counts SubscriberCounter }
+// CountSubscribers has every scrape report each open list's subscribers
+// by state, read from counter then, as CountSuppressions does.
+func (m *Metrics) CountSubscribers(counter SubscriberCounter) error {
+	if m == nil {
+		return nil
+	}
+	if err := m.reg.Register(subscriberCollector{counter}); err != nil {
+		return fmt.Errorf("admin: metrics: %w", err)
+	}
+	return nil
+}
 
-func (c *subscriberCollector) Describe(ch chan<- *prometheus.Desc) { ch <- subscribersDesc }
+type subscriberCollector struct{ counter SubscriberCounter }
 
-func (c *subscriberCollector) Collect(ch chan<- prometheus.Metric) {
+func (c subscriberCollector) Describe(ch chan<- *prometheus.Desc) { ch <- subscribersDesc }
+
+func (c subscriberCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	counts, err := c.counts.SubscriberCountsByList(ctx)
+	counts, err := c.counter.SubscriberCountsByList(ctx)
 	if err != nil {
 		ch <- prometheus.NewInvalidMetric(subscribersDesc, err)
 		return
@@ -133,9 +189,4 @@ func (c *subscriberCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(subscribersDesc, prometheus.GaugeValue, float64(v), list, state)
 		}
 	}
-}
-
-// Handler serves the metrics in the Prometheus exposition format.
-func (m *Metrics) Handler() http.Handler {
-	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
 }

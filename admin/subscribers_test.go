@@ -32,7 +32,9 @@ func TestSubscriberCounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := NewMetrics()
-	m.WatchSubscribers(st)
+	if err := m.CountSubscribers(st); err != nil {
+		t.Fatal(err)
+	}
 	h, err := New(Config{Token: token, Scheduler: nopScheduler{}, Subscribers: st, Metrics: m})
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package subscribe
 
 import (
 	"context"
+	"net/mail"
 	"time"
 
 	"github.com/paperboy-news/paperboy/internal/address"
@@ -11,7 +12,8 @@ import (
 // Recipients is the mailer's ListReader for a configuration with lists
 // open for sign-up: a list's recipients are its configured addresses and
 // file (Config, read as before) and, for an open list, its confirmed
-// subscribers in the store, once each. Each read also deletes the
+// subscribers in the store, once each (a configured entry, which may
+// carry a name, wins). Each read also deletes the
 // sign-ups whose confirmation expired.
 type Recipients struct {
 	Config mailer.ListReader
@@ -48,6 +50,10 @@ func (r Recipients) ReadList(ctx context.Context, name string) ([]string, error)
 	}
 	seen := make(map[string]bool, len(addrs)+len(subs))
 	for _, a := range addrs {
+		// A configured entry may carry the reader's name.
+		if m, err := mail.ParseAddress(a); err == nil {
+			a = m.Address
+		}
 		seen[address.Key(a)] = true
 	}
 	for _, a := range subs {

@@ -83,7 +83,13 @@ func serve(ctx context.Context, c *config.Config, stdout, stderr io.Writer) erro
 	}
 	d.st = st
 	defer st.Close()
-	d.metrics.WatchSubscribers(st)
+	if err := d.metrics.CountSuppressions(st); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	if err := d.metrics.CountSubscribers(st); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	logProduction(logger, c)
 
 	d.sched, err = schedule.New(schedule.Config{
 		Store:    st,
@@ -105,14 +111,15 @@ func serve(ctx context.Context, c *config.Config, stdout, stderr io.Writer) erro
 	}
 
 	d.admin, err = admin.New(admin.Config{
-		Token:       c.Server.AdminToken(),
-		TokenEnv:    c.Server.AdminTokenEnv,
-		Scheduler:   d.sched,
-		ConfigState: d.watcher,
-		Outbox:      d.st,
-		Subscribers: d.st,
-		Metrics:     d.metrics,
-		Logger:      d.logger,
+		Token:        c.Server.AdminToken(),
+		TokenEnv:     c.Server.AdminTokenEnv,
+		Scheduler:    d.sched,
+		ConfigState:  d.watcher,
+		Outbox:       d.st,
+		Suppressions: d.st,
+		Subscribers:  d.st,
+		Metrics:      d.metrics,
+		Logger:       d.logger,
 	})
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
@@ -253,13 +260,6 @@ func (d *daemon) serveAdmin(c *config.Config) (stop func(), err error) {
 // mailer (built once per generation; it reads list files at each run) and
 // the HTTP routes. It changes nothing the daemon serves.
 func (d *daemon) build(ctx context.Context, c *config.Config) (*generation, error) {
-	site, err := newSite(c, d.st, d.logger)
-	if err != nil {
-		return nil, err
-	}
-	if err := site.Feeds().Refresh(ctx); err != nil {
-		return nil, err
-	}
 	mc, err := mailerConfig(c, d.logger)
 	if err != nil {
 		return nil, err
@@ -267,6 +267,13 @@ func (d *daemon) build(ctx context.Context, c *config.Config) (*generation, erro
 	mc = withSubscribers(mc, c, d.st)
 	digests, err := mailer.New(mc, d.st, d.st)
 	if err != nil {
+		return nil, err
+	}
+	site, err := newSite(c, d.st, d.logger, digests)
+	if err != nil {
+		return nil, err
+	}
+	if err := site.Feeds().Refresh(ctx); err != nil {
 		return nil, err
 	}
 	mux := http.NewServeMux()
@@ -297,6 +304,7 @@ func (d *daemon) reload(ctx context.Context) error {
 	for _, k := range restartKeys(old.cfg, c) {
 		d.logger.Warn("config_change_needs_restart", "key", k)
 	}
+	logProduction(d.logger, c)
 	g, err := d.build(ctx, c)
 	if err != nil {
 		return err
