@@ -56,6 +56,10 @@ type Config struct {
 	// edited without touching config.toml); a list it cannot read goes
 	// out as last read, initially Lists.
 	ListReader ListReader
+	// Topics, if set, narrows the digest of each reader who chose topics
+	// (on the sign-up or preferences page) to the run's articles in them;
+	// a reader with none of them in a run is skipped for that run.
+	Topics TopicReader
 	// Digests are the digests this mailer can run, by Digest.Name.
 	Digests []Digest
 

@@ -402,7 +402,7 @@ func (m *Digests) sendOne(ctx context.Context, msg *mail.Msg) error {
 }
 
 // bodies renders a run's body once per list (the footer names the list)
-// and hands it to every message of that list.
+// and set of chosen topics, and hands it to every message of that list.
 type bodies struct {
 	mu   sync.Mutex
 	m    *Digests
@@ -410,18 +410,34 @@ type bodies struct {
 	by   map[string]*body
 }
 
-func (b *bodies) get(list string) (*body, error) {
+// errNothingInTopics is bodies.get's answer for a reader whose topics
+// have no article in the run.
+var errNothingInTopics = errors.New("no article in the reader's topics")
+
+func (b *bodies) get(list string, topics []string) (*body, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if r, ok := b.by[list]; ok {
+	key := list + "\x00" + strings.Join(topics, ",")
+	if r, ok := b.by[key]; ok {
 		return r, nil
 	}
 	p := b.page
 	p.list = list
+	if len(topics) > 0 {
+		p.articles = nil
+		for _, a := range b.page.articles {
+			if hasTopic(a, topics) {
+				p.articles = append(p.articles, a)
+			}
+		}
+		if len(p.articles) == 0 {
+			return nil, errNothingInTopics
+		}
+	}
 	r, err := b.m.render(p)
 	if err != nil {
 		return nil, err
 	}
-	b.by[list] = r
+	b.by[key] = r
 	return r, nil
 }

@@ -87,3 +87,30 @@ func (c *listCache) read(ctx context.Context, names []string) map[string][]strin
 	c.last = fresh
 	return fresh
 }
+
+// TopicReader reads the topics the readers of a list chose (subscribers
+// of a list open for sign-up); *store.Store is one.
+type TopicReader interface {
+	// SubscriberTopics maps address.Key of each reader of list who chose
+	// topics to the topic slugs; a reader not in it takes the whole digest.
+	SubscriberTopics(ctx context.Context, list string) (map[string][]string, error)
+}
+
+// readTopics reads lists' readers' topics for one delivery pass. A list
+// whose topics cannot be read goes out whole: a reader gets more than
+// chosen rather than nothing.
+func (m *Digests) readTopics(ctx context.Context, lists []string) map[string]map[string][]string {
+	if m.cfg.Topics == nil {
+		return nil
+	}
+	out := make(map[string]map[string][]string, len(lists))
+	for _, l := range lists {
+		t, err := m.cfg.Topics.SubscriberTopics(ctx, l)
+		if err != nil {
+			m.log.Warn("subscriber_topics_not_read", "list", l, "err", err, "action", "sending the whole digest")
+			continue
+		}
+		out[l] = t
+	}
+	return out
+}

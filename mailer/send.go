@@ -11,6 +11,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/paperboy-news/paperboy/content"
+	"github.com/paperboy-news/paperboy/internal/address"
 	"github.com/paperboy-news/paperboy/site"
 	"github.com/paperboy-news/paperboy/store"
 )
@@ -44,6 +45,8 @@ type sendRun struct {
 	d       *digestConf
 	run     store.DigestRun
 	bodies  *bodies
+	// topics are the readers' chosen topics, by list and address.Key.
+	topics  map[string]map[string][]string
 	limiter *rate.Limiter
 	// rec is for store writes, which must land even after ctx is
 	// cancelled: a message the server accepted is recorded as sent.
@@ -72,6 +75,7 @@ func (m *Digests) deliver(ctx context.Context, d *digestConf, run store.DigestRu
 			subject: run.Subject, site: m.cfg.Site.Title, digest: d.Title, articles: arts,
 			archiveURL: m.cfg.Site.URL(site.DigestIssuePath(d.Name, m.issueDate(run.Slot))), at: run.Slot,
 		}},
+		topics: m.readTopics(ctx, d.Lists),
 	}
 	if m.cfg.RatePerSecond > 0 {
 		s.limiter = rate.NewLimiter(rate.Limit(m.cfg.RatePerSecond), 1)
@@ -209,7 +213,12 @@ func (s *sendRun) deliverOne(ctx context.Context, sender Sender, dl store.Delive
 	if s.closed(m.cfg.Now()) {
 		return // it stays pending, and the run is closed
 	}
-	b, err := s.bodies.get(dl.List)
+	b, err := s.bodies.get(dl.List, s.topics[dl.List][address.Key(dl.Recipient)])
+	if errors.Is(err, errNothingInTopics) {
+		s.record(m.store.MarkDeliverySkipped(s.rec, s.run.ID, dl.Recipient, "nothing in the reader's topics"))
+		s.skipped.Add(1)
+		return
+	}
 	if err != nil {
 		s.fail(fmt.Errorf("render digest: %w", err))
 		return

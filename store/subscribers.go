@@ -440,3 +440,25 @@ func (s *Store) AddressData(ctx context.Context, addr string) (AddressRecord, er
 	}
 	return rec, nil
 }
+
+// SubscriberTopics maps each confirmed subscriber of list who chose
+// topics, by address.Key, to the topic slugs.
+func (s *Store) SubscriberTopics(ctx context.Context, list string) (map[string][]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT addr_key, topics FROM subscribers WHERE list = ? AND status = ? AND topics <> ''`, list, SubConfirmed)
+	if err != nil {
+		return nil, fmt.Errorf("store: topics of %s's subscribers: %w", list, err)
+	}
+	defer rows.Close()
+	out := map[string][]string{}
+	for rows.Next() {
+		var key, topics string
+		if err := rows.Scan(&key, &topics); err != nil {
+			return nil, fmt.Errorf("store: topics of %s's subscribers: %w", list, err)
+		}
+		out[key] = strings.Split(topics, ",")
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: topics of %s's subscribers: %w", list, err)
+	}
+	return out, nil
+}

@@ -112,6 +112,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 		Logger:    logger,
 	}
 	clk := &clock{t: time.Now()}
+	mc.Topics = st
 	mc.ListReader = subscribe.Recipients{Config: staticLists{"residents": {editor}}, Store: st, Open: map[string]bool{"residents": true}, Now: clk.Now}
 	m, err := mailer.New(mc, st, st)
 	if err != nil {

@@ -281,3 +281,49 @@ func TestPreferences(t *testing.T) {
 		t.Fatalf("after unsubscribe from all: %s", subs[0].Status)
 	}
 }
+
+// TestTopicsNarrowTheDigest: a subscriber who chose topics gets the run's
+// articles in them only; one who chose none gets the whole digest; one
+// whose topics have nothing in the run gets nothing that run.
+func TestTopicsNarrowTheDigest(t *testing.T) {
+	e := newEnv(t, envOptions{digestTopics: []string{"flood", "economy"}})
+	ctx := context.Background()
+	for addr, topics := range map[string][]string{"economy@example.net": {"economy"}, "all@example.net": nil, "nothing@example.net": {"no-such-topic"}} {
+		if err := e.st.AddSubscriber(ctx, store.Subscriber{List: "residents", Address: addr, Topics: topics, Status: store.SubConfirmed, Source: store.SourceAdmin, Note: "test"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.addEdition("2021-07-21")
+	got := e.runDigest()
+	if !slices.Equal(got, []string{"all@example.net", "economy@example.net", editor}) {
+		t.Fatalf("digest went to %q", got)
+	}
+	arts, err := e.st.EditionArticles(ctx, "2021-07-21")
+	if err != nil {
+		t.Fatal(err)
+	}
+	economy := mailText(t, e.smtp.Messages("economy@example.net")[0])
+	all := mailText(t, e.smtp.Messages("all@example.net")[0])
+	var in, out int
+	for _, a := range arts {
+		title := a.Title
+		switch {
+		case slices.Contains(a.Topics, "economy"):
+			in++
+			if !strings.Contains(economy, title) {
+				t.Errorf("the economy reader's digest lacks %q in:\n%s", title, economy)
+			}
+		case slices.Contains(a.Topics, "flood"):
+			out++
+			if strings.Contains(economy, title) {
+				t.Errorf("the economy reader's digest has the flood article %q", title)
+			}
+			if !strings.Contains(all, title) {
+				t.Errorf("the whole digest lacks %q", title)
+			}
+		}
+	}
+	if in == 0 || out == 0 {
+		t.Fatalf("the sample has %d economy and %d flood-only articles: the test needs both", in, out)
+	}
+}

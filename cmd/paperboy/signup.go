@@ -28,13 +28,15 @@ func openLists(c *config.Config) map[string]bool {
 }
 
 // withSubscribers makes the mailer read each open list as its configured
-// addresses plus its confirmed subscribers, at every run.
+// addresses plus its confirmed subscribers, at every run, and narrow the
+// digest of each subscriber who chose topics to them.
 func withSubscribers(mc mailer.Config, c *config.Config, st *store.Store) mailer.Config {
 	open := openLists(c)
 	if len(open) == 0 {
 		return mc
 	}
 	mc.ListReader = subscribe.Recipients{Config: listReader{c}, Store: st, Open: open}
+	mc.Topics = st
 	return mc
 }
 
