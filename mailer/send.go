@@ -41,10 +41,10 @@ type Progress struct {
 
 // sendRun is one call's delivery of a run.
 type sendRun struct {
-	m       *Digests
-	d       *digestConf
-	run     store.DigestRun
-	bodies  *bodies
+	m      *Digests
+	d      *digestConf
+	run    store.DigestRun
+	bodies *bodies
 	// topics are the readers' chosen topics, by list and address.Key.
 	topics  map[string]map[string][]string
 	limiter *rate.Limiter
