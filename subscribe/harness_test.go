@@ -3,6 +3,9 @@ package subscribe_test
 import (
 	"bytes"
 	"context"
+	"crypto"
+	"crypto/ed25519"
+	"crypto/rand"
 	"encoding/base64"
 	"io"
 	"log/slog"
@@ -107,6 +110,12 @@ func newEnv(t testing.TB, o envOptions) *env {
 		Lists:             map[string][]string{"residents": {editor}},
 		Digests: []mailer.Digest{{Name: "daily", Lists: []string{"residents"}, Topics: o.digestTopics, SkipEmpty: true,
 			CatchUp: 10 * 365 * 24 * time.Hour, Period: 10 * 365 * 24 * time.Hour}},
+		// Signed and with VERP return paths, as a production setup is: the
+		// confirmation mail must go out the same way.
+		Deliverability: mailer.Deliverability{
+			DKIM:       &mailer.DKIM{Domain: "example.org", Selector: "paperboy", Key: dkimKey(t)},
+			ReturnPath: "bounces@example.org",
+		},
 		Transport: "smtp",
 		SMTP:      mailer.SMTPConfig{Host: "127.0.0.1", Port: atoi(t, port), TLSPolicy: mailer.TLSNone, Timeout: 5 * time.Second},
 		Logger:    logger,
@@ -156,6 +165,16 @@ func newEnv(t testing.TB, o envOptions) *env {
 	jar, _ := cookiejar.New(nil)
 	return &env{t: t, st: st, smtp: smtp, m: m, h: h, srv: srv, site: s, clock: clk,
 		client: &http.Client{Jar: jar, Timeout: 10 * time.Second}}
+}
+
+// dkimKey is a fresh Ed25519 signing key.
+func dkimKey(t testing.TB) crypto.Signer {
+	t.Helper()
+	_, key, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key
 }
 
 func atoi(t testing.TB, s string) int {

@@ -37,6 +37,13 @@ func TestSignupConfirmThenDigest(t *testing.T) {
 			t.Errorf("confirmation mail lacks %q:\n%s", h, raw[:min(len(raw), 800)])
 		}
 	}
+	// The digests' DKIM signature and VERP return path.
+	if !strings.Contains(raw, "DKIM-Signature: ") || !strings.Contains(raw, "d=example.org") || !strings.Contains(raw, "s=paperboy") {
+		t.Errorf("confirmation mail is not DKIM-signed like the digests:\n%s", raw[:min(len(raw), 800)])
+	}
+	if senders := e.smtp.Senders(reader); len(senders) != 1 || !strings.HasPrefix(senders[0], "bounces+") {
+		t.Errorf("confirmation mail's envelope sender = %q, want the digests' VERP return path", senders)
+	}
 	link := e.confirmLink(reader)
 	if !strings.HasPrefix(link, e.srv.URL+"/paper/subscribe/confirm/?t=") {
 		t.Errorf("link %s is not under the site's base URL", link)
