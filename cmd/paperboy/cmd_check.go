@@ -9,6 +9,7 @@ import (
 
 	"github.com/paperboy-news/paperboy/config"
 	"github.com/paperboy-news/paperboy/schedule"
+	"github.com/paperboy-news/paperboy/site"
 )
 
 // runCheck validates the configuration file and prints what it sets up.
@@ -61,6 +62,11 @@ func printSummary(w io.Writer, c *config.Config, now time.Time) error {
 		rs, err := config.LoadRecipients(l)
 		if err != nil {
 			return fmt.Errorf("list %s: %w", l.Name, err)
+		}
+		if l.Signup {
+			p.f("  %s: %d recipient(s) configured, plus its confirmed subscribers; open for sign-up at %s as %q\n",
+				l.Name, len(rs), c.Site.URL(site.SubscribePath), l.Title)
+			continue
 		}
 		p.f("  %s: %d recipient(s)\n", l.Name, len(rs))
 	}
