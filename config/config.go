@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -119,6 +120,11 @@ type Server struct {
 	// AdminListen, if set, is a separate host:port (e.g. 127.0.0.1:9090)
 	// for /admin and /metrics, which then leave the public listener.
 	AdminListen string
+	// TrustedProxies are the reverse proxies (addresses or CIDR prefixes)
+	// whose X-Forwarded-For names the client: the sign-up forms' per-IP
+	// limits and the confirmation IP use it. Empty: the connection's
+	// address is the client.
+	TrustedProxies []netip.Prefix
 }
 
 // AdminToken reads the admin bearer token from its environment variable.

@@ -52,6 +52,8 @@ type fileServer struct {
 	ShutdownTimeout string `toml:"shutdown_timeout"`
 	// Hardening.
 	AdminListen string `toml:"admin_listen"`
+	// Sign-up (issue 14).
+	TrustedProxies []string `toml:"trusted_proxies"`
 }
 
 type fileLog struct {

@@ -28,3 +28,21 @@ func TestSignupLists(t *testing.T) {
 		t.Errorf("a closed list without addresses: %v", err)
 	}
 }
+
+func TestTrustedProxies(t *testing.T) {
+	c, err := loadWith(t, "[server]\ntrusted_proxies = [\"127.0.0.1\", \"10.1.2.3/8\", \"::1\"]\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range c.Server.TrustedProxies {
+		got = append(got, p.String())
+	}
+	if strings.Join(got, " ") != "127.0.0.1/32 10.0.0.0/8 ::1/128" {
+		t.Errorf("trusted proxies = %q", got)
+	}
+	_, err = loadWith(t, "[server]\ntrusted_proxies = [\"nginx\"]\n")
+	if err == nil || !strings.Contains(err.Error(), ":2: server.trusted_proxies: \"nginx\" is not an IP address or prefix") {
+		t.Errorf("bad proxy: %v", err)
+	}
+}

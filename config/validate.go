@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"net/mail"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -186,6 +187,18 @@ func (v *validator) server(f fileServer, c *Config) {
 		}
 	}
 	c.Server.ShutdownTimeout = v.duration("server.shutdown_timeout", f.ShutdownTimeout, false)
+	for _, p := range f.TrustedProxies {
+		prefix, err := netip.ParsePrefix(p)
+		if err != nil {
+			addr, aerr := netip.ParseAddr(p)
+			if aerr != nil {
+				v.add("server.trusted_proxies", "%q is not an IP address or prefix, e.g. \"127.0.0.1\" or \"10.0.0.0/8\"", p)
+				continue
+			}
+			prefix = netip.PrefixFrom(addr, addr.BitLen())
+		}
+		c.Server.TrustedProxies = append(c.Server.TrustedProxies, prefix.Masked())
+	}
 }
 
 func (v *validator) log(f fileLog, c *Config) {

@@ -1,8 +1,9 @@
 package subscribe
 
 import (
-	"net"
 	"net/http"
+	"net/netip"
+	"strings"
 	"sync"
 	"time"
 )
@@ -67,18 +68,49 @@ func (l *IPLimiter) prune(now time.Time) {
 	}
 }
 
-// clientIP is the request's client address as the limiter counts it.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
+// clientIP is the request's client address as the limiter counts it
+// and the confirmation records it: the connection's address or, when
+// that is a trusted proxy, the last address in X-Forwarded-For that is
+// not one (the client as the first trusted proxy saw it; entries to its
+// left could be forged by the client).
+func clientIP(r *http.Request, trusted []netip.Prefix) string {
+	ip := remoteIP(r.RemoteAddr)
+	if ip.IsValid() && isTrusted(ip, trusted) {
+		hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+		for i := len(hops) - 1; i >= 0; i-- {
+			hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+			if err != nil {
+				break
+			}
+			ip = hop.Unmap()
+			if !isTrusted(ip, trusted) {
+				break
+			}
+		}
 	}
-	ip := net.ParseIP(host)
-	if ip == nil {
-		return host
+	if !ip.IsValid() {
+		return r.RemoteAddr
 	}
-	if ip.To4() == nil {
-		return ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
+	if ip.Is6() {
+		p, _ := ip.Prefix(64)
+		return p.String()
 	}
 	return ip.String()
+}
+
+func remoteIP(remoteAddr string) netip.Addr {
+	if ap, err := netip.ParseAddrPort(remoteAddr); err == nil {
+		return ap.Addr().Unmap()
+	}
+	a, _ := netip.ParseAddr(remoteAddr)
+	return a.Unmap()
+}
+
+func isTrusted(ip netip.Addr, trusted []netip.Prefix) bool {
+	for _, p := range trusted {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
 }

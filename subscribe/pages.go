@@ -135,7 +135,7 @@ func (h *Handler) readForm(w http.ResponseWriter, r *http.Request, again func(no
 		again(h.words.SignupFormExpired)
 		return false
 	}
-	if !h.cfg.IPLimiter.Allow(clientIP(r), h.cfg.Now()) {
+	if !h.cfg.IPLimiter.Allow(clientIP(r, h.cfg.TrustedProxies), h.cfg.Now()) {
 		h.log.Info("form_refused", "reason", "client ip over its rate", "path", r.URL.Path)
 		w.Header().Set("Retry-After", "60")
 		h.page(w, http.StatusTooManyRequests, pageView{Title: h.words.SignupTitle, Notice: h.words.SignupTooMany, Error: true})
@@ -259,7 +259,7 @@ func (h *Handler) serveConfirm(w http.ResponseWriter, r *http.Request) {
 		if _, open := h.list(name); !open || forgotten {
 			continue // closed since the link was sent
 		}
-		if err := h.st.ConfirmSubscription(r.Context(), name, c.Address, c.Topics[name], clientIP(r)); err != nil {
+		if err := h.st.ConfirmSubscription(r.Context(), name, c.Address, c.Topics[name], clientIP(r, h.cfg.TrustedProxies)); err != nil {
 			h.serverError(w, err)
 			return
 		}

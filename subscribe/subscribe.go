@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"slices"
 	"strings"
 	"sync"
@@ -56,6 +57,9 @@ type Config struct {
 	// IPLimiter caps form posts per client IP; default 10 at once, then
 	// one a minute. The daemon passes one that outlives reloads.
 	IPLimiter *IPLimiter
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client (config's server.trusted_proxies).
+	TrustedProxies []netip.Prefix
 	// MaxPending caps sign-ups being processed at once; past it, new ones
 	// are dropped (and logged). Default 256.
 	MaxPending int

@@ -45,7 +45,8 @@ func withSubscribers(mc mailer.Config, c *config.Config, st *store.Store) mailer
 func signupConfig(c *config.Config, mc mailer.Config, m *mailer.Digests, limiter *subscribe.IPLimiter, logger *slog.Logger) subscribe.Config {
 	sc := subscribe.Config{
 		Site: c.Site, Keys: m.UnsubscribeKeys(), IPLimiter: limiter, Logger: logger,
-		Secrets: append([][]byte{mc.UnsubscribeSecret}, mc.UnsubscribeOldSecrets...),
+		TrustedProxies: c.Server.TrustedProxies,
+		Secrets:        append([][]byte{mc.UnsubscribeSecret}, mc.UnsubscribeOldSecrets...),
 	}
 	for _, l := range c.Lists {
 		if !l.Signup {
