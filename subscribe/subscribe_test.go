@@ -334,3 +334,22 @@ func TestTopicsNarrowTheDigest(t *testing.T) {
 		t.Fatalf("the sample has %d economy and %d flood-only articles: the test needs both", in, out)
 	}
 }
+
+// TestSiteLanguage: an English site signs up in English, pages and mail.
+func TestSiteLanguage(t *testing.T) {
+	e := newEnv(t, envOptions{lang: "en"})
+	page := mustGet(t, e, e.site.Path(site.SubscribePath))
+	for _, want := range []string{`<html lang="en">`, "Email subscription", "Email address", "Subscribe"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("sign-up page lacks %q", want)
+		}
+	}
+	_, body := e.signup(e.csrf(), "en@example.net", nil)
+	if !strings.Contains(body, "Check your inbox") {
+		t.Errorf("answer is not in English:\n%s", body)
+	}
+	text := mailText(t, e.smtp.Messages("en@example.net")[0])
+	if !strings.Contains(text, "To confirm, open this link within 48 hours") {
+		t.Errorf("confirmation mail is not in English:\n%s", text)
+	}
+}
