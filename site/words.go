@@ -205,7 +205,7 @@ var wordsZH = Words{
 	SignupClosed:       "暂未开放邮件订阅。",
 	SignupInvalid:      "请填写有效的电子邮箱，并至少选择一项。",
 	SignupSentTitle:    "请查收确认邮件",
-	SignupSentText:     "如果 {address} 可以订阅，我们已经给它发了一封确认邮件。点击邮件中的链接后订阅才会生效，链接 {hours} 小时内有效。没有收到？请看看垃圾邮件文件夹。",
+	SignupSentText:     "如果 {address} 可以订阅，我们已向这个邮箱发送了确认邮件。点击邮件中的链接后订阅才会生效，链接 {hours} 小时内有效。没有收到？请看看垃圾邮件文件夹。",
 	SignupTooMany:      "请求太频繁，请稍后再试。",
 	SignupFormExpired:  "表单已过期，请重新提交。",
 	ConfirmTitle:       "确认订阅",
