@@ -309,9 +309,20 @@ func prepare(f file, storedHash string, tag *tagger, maxSize int64) prepared {
 		p.err = err
 		return p
 	}
+	var set imageSet
+	var pictures []byte
+	if !f.markdown {
+		if set, pictures, err = readImageSet(f.path); err != nil {
+			p.err = err
+			return p
+		}
+	}
 	h := sha256.New()
 	h.Write(data)
 	h.Write(tag.fingerprint)
+	// Only a page with pictures hashes them, so pages without keep the
+	// hashes they were stored with.
+	h.Write(pictures)
 	p.hash = hex.EncodeToString(h.Sum(nil))
 	if p.hash == storedHash {
 		p.unchanged = true
@@ -332,7 +343,10 @@ func prepare(f file, storedHash string, tag *tagger, maxSize int64) prepared {
 		p.ed.Articles[i].Source = f.name
 		p.ed.Articles[i].Topics = tag.topics(p.ed.Articles[i])
 	}
-	p.enc, p.err = store.PrepareEdition(p.ed)
+	images := attachImages(&p.ed, set)
+	if p.enc, p.err = store.PrepareEdition(p.ed); p.err == nil {
+		p.err = p.enc.AttachImages(images)
+	}
 	return p
 }
 
@@ -422,6 +436,13 @@ func scan(dir, prefix, ext string, markdown bool) ([]file, error) {
 		if d.IsDir() {
 			if path != dir && strings.HasPrefix(d.Name(), ".") {
 				return filepath.SkipDir
+			}
+			// A page's image directory (pages/2021-07-20/ beside
+			// 2021-07-20.txt) holds pictures and their sidecar, no pages.
+			if path != dir && !markdown {
+				if fi, err := os.Stat(path + ext); err == nil && fi.Mode().IsRegular() {
+					return filepath.SkipDir
+				}
 			}
 			return nil
 		}

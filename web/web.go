@@ -17,6 +17,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"path"
 	"regexp"
 	"strings"
 
@@ -46,6 +47,9 @@ type Source interface {
 	// to, or "" when it is gone; an error wrapping store.ErrNotFound for an
 	// id never stored.
 	GoneArticle(ctx context.Context, id string) (string, error)
+	// ImageFile returns a picture rendition by its file name; an error
+	// wrapping store.ErrNotFound when there is none.
+	ImageFile(ctx context.Context, name string) (store.ImageFile, error)
 }
 
 // Config is what the pages need besides the site settings, which they
@@ -146,6 +150,7 @@ func (s *Site) Register(mux *http.ServeMux) {
 	for _, p := range []string{site.EditionPath("{x}"), site.ArticlePath("{x}"), site.TopicPath("{x}"), site.MonthPath("{x}")} {
 		mux.HandleFunc("GET "+s.site.Path(strings.TrimSuffix(p, "/")), addSlash)
 	}
+	mux.HandleFunc("GET "+s.site.Path(site.ImagePath("{name}")), s.serveImage)
 	mux.HandleFunc("GET /healthz", serveHealth)
 	// Not "GET /": other packages mount method-less paths (unsubscribe)
 	// on the same mux, which a method pattern here would conflict with.
@@ -220,6 +225,31 @@ func (s *Site) serveMonth(w http.ResponseWriter, r *http.Request) {
 func (s *Site) serveTopic(w http.ResponseWriter, r *http.Request) {
 	slug := r.PathValue("slug")
 	s.respond(w, r, func(ctx context.Context) (string, *pageData, error) { return s.topicPage(ctx, slug) })
+}
+
+// ImmutableCache is the Cache-Control of picture files: their names are
+// their content hashes, so a name never names other bytes.
+const ImmutableCache = "public, max-age=31536000, immutable"
+
+// serveImage serves a picture rendition from the store.
+func (s *Site) serveImage(w http.ResponseWriter, r *http.Request) {
+	f, err := s.src.ImageFile(r.Context(), r.PathValue("name"))
+	if errors.Is(err, store.ErrNotFound) {
+		s.writeError(w, r, http.StatusNotFound)
+		return
+	}
+	if err != nil {
+		s.cfg.Logger.LogAttrs(r.Context(), slog.LevelError, "image_failed",
+			slog.String("path", r.URL.Path), slog.String("error", err.Error()))
+		s.writeError(w, r, http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", f.Type)
+	h.Set("Cache-Control", ImmutableCache)
+	h.Set("ETag", `"`+strings.TrimSuffix(f.Name, path.Ext(f.Name))+`"`)
+	h.Set("X-Content-Type-Options", "nosniff")
+	http.ServeContent(w, r, f.Name, f.Created, bytes.NewReader(f.Data))
 }
 
 func (s *Site) serveNotFound(w http.ResponseWriter, r *http.Request) {
