@@ -69,7 +69,7 @@ func exifOrientation(t []byte) int {
 }
 
 // orient turns img upright for an EXIF orientation.
-func orient(img image.Image, o int) image.Image {
+func orient(img *image.RGBA, o int) *image.RGBA {
 	if o <= 1 || o > 8 {
 		return img
 	}
@@ -80,8 +80,9 @@ func orient(img image.Image, o int) image.Image {
 	if o >= 5 {
 		dw, dh = h, w
 	}
-	dst := image.NewNRGBA(image.Rect(0, 0, dw, dh))
+	dst := image.NewRGBA(image.Rect(0, 0, dw, dh))
 	for y := 0; y < h; y++ {
+		row := img.Pix[img.PixOffset(b.Min.X, b.Min.Y+y):]
 		for x := 0; x < w; x++ {
 			var dx, dy int
 			switch o {
@@ -100,7 +101,7 @@ func orient(img image.Image, o int) image.Image {
 			case 8: // turned right: turn left
 				dx, dy = y, w-1-x
 			}
-			dst.Set(dx, dy, img.At(b.Min.X+x, b.Min.Y+y))
+			copy(dst.Pix[dst.PixOffset(dx, dy):][:4], row[4*x:4*x+4])
 		}
 	}
 	return dst

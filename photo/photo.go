@@ -86,16 +86,37 @@ func Process(data []byte) (Processed, error) {
 	if err != nil {
 		return Processed{}, fmt.Errorf("%s file is damaged: %v", format, err)
 	}
+	o := 1
 	if format == "jpeg" {
-		src = orient(src, jpegOrientation(data))
+		o = jpegOrientation(data)
 	}
 	sum := sha256.Sum256(data)
 	p := Processed{Image: content.Image{ID: hex.EncodeToString(sum[:16])}}
 	opaque := isOpaque(src)
+	// The picture as shown: orientations 5 to 8 swap width and height.
 	b := src.Bounds()
-	for _, w := range widthsFor(b.Dx()) {
-		h := max(1, (b.Dy()*w+b.Dx()/2)/b.Dx())
-		f, err := encode(scale(src, w, h), opaque)
+	dw, dh := b.Dx(), b.Dy()
+	if o >= 5 {
+		dw, dh = dh, dw
+	}
+	height := func(w int) int { return max(1, (dh*w+dw/2)/dw) }
+	widths := widthsFor(dw)
+	// The widest is scaled from the original and then turned upright
+	// (turning the smaller picture is cheaper); each narrower one is
+	// scaled from the one before, which costs a fraction of scaling the
+	// original again and looks the same.
+	w := widths[len(widths)-1]
+	tw, th := w, height(w)
+	if o >= 5 {
+		tw, th = th, tw
+	}
+	imgs := make([]*image.RGBA, len(widths))
+	imgs[len(widths)-1] = orient(scale(src, tw, th), o)
+	for i := len(widths) - 2; i >= 0; i-- {
+		imgs[i] = scale(imgs[i+1], widths[i], height(widths[i]))
+	}
+	for _, img := range imgs {
+		f, err := encode(img, opaque)
 		if err != nil {
 			return Processed{}, err
 		}
@@ -120,10 +141,12 @@ func widthsFor(w int) []int {
 }
 
 // scale draws src into a w×h picture with Catmull-Rom resampling (sharp,
-// without the ringing of Lanczos); src's own size is copied.
-func scale(src image.Image, w, h int) image.Image {
+// without the ringing of Lanczos); src's own size is copied. The result is
+// *image.RGBA, for which x/image/draw has fast paths from what the
+// decoders return.
+func scale(src image.Image, w, h int) *image.RGBA {
 	b := src.Bounds()
-	dst := image.NewNRGBA(image.Rect(0, 0, w, h))
+	dst := image.NewRGBA(image.Rect(0, 0, w, h))
 	if b.Dx() == w && b.Dy() == h {
 		draw.Draw(dst, dst.Bounds(), src, b.Min, draw.Src)
 		return dst
