@@ -234,14 +234,8 @@ const ImmutableCache = "public, max-age=31536000, immutable"
 // serveImage serves a picture rendition from the store.
 func (s *Site) serveImage(w http.ResponseWriter, r *http.Request) {
 	f, err := s.src.ImageFile(r.Context(), r.PathValue("name"))
-	if errors.Is(err, store.ErrNotFound) {
-		s.writeError(w, r, http.StatusNotFound)
-		return
-	}
 	if err != nil {
-		s.cfg.Logger.LogAttrs(r.Context(), slog.LevelError, "image_failed",
-			slog.String("path", r.URL.Path), slog.String("error", err.Error()))
-		s.writeError(w, r, http.StatusInternalServerError)
+		s.writeFailure(w, r, "image_failed", err)
 		return
 	}
 	h := w.Header()
@@ -260,14 +254,8 @@ func (s *Site) serveNotFound(w http.ResponseWriter, r *http.Request) {
 // becomes the 404 page, any other the 500 page, logged here once.
 func (s *Site) respond(w http.ResponseWriter, r *http.Request, build func(context.Context) (string, *pageData, error)) {
 	name, data, err := build(r.Context())
-	if errors.Is(err, store.ErrNotFound) {
-		s.writeError(w, r, http.StatusNotFound)
-		return
-	}
 	if err != nil {
-		s.cfg.Logger.LogAttrs(r.Context(), slog.LevelError, "page_failed",
-			slog.String("path", r.URL.Path), slog.String("error", err.Error()))
-		s.writeError(w, r, http.StatusInternalServerError)
+		s.writeFailure(w, r, "page_failed", err)
 		return
 	}
 	body, err := s.render(name, data)
@@ -279,6 +267,18 @@ func (s *Site) respond(w http.ResponseWriter, r *http.Request, build func(contex
 	}
 	setPageHeaders(w.Header())
 	feed.NewResource("text/html; charset=utf-8", body, data.modified, s.cfg.CacheControl).ServeHTTP(w, r)
+}
+
+// writeFailure answers a failed lookup: the 404 page for a not-found
+// error, else the 500 page, the error logged here once under msg.
+func (s *Site) writeFailure(w http.ResponseWriter, r *http.Request, msg string, err error) {
+	if errors.Is(err, store.ErrNotFound) {
+		s.writeError(w, r, http.StatusNotFound)
+		return
+	}
+	s.cfg.Logger.LogAttrs(r.Context(), slog.LevelError, msg,
+		slog.String("path", r.URL.Path), slog.String("error", err.Error()))
+	s.writeError(w, r, http.StatusInternalServerError)
 }
 
 func (s *Site) writeError(w http.ResponseWriter, r *http.Request, code int) {

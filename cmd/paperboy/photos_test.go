@@ -207,6 +207,36 @@ func TestPhotosEndToEnd(t *testing.T) {
 		t.Errorf("the report's page shows a picture")
 	}
 
+	if resp, _ := get(t, srv.URL+"/images/0123456789abcdef0123456789abcdef.jpg"); resp.StatusCode != 404 {
+		t.Errorf("an unknown picture: %d, want 404", resp.StatusCode)
+	}
+
+	// The static export has every picture the pages show, byte for byte.
+	out := filepath.Join(dir, "public")
+	if err := run(ctx, []string{"feeds", "-config", cfgPath, "-out", out}, &stdout, &stderr); err != nil {
+		t.Fatalf("feeds: %v\n%s", err, stderr.String())
+	}
+	exported, err := os.ReadFile(filepath.Join(out, "editions", fixture.PhotoDate, "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	exportedImgs := imgRE.FindAllString(string(exported), -1)
+	if len(exportedImgs) != 2 {
+		t.Fatalf("the exported edition page has %d pictures, want 2", len(exportedImgs))
+	}
+	for _, tag := range exportedImgs {
+		for _, u := range strings.Split(attr(tag, "srcset"), ", ") {
+			p := strings.Fields(u)[0]
+			file, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(p)))
+			if err != nil {
+				t.Fatalf("the export lacks %s: %v", p, err)
+			}
+			if _, served := get(t, srv.URL+p); !bytes.Equal(file, served) {
+				t.Errorf("exported %s differs from the served one", p)
+			}
+		}
+	}
+
 	// The feeds: one enclosure per photo, and the picture in the content.
 	enclosures := func(t *testing.T) map[string]string {
 		t.Helper()
