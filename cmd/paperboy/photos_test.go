@@ -329,8 +329,9 @@ func TestPhotosEndToEnd(t *testing.T) {
 		if !strings.HasPrefix(src, base) {
 			t.Errorf("digest picture %s is not under %s", src, base)
 		}
-		if attr(tag, "width") != "560" {
-			t.Errorf("digest picture %d: width %s, want 560", i, attr(tag, "width"))
+		// 1800×1200 and 640×480 at the card's 560 px.
+		if w, h := attr(tag, "width"), attr(tag, "height"); w != "560" || h != []string{"373", "420"}[i] {
+			t.Errorf("digest picture %d: %s×%s, want 560×%s", i, w, h, []string{"373", "420"}[i])
 		}
 		checkPicture(t, srv, src)
 	}
