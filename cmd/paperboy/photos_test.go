@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -374,4 +375,70 @@ func TestPhotosEndToEnd(t *testing.T) {
 	if resp, page := get(t, srv.URL+articlePaths[2]); resp.StatusCode != 200 || !strings.Contains(string(page), captions[1]) || strings.Contains(string(page), "<img") {
 		t.Errorf("the photo without its picture: %d, caption shown %v", resp.StatusCode, strings.Contains(string(page), captions[1]))
 	}
+}
+
+// atomPictures is the daemon's /atom.xml as entry id -> enclosure URL, for
+// the entries that have one.
+func atomPictures(t *testing.T, d *runningDaemon) map[string]string {
+	t.Helper()
+	code, body := d.request(t, "GET", "/atom.xml", "")
+	if code != 200 {
+		t.Fatalf("GET /atom.xml = %d", code)
+	}
+	fd, err := gofeed.NewParser().Parse(bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, it := range fd.Items {
+		if len(it.Enclosures) > 0 {
+			out[it.GUID] = it.Enclosures[0].URL
+		}
+	}
+	return out
+}
+
+// TestServeSeesPictureChanges: pictures added to a page, then one
+// replaced, by a `paperboy ingest` in another process reach the running
+// daemon's feed through the store's change log, with no restart.
+func TestServeSeesPictureChanges(t *testing.T) {
+	dir, cfgPath := e2eSetup(t)
+	writeConfig(t, cfgPath, daemonConfig{SMTPPort: 1, Schedule: "0 0 1 1 *", Addresses: []string{"r1@example.org"}})
+	d := startDaemon(t, cfgPath)
+	waitFor(t, 10*time.Second, "the sample edition in /atom.xml", func() (bool, string) { return feedHasItems(t, d) })
+	if pics := atomPictures(t, d); len(pics) != 0 {
+		t.Fatalf("pictures before any were supplied: %v", pics)
+	}
+
+	other := filepath.Join(dir, "ingest.toml")
+	text := strings.Replace(renderConfig(t, daemonConfig{SMTPPort: 1, Schedule: "0 0 1 1 *", Addresses: []string{"r1@example.org"}}), `pages_dir = "pages"`, `pages_dir = "pages2"`, 1)
+	writeAtomic(t, other, []byte(text))
+	// Another date than the daemon's own page, which its ingest keeps
+	// without pictures.
+	pics := filepath.Join(dir, "pages2", "2021-07-21")
+	if err := os.MkdirAll(pics, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeAtomic(t, filepath.Join(dir, "pages2", "2021-07-21.txt"), fixture.SamplePage())
+	writeAtomic(t, filepath.Join(pics, "1.jpg"), fixture.Picture(t, "jpeg", 1000, 700, 1))
+	writeAtomic(t, filepath.Join(pics, "2.jpg"), fixture.Picture(t, "jpeg", 1000, 700, 2))
+	runPaperboy(t, "ingest", "-config", other)
+	var before map[string]string
+	waitFor(t, 5*time.Second, "two pictures in /atom.xml", func() (bool, string) {
+		before = atomPictures(t, d)
+		return len(before) == 2, fmt.Sprintf("%v", before)
+	})
+
+	writeAtomic(t, filepath.Join(pics, "2.jpg"), fixture.Picture(t, "jpeg", 1000, 700, 3))
+	runPaperboy(t, "ingest", "-config", other)
+	waitFor(t, 5*time.Second, "the replaced picture in /atom.xml", func() (bool, string) {
+		after := atomPictures(t, d)
+		changed := 0
+		for id, u := range after {
+			if before[id] != u {
+				changed++
+			}
+		}
+		return len(after) == 2 && changed == 1, fmt.Sprintf("%v", after)
+	})
 }
