@@ -63,7 +63,14 @@ type Processed struct {
 
 // Process checks, decodes and re-encodes a supplied file. The error says
 // what is wrong in words an editor can act on.
-func Process(data []byte) (Processed, error) {
+func Process(data []byte) (p Processed, err error) {
+	// The decoders are written not to panic on bad input; should one
+	// still, the picture is refused and the run goes on.
+	defer func() {
+		if r := recover(); r != nil {
+			p, err = Processed{}, fmt.Errorf("file is damaged: the decoder failed: %v", r)
+		}
+	}()
 	if len(data) > MaxFileSize {
 		return Processed{}, fmt.Errorf("file is %d MB, more than %d MB", len(data)>>20, MaxFileSize>>20)
 	}
@@ -91,7 +98,7 @@ func Process(data []byte) (Processed, error) {
 		o = jpegOrientation(data)
 	}
 	sum := sha256.Sum256(data)
-	p := Processed{Image: content.Image{ID: hex.EncodeToString(sum[:16])}}
+	p.Image.ID = hex.EncodeToString(sum[:16])
 	opaque := isOpaque(src)
 	// The picture as shown: orientations 5 to 8 swap width and height.
 	b := src.Bounds()

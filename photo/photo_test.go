@@ -11,6 +11,7 @@ import (
 	"image/color"
 	"image/jpeg"
 	"image/png"
+	"math/rand/v2"
 	"os"
 	"strings"
 	"testing"
@@ -268,4 +269,71 @@ func BenchmarkProcess(b *testing.B) {
 		}
 	}
 	b.ReportMetric(12, "megapixels/op")
+}
+
+// FuzzProcess: no input makes Process panic, and whatever it accepts
+// comes out as renditions that decode to the sizes they claim.
+func FuzzProcess(f *testing.F) {
+	for _, name := range []string{"blue-purple-pink.lossy.webp", "gopher-doc.with-alpha.lossless.webp"} {
+		b, err := os.ReadFile("testdata/" + name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	var jb, pb bytes.Buffer
+	jpeg.Encode(&jb, picture(40, 30, false), nil)
+	png.Encode(&pb, picture(30, 40, true))
+	f.Add(jb.Bytes())
+	f.Add(pb.Bytes())
+	f.Add(withOrientation(jb.Bytes(), 6, binary.BigEndian))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		// Large pictures take the path real photographs take (see
+		// BenchmarkProcess), seconds each under the fuzzer's coverage
+		// counting: small ones find the decoders' corners faster.
+		if cfg, _, err := image.DecodeConfig(bytes.NewReader(data)); err == nil && cfg.Width*cfg.Height > 1<<20 {
+			return
+		}
+		p, err := Process(data)
+		if err != nil {
+			return
+		}
+		for _, r := range p.Files {
+			cfg, _, err := image.DecodeConfig(bytes.NewReader(r.Data))
+			if err != nil || cfg.Width != r.Width || cfg.Height != r.Height {
+				t.Fatalf("rendition %s: %v, %dx%d, claims %dx%d", r.Name, err, cfg.Width, cfg.Height, r.Width, r.Height)
+			}
+		}
+	})
+}
+
+// TestProcessSurvivesDamage: pictures with bytes overwritten at random (a
+// fixed sequence, so a failure repeats) are refused or processed, never
+// left to a decoder's panic, and what is accepted decodes as it claims.
+func TestProcessSurvivesDamage(t *testing.T) {
+	seeds := [][]byte{readFile(t, "blue-purple-pink.lossy.webp"), readFile(t, "gopher-doc.with-alpha.lossless.webp"),
+		encodeJPEG(t, picture(40, 30, false)), encodePNG(t, picture(30, 40, true))}
+	r := rand.New(rand.NewPCG(1, 1))
+	accepted := 0
+	for i := range 800 {
+		d := bytes.Clone(seeds[i%len(seeds)])
+		for range 1 + r.IntN(4) {
+			d[r.IntN(len(d))] = byte(r.IntN(256))
+		}
+		p, err := Process(d)
+		if err != nil {
+			if strings.Contains(err.Error(), "the decoder failed") {
+				t.Fatalf("mutation %d: a decoder panicked: %v", i, err)
+			}
+			continue
+		}
+		accepted++
+		for _, f := range p.Files {
+			cfg, _, err := image.DecodeConfig(bytes.NewReader(f.Data))
+			if err != nil || cfg.Width != f.Width || cfg.Height != f.Height {
+				t.Fatalf("mutation %d: rendition %s: %v, %dx%d, claims %dx%d", i, f.Name, err, cfg.Width, cfg.Height, f.Width, f.Height)
+			}
+		}
+	}
+	t.Logf("%d of 800 damaged pictures still processed", accepted)
 }
