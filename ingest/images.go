@@ -89,11 +89,17 @@ func readImageSet(pagePath string) (set imageSet, fingerprint []byte, err error)
 	return set, h.Sum(nil), nil
 }
 
+// imageLookup finds a picture stored before by its id; its error wraps
+// store.ErrNotFound for one never stored.
+type imageLookup func(id string) (content.Image, error)
+
 // attachImages matches the set's pictures to the edition's photo items,
-// processes them and sets each matched photo's Image. Problems (a count
-// that differs, a sidecar line naming nothing, a picture that cannot be
-// read) become warnings: the photo is then published without its picture.
-func attachImages(ed *content.Edition, set imageSet) []store.NewImage {
+// processes them (unless stored is a picture stored before: a page's
+// text corrected does not re-encode its pictures) and sets each matched
+// photo's Image. Problems (a count that differs, a sidecar line naming
+// nothing, a picture that cannot be read) become warnings: the photo is
+// then published without its picture.
+func attachImages(ed *content.Edition, set imageSet, stored imageLookup) []store.NewImage {
 	var photos []int
 	for i, a := range ed.Articles {
 		if a.Kind == content.KindPhoto {
@@ -182,7 +188,16 @@ func attachImages(ed *content.Edition, set imageSet) []store.NewImage {
 			continue
 		}
 		a := &ed.Articles[ai]
-		pr, err := processFile(f.path)
+		data, err := readLimited(f.path, photo.MaxFileSize)
+		if err != nil {
+			warn(f.path, a.Lines, "picture skipped, photo published without it: %v", err)
+			continue
+		}
+		if im, err := stored(photo.ID(data)); err == nil && len(im.Renditions) > 0 {
+			a.Image = &im
+			continue
+		}
+		pr, err := photo.Process(data)
 		if err != nil {
 			warn(f.path, a.Lines, "picture skipped, photo published without it: %v", err)
 			continue
@@ -199,15 +214,6 @@ func attachImages(ed *content.Edition, set imageSet) []store.NewImage {
 		out = append(out, im)
 	}
 	return out
-}
-
-// processFile reads and processes one picture file.
-func processFile(path string) (photo.Processed, error) {
-	data, err := readLimited(path, photo.MaxFileSize)
-	if err != nil {
-		return photo.Processed{}, err
-	}
-	return photo.Process(data)
 }
 
 // photoFor is the photo (an index into photos) a sidecar key names: its

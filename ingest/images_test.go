@@ -195,3 +195,54 @@ func TestNaturalCompare(t *testing.T) {
 		t.Errorf("sorted %v, want %v", names, want)
 	}
 }
+
+// reuseCounter counts the pictures ingest found stored before.
+type reuseCounter struct {
+	*store.Store
+	reused int
+}
+
+func (r *reuseCounter) Image(ctx context.Context, id string) (content.Image, error) {
+	im, err := r.Store.Image(ctx, id)
+	if err == nil {
+		r.reused++
+	}
+	return im, err
+}
+
+// TestIngestReusesStoredPictures: correcting a page's text keeps its
+// pictures without decoding and re-encoding them.
+func TestIngestReusesStoredPictures(t *testing.T) {
+	ctx := context.Background()
+	one, two := fixture.Picture(t, "jpeg", 1200, 800, 1), fixture.Picture(t, "jpeg", 700, 500, 2)
+	dir := photoDir(t, map[string][]byte{"1.jpg": one, "2.jpg": two})
+	s := &reuseCounter{Store: fixture.NewStore(t)}
+	if _, err := Run(ctx, Config{PagesDir: dir}, s, nil); err != nil {
+		t.Fatal(err)
+	}
+	if s.reused != 0 {
+		t.Fatalf("%d pictures found stored on the first run", s.reused)
+	}
+	before, err := s.EditionArticles(ctx, fixture.PhotoDate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := filepath.Join(dir, fixture.PhotoDate+".txt")
+	writeFile(t, page, bytes.Replace(fixture.PhotoPage(), []byte("安全供暖"), []byte("稳定供暖"), 1))
+	sum, err := Run(ctx, Config{PagesDir: dir}, s, nil)
+	if err != nil || sum.Updated != 1 {
+		t.Fatalf("correction: %+v, %v", sum, err)
+	}
+	if s.reused != 2 {
+		t.Errorf("%d pictures reused, want 2", s.reused)
+	}
+	after, err := s.EditionArticles(ctx, fixture.PhotoDate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i < 3; i++ {
+		if after[i].Image == nil || !slices.Equal(after[i].Image.Renditions, before[i].Image.Renditions) || after[i].Updated != before[i].Updated {
+			t.Errorf("photo %d changed with the report's text: %+v", i, after[i].Image)
+		}
+	}
+}

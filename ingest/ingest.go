@@ -49,6 +49,9 @@ type Store interface {
 	SavePrepared(ctx context.Context, p *store.PreparedEdition, sourceHash string) (store.EditionChange, error)
 	// RemoveSource deletes a source file's articles.
 	RemoveSource(ctx context.Context, name string) (int, error)
+	// Image returns a picture stored before, by the hash of its file; an
+	// error wrapping store.ErrNotFound when there is none.
+	Image(ctx context.Context, id string) (content.Image, error)
 }
 
 // Topic tags articles: an article gets Slug when any of Keywords appears
@@ -227,7 +230,8 @@ func Run(ctx context.Context, cfg Config, st Store, progress func(Progress)) (Su
 	if maxSize <= 0 {
 		maxSize = DefaultMaxFileSize
 	}
-	for next := range prepareAhead(ctx, files, stored, newTagger(cfg.Topics), maxSize) {
+	storedImage := func(id string) (content.Image, error) { return st.Image(ctx, id) }
+	for next := range prepareAhead(ctx, files, stored, newTagger(cfg.Topics), maxSize, storedImage) {
 		p := <-next
 		if ctx.Err() != nil {
 			break
@@ -273,7 +277,7 @@ type prepared struct {
 // prepareAhead prepares files on as many workers as there are CPUs. It
 // sends one channel per file, in scan order, each of which delivers that
 // file's result; a bounded window keeps memory flat on large archives.
-func prepareAhead(ctx context.Context, files []file, stored map[string]string, tag *tagger, maxSize int64) <-chan chan prepared {
+func prepareAhead(ctx context.Context, files []file, stored map[string]string, tag *tagger, maxSize int64, storedImage imageLookup) <-chan chan prepared {
 	workers := runtime.GOMAXPROCS(0)
 	out := make(chan chan prepared, 4*workers)
 	go func() {
@@ -288,7 +292,7 @@ func prepareAhead(ctx context.Context, files []file, stored map[string]string, t
 			result := make(chan prepared, 1)
 			go func() {
 				defer func() { <-sem }()
-				result <- prepare(f, stored[f.name], tag, maxSize)
+				result <- prepare(f, stored[f.name], tag, maxSize, storedImage)
 			}()
 			select {
 			case out <- result:
@@ -302,7 +306,7 @@ func prepareAhead(ctx context.Context, files []file, stored map[string]string, t
 
 // prepare reads and hashes a file and, if its hash is not storedHash,
 // parses and tags it.
-func prepare(f file, storedHash string, tag *tagger, maxSize int64) prepared {
+func prepare(f file, storedHash string, tag *tagger, maxSize int64, storedImage imageLookup) prepared {
 	p := prepared{f: f}
 	data, err := readLimited(f.path, maxSize)
 	if err != nil {
@@ -343,7 +347,7 @@ func prepare(f file, storedHash string, tag *tagger, maxSize int64) prepared {
 		p.ed.Articles[i].Source = f.name
 		p.ed.Articles[i].Topics = tag.topics(p.ed.Articles[i])
 	}
-	images := attachImages(&p.ed, set)
+	images := attachImages(&p.ed, set, storedImage)
 	if p.enc, p.err = store.PrepareEdition(p.ed); p.err == nil {
 		p.err = p.enc.AttachImages(images)
 	}

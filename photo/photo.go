@@ -97,8 +97,7 @@ func Process(data []byte) (p Processed, err error) {
 	if format == "jpeg" {
 		o = jpegOrientation(data)
 	}
-	sum := sha256.Sum256(data)
-	p.Image.ID = hex.EncodeToString(sum[:16])
+	p.Image.ID = ID(data)
 	opaque := isOpaque(src)
 	// The picture as shown: orientations 5 to 8 swap width and height.
 	b := src.Bounds()
@@ -131,6 +130,12 @@ func Process(data []byte) (p Processed, err error) {
 		p.Image.Renditions = append(p.Image.Renditions, f.Rendition)
 	}
 	return p, nil
+}
+
+// ID is the id of a supplied file: the first 32 hex digits of its SHA-256.
+func ID(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:16])
 }
 
 // widthsFor are the rendition widths of a picture w pixels wide.

@@ -111,6 +111,25 @@ func (s *Store) ImageFile(ctx context.Context, name string) (ImageFile, error) {
 	return f, nil
 }
 
+// Image returns a stored picture by its id (the supplied file's hash),
+// so that ingest need not re-encode a file it stored before; it wraps
+// ErrNotFound when there is none.
+func (s *Store) Image(ctx context.Context, id string) (content.Image, error) {
+	im := content.Image{ID: id}
+	var rj string
+	err := s.db.QueryRowContext(ctx, `SELECT renditions FROM images WHERE id = ?`, id).Scan(&rj)
+	if errors.Is(err, sql.ErrNoRows) {
+		return im, fmt.Errorf("store: image %s: %w", id, ErrNotFound)
+	}
+	if err == nil {
+		err = json.Unmarshal([]byte(rj), &im.Renditions)
+	}
+	if err != nil {
+		return im, fmt.Errorf("store: image %s: %w", id, err)
+	}
+	return im, nil
+}
+
 // loadImages fills in the renditions of the images the articles name
 // (scanArticle leaves only their ids). An article naming an image that is
 // not stored shows none.
