@@ -381,16 +381,8 @@ func TestPhotosEndToEnd(t *testing.T) {
 // the entries that have one.
 func atomPictures(t *testing.T, d *runningDaemon) map[string]string {
 	t.Helper()
-	code, body := d.request(t, "GET", "/atom.xml", "")
-	if code != 200 {
-		t.Fatalf("GET /atom.xml = %d", code)
-	}
-	fd, err := gofeed.NewParser().Parse(bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
 	out := map[string]string{}
-	for _, it := range fd.Items {
+	for _, it := range atomItems(t, d) {
 		if len(it.Enclosures) > 0 {
 			out[it.GUID] = it.Enclosures[0].URL
 		}
