@@ -57,7 +57,7 @@ func readImageSet(pagePath string) (set imageSet, fingerprint []byte, err error)
 		return set, nil, nil
 	}
 	if err != nil {
-		return set, nil, fmt.Errorf("image directory: %w", err)
+		return imageSet{dir: set.dir}, nil, fmt.Errorf("picture directory: %w", err)
 	}
 	h := sha256.New()
 	for _, e := range entries {
@@ -67,7 +67,7 @@ func readImageSet(pagePath string) (set imageSet, fingerprint []byte, err error)
 		}
 		if name == SidecarName {
 			if set.sidecar, err = os.ReadFile(filepath.Join(set.dir, name)); err != nil {
-				return set, nil, fmt.Errorf("image directory: %w", err)
+				return imageSet{dir: set.dir}, nil, fmt.Errorf("picture directory: %w", err)
 			}
 			fmt.Fprintf(h, "sidecar\x00%x\x00", sha256.Sum256(set.sidecar))
 			continue
@@ -77,7 +77,7 @@ func readImageSet(pagePath string) (set imageSet, fingerprint []byte, err error)
 		}
 		info, err := e.Info()
 		if err != nil {
-			return set, nil, fmt.Errorf("image directory: %w", err)
+			return imageSet{dir: set.dir}, nil, fmt.Errorf("picture directory: %w", err)
 		}
 		set.files = append(set.files, imageFile{name: name, path: filepath.Join(set.dir, name)})
 		fmt.Fprintf(h, "%s\x00%d\x00%d\x00", name, info.Size(), info.ModTime().UnixNano())

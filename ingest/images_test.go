@@ -246,3 +246,22 @@ func TestIngestReusesStoredPictures(t *testing.T) {
 		}
 	}
 }
+
+// TestIngestUnreadablePictureDirectory: a picture directory that cannot
+// be read costs the pictures, with a warning, not the page.
+func TestIngestUnreadablePictureDirectory(t *testing.T) {
+	// A file where the directory should be: ReadDir fails as it would on
+	// a directory without permission (which root, running tests, has).
+	dir := pagesDir(t, map[string][]byte{fixture.PhotoDate + ".txt": fixture.PhotoPage(), fixture.PhotoDate: []byte("not a directory")})
+	s := fixture.NewStore(t)
+	sum, arts, log := photoEdition(t, dir, s)
+	if sum.Added != 3 || sum.Warnings != 1 || len(sum.Failed) != 0 {
+		t.Fatalf("summary %+v; log:\n%s", sum, log)
+	}
+	if got := pictureIDs(t, arts); !slices.Equal(got, []string{"", ""}) {
+		t.Errorf("pictures %v", got)
+	}
+	if !strings.Contains(log, "pictures skipped, photos published without them") {
+		t.Errorf("log:\n%s", log)
+	}
+}

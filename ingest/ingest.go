@@ -315,11 +315,12 @@ func prepare(f file, storedHash string, tag *tagger, maxSize int64, storedImage 
 	}
 	var set imageSet
 	var pictures []byte
+	var picturesErr error
 	if !f.markdown {
-		if set, pictures, err = readImageSet(f.path); err != nil {
-			p.err = err
-			return p
-		}
+		// An unreadable picture directory costs the pictures, not the
+		// page: it is saved without them, with a warning, and ingested
+		// again once the directory can be read (its fingerprint changes).
+		set, pictures, picturesErr = readImageSet(f.path)
 	}
 	h := sha256.New()
 	h.Write(data)
@@ -346,6 +347,9 @@ func prepare(f file, storedHash string, tag *tagger, maxSize int64, storedImage 
 	for i := range p.ed.Articles {
 		p.ed.Articles[i].Source = f.name
 		p.ed.Articles[i].Topics = tag.topics(p.ed.Articles[i])
+	}
+	if picturesErr != nil {
+		p.ed.Warnings = append(p.ed.Warnings, content.Warning{File: set.dir, Message: fmt.Sprintf("pictures skipped, photos published without them: %v", picturesErr)})
 	}
 	images := attachImages(&p.ed, set, storedImage)
 	if p.enc, p.err = store.PrepareEdition(p.ed); p.err == nil {
