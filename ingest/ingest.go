@@ -121,8 +121,12 @@ type Summary struct {
 	// were skipped because their hash had not changed.
 	Editions, Unchanged int
 	// Added, Updated and Removed count articles, Retagged the unchanged
-	// articles whose topics changed; Warnings counts parser warnings.
+	// articles whose topics changed; Warnings counts parser (and picture)
+	// warnings.
 	Added, Updated, Removed, Retagged, Warnings int
+	// Pictures counts the photos of the saved editions that have their
+	// picture.
+	Pictures int
 	// Gone lists the files ingested before that are no longer there; with
 	// Config.Prune their articles were removed (and counted in Removed).
 	Gone []string
@@ -151,8 +155,12 @@ func (s Summary) String() string {
 	if len(s.Gone) > 0 {
 		gone = fmt.Sprintf(", %d gone", len(s.Gone))
 	}
-	return fmt.Sprintf("%d file(s): %d edition(s) saved, %d unchanged, %d failed%s; articles %d added, %d updated, %d removed, %d retagged; %d warning(s) in %s",
-		s.Files, s.Editions, s.Unchanged, len(s.Failed), gone, s.Added, s.Updated, s.Removed, s.Retagged, s.Warnings, s.Elapsed.Round(time.Millisecond))
+	pictures := ""
+	if s.Pictures > 0 {
+		pictures = fmt.Sprintf("%d picture(s), ", s.Pictures)
+	}
+	return fmt.Sprintf("%d file(s): %d edition(s) saved, %d unchanged, %d failed%s; articles %d added, %d updated, %d removed, %d retagged; %s%d warning(s) in %s",
+		s.Files, s.Editions, s.Unchanged, len(s.Failed), gone, s.Added, s.Updated, s.Removed, s.Retagged, pictures, s.Warnings, s.Elapsed.Round(time.Millisecond))
 }
 
 // prune finds the stored sources whose files are gone from the scanned
@@ -430,6 +438,11 @@ func save(ctx context.Context, p prepared, st Store, logger *slog.Logger, sum *S
 	sum.Removed += change.Removed
 	sum.Retagged += change.Retagged
 	sum.Warnings += len(p.ed.Warnings)
+	for _, a := range p.ed.Articles {
+		if a.Image != nil {
+			sum.Pictures++
+		}
+	}
 	return nil
 }
 

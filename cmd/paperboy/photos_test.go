@@ -163,7 +163,7 @@ func TestPhotosEndToEnd(t *testing.T) {
 	if err := run(ctx, []string{"ingest", "-config", cfgPath}, &stdout, &stderr); err != nil {
 		t.Fatalf("ingest: %v\n%s", err, stderr.String())
 	}
-	if out := stdout.String(); !strings.Contains(out, "3 added") || !strings.Contains(out, "0 warning(s)") {
+	if out := stdout.String(); !strings.Contains(out, "3 added") || !strings.Contains(out, "2 picture(s), 0 warning(s)") {
 		t.Fatalf("ingest: %s\n%s", out, stderr.String())
 	}
 	srv := serveSite(t, cfgPath)
@@ -357,7 +357,7 @@ func TestPhotosEndToEnd(t *testing.T) {
 	if err := run(ctx, []string{"ingest", "-config", cfgPath}, &stdout, &stderr); err != nil {
 		t.Fatalf("ingest: %v\n%s", err, stderr.String())
 	}
-	if out := stdout.String(); !strings.Contains(out, "1 updated, 0 removed") || !strings.Contains(out, "1 warning(s)") {
+	if out := stdout.String(); !strings.Contains(out, "1 updated, 0 removed") || !strings.Contains(out, "1 picture(s), 1 warning(s)") {
 		t.Errorf("ingest after the bad file: %s", out)
 	}
 	if !strings.Contains(stderr.String(), "2.png") || !strings.Contains(stderr.String(), "picture skipped") {
