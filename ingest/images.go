@@ -66,7 +66,8 @@ func readImageSet(pagePath string) (set imageSet, fingerprint []byte, err error)
 			continue
 		}
 		if name == SidecarName {
-			if set.sidecar, err = os.ReadFile(filepath.Join(set.dir, name)); err != nil {
+			// A sidecar is a line per picture: a megabyte is thousands.
+			if set.sidecar, err = readLimited(filepath.Join(set.dir, name), 1<<20); err != nil {
 				return imageSet{dir: set.dir}, nil, fmt.Errorf("picture directory: %w", err)
 			}
 			fmt.Fprintf(h, "sidecar\x00%x\x00", sha256.Sum256(set.sidecar))
