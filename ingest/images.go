@@ -67,7 +67,7 @@ func readImageSet(pagePath string) (set imageSet, fingerprint []byte, err error)
 		}
 		if name == SidecarName {
 			// A sidecar is a line per picture: a megabyte is thousands.
-			if set.sidecar, err = readLimited(filepath.Join(set.dir, name), 1<<20); err != nil {
+			if set.sidecar, err = readFileUpTo(filepath.Join(set.dir, name), 1<<20, "one line per picture"); err != nil {
 				return imageSet{dir: set.dir}, nil, fmt.Errorf("picture directory: %w", err)
 			}
 			fmt.Fprintf(h, "sidecar\x00%x\x00", sha256.Sum256(set.sidecar))
@@ -189,7 +189,7 @@ func attachImages(ed *content.Edition, set imageSet, stored imageLookup) []store
 			continue
 		}
 		a := &ed.Articles[ai]
-		data, err := readLimited(f.path, photo.MaxFileSize)
+		data, err := readFileUpTo(f.path, photo.MaxFileSize, "scale it down first")
 		if err != nil {
 			warn(f.path, a.Lines, "picture skipped, photo published without it: %v", err)
 			continue
@@ -287,4 +287,14 @@ func digitRun(s string) int {
 		i++
 	}
 	return i
+}
+
+// readFileUpTo reads a file of at most max bytes; a larger one is an error
+// saying its size, the limit and advice.
+func readFileUpTo(path string, max int64, advice string) ([]byte, error) {
+	data, err := readLimited(path, max)
+	if errors.Is(err, ErrTooLarge) {
+		return nil, fmt.Errorf("%w: more than %s: %s", ErrTooLarge, formatSize(max), advice)
+	}
+	return data, err
 }
