@@ -245,6 +245,9 @@ func (s *Site) exportTo(ctx context.Context, root string) (int, error) {
 			return n, err
 		}
 	}
+	if err := s.exportDigests(ctx, page, write); err != nil {
+		return n, err
+	}
 	// Pictures are written once each, however many articles show them,
 	// without a .gz sibling: JPEG and PNG do not compress further.
 	written := map[string]bool{}

@@ -68,7 +68,7 @@ func serveSite(t *testing.T, cfgPath string) *httptest.Server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	site, err := newSite(c, st, c.Logger(io.Discard))
+	site, err := newSite(c, st, c.Logger(io.Discard), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
