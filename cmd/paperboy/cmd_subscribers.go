@@ -114,6 +114,9 @@ func runSubscribers(ctx context.Context, args []string, stdout, stderr io.Writer
 					return err
 				}
 				fmt.Fprintf(stdout, "erased %s everywhere; its hash stays in the suppression list\n", a)
+				for _, cl := range configListsNaming(c, a) {
+					fmt.Fprintf(stdout, "warning: %s is still on list %s in %s (inline or its file): remove it there too, or digests keep going to it\n", a, cl, c.Path)
+				}
 				continue
 			}
 			err := st.RemoveSubscriber(ctx, l.Name, a)
@@ -295,4 +298,23 @@ func writeOut(path string, stdout io.Writer, write func(io.Writer) error) error 
 	}
 	// Private: it holds readers' addresses.
 	return fsutil.WriteFileAtomic(path, 0o600, func(f *os.File) error { return write(f) })
+}
+
+// configListsNaming names the lists whose configured addresses or file
+// hold addr: erasing it from the store does not take it off them.
+func configListsNaming(c *config.Config, addr string) []string {
+	var names []string
+	for _, l := range c.Lists {
+		rs, err := config.LoadRecipients(l)
+		if err != nil {
+			continue
+		}
+		for _, r := range rs {
+			if address.Equal(r.Address, addr) {
+				names = append(names, l.Name)
+				break
+			}
+		}
+	}
+	return names
 }

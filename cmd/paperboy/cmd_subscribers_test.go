@@ -96,6 +96,11 @@ func TestSubscribersCommand(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "erased on request") {
 		t.Fatalf("re-import of a forgotten address: %v\n%s", err, out)
 	}
+	// An address config.toml lists is erased from the store, with a
+	// warning that the file still sends to it.
+	if out, err := sub("demo", "remove", "-forget", "READER1@example.org"); err != nil || !strings.Contains(out, "still on list demo") {
+		t.Fatalf("forget a configured address: %q, %v", out, err)
+	}
 	if _, err := sub("demo", "frobnicate"); !errors.Is(err, errUsage) {
 		t.Fatalf("unknown subcommand: %v", err)
 	}
