@@ -41,6 +41,7 @@ type generation struct {
 	cfg     *config.Config
 	site    *web.Site
 	digests *mailer.Digests
+	signup  *subscribe.Handler
 	handler http.Handler
 }
 
@@ -161,6 +162,15 @@ func serve(ctx context.Context, c *config.Config, stdout, stderr io.Writer) erro
 		defer cancel()
 		if err := srv.Shutdown(sctx); err != nil {
 			logger.Warn("http_shutdown_failed", "err", err)
+		}
+		// Sign-ups answered are finished (their confirmation mails sent)
+		// before the store closes, within the same five seconds.
+		signedUp := make(chan struct{})
+		go func() { d.gen.Load().signup.Wait(); close(signedUp) }()
+		select {
+		case <-signedUp:
+		case <-sctx.Done():
+			logger.Warn("signups_unfinished", "consequence", "their confirmation mails may not have gone; readers can sign up again")
 		}
 	}()
 
@@ -287,7 +297,7 @@ func (d *daemon) build(ctx context.Context, c *config.Config) (*generation, erro
 	if d.admin != nil && d.adminListen == "" {
 		d.admin.Register(mux)
 	}
-	return &generation{cfg: c, site: site, digests: digests, handler: web.AccessLog(d.logger, mux)}, nil
+	return &generation{cfg: c, site: site, digests: digests, signup: signup, handler: web.AccessLog(d.logger, mux)}, nil
 }
 
 // reload loads the config file again; if it is valid, the new settings
