@@ -43,6 +43,8 @@ func TestBrowserSignupOnAPhone(t *testing.T) {
 			}
 		}
 	}
+	// fitsPhone checks the page on screen: no sideways scrolling, no
+	// script.
 	fitsPhone := func(page string) {
 		t.Helper()
 		width, err := chromedp.Run(ctx, chromedp.Evaluate[int]("document.documentElement.scrollWidth"))
@@ -51,6 +53,9 @@ func TestBrowserSignupOnAPhone(t *testing.T) {
 		}
 		if width > 375 {
 			t.Errorf("%s is %d px wide on a 375 px phone: it scrolls sideways", page, width)
+		}
+		if n, err := chromedp.Run(ctx, chromedp.Evaluate[int]("document.scripts.length")); err != nil || n != 0 {
+			t.Errorf("%s has %d scripts (%v), want none", page, n, err)
 		}
 	}
 	// waitText waits for the page (after a navigation) whose sel says want.
@@ -101,6 +106,7 @@ func TestBrowserSignupOnAPhone(t *testing.T) {
 	link := e.confirmLink(reader)
 	do("confirmation link", chromedp.Navigate(link))
 	waitText("h1", w.ConfirmTitle)
+	fitsPhone("the confirmation page")
 	do("confirm", chromedp.Click(chromedp.CSS("main form button")))
 	waitText("h1", w.ConfirmedTitle)
 	subs, err := e.st.SubscriptionsOf(context.Background(), reader)
