@@ -18,6 +18,8 @@ CREATE TABLE subscribers (
     PRIMARY KEY (list, addr_key)
 );
 CREATE INDEX subscribers_by_address ON subscribers (addr_key);
+-- Expired sign-ups are deleted at every sign-up and digest run.
+CREATE INDEX subscribers_by_status ON subscribers (status, created_at);
 
 -- confirmation_mails: when a confirmation mail went to an address (by a
 -- hash of it, not the address), so that sign-ups cannot make paperboy
