@@ -221,6 +221,9 @@ type unsubscribeView struct {
 	Button string
 	Action string
 	Token  string
+	// Manage links the preferences page (to come back, or change lists)
+	// once the reader has left.
+	Manage, ManageText string
 }
 
 var unsubscribePage = template.Must(template.ParseFS(templateFiles, "templates/unsubscribe.html.tmpl"))
@@ -270,7 +273,11 @@ func (h *unsubscribeHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.cfg.Logger.Info("unsubscribed", "list", list)
-	h.page(w, http.StatusOK, unsubscribeView{Title: h.cat.UnsubscribedTitle, Text: fill(h.cat.UnsubscribedText, kv...)})
+	v := unsubscribeView{Title: h.cat.UnsubscribedTitle, Text: fill(h.cat.UnsubscribedText, kv...)}
+	if h.cfg.ManageURL != "" {
+		v.Manage, v.ManageText = h.cfg.ManageURL+"?"+url.Values{"t": {token}}.Encode(), h.cat.ManageSubscription
+	}
+	h.page(w, http.StatusOK, v)
 }
 
 func (h *unsubscribeHandler) page(w http.ResponseWriter, status int, v unsubscribeView) {

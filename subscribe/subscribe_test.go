@@ -2,6 +2,7 @@ package subscribe_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -83,6 +84,43 @@ func TestSignupConfirmThenDigest(t *testing.T) {
 	code, body = e.get(manage)
 	if code != http.StatusOK || !strings.Contains(body, e.site.Words.ManageTitle) || !strings.Contains(body, reader) {
 		t.Fatalf("manage link answered %d:\n%s", code, body)
+	}
+
+	// The digest's unsubscribe link (one click, as a mail client posts
+	// it) takes the reader off, and its page links the way back.
+	unsub := strings.TrimSuffix(manage, "&manage=1")
+	resp, err := e.client.Post(unsub, "application/x-www-form-urlencoded", strings.NewReader("List-Unsubscribe=One-Click"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if subs, _ := e.st.SubscriptionsOf(context.Background(), reader); subs[0].Status != store.SubUnsubscribed {
+		t.Fatalf("after the unsubscribe link: %s", subs[0].Status)
+	}
+	back := regexp.MustCompile(`href="([^"]*/subscribe/manage/\?t=[^"]+)"`).FindStringSubmatch(string(page))
+	if back == nil {
+		t.Fatalf("the unsubscribed page has no way back:\n%s", page)
+	}
+	body = mustGet(t, e, htmlUnescape(back[1]))
+	tok := regexp.MustCompile(`name="t" value="([^"]+)"`).FindStringSubmatch(body)
+	form := csrfRE.FindStringSubmatch(body)
+	if tok == nil || form == nil {
+		t.Fatalf("preferences page without its form:\n%s", body)
+	}
+	mails := len(e.smtp.Messages(reader))
+	if code, _ := e.post(e.site.Path(site.ManagePath), url.Values{"csrf": {htmlUnescape(form[1])}, "t": {htmlUnescape(tok[1])}, "action": {"save"}, "list": {"residents"}}); code != http.StatusOK {
+		t.Fatalf("coming back: %d", code)
+	}
+	e.h.Wait()
+	if len(e.smtp.Messages(reader)) != mails+1 {
+		t.Fatal("coming back sent no fresh confirmation")
+	}
+	if code, _ := e.confirm(e.confirmLink(reader)); code != http.StatusOK {
+		t.Fatal("confirming the return failed")
+	}
+	if subs, _ := e.st.SubscriptionsOf(context.Background(), reader); subs[0].Status != store.SubConfirmed {
+		t.Fatalf("after coming back: %s", subs[0].Status)
 	}
 }
 
