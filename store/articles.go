@@ -252,6 +252,7 @@ func (s *Store) SavePrepared(ctx context.Context, p *PreparedEdition, sourceHash
 	var change EditionChange
 	ed, rows := p.ed, p.rows
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		change = EditionChange{} // afresh when PostgreSQL runs the transaction again
 		// Stamped once the write lock is held (BEGIN IMMEDIATE), not
 		// before waiting for it, and after every stamp already committed
 		// even if the clock stepped back: stamps then follow commit order,
@@ -345,7 +346,7 @@ func (s *Store) SavePrepared(ctx context.Context, p *PreparedEdition, sourceHash
 // the clock is behind it; it records the stamp as the newest.
 func (s *Store) nextStamp(ctx context.Context, tx *sql.Tx) (string, error) {
 	var latest string
-	if err := tx.QueryRowContext(ctx, `SELECT stamp FROM stamps WHERE name = 'articles'`).Scan(&latest); err != nil {
+	if err := tx.QueryRowContext(ctx, s.sql(lockStamp)).Scan(&latest); err != nil {
 		return "", fmt.Errorf("latest stamp: %w", err)
 	}
 	last, err := parseTime(latest)

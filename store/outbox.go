@@ -164,15 +164,11 @@ func (s *Store) CreateDigestRun(ctx context.Context, run DigestRun, recipients i
 		if run.Status != RunSending {
 			finished = formatTime(now)
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO digest_runs
+		if err := tx.QueryRowContext(ctx, `INSERT INTO digest_runs
 			(digest, slot, status, subject, article_ids, window_start, window_end, error, created_at, finished_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			run.Digest, formatTime(run.Slot), run.Status, run.Subject, string(idsJSON),
-			formatTime(run.WindowStart), formatTime(run.WindowEnd), run.Error, formatTime(now), finished)
-		if err != nil {
-			return err
-		}
-		if run.ID, err = res.LastInsertId(); err != nil {
+			formatTime(run.WindowStart), formatTime(run.WindowEnd), run.Error, formatTime(now), finished).Scan(&run.ID); err != nil {
 			return err
 		}
 		// The run's lists are bound once as a JSON array; the recipient's
@@ -186,9 +182,9 @@ func (s *Store) CreateDigestRun(ctx context.Context, run DigestRun, recipients i
 			return err
 		}
 		stmt, err := tx.PrepareContext(ctx, `INSERT INTO deliveries (run_id, recipient, list, message_id, status)
-			SELECT ?, ?, ?, ?, 'pending'
+			SELECT CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), 'pending'
 			WHERE NOT EXISTS (SELECT 1 FROM unsubscribes WHERE address = ?
-				AND (list = ? OR list IN (SELECT value FROM json_each(?))))
+				AND (list = ? OR list IN (`+s.sql(listsOfRun)+`)))
 			ON CONFLICT (run_id, recipient) DO NOTHING`)
 		if err != nil {
 			return err
@@ -361,8 +357,8 @@ func (s *Store) DeliveryCounts(ctx context.Context, runID int64) (DeliveryCounts
 		next string
 	)
 	err := s.db.QueryRowContext(ctx, `SELECT
-			COALESCE(SUM(status = 'pending'), 0), COALESCE(SUM(status = 'sent'), 0),
-			COALESCE(SUM(status = 'failed'), 0), COALESCE(SUM(status = 'skipped'), 0),
+			COUNT(CASE WHEN status = 'pending' THEN 1 END), COUNT(CASE WHEN status = 'sent' THEN 1 END),
+			COUNT(CASE WHEN status = 'failed' THEN 1 END), COUNT(CASE WHEN status = 'skipped' THEN 1 END),
 			COALESCE(MIN(CASE WHEN status = 'pending' THEN next_attempt_at END), '')
 		FROM deliveries WHERE run_id = ?`, runID).Scan(&c.Pending, &c.Sent, &c.Failed, &c.Skipped, &next)
 	if err == nil {
