@@ -197,7 +197,7 @@ func serve(ctx context.Context, c *config.Config, stdout, stderr io.Writer) erro
 		d.stopPagesWatch()
 	}()
 
-	logger.Info("serving", "addr", ln.Addr().String(), "config", c.Path, "store", c.Store.Path)
+	logger.Info("serving", "addr", ln.Addr().String(), "config", c.Path, "store", c.Store.Describe())
 	fmt.Fprintf(stdout, "paperboy: serving http://%s\n", ln.Addr())
 
 	select {
@@ -313,8 +313,8 @@ func restartKeys(a, b *config.Config) []string {
 	if a.Server.AdminListen != b.Server.AdminListen {
 		keys = append(keys, "server.admin_listen")
 	}
-	if a.Store.Path != b.Store.Path {
-		keys = append(keys, "store.path")
+	if a.Store != b.Store {
+		keys = append(keys, "store")
 	}
 	if a.Log != b.Log {
 		keys = append(keys, "log")
