@@ -98,3 +98,44 @@ func TestOpenConcurrently(t *testing.T) {
 		}
 	})
 }
+
+// TestMigrationsMatch: both engines count the same schema versions, so a
+// migration added for one without the other fails here, not at a
+// publisher's upgrade.
+func TestMigrationsMatch(t *testing.T) {
+	lite, err := loadMigrations(DriverSQLite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pg, err := loadMigrations(DriverPostgres)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range max(len(lite), len(pg)) {
+		switch {
+		case i >= len(pg):
+			t.Errorf("%s has no PostgreSQL counterpart: add migrations/postgres/%s", lite[i].name, lite[i].name)
+		case i >= len(lite):
+			t.Errorf("postgres/%s has no SQLite counterpart", pg[i].name)
+		case lite[i].name != pg[i].name:
+			t.Errorf("migration %d is %s on SQLite but %s on PostgreSQL", i+1, lite[i].name, pg[i].name)
+		}
+	}
+}
+
+func TestRebind(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"none", `SELECT 1`, `SELECT 1`},
+		{"numbered in order", `UPDATE t SET a = ? WHERE b = ? AND c IN (?, ?)`, `UPDATE t SET a = $1 WHERE b = $2 AND c IN ($3, $4)`},
+		{"string literal kept", `SELECT '?', ? FROM t WHERE x = 'it''s?'`, `SELECT '?', $1 FROM t WHERE x = 'it''s?'`},
+		{"identifier kept", `SELECT "a?" FROM t WHERE b = ?`, `SELECT "a?" FROM t WHERE b = $1`},
+		{"comment kept", "SELECT ? -- why?\nFROM t WHERE b = ?", "SELECT $1 -- why?\nFROM t WHERE b = $2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := rebind(tt.in); got != tt.want {
+				t.Errorf("rebind(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}

@@ -81,10 +81,17 @@ func serve(ctx context.Context, c *config.Config, stdout, stderr io.Writer) erro
 	d.st = st
 	defer st.Close()
 
+	var leaseTTL time.Duration // the scheduler's default
+	if st.Driver() == store.DriverPostgres {
+		// Instances share the database: the lease's life is how long a
+		// dead leader keeps the others waiting.
+		leaseTTL = c.Store.FailoverTimeout
+	}
 	d.sched, err = schedule.New(schedule.Config{
 		Store:    st,
 		Location: c.Site.Location,
 		Logger:   logger,
+		LeaseTTL: leaseTTL,
 		OnRun:    func(r store.JobRun) { d.metrics.JobRun(r.Job, string(r.Outcome), r.Duration) },
 	})
 	if err != nil {
@@ -154,24 +161,45 @@ func serve(ctx context.Context, c *config.Config, stdout, stderr io.Writer) erro
 
 	// Jobs get a context of their own: SIGTERM stops new runs at once but
 	// lets running ones finish, up to server.shutdown_timeout.
-	jobs, err := d.scheduled(g)
-	if err != nil {
-		return fmt.Errorf("serve: %w", err)
+	startSched := func() error {
+		g := d.gen.Load()
+		jobs, err := d.scheduled(g)
+		if err != nil {
+			return err
+		}
+		if err := d.sched.Start(context.WithoutCancel(ctx), jobs); err != nil {
+			return err
+		}
+		d.closeRemovedDigestRuns(ctx, g)
+		if err := d.sched.Trigger(jobIngest, schedule.TriggerStartup); err != nil {
+			logger.Warn("startup_ingest_not_triggered", "err", err)
+		}
+		return nil
 	}
-	if err := d.sched.Start(context.WithoutCancel(ctx), jobs); err != nil {
+	standby := make(chan struct{})
+	err = startSched()
+	switch {
+	case err == nil:
+		close(standby)
+	case errors.Is(err, schedule.ErrLeaseHeld) && st.Driver() == store.DriverPostgres:
+		// Another instance runs the schedule: serve the site and feeds,
+		// and take the schedule over when its lease runs out.
+		logger.Info("scheduler_standby", "leader", err.Error(), "failover_timeout", c.Store.FailoverTimeout)
+		go func() {
+			defer close(standby)
+			d.awaitSchedule(ctx, c.Store.FailoverTimeout, startSched)
+		}()
+	default:
 		return fmt.Errorf("serve: %w", err)
 	}
 	defer func() {
+		<-standby
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.gen.Load().cfg.Server.ShutdownTimeout)
 		defer cancel()
 		if err := d.sched.Stop(sctx); err != nil {
 			logger.Warn("scheduler_stop_failed", "err", err)
 		}
 	}()
-	d.closeRemovedDigestRuns(ctx, g)
-	if err := d.sched.Trigger(jobIngest, schedule.TriggerStartup); err != nil {
-		logger.Warn("startup_ingest_not_triggered", "err", err)
-	}
 
 	wctx, stopWatching := context.WithCancel(ctx)
 	// The pages watch starts before the config watcher, whose reloads move
@@ -433,4 +461,28 @@ func (d *daemon) stopPagesWatch() {
 		<-d.pages.done
 	}
 	d.pages = pagesWatch{}
+}
+
+// awaitSchedule tries start (taking the scheduler lease) every sixth of
+// the failover timeout until it succeeds or ctx ends, so that a standby
+// instance takes over within the timeout and a little more after the
+// leader's last renewal.
+func (d *daemon) awaitSchedule(ctx context.Context, failover time.Duration, start func() error) {
+	t := time.NewTicker(max(failover/6, 500*time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		err := start()
+		switch {
+		case err == nil:
+			d.logger.Info("scheduler_took_over")
+			return
+		case !errors.Is(err, schedule.ErrLeaseHeld):
+			d.logger.Error("scheduler_start_failed", "err", err)
+		}
+	}
 }
