@@ -58,6 +58,24 @@ var (
 		sqlite:   `SELECT stamp FROM stamps WHERE name = 'articles'`,
 		postgres: `SELECT stamp FROM stamps WHERE name = 'articles' FOR UPDATE`,
 	}
+	// claimDeliveries is ClaimDeliveries' claim. PostgreSQL passes over
+	// rows another claimer is taking (FOR UPDATE SKIP LOCKED), selected in
+	// a CTE: as an IN sub-select with LIMIT and FOR UPDATE the planner may
+	// evaluate it more than once and claim more than the limit. SQLite's
+	// one writer makes locking needless.
+	claimDeliveries = stmt{
+		sqlite: `UPDATE deliveries SET claimed_by = ?1, claimed_until = ?2
+			WHERE run_id = ?3 AND recipient IN (SELECT recipient FROM deliveries
+				WHERE run_id = ?3 AND status = 'pending' AND next_attempt_at <= ?4 AND claimed_until <= ?5
+				ORDER BY recipient LIMIT ?6)
+			RETURNING ` + claimedColumns,
+		postgres: `WITH c AS (SELECT run_id, recipient FROM deliveries
+				WHERE run_id = $3 AND status = 'pending' AND next_attempt_at <= $4 AND claimed_until <= $5
+				ORDER BY recipient LIMIT $6 FOR UPDATE SKIP LOCKED)
+			UPDATE deliveries SET claimed_by = $1, claimed_until = $2
+			FROM c WHERE deliveries.run_id = c.run_id AND deliveries.recipient = c.recipient
+			RETURNING ` + claimedColumns,
+	}
 	// foldUnsubscribesSQL lower-cases stored unsubscribed addresses, one
 	// row per folded address staying. SQLite's UPDATE OR IGNORE keeps the
 	// first; PostgreSQL has no OR IGNORE, so duplicates go first.
@@ -70,6 +88,11 @@ var (
 			UPDATE unsubscribes SET address = lower(address) WHERE address <> lower(address)`,
 	}
 )
+
+// claimedColumns are the columns of a claimed delivery.
+const claimedColumns = `deliveries.recipient, deliveries.list, deliveries.message_id, deliveries.status, deliveries.attempts,
+	deliveries.next_attempt_at, deliveries.last_code, deliveries.last_error,
+	EXISTS (SELECT 1 FROM unsubscribes u WHERE u.list = deliveries.list AND u.address = lower(deliveries.recipient))`
 
 // sql is st in the store's engine.
 func (s *Store) sql(st stmt) string {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"slices"
 	"strings"
 	"time"
 
@@ -300,6 +301,42 @@ func (s *Store) DueDeliveries(ctx context.Context, runID int64, after string, no
 	return ds, nil
 }
 
+// ClaimDeliveries claims up to limit pending deliveries of run that may be
+// tried at now and are not claimed by anyone until after now, for holder
+// until until, and returns them in recipient order. Instances sending one
+// run together each claim their own batches: on PostgreSQL rows another
+// claimer is taking are skipped, not waited for (FOR UPDATE SKIP LOCKED);
+// on SQLite the claim is one write and so one at a time. A batch whose
+// holder died is claimed again once until has passed; its messages keep
+// their Message-IDs. Marking a delivery retried ends its claim.
+func (s *Store) ClaimDeliveries(ctx context.Context, runID int64, holder string, now, until time.Time, limit int) ([]Delivery, error) {
+	nowS := formatTime(now)
+	// One statement, outside withTx: on PostgreSQL it runs read committed,
+	// so claimers skip each other's rows instead of failing to serialize.
+	rows, err := s.db.QueryContext(ctx, s.sql(claimDeliveries), holder, formatTime(until), runID, nowS, nowS, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: claim deliveries of run %d: %w", runID, err)
+	}
+	defer rows.Close()
+	var ds []Delivery
+	for rows.Next() {
+		d := Delivery{RunID: runID}
+		var next string
+		if err := rows.Scan(&d.Recipient, &d.List, &d.MessageID, &d.Status, &d.Attempts, &next, &d.LastCode, &d.LastError, &d.Unsubscribed); err != nil {
+			return nil, fmt.Errorf("store: claim deliveries of run %d: %w", runID, err)
+		}
+		if d.NextAttempt, err = parseTime(next); err != nil {
+			return nil, fmt.Errorf("store: claim deliveries of run %d: %w", runID, err)
+		}
+		ds = append(ds, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: claim deliveries of run %d: %w", runID, err)
+	}
+	slices.SortFunc(ds, func(a, b Delivery) int { return strings.Compare(a.Recipient, b.Recipient) })
+	return ds, nil
+}
+
 // updateDelivery runs one UPDATE on a delivery and insists it hit a row.
 func (s *Store) updateDelivery(ctx context.Context, what string, runID int64, recipient, query string, args ...any) error {
 	if err := oneRow(s.db.ExecContext(ctx, query, append(args, runID, recipient)...)); err != nil {
@@ -331,7 +368,7 @@ func (s *Store) MarkDeliverySent(ctx context.Context, runID int64, recipient str
 // error) and when to try again; the delivery stays pending.
 func (s *Store) MarkDeliveryRetry(ctx context.Context, runID int64, recipient string, code int, reply string, next time.Time) error {
 	return s.updateDelivery(ctx, "retry", runID, recipient,
-		`UPDATE deliveries SET attempts = attempts + 1, last_code = ?, last_error = ?, next_attempt_at = ?
+		`UPDATE deliveries SET attempts = attempts + 1, last_code = ?, last_error = ?, next_attempt_at = ?, claimed_until = ''
 		WHERE run_id = ? AND recipient = ?`, code, reply, formatTime(next))
 }
 
