@@ -76,6 +76,14 @@ var (
 			FROM c WHERE deliveries.run_id = c.run_id AND deliveries.recipient = c.recipient
 			RETURNING ` + claimedColumns,
 	}
+	// resetIdentities moves PostgreSQL's id sequences past the ids Copy
+	// wrote; SQLite's next rowid is the largest plus one already.
+	resetIdentities = stmt{
+		sqlite: ``,
+		postgres: `SELECT setval(pg_get_serial_sequence('digest_runs', 'id'), COALESCE((SELECT MAX(id) FROM digest_runs), 0) + 1, false);
+			SELECT setval(pg_get_serial_sequence('job_runs', 'id'), COALESCE((SELECT MAX(id) FROM job_runs), 0) + 1, false);
+			SELECT setval(pg_get_serial_sequence('bounces', 'id'), COALESCE((SELECT MAX(id) FROM bounces), 0) + 1, false)`,
+	}
 	// foldUnsubscribesSQL lower-cases stored unsubscribed addresses, one
 	// row per folded address staying. SQLite's UPDATE OR IGNORE keeps the
 	// first; PostgreSQL has no OR IGNORE, so duplicates go first.
