@@ -17,6 +17,7 @@ var copyTables = []string{
 	"digest_runs", "deliveries", "unsubscribes",
 	"job_runs", "job_state",
 	"suppressions", "bounces", "mailbox_marks",
+	"images", "image_files",
 }
 
 // copyBatch is how many rows one INSERT of Copy carries.
