@@ -65,7 +65,7 @@ func TestFollowPingsHub(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		Follow(ctx, 20*time.Millisecond, func() *Service { return svc }, slog.New(slog.DiscardHandler))
+		Follow(ctx, 20*time.Millisecond, nil, func() *Service { return svc }, slog.New(slog.DiscardHandler))
 	}()
 	time.Sleep(100 * time.Millisecond)
 	if pings, _ := h.seen(); len(pings) != 0 {
@@ -116,4 +116,44 @@ func TestSyncReportsRefreshChanges(t *testing.T) {
 	if urls, _ := svc.Sync(ctx); len(urls) != 0 {
 		t.Errorf("reported twice: %v", urls)
 	}
+}
+
+// TestFollowWakesOnNotice: a receive on wake (the store's change
+// notification) makes Follow sync at once, not at the next interval.
+func TestFollowWakesOnNotice(t *testing.T) {
+	s, eds := archiveStore(t)
+	h := &hub{}
+	hsrv := httptest.NewServer(h)
+	t.Cleanup(hsrv.Close)
+	cfg := testConfig(t)
+	cfg.Hubs = []string{hsrv.URL + "/hub"}
+	svc, err := NewService(cfg, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := svc.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	wake := make(chan struct{}, 1)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		Follow(ctx, time.Hour, wake, func() *Service { return svc }, slog.New(slog.DiscardHandler))
+	}()
+	saveTestEdition(t, s, "2021-07-21", 5, eds)
+	wake <- struct{}{}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if pings, _ := h.seen(); len(pings) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no sync within 5s of the notice (the interval is an hour)")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	<-done
 }

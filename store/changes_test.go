@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/paperboy-news/paperboy/content"
 )
@@ -147,6 +148,32 @@ func TestEditionRange(t *testing.T) {
 		}
 		if !slices.Equal(counts, []EditionCount{{"2021-07-20", 1}, {"2021-07-19", 1}}) {
 			t.Errorf("counts = %v", counts)
+		}
+	})
+}
+
+// TestChangesNotify: on PostgreSQL a save by another process (another
+// Store) reaches Changes within seconds; on SQLite Changes is nil and
+// readers poll.
+func TestChangesNotify(t *testing.T) {
+	eachDriver(t, func(t *testing.T, db testDB) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		loc := db.fresh(t)
+		reader, writer := db.openAt(t, loc), db.openAt(t, loc)
+		ch := reader.Changes(ctx, func(err error) { t.Errorf("listen: %v", err) })
+		if db.driver == DriverSQLite {
+			if ch != nil {
+				t.Fatal("SQLite Changes is not nil")
+			}
+			return
+		}
+		time.Sleep(300 * time.Millisecond) // the listener connects
+		mustSave(t, writer, testEdition("2021-07-20", testArticle("2021-07-20", "示范区党政联席会议召开")), "h1")
+		select {
+		case <-ch:
+		case <-time.After(5 * time.Second):
+			t.Fatal("no notice within 5s of another store's save")
 		}
 	})
 }

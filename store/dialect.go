@@ -5,9 +5,11 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -232,4 +234,74 @@ func retryable(err error) bool {
 		return true
 	}
 	return isBusy(err)
+}
+
+// changesChannel is the PostgreSQL notification channel the change-log
+// triggers notify (migrations/postgres/0001_init.sql).
+const changesChannel = "paperboy_changes"
+
+// Changes returns a channel that receives soon after any process commits
+// a change to the articles (PostgreSQL: LISTEN/NOTIFY on a connection of
+// its own, listening again after a lost connection), until ctx ends. On
+// SQLite, which has no notifications, it returns nil, a channel that
+// never receives: readers keep polling the change log (ChangeGeneration),
+// which remains the rule on both; the channel only shortens the wait.
+// Signals are coalesced: one receive may stand for many changes. onErr
+// hears why listening stopped before it starts again.
+func (s *Store) Changes(ctx context.Context, onErr func(error)) <-chan struct{} {
+	if s.driver != DriverPostgres {
+		return nil
+	}
+	ch := make(chan struct{}, 1)
+	go func() {
+		for delay := time.Second; ctx.Err() == nil; {
+			err := s.listen(ctx, ch)
+			if ctx.Err() != nil {
+				return
+			}
+			// A lost connection may have missed notifications: wake the
+			// reader, who polls anyway, and listen again.
+			signal(ch)
+			onErr(fmt.Errorf("store: listen for changes: %w", err))
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(delay):
+			}
+			delay = min(2*delay, 30*time.Second)
+		}
+	}()
+	return ch
+}
+
+// listen LISTENs on a connection of its own and signals ch at every
+// notification, until ctx ends or the connection fails.
+func (s *Store) listen(ctx context.Context, ch chan<- struct{}) error {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		c := dc.(*pgConn).Conn.Conn()
+		if _, err := c.Exec(ctx, "LISTEN "+changesChannel); err != nil {
+			return errors.Join(driver.ErrBadConn, err)
+		}
+		for {
+			if _, err := c.WaitForNotification(ctx); err != nil {
+				// The connection is listening (or broken): never back
+				// to the pool (ErrBadConn).
+				return errors.Join(driver.ErrBadConn, err)
+			}
+			signal(ch)
+		}
+	})
+}
+
+// signal sends on ch unless a signal is already waiting there.
+func signal(ch chan<- struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
 }

@@ -214,7 +214,10 @@ func serve(ctx context.Context, c *config.Config, stdout, stderr io.Writer) erro
 	followed := make(chan struct{})
 	go func() {
 		defer close(followed)
-		feed.Follow(wctx, time.Second, func() *feed.Service { return d.gen.Load().site.Feeds() }, logger)
+		// PostgreSQL notifies changes (another instance's ingest) at once;
+		// the one-second poll stays the rule, and SQLite's only way.
+		changes := st.Changes(wctx, func(err error) { logger.Warn("store_listen_failed", "err", err) })
+		feed.Follow(wctx, time.Second, changes, func() *feed.Service { return d.gen.Load().site.Feeds() }, logger)
 	}()
 	watched := make(chan struct{})
 	go func() {
