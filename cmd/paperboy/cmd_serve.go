@@ -190,8 +190,15 @@ func serve(ctx context.Context, c *config.Config, stdout, stderr io.Writer) erro
 		// Another instance runs the schedule: serve the site and feeds,
 		// and take the schedule over when its lease runs out.
 		logger.Info("scheduler_standby", "leader", err.Error(), "failover_timeout", c.Store.FailoverTimeout)
+		hctx, stopHelping := context.WithCancel(ctx)
+		helped := make(chan struct{})
+		go func() {
+			defer close(helped)
+			d.helpSend(hctx)
+		}()
 		go func() {
 			defer close(standby)
+			defer func() { stopHelping(); <-helped }()
 			d.awaitSchedule(ctx, c.Store.FailoverTimeout, startSched)
 		}()
 	default:
@@ -492,6 +499,28 @@ func (d *daemon) awaitSchedule(ctx context.Context, failover time.Duration, star
 			return
 		case !errors.Is(err, schedule.ErrLeaseHeld):
 			d.logger.Error("scheduler_start_failed", "err", err)
+		}
+	}
+}
+
+// helpSend sends with the leader while this instance stands by: every
+// second it joins the runs being sent (mailer.Digests.Help), until ctx
+// ends (this instance took the schedule over, or stops).
+func (d *daemon) helpSend(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		n, err := d.gen.Load().digests.Help(ctx)
+		if err != nil && ctx.Err() == nil {
+			d.logger.Warn("digest_help_failed", "err", err)
+		}
+		if n > 0 {
+			d.logger.Info("digest_helped", "sent", n)
 		}
 	}
 }
