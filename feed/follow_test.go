@@ -10,6 +10,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/paperboy-news/paperboy/content"
+	"github.com/paperboy-news/paperboy/store"
 )
 
 // hub is an in-process WebSub hub that records publish pings.
@@ -41,24 +44,13 @@ func (h *hub) seen() ([][]string, int) {
 // new edition saved by anyone makes Follow ping the hub with the changed
 // feeds; without a change, no ping. Off (no hubs) by default.
 func TestFollowPingsHub(t *testing.T) {
-	s, eds := archiveStore(t)
-	h := &hub{}
-	hsrv := httptest.NewServer(h)
-	t.Cleanup(hsrv.Close)
-	cfg := testConfig(t)
-	cfg.Hubs = []string{hsrv.URL + "/hub"}
-	svc, err := NewService(cfg, s)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, eds, h, svc := hubService(t)
+	hubURL := svc.cfg.Hubs[0]
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	if err := svc.Refresh(ctx); err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range cfg.Formats {
+	for _, f := range svc.cfg.Formats {
 		body := resource(t, svc, FeedPath("", f)).Body
-		if !strings.Contains(string(body), hsrv.URL+"/hub") {
+		if !strings.Contains(string(body), hubURL) {
 			t.Errorf("%s does not link the hub", f)
 		}
 	}
@@ -121,21 +113,9 @@ func TestSyncReportsRefreshChanges(t *testing.T) {
 // TestFollowWakesOnNotice: a receive on wake (the store's change
 // notification) makes Follow sync at once, not at the next interval.
 func TestFollowWakesOnNotice(t *testing.T) {
-	s, eds := archiveStore(t)
-	h := &hub{}
-	hsrv := httptest.NewServer(h)
-	t.Cleanup(hsrv.Close)
-	cfg := testConfig(t)
-	cfg.Hubs = []string{hsrv.URL + "/hub"}
-	svc, err := NewService(cfg, s)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, eds, h, svc := hubService(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	if err := svc.Refresh(ctx); err != nil {
-		t.Fatal(err)
-	}
 	wake := make(chan struct{}, 1)
 	done := make(chan struct{})
 	go func() {
@@ -156,4 +136,24 @@ func TestFollowWakesOnNotice(t *testing.T) {
 	}
 	cancel()
 	<-done
+}
+
+// hubService is a refreshed Service on the archive store whose config names
+// a recording hub.
+func hubService(t *testing.T) (*store.Store, map[string][]content.Article, *hub, *Service) {
+	t.Helper()
+	s, eds := archiveStore(t)
+	h := &hub{}
+	hsrv := httptest.NewServer(h)
+	t.Cleanup(hsrv.Close)
+	cfg := testConfig(t)
+	cfg.Hubs = []string{hsrv.URL + "/hub"}
+	svc, err := NewService(cfg, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return s, eds, h, svc
 }

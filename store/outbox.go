@@ -279,26 +279,37 @@ func (s *Store) DueDeliveries(ctx context.Context, runID int64, after string, no
 		FROM deliveries d
 		WHERE d.run_id = ? AND d.status = 'pending' AND d.recipient > ? AND d.next_attempt_at <= ?
 		ORDER BY d.recipient LIMIT ?`, runID, after, formatTime(now), limit)
+	ds, err := runOf(runID).scanDeliveries(rows, err)
 	if err != nil {
 		return nil, fmt.Errorf("store: due deliveries of run %d: %w", runID, err)
+	}
+	return ds, nil
+}
+
+// runOf is a run's id, for reading its deliveries.
+type runOf int64
+
+// scanDeliveries reads the deliveries of run runID a query returned
+// (recipient, list, message_id, status, attempts, next_attempt_at,
+// last_code, last_error, unsubscribed), passing on the query's error.
+func (runID runOf) scanDeliveries(rows *sql.Rows, err error) ([]Delivery, error) {
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	var ds []Delivery
 	for rows.Next() {
-		d := Delivery{RunID: runID}
+		d := Delivery{RunID: int64(runID)}
 		var next string
 		if err := rows.Scan(&d.Recipient, &d.List, &d.MessageID, &d.Status, &d.Attempts, &next, &d.LastCode, &d.LastError, &d.Unsubscribed); err != nil {
-			return nil, fmt.Errorf("store: due deliveries of run %d: %w", runID, err)
+			return nil, err
 		}
 		if d.NextAttempt, err = parseTime(next); err != nil {
-			return nil, fmt.Errorf("store: due deliveries of run %d: %w", runID, err)
+			return nil, err
 		}
 		ds = append(ds, d)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: due deliveries of run %d: %w", runID, err)
-	}
-	return ds, nil
+	return ds, rows.Err()
 }
 
 // ClaimDeliveries claims up to limit pending deliveries of run that may be
@@ -313,24 +324,8 @@ func (s *Store) ClaimDeliveries(ctx context.Context, runID int64, holder string,
 	nowS := formatTime(now)
 	// One statement, outside withTx: on PostgreSQL it runs read committed,
 	// so claimers skip each other's rows instead of failing to serialize.
-	rows, err := s.db.QueryContext(ctx, s.sql(claimDeliveries), holder, formatTime(until), runID, nowS, nowS, limit)
+	ds, err := runOf(runID).scanDeliveries(s.db.QueryContext(ctx, s.sql(claimDeliveries), holder, formatTime(until), runID, nowS, nowS, limit))
 	if err != nil {
-		return nil, fmt.Errorf("store: claim deliveries of run %d: %w", runID, err)
-	}
-	defer rows.Close()
-	var ds []Delivery
-	for rows.Next() {
-		d := Delivery{RunID: runID}
-		var next string
-		if err := rows.Scan(&d.Recipient, &d.List, &d.MessageID, &d.Status, &d.Attempts, &next, &d.LastCode, &d.LastError, &d.Unsubscribed); err != nil {
-			return nil, fmt.Errorf("store: claim deliveries of run %d: %w", runID, err)
-		}
-		if d.NextAttempt, err = parseTime(next); err != nil {
-			return nil, fmt.Errorf("store: claim deliveries of run %d: %w", runID, err)
-		}
-		ds = append(ds, d)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: claim deliveries of run %d: %w", runID, err)
 	}
 	slices.SortFunc(ds, func(a, b Delivery) int { return strings.Compare(a.Recipient, b.Recipient) })

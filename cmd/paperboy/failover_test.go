@@ -101,23 +101,7 @@ func testFailover(t *testing.T, freeze bool) {
 		return got == n, fmt.Sprintf("%d of %d recipients", got, n)
 	})
 
-	dups := 0
-	for _, rcpt := range residents {
-		ids := sink.MessageIDs(rcpt)
-		if len(ids) == 0 {
-			t.Errorf("%s got no digest", rcpt)
-			continue
-		}
-		for _, id := range ids[1:] {
-			dups++
-			if id != ids[0] {
-				t.Errorf("%s got two different messages: %s and %s", rcpt, ids[0], id)
-			}
-		}
-	}
-	if dups > conns {
-		t.Errorf("%d messages sent twice; at most one per connection (%d) may be in flight at a kill", dups, conns)
-	}
+	dups := checkResent(t, sink, residents, conns)
 	t.Logf("%d recipients, %d duplicates (in flight at the kill)", n, dups)
 
 	st, err := store.OpenPostgres(context.Background(), dsn)
