@@ -74,27 +74,6 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	return open(ctx, &Store{db: db, path: path, driver: DriverSQLite, now: time.Now})
 }
 
-// Options says which database to open: [store] in config.toml.
-type Options struct {
-	// Driver is DriverSQLite (also when empty) or DriverPostgres.
-	Driver string
-	// Path is the SQLite database file.
-	Path string
-	// DSN is the PostgreSQL connection string (a URL or key=value form).
-	DSN string
-}
-
-// OpenWith opens the database o names and brings its schema up to date.
-func OpenWith(ctx context.Context, o Options) (*Store, error) {
-	switch o.Driver {
-	case "", DriverSQLite:
-		return Open(ctx, o.Path)
-	case DriverPostgres:
-		return OpenPostgres(ctx, o.DSN)
-	}
-	return nil, fmt.Errorf("store: unknown driver %q (sqlite or postgres)", o.Driver)
-}
-
 // OpenPostgres opens the PostgreSQL database dsn names and brings its
 // schema up to date; several processes may do so at once.
 func OpenPostgres(ctx context.Context, dsn string) (*Store, error) {
