@@ -60,6 +60,10 @@ type daemonConfig struct {
 	Connections     int
 	AdminListen     string
 	Signup          bool // the list "residents" is open for sign-up
+	// DSNEnv, when set, puts the store on PostgreSQL: the variable
+	// holding its connection string.
+	DSNEnv          string
+	FailoverTimeout string
 }
 
 // configTemplate is a complete config.toml; <% %> delimits the template's
@@ -79,6 +83,9 @@ markdown_dir = ""
 
 [store]
 path = "data/paperboy.db"
+<% if .DSNEnv %>driver = "postgres"
+dsn_env = "<% .DSNEnv %>"
+failover_timeout = "<% .FailoverTimeout %>"<% end %>
 
 [server]
 listen = "127.0.0.1:0"
