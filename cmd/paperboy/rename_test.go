@@ -1,0 +1,146 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mmcdole/gofeed"
+
+	"github.com/paperboy-news/paperboy/site"
+	"github.com/paperboy-news/paperboy/store"
+)
+
+// TestIngestRenamedPageFile renames the shipped page to fix its date, as
+// an admin would, and runs a plain ingest (no -prune): the articles move
+// to the new date, none is left twice in the feed, and every old permalink
+// answers 301 to its article's new one.
+func TestIngestRenamedPageFile(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(page []byte) []byte // applied with the rename
+	}{
+		{"same bytes", func(page []byte) []byte { return page }},
+		{"renamed and corrected", func(page []byte) []byte {
+			// A street's name corrected in one article's text.
+			fixed := bytes.ReplaceAll(page, []byte("李万街道"), []byte("李湾街道"))
+			if bytes.Equal(fixed, page) {
+				t.Fatal("the shipped page no longer has the text this case corrects")
+			}
+			return fixed
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			cfg := freshClone(t)
+			dir := filepath.Dir(cfg)
+			ingestCmd(t, cfg)
+			st := openStore(t, dir)
+			before, err := st.EditionArticles(ctx, "2021-07-20")
+			if err != nil || len(before) == 0 {
+				t.Fatalf("edition 2021-07-20: %d articles, %v", len(before), err)
+			}
+			st.Close()
+
+			oldPath, newPath := filepath.Join(dir, "pages", "2021-07-20.txt"), filepath.Join(dir, "pages", "2021-07-19.txt")
+			page, err := os.ReadFile(oldPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(newPath, tt.edit(page), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Remove(oldPath); err != nil {
+				t.Fatal(err)
+			}
+			out := ingestCmd(t, cfg)
+			if !strings.Contains(out, "1 renamed") || strings.Contains(out, "gone") {
+				t.Errorf("ingest after the rename says:\n%s", out)
+			}
+
+			st = openStore(t, dir)
+			if old, err := st.EditionArticles(ctx, "2021-07-20"); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("old edition still has %d articles (%v)", len(old), err)
+			}
+			after, err := st.EditionArticles(ctx, "2021-07-19")
+			if err != nil || len(after) != len(before) {
+				t.Fatalf("new edition: %d articles, %v; want %d", len(after), err, len(before))
+			}
+			if n, err := st.CountArticles(ctx); err != nil || n != len(before) {
+				t.Errorf("%d articles stored (%v), want %d", n, err, len(before))
+			}
+			st.Close()
+
+			srv := serveSite(t, cfg)
+			noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+			newIDs := map[string]bool{}
+			for _, a := range after {
+				newIDs[a.ID] = true
+			}
+			for _, a := range before {
+				resp, err := noFollow.Get(srv.URL + site.ArticlePath(a.ID))
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				loc := resp.Header.Get("Location")
+				to := strings.TrimSuffix(strings.TrimPrefix(loc, "/articles/"), "/")
+				if resp.StatusCode != http.StatusMovedPermanently || !newIDs[to] {
+					t.Errorf("old permalink of %q: %d Location %q, want 301 to one of the new edition's", a.Title, resp.StatusCode, loc)
+				}
+			}
+			_, body := get(t, srv.URL+"/atom.xml")
+			feed, err := gofeed.NewParser().ParseString(string(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			seen := map[string]int{}
+			for _, it := range feed.Items {
+				seen[it.Title]++
+			}
+			for title, n := range seen {
+				if n > 1 {
+					t.Errorf("atom.xml carries %q %d times", title, n)
+				}
+			}
+			if len(feed.Items) != len(before) {
+				t.Errorf("atom.xml has %d entries, want %d", len(feed.Items), len(before))
+			}
+		})
+	}
+}
+
+// TestIngestDeletedPageFileKeepsEdition: a page file really deleted (no
+// new file is its rename) keeps its edition, as archives drop old files.
+func TestIngestDeletedPageFileKeepsEdition(t *testing.T) {
+	ctx := context.Background()
+	cfg := freshClone(t)
+	dir := filepath.Dir(cfg)
+	ingestCmd(t, cfg)
+	if err := os.Remove(filepath.Join(dir, "pages", "2021-07-20.txt")); err != nil {
+		t.Fatal(err)
+	}
+	if out := ingestCmd(t, cfg); !strings.Contains(out, "1 gone") || strings.Contains(out, "renamed") {
+		t.Errorf("ingest after the deletion says:\n%s", out)
+	}
+	st := openStore(t, dir)
+	defer st.Close()
+	if as, err := st.EditionArticles(ctx, "2021-07-20"); err != nil || len(as) != 13 {
+		t.Errorf("edition kept with %d articles (%v), want 13", len(as), err)
+	}
+}
+
+func ingestCmd(t *testing.T, cfg string) string {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), []string{"ingest", "-config", cfg}, &stdout, &stderr); err != nil && !errors.Is(err, context.Canceled) {
+		t.Fatalf("ingest: %v\n%s", err, stderr.String())
+	}
+	return stdout.String()
+}
