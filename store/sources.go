@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 )
 
@@ -69,62 +68,119 @@ func (s *Store) removeSourceTx(ctx context.Context, tx *sql.Tx, name string) (in
 // is a rename of: the one with the same recorded hash, else the one most
 // of whose articles have a similar item of the same kind in p (the bar
 // matchCorrections uses anywhere on a page). It returns "" when none is.
+//
+// An archive that dropped old page files has thousands of candidates for
+// every new day's file, so the cost is bounded: two batched queries over
+// them, and the bigram comparison only for those sharing a headline with
+// p.
 func (s *Store) findRenamed(ctx context.Context, tx *sql.Tx, p *PreparedEdition, sourceHash string) (name, date string, err error) {
+	if len(p.candidates) == 0 {
+		return "", "", nil
+	}
+	titles := make(map[string]bool, len(p.rows))
+	for _, r := range p.rows {
+		if r.a.Title != "" {
+			titles[string(r.a.Kind)+"\x00"+r.a.Title] = true
+		}
+	}
+	dates := map[string]string{}
+	shares := map[string]bool{}
+	for start := 0; start < len(p.candidates); start += topicBatch {
+		batch := p.candidates[start:min(start+topicBatch, len(p.candidates))]
+		args := make([]any, len(batch))
+		for i, c := range batch {
+			args[i] = c
+		}
+		var hashMatch string
+		err := s.scanRows(ctx, tx, `SELECT name, edition_date, content_hash FROM sources WHERE name IN (`+placeholders(len(args))+`)`, args,
+			func(rows *sql.Rows) error {
+				var n, d, h string
+				if err := rows.Scan(&n, &d, &h); err != nil {
+					return err
+				}
+				dates[n] = d
+				if h == sourceHash && n != p.ed.Source && (hashMatch == "" || n < hashMatch) {
+					hashMatch = n
+				}
+				return nil
+			})
+		if err != nil {
+			return "", "", fmt.Errorf("look up renamed sources: %w", err)
+		}
+		if hashMatch != "" {
+			return hashMatch, dates[hashMatch], nil
+		}
+		err = s.scanRows(ctx, tx, `SELECT source, kind, title FROM articles WHERE source IN (`+placeholders(len(args))+`)`, args,
+			func(rows *sql.Rows) error {
+				var src, kind, title string
+				if err := rows.Scan(&src, &kind, &title); err != nil {
+					return err
+				}
+				if titles[kind+"\x00"+title] {
+					shares[src] = true
+				}
+				return nil
+			})
+		if err != nil {
+			return "", "", fmt.Errorf("look up renamed sources: %w", err)
+		}
+	}
 	best := 0.5 // more than half of its articles must match
 	for _, c := range p.candidates {
-		if c == p.ed.Source {
+		if !shares[c] || c == p.ed.Source {
 			continue
-		}
-		var d, hash string
-		err := tx.QueryRowContext(ctx, `SELECT edition_date, content_hash FROM sources WHERE name = ?`, c).Scan(&d, &hash)
-		if errors.Is(err, sql.ErrNoRows) {
-			continue
-		}
-		if err != nil {
-			return "", "", fmt.Errorf("look up %s as renamed: %w", c, err)
-		}
-		if hash == sourceHash {
-			return c, d, nil
 		}
 		share, err := s.matchedShare(ctx, tx, c, p.rows)
 		if err != nil {
 			return "", "", err
 		}
 		if share > best {
-			name, date, best = c, d, share
+			name, date, best = c, dates[c], share
 		}
 	}
 	return name, date, nil
 }
 
+// scanRows runs query (through queryBatch) and calls each for every row.
+func (s *Store) scanRows(ctx context.Context, tx *sql.Tx, query string, args []any, each func(*sql.Rows) error) error {
+	rows, err := s.queryBatch(ctx, tx, len(args), query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := each(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
 // matchedShare is the share of source's stored articles that some row is
 // similar to.
 func (s *Store) matchedShare(ctx context.Context, tx *sql.Tx, source string, rows []row) (float64, error) {
-	q, err := tx.QueryContext(ctx, `SELECT kind, kicker, title, subtitle, paragraphs FROM articles WHERE source = ?`, source)
-	if err != nil {
-		return 0, fmt.Errorf("load articles of %s: %w", source, err)
-	}
-	defer q.Close()
 	texts := make([]string, len(rows))
 	for i, r := range rows {
 		texts[i] = matchText(r.a.Kicker, r.a.Title, r.a.Subtitle, r.paragraphs)
 	}
 	total, matched := 0, 0
-	for q.Next() {
-		var kind, kicker, title, subtitle, paragraphs string
-		if err := q.Scan(&kind, &kicker, &title, &subtitle, &paragraphs); err != nil {
-			return 0, fmt.Errorf("load articles of %s: %w", source, err)
-		}
-		total++
-		text := matchText(kicker, title, subtitle, paragraphs)
-		for i, r := range rows {
-			if string(r.a.Kind) == kind && similarity(text, texts[i]) >= matchAnywhere {
-				matched++
-				break
+	err := s.scanRows(ctx, tx, `SELECT kind, kicker, title, subtitle, paragraphs FROM articles WHERE source = ?`, []any{source},
+		func(q *sql.Rows) error {
+			var kind, kicker, title, subtitle, paragraphs string
+			if err := q.Scan(&kind, &kicker, &title, &subtitle, &paragraphs); err != nil {
+				return err
 			}
-		}
-	}
-	if err := q.Err(); err != nil {
+			total++
+			text := matchText(kicker, title, subtitle, paragraphs)
+			for i, r := range rows {
+				if string(r.a.Kind) == kind && similarity(text, texts[i]) >= matchAnywhere {
+					matched++
+					break
+				}
+			}
+			return nil
+		})
+	if err != nil {
 		return 0, fmt.Errorf("load articles of %s: %w", source, err)
 	}
 	if total == 0 {

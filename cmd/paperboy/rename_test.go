@@ -144,3 +144,48 @@ func ingestCmd(t *testing.T, cfg string) string {
 	}
 	return stdout.String()
 }
+
+// TestIngestMovedPageFileSameDate moves the page into a subdirectory (same
+// date, same label): its articles keep their ids, created times and
+// permalinks, and the old file is not reported gone on every later run.
+func TestIngestMovedPageFileSameDate(t *testing.T) {
+	ctx := context.Background()
+	cfg := freshClone(t)
+	dir := filepath.Dir(cfg)
+	ingestCmd(t, cfg)
+	st := openStore(t, dir)
+	before, err := st.EditionArticles(ctx, "2021-07-20")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if err := os.MkdirAll(filepath.Join(dir, "pages", "2021"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(dir, "pages", "2021-07-20.txt"), filepath.Join(dir, "pages", "2021", "2021-07-20.txt")); err != nil {
+		t.Fatal(err)
+	}
+	if out := ingestCmd(t, cfg); !strings.Contains(out, "1 renamed") || strings.Contains(out, "gone") {
+		t.Errorf("ingest after the move says:\n%s", out)
+	}
+	if out := ingestCmd(t, cfg); !strings.Contains(out, "1 unchanged") || strings.Contains(out, "gone") {
+		t.Errorf("ingest after that says:\n%s", out)
+	}
+	st = openStore(t, dir)
+	hashes, err := st.SourceHashes(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := hashes["pages/2021/2021-07-20.txt"]; !ok || len(hashes) != 1 {
+		t.Errorf("sources %v; want only the moved file", hashes)
+	}
+	after, err := st.EditionArticles(ctx, "2021-07-20")
+	if err != nil || len(after) != len(before) {
+		t.Fatalf("edition after the move: %d articles, %v; want %d", len(after), err, len(before))
+	}
+	for i := range before {
+		if after[i].ID != before[i].ID || !after[i].Created.Equal(before[i].Created) || after[i].Source != "pages/2021/2021-07-20.txt" {
+			t.Errorf("article %d: %s %v %s; want id %s created %v from the moved file", i, after[i].ID, after[i].Created, after[i].Source, before[i].ID, before[i].Created)
+		}
+	}
+}
