@@ -310,9 +310,13 @@ func (s *Store) SavePrepared(ctx context.Context, p *PreparedEdition, sourceHash
 		if err != nil {
 			return err
 		}
+		var renamedTo map[string]string
 		if renamed != "" && renamedDate != ed.Date {
-			// Removed first, so that its articles' tombstones are there
-			// for matchRemoved to point at the new ids.
+			// Other date, other ids: the old articles go, their
+			// permalinks redirecting to the new ids they pair with.
+			if renamedTo, err = s.renamedMoves(ctx, tx, renamed, rows); err != nil {
+				return err
+			}
 			n, err := s.removeSourceTx(ctx, tx, renamed)
 			if err != nil {
 				return err
@@ -379,6 +383,9 @@ func (s *Store) SavePrepared(ctx context.Context, p *PreparedEdition, sourceHash
 			}
 		}
 		if err := recordMoves(ctx, tx, moved); err != nil {
+			return err
+		}
+		if err := recordMoves(ctx, tx, renamedTo); err != nil {
 			return err
 		}
 		if renamed != "" && renamedDate == ed.Date {

@@ -157,13 +157,15 @@ func (s *Store) scanRows(ctx context.Context, tx *sql.Tx, query string, args []a
 }
 
 // matchedShare is the share of source's stored articles that some row is
-// similar to.
+// similar to, or 0 when at most half of the rows are similar to one of
+// them: a page merged into a larger one is no rename.
 func (s *Store) matchedShare(ctx context.Context, tx *sql.Tx, source string, rows []row) (float64, error) {
 	texts := make([]string, len(rows))
 	for i, r := range rows {
 		texts[i] = matchText(r.a.Kicker, r.a.Title, r.a.Subtitle, r.paragraphs)
 	}
 	total, matched := 0, 0
+	rowMatched := make([]bool, len(rows))
 	err := s.scanRows(ctx, tx, `SELECT kind, kicker, title, subtitle, paragraphs FROM articles WHERE source = ?`, []any{source},
 		func(q *sql.Rows) error {
 			var kind, kicker, title, subtitle, paragraphs string
@@ -175,6 +177,7 @@ func (s *Store) matchedShare(ctx context.Context, tx *sql.Tx, source string, row
 			for i, r := range rows {
 				if string(r.a.Kind) == kind && similarity(text, texts[i]) >= matchAnywhere {
 					matched++
+					rowMatched[i] = true
 					break
 				}
 			}
@@ -183,7 +186,13 @@ func (s *Store) matchedShare(ctx context.Context, tx *sql.Tx, source string, row
 	if err != nil {
 		return 0, fmt.Errorf("load articles of %s: %w", source, err)
 	}
-	if total == 0 {
+	newMatched := 0
+	for _, m := range rowMatched {
+		if m {
+			newMatched++
+		}
+	}
+	if total == 0 || 2*newMatched <= len(rows) {
 		return 0, nil
 	}
 	return float64(matched) / float64(total), nil

@@ -116,14 +116,22 @@ func TestIngestRenamedPageFile(t *testing.T) {
 	}
 }
 
-// TestIngestDeletedPageFileKeepsEdition: a page file really deleted (no
-// new file is its rename) keeps its edition, as archives drop old files.
+// TestIngestDeletedPageFileKeepsEdition: a page file really deleted keeps
+// its edition, as archives drop old files, even when another day's page
+// (same label, other articles) arrives in the same run.
 func TestIngestDeletedPageFileKeepsEdition(t *testing.T) {
 	ctx := context.Background()
 	cfg := freshClone(t)
 	dir := filepath.Dir(cfg)
 	ingestCmd(t, cfg)
 	if err := os.Remove(filepath.Join(dir, "pages", "2021-07-20.txt")); err != nil {
+		t.Fatal(err)
+	}
+	other, err := os.ReadFile(filepath.Join("..", "..", "content", "testdata", "two-line-headlines.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "pages", "2021-07-21.txt"), other, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if out := ingestCmd(t, cfg); !strings.Contains(out, "1 gone") || strings.Contains(out, "renamed") {
