@@ -12,6 +12,7 @@ import (
 
 	"github.com/mmcdole/gofeed"
 
+	"github.com/paperboy-news/paperboy/content"
 	"github.com/paperboy-news/paperboy/site"
 	"github.com/paperboy-news/paperboy/store"
 )
@@ -38,15 +39,8 @@ func TestIngestRenamedPageFile(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
-			cfg := freshClone(t)
+			cfg, before := ingestedClone(t)
 			dir := filepath.Dir(cfg)
-			ingestCmd(t, cfg)
-			st := openStore(t, dir)
-			before, err := st.EditionArticles(ctx, "2021-07-20")
-			if err != nil || len(before) == 0 {
-				t.Fatalf("edition 2021-07-20: %d articles, %v", len(before), err)
-			}
-			st.Close()
 
 			oldPath, newPath := filepath.Join(dir, "pages", "2021-07-20.txt"), filepath.Join(dir, "pages", "2021-07-19.txt")
 			page, err := os.ReadFile(oldPath)
@@ -64,7 +58,7 @@ func TestIngestRenamedPageFile(t *testing.T) {
 				t.Errorf("ingest after the rename says:\n%s", out)
 			}
 
-			st = openStore(t, dir)
+			st := openStore(t, dir)
 			if old, err := st.EditionArticles(ctx, "2021-07-20"); !errors.Is(err, store.ErrNotFound) {
 				t.Errorf("old edition still has %d articles (%v)", len(old), err)
 			}
@@ -144,6 +138,21 @@ func TestIngestDeletedPageFileKeepsEdition(t *testing.T) {
 	}
 }
 
+// ingestedClone is a fresh clone after `paperboy ingest`: its config path
+// and the sample edition's articles as stored.
+func ingestedClone(t *testing.T) (string, []content.Article) {
+	t.Helper()
+	cfg := freshClone(t)
+	ingestCmd(t, cfg)
+	st := openStore(t, filepath.Dir(cfg))
+	defer st.Close()
+	as, err := st.EditionArticles(context.Background(), "2021-07-20")
+	if err != nil || len(as) == 0 {
+		t.Fatalf("edition 2021-07-20: %d articles, %v", len(as), err)
+	}
+	return cfg, as
+}
+
 func ingestCmd(t *testing.T, cfg string) string {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
@@ -158,15 +167,8 @@ func ingestCmd(t *testing.T, cfg string) string {
 // permalinks, and the old file is not reported gone on every later run.
 func TestIngestMovedPageFileSameDate(t *testing.T) {
 	ctx := context.Background()
-	cfg := freshClone(t)
+	cfg, before := ingestedClone(t)
 	dir := filepath.Dir(cfg)
-	ingestCmd(t, cfg)
-	st := openStore(t, dir)
-	before, err := st.EditionArticles(ctx, "2021-07-20")
-	if err != nil {
-		t.Fatal(err)
-	}
-	st.Close()
 	if err := os.MkdirAll(filepath.Join(dir, "pages", "2021"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +181,7 @@ func TestIngestMovedPageFileSameDate(t *testing.T) {
 	if out := ingestCmd(t, cfg); !strings.Contains(out, "1 unchanged") || strings.Contains(out, "gone") {
 		t.Errorf("ingest after that says:\n%s", out)
 	}
-	st = openStore(t, dir)
+	st := openStore(t, dir)
 	hashes, err := st.SourceHashes(ctx)
 	if err != nil {
 		t.Fatal(err)
