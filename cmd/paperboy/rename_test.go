@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mmcdole/gofeed"
 
@@ -196,6 +198,59 @@ func TestIngestMovedPageFileSameDate(t *testing.T) {
 	for i := range before {
 		if after[i].ID != before[i].ID || !after[i].Created.Equal(before[i].Created) || after[i].Source != "pages/2021/2021-07-20.txt" {
 			t.Errorf("article %d: %s %v %s; want id %s created %v from the moved file", i, after[i].ID, after[i].Created, after[i].Source, before[i].ID, before[i].Created)
+		}
+	}
+}
+
+// TestServeRenamedPageFile: with the daemon running and watch_pages on,
+// `mv` of a page file to another date moves its edition: the feed never
+// settles with an article twice, and the old permalinks answer 301.
+func TestServeRenamedPageFile(t *testing.T) {
+	dir, cfgPath := e2eSetup(t)
+	writeConfig(t, cfgPath, daemonConfig{SMTPPort: 1, Schedule: "0 0 1 1 *", Addresses: []string{"r1@example.org"}})
+	zone := mustZone(t, "Asia/Shanghai")
+	oldDate := time.Now().In(zone).AddDate(0, 0, -2).Format(time.DateOnly)
+	newDate := time.Now().In(zone).AddDate(0, 0, -3).Format(time.DateOnly)
+	d := startDaemon(t, cfgPath)
+	waitFor(t, 20*time.Second, "the page ingested", func() (bool, string) { return feedHasItems(t, d) })
+	before := atomItems(t, d)
+
+	if err := os.Rename(filepath.Join(dir, "pages", oldDate+".txt"), filepath.Join(dir, "pages", newDate+".txt")); err != nil {
+		t.Fatal(err)
+	}
+	noFollow := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	// Links are under base_url; the daemon listens elsewhere.
+	local := func(link string) string { return d.base + link[strings.Index(link, "/articles/"):] }
+	waitFor(t, 20*time.Second, "the old permalink redirecting", func() (bool, string) {
+		resp, err := noFollow.Get(local(before[0].Link))
+		if err != nil {
+			return false, err.Error()
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusMovedPermanently, fmt.Sprintf("GET %s = %d", before[0].Link, resp.StatusCode)
+	})
+	after := atomItems(t, d)
+	if len(after) != len(before) {
+		t.Errorf("atom.xml has %d entries after the rename, %d before", len(after), len(before))
+	}
+	titles := map[string]bool{}
+	for _, it := range after {
+		if titles[it.Title] {
+			t.Errorf("atom.xml carries %q twice", it.Title)
+		}
+		titles[it.Title] = true
+		if !strings.Contains(it.Link, "/articles/") {
+			t.Errorf("entry %q links %s", it.Title, it.Link)
+		}
+	}
+	for _, it := range before {
+		resp, err := noFollow.Get(local(it.Link))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusMovedPermanently {
+			t.Errorf("old permalink of %q: %d, want 301", it.Title, resp.StatusCode)
 		}
 	}
 }
