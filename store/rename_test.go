@@ -47,43 +47,45 @@ func TestSavePreparedReplacesRenamedSource(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ctx := context.Background()
-			s := openTestStore(t)
-			old := edition(oldDate, titles...)
-			mustSave(t, s, old, "h-old")
-			p, err := PrepareEdition(tt.ed)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if tt.candidate {
-				p.MayReplace(old.Source, "pages/never-stored.txt")
-			}
-			change, err := s.SavePrepared(ctx, p, tt.hash)
-			if err != nil {
-				t.Fatal(err)
-			}
-			kept, err := s.EditionArticles(ctx, oldDate)
-			if !tt.replaced {
-				if change.Replaced != "" || err != nil || len(kept) != len(titles) {
-					t.Errorf("replaced %q; old edition %d articles, %v; want it kept whole", change.Replaced, len(kept), err)
+			eachDriver(t, func(t *testing.T, db testDB) {
+				ctx := context.Background()
+				s := db.open(t)
+				old := edition(oldDate, titles...)
+				mustSave(t, s, old, "h-old")
+				p, err := PrepareEdition(tt.ed)
+				if err != nil {
+					t.Fatal(err)
 				}
-				return
-			}
-			if change.Replaced != old.Source || change.Removed != len(titles) || !errors.Is(err, ErrNotFound) {
-				t.Fatalf("change %+v, old edition %d articles (%v); want %s replaced, its %d articles removed", change, len(kept), err, old.Source, len(titles))
-			}
-			if hashes, err := s.SourceHashes(ctx); err != nil || len(hashes) != 1 {
-				t.Errorf("sources %v, %v; want only the new one", hashes, err)
-			}
-			newIDs := map[string]bool{}
-			for _, a := range tt.ed.Articles {
-				newIDs[a.ID] = true
-			}
-			for _, a := range old.Articles {
-				if to, err := s.GoneArticle(ctx, a.ID); err != nil || !newIDs[to] {
-					t.Errorf("old %q moved to %q (%v); want one of the new ids", a.Title, to, err)
+				if tt.candidate {
+					p.MayReplace(old.Source, "pages/never-stored.txt")
 				}
-			}
+				change, err := s.SavePrepared(ctx, p, tt.hash)
+				if err != nil {
+					t.Fatal(err)
+				}
+				kept, err := s.EditionArticles(ctx, oldDate)
+				if !tt.replaced {
+					if change.Replaced != "" || err != nil || len(kept) != len(titles) {
+						t.Errorf("replaced %q; old edition %d articles, %v; want it kept whole", change.Replaced, len(kept), err)
+					}
+					return
+				}
+				if change.Replaced != old.Source || change.Removed != len(titles) || !errors.Is(err, ErrNotFound) {
+					t.Fatalf("change %+v, old edition %d articles (%v); want %s replaced, its %d articles removed", change, len(kept), err, old.Source, len(titles))
+				}
+				if hashes, err := s.SourceHashes(ctx); err != nil || len(hashes) != 1 {
+					t.Errorf("sources %v, %v; want only the new one", hashes, err)
+				}
+				newIDs := map[string]bool{}
+				for _, a := range tt.ed.Articles {
+					newIDs[a.ID] = true
+				}
+				for _, a := range old.Articles {
+					if to, err := s.GoneArticle(ctx, a.ID); err != nil || !newIDs[to] {
+						t.Errorf("old %q moved to %q (%v); want one of the new ids", a.Title, to, err)
+					}
+				}
+			})
 		})
 	}
 }
