@@ -83,16 +83,25 @@ func (s *Store) findRenamed(ctx context.Context, tx *sql.Tx, p *PreparedEdition,
 			titles[string(r.a.Kind)+"\x00"+r.a.Title] = true
 		}
 	}
-	dates := map[string]string{}
-	shares := map[string]bool{}
-	for start := 0; start < len(p.candidates); start += topicBatch {
-		batch := p.candidates[start:min(start+topicBatch, len(p.candidates))]
-		args := make([]any, len(batch))
-		for i, c := range batch {
-			args[i] = c
+	batches := func(each func(args []any) error) error {
+		for start := 0; start < len(p.candidates); start += topicBatch {
+			batch := p.candidates[start:min(start+topicBatch, len(p.candidates))]
+			args := make([]any, len(batch))
+			for i, c := range batch {
+				args[i] = c
+			}
+			if err := each(args); err != nil {
+				return fmt.Errorf("look up renamed sources: %w", err)
+			}
 		}
-		var hashMatch string
-		err := s.scanRows(ctx, tx, `SELECT name, edition_date, content_hash FROM sources WHERE name IN (`+placeholders(len(args))+`)`, args,
+		return nil
+	}
+	// The same bytes first, over every candidate: a whole archive moved
+	// into subdirectories costs each file a few look-ups by name.
+	dates := map[string]string{}
+	var hashMatch string
+	err = batches(func(args []any) error {
+		return s.scanRows(ctx, tx, `SELECT name, edition_date, content_hash FROM sources WHERE name IN (`+placeholders(len(args))+`)`, args,
 			func(rows *sql.Rows) error {
 				var n, d, h string
 				if err := rows.Scan(&n, &d, &h); err != nil {
@@ -104,13 +113,13 @@ func (s *Store) findRenamed(ctx context.Context, tx *sql.Tx, p *PreparedEdition,
 				}
 				return nil
 			})
-		if err != nil {
-			return "", "", fmt.Errorf("look up renamed sources: %w", err)
-		}
-		if hashMatch != "" {
-			return hashMatch, dates[hashMatch], nil
-		}
-		err = s.scanRows(ctx, tx, `SELECT source, kind, title FROM articles WHERE source IN (`+placeholders(len(args))+`)`, args,
+	})
+	if err != nil || hashMatch != "" {
+		return hashMatch, dates[hashMatch], err
+	}
+	shares := map[string]bool{}
+	err = batches(func(args []any) error {
+		return s.scanRows(ctx, tx, `SELECT source, kind, title FROM articles WHERE source IN (`+placeholders(len(args))+`)`, args,
 			func(rows *sql.Rows) error {
 				var src, kind, title string
 				if err := rows.Scan(&src, &kind, &title); err != nil {
@@ -121,9 +130,9 @@ func (s *Store) findRenamed(ctx context.Context, tx *sql.Tx, p *PreparedEdition,
 				}
 				return nil
 			})
-		if err != nil {
-			return "", "", fmt.Errorf("look up renamed sources: %w", err)
-		}
+	})
+	if err != nil {
+		return "", "", err
 	}
 	best := 0.5 // more than half of its articles must match
 	for _, c := range p.candidates {
