@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 )
 
 // SourceHashes returns the content hash recorded for every ingested source
@@ -71,16 +72,19 @@ func (s *Store) removeSourceTx(ctx context.Context, tx *sql.Tx, name string) (in
 //
 // An archive that dropped old page files has thousands of candidates for
 // every new day's file, so the cost is bounded: two batched queries over
-// them, and the bigram comparison only for those sharing a headline with
-// p.
+// them, and the bigram comparison only for those at least half of whose
+// headlines p has (a rename that also rewrites most headlines is then
+// not recognised: it keeps its old edition, as before).
 func (s *Store) findRenamed(ctx context.Context, tx *sql.Tx, p *PreparedEdition, sourceHash string) (name, date string, err error) {
 	if len(p.candidates) == 0 {
 		return "", "", nil
 	}
-	titles := make(map[string]bool, len(p.rows))
+	var titles []any
+	seen := make(map[string]bool, len(p.rows))
 	for _, r := range p.rows {
-		if r.a.Title != "" {
-			titles[string(r.a.Kind)+"\x00"+r.a.Title] = true
+		if r.a.Title != "" && !seen[r.a.Title] {
+			seen[r.a.Title] = true
+			titles = append(titles, r.a.Title)
 		}
 	}
 	batches := func(each func(args []any) error) error {
@@ -117,26 +121,34 @@ func (s *Store) findRenamed(ctx context.Context, tx *sql.Tx, p *PreparedEdition,
 	if err != nil || hashMatch != "" {
 		return hashMatch, dates[hashMatch], err
 	}
-	shares := map[string]bool{}
+	// Then the headlines: only a candidate at least half of whose
+	// headlines p has is compared in full, so a column title recurring
+	// every day does not make each new page compare with every gone one.
+	// Counted by the database, which returns just those candidates. An
+	// edition of more headlines than a batch is no page: only its hash
+	// is compared.
+	if len(titles) == 0 || len(titles) > topicBatch {
+		return "", "", nil
+	}
+	near := map[string]bool{}
 	err = batches(func(args []any) error {
-		return s.scanRows(ctx, tx, `SELECT source, kind, title FROM articles WHERE source IN (`+placeholders(len(args))+`)`, args,
-			func(rows *sql.Rows) error {
-				var src, kind, title string
-				if err := rows.Scan(&src, &kind, &title); err != nil {
-					return err
-				}
-				if titles[kind+"\x00"+title] {
-					shares[src] = true
-				}
-				return nil
-			})
+		query := `SELECT source FROM articles WHERE source IN (` + placeholders(len(args)) + `) GROUP BY source
+			HAVING 2 * SUM(CASE WHEN title IN (` + placeholders(len(titles)) + `) THEN 1 ELSE 0 END) >= COUNT(*)`
+		return s.scanRows(ctx, tx, query, append(slices.Clone(args), titles...), func(rows *sql.Rows) error {
+			var src string
+			if err := rows.Scan(&src); err != nil {
+				return err
+			}
+			near[src] = true
+			return nil
+		})
 	})
 	if err != nil {
 		return "", "", err
 	}
 	best := 0.5 // more than half of its articles must match
 	for _, c := range p.candidates {
-		if !shares[c] || c == p.ed.Source {
+		if !near[c] || c == p.ed.Source {
 			continue
 		}
 		share, err := s.matchedShare(ctx, tx, c, p.rows)
