@@ -73,8 +73,12 @@ type Config struct {
 	SMTP        SMTP
 	Unsubscribe Unsubscribe
 	Lists       []List
-	Digests     []Digest
-	Jobs        Jobs
+	// ListWarnings are the list-file lines left out as Load read them (see
+	// ReadRecipients): check prints them, the daemon logs them at each
+	// read, and none of them refuses the file.
+	ListWarnings Problems
+	Digests      []Digest
+	Jobs         Jobs
 	// DKIM, Bounces and Production: hook (mail, issue 13); see
 	// deliverability.go and production.go.
 	DKIM       DKIM

@@ -166,7 +166,6 @@ func TestProblems(t *testing.T) {
 		{"user without password env", "[smtp]\nuser = \"news\"\npassword_env = \"\"\n", 3, "smtp.password_env", "environment variable"},
 		{"duplicate list", "[[lists]]\nname = \"a\"\naddresses = [\"a@example.org\"]\n[[lists]]\nname = \"a\"\naddresses = [\"b@example.org\"]\n", 5, "lists.name", "used twice"},
 		{"empty list", "[[lists]]\nname = \"a\"\n", 2, "lists.addresses", "needs addresses"},
-		{"missing list file", "[[lists]]\nname = \"a\"\nfile = \"nowhere.txt\"\n", 3, "lists.file", "no such file"},
 		{"undefined list", "[[digests]]\nname = \"d\"\nschedule = \"0 7 * * *\"\nlists = [\"nobody\"]\n", 4, "digests.lists", `list "nobody" is not defined`},
 		{"undefined topic", "[[lists]]\nname = \"a\"\naddresses = [\"a@example.org\"]\n[[digests]]\nname = \"d\"\nschedule = \"0 7 * * *\"\nlists = [\"a\"]\ntopics = [\"sport\"]\n", 8, "digests.topics", `topic "sport" is not defined`},
 		{"duplicate digest", "[[lists]]\nname = \"a\"\naddresses = [\"a@example.org\"]\n[[digests]]\nname = \"d\"\nschedule = \"0 7 * * *\"\nlists = [\"a\"]\n[[digests]]\nname = \"d\"\nschedule = \"0 8 * * *\"\nlists = [\"a\"]\n", 9, "digests.name", "used twice"},
@@ -218,22 +217,33 @@ func TestDefaultsAndResolution(t *testing.T) {
 	}
 }
 
+// TestLoadRecipientsFile: bad lines of a list file are left out with a
+// warning each at file:line, a missing file gives a warning and no
+// recipients from it, and a bad inline address is a Problem.
 func TestLoadRecipientsFile(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "list.txt")
-	body := "# residents\na@Example.ORG\n\n张三 <b@example.org>  # a comment\na@example.org\nnot-an-address\nc@\n"
+	body := "# residents\na@Example.ORG\n\n张三 <b@example.org>  # a comment\na@example.org\nnot-an-address\nc@\nx@y.z;\n"
 	if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := LoadRecipients(List{Name: "residents", File: file})
+	rs, ws, err := ReadRecipients(List{Name: "residents", File: file})
+	if err != nil || len(ws) != 3 || ws[0].Line != 6 || ws[1].Line != 7 || ws[2].Line != 8 || ws[0].File != file || len(rs) != 2 {
+		t.Fatalf("ReadRecipients = %+v, %v, %v; want 2 recipients and warnings at %s:6, :7 and :8", rs, ws, err, file)
+	}
+	rs, ws, err = ReadRecipients(List{Name: "residents", Addresses: []string{"z@example.org"}, File: filepath.Join(dir, "nowhere.txt")})
+	if err != nil || len(ws) != 1 || !strings.Contains(ws[0].Error(), "nowhere.txt: ") || len(rs) != 1 {
+		t.Fatalf("missing file: ReadRecipients = %+v, %v, %v; want z@example.org and one warning", rs, ws, err)
+	}
+	_, _, err = ReadRecipients(List{Name: "residents", Addresses: []string{"bad-address"}, File: file, cfgPath: "config.toml", line: 4})
 	var ps Problems
-	if !errors.As(err, &ps) || len(ps) != 2 || ps[0].Line != 6 || ps[1].Line != 7 || ps[0].File != file {
-		t.Fatalf("err = %v, want problems at %s:6 and :7", err, file)
+	if !errors.As(err, &ps) || len(ps) != 1 || ps[0].Line != 4 || ps[0].Key != "lists.addresses" {
+		t.Fatalf("bad inline address: err = %v, want a problem at config.toml:4", err)
 	}
 	if err := os.WriteFile(file, []byte(body[:strings.Index(body, "not-an")]), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	rs, err := LoadRecipients(List{Name: "residents", Addresses: []string{"z@example.org"}, File: file})
+	rs, err = LoadRecipients(List{Name: "residents", Addresses: []string{"z@example.org"}, File: file})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -257,7 +257,9 @@ func (v *validator) lists(fs []fileList, dir string, c *Config) {
 			ps.Distinct(at("name"), "list name", f.Name, names)
 		}
 		v.packageProblems(ps)
-		if _, err := LoadRecipients(l); err != nil {
+		_, warnings, err := ReadRecipients(l)
+		c.ListWarnings = append(c.ListWarnings, warnings...)
+		if err != nil {
 			if ps, ok := err.(Problems); ok {
 				v.problems = append(v.problems, ps...)
 			} else {
