@@ -187,9 +187,10 @@ type SMTP struct {
 }
 
 // Password reads the SMTP password from its environment variable. It is an
-// error for a configured user to have no password set.
+// error for a configured user to have no password set, unless the
+// transport is not "smtp": the file transport logs in nowhere.
 func (s SMTP) Password() (string, error) {
-	if s.PasswordEnv == "" {
+	if s.PasswordEnv == "" || s.Transport != "smtp" {
 		return "", nil
 	}
 	p := os.Getenv(s.PasswordEnv)

@@ -122,6 +122,7 @@ func (v *validator) build(f *fileConfig, dir string) *Config {
 	// Hook (mail, issue 13): [dkim] and [bounces] before the mailer's
 	// settings, which carry them.
 	v.deliverability(f, dir, c)
+	v.environment(c)
 	v.packageProblems(c.Feed(nil).Validate())
 	v.packageProblems(c.Mailer().Validate())
 	v.packageProblems(c.BouncePoller().Validate()) // hook (mail, issue 13)

@@ -144,6 +144,7 @@ func TestCheckExplainsTLSForALogin(t *testing.T) {
 			text = strings.NewReplacer(`base_url = "http://127.0.0.1:8080/"`, `base_url = "https://news.paper.cn/"`,
 				`from = "news@example.org"`, `from = "news@paper.cn"`).Replace(text)
 			t.Setenv("PAPERBOY_UNSUBSCRIBE_SECRET", "cmd-test-secret-0123456789")
+			t.Setenv("PAPERBOY_SMTP_PASSWORD", "cmd-test-password") // the user's, without which serve refuses
 			text = strings.Replace(text, `tls = "mandatory"`, `tls = "`+tc.tls+`"`, 1)
 			text = strings.Replace(text, `user = ""`, `user = "news"`, 1)
 			if tc.allow {
