@@ -343,3 +343,37 @@ func TestTagAuthority(t *testing.T) {
 		})
 	}
 }
+
+// TestOneMessagePerBadDuration: a duration out of range gets one problem
+// at its line, not the file's rule and the mailer's both.
+func TestOneMessagePerBadDuration(t *testing.T) {
+	const digest = "[[lists]]\nname = \"a\"\naddresses = [\"a@example.org\"]\n[[digests]]\nname = \"d\"\nschedule = \"0 7 * * *\"\nlists = [\"a\"]\n"
+	tests := []struct {
+		name, toml string
+		line       int
+		want       string
+	}{
+		{"negative catch_up", digest + "catch_up = \"-1h\"\n", 8, `digests.catch_up: must be zero or longer, got -1h0m0s`},
+		{"negative period", digest + "period = \"-1h\"\n", 8, `digests.period: must be longer than zero, got -1h0m0s`},
+		{"zero period", digest + "period = \"0s\"\n", 8, `digests.period: must be longer than zero, got "0s"`},
+		{"negative shutdown_timeout", "[server]\nshutdown_timeout = \"-1s\"\n", 2, `server.shutdown_timeout: must be longer than zero, got "-1s"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := loadWith(t, tt.toml)
+			var ps Problems
+			if !errors.As(err, &ps) {
+				t.Fatalf("err = %v, want Problems", err)
+			}
+			var at []string
+			for _, p := range ps {
+				if p.Line == tt.line {
+					at = append(at, p.Key+": "+p.Message)
+				}
+			}
+			if len(at) != 1 || at[0] != tt.want {
+				t.Errorf("problems at line %d: %q, want only %q", tt.line, at, tt.want)
+			}
+		})
+	}
+}
