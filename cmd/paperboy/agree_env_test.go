@@ -82,3 +82,19 @@ func TestCheckAgreesWithServeEnv(t *testing.T) {
 		})
 	}
 }
+
+// TestSuppressionsReadFailurePrintsOnlyTheError: a bounce mailbox read
+// that fails (here: no IMAP password) prints no "read 0 message(s)"
+// summary, only the error.
+func TestSuppressionsReadFailurePrintsOnlyTheError(t *testing.T) {
+	t.Setenv("PAPERBOY_IMAP_PASSWORD", "")
+	_, path := shippedWith(t, [2]string{`imap_user = ""`, `imap_user = "bounces"`}, [2]string{`imap_host = ""`, `imap_host = "imap.example.org"`})
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"suppressions", "read", "-config", path}, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "PAPERBOY_IMAP_PASSWORD") {
+		t.Fatalf("read: %v, want an error naming PAPERBOY_IMAP_PASSWORD", err)
+	}
+	if stdout.Len() != 0 {
+		t.Errorf("read failed and printed %q", stdout.String())
+	}
+}
