@@ -163,7 +163,14 @@ func serve(ctx context.Context, c *config.Config, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
-	if err := d.sched.Start(context.WithoutCancel(ctx), jobs); err != nil {
+	// Another paperboy on the database (a second daemon, or a hand-run
+	// digest sending) holds the schedule: serve the site and feeds anyway
+	// and take the schedule over when it is free.
+	leaseHeld := false
+	if err := d.sched.Start(context.WithoutCancel(ctx), jobs); errors.Is(err, schedule.ErrLeaseHeld) {
+		leaseHeld = true
+		logger.Warn("schedule_not_started", "err", err, "action", "serving the site and feeds; retrying every "+leaseRetry.String())
+	} else if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
 	defer func() {
@@ -173,9 +180,21 @@ func serve(ctx context.Context, c *config.Config, stdout, stderr io.Writer) erro
 			logger.Warn("scheduler_stop_failed", "err", err)
 		}
 	}()
-	d.closeRemovedDigestRuns(ctx, g)
-	if err := d.sched.Trigger(jobIngest, schedule.TriggerStartup); err != nil {
-		logger.Warn("startup_ingest_not_triggered", "err", err)
+	if leaseHeld {
+		rctx, stopRetry := context.WithCancel(ctx)
+		retried := make(chan struct{})
+		go func() {
+			defer close(retried)
+			d.retryLease(rctx)
+		}()
+		// Before the scheduler's Stop (deferred above), so that no Start
+		// can follow it.
+		defer func() {
+			stopRetry()
+			<-retried
+		}()
+	} else {
+		d.scheduleStarted(ctx, g)
 	}
 
 	wctx, stopWatching := context.WithCancel(ctx)
@@ -275,6 +294,48 @@ func (d *daemon) build(ctx context.Context, c *config.Config) (*generation, erro
 		d.admin.Register(mux)
 	}
 	return &generation{cfg: c, site: site, digests: digests, handler: web.AccessLog(d.logger, mux)}, nil
+}
+
+// leaseRetry is how often a daemon without the schedule tries to take it:
+// one row written per try, and a released lease is taken within it.
+const leaseRetry = 5 * time.Second
+
+// retryLease starts the scheduler with the current jobs once the lease is
+// free, until ctx ends. Reloads wait meanwhile, so it starts the jobs of
+// the configuration that is current when it does.
+func (d *daemon) retryLease(ctx context.Context) {
+	t := time.NewTicker(leaseRetry)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		d.reloadMu.Lock()
+		g := d.gen.Load()
+		jobs, err := d.scheduled(g)
+		if err == nil {
+			err = d.sched.Start(context.WithoutCancel(ctx), jobs)
+		}
+		d.reloadMu.Unlock()
+		switch {
+		case err == nil:
+			d.scheduleStarted(ctx, g)
+			return
+		case !errors.Is(err, schedule.ErrLeaseHeld):
+			d.logger.Error("schedule_start_failed", "err", err)
+		}
+	}
+}
+
+// scheduleStarted is the work due once the scheduler runs: the runs of
+// removed digests closed, and an ingest.
+func (d *daemon) scheduleStarted(ctx context.Context, g *generation) {
+	d.closeRemovedDigestRuns(ctx, g)
+	if err := d.sched.Trigger(jobIngest, schedule.TriggerStartup); err != nil {
+		d.logger.Warn("startup_ingest_not_triggered", "err", err)
+	}
 }
 
 // reload loads the config file again; if it is valid, the new settings

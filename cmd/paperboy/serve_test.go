@@ -635,13 +635,6 @@ func TestServe(t *testing.T) {
 		t.Fatalf("POST %s = %d, want 200", unsub, code)
 	}
 
-	// A second daemon on the same database refuses to run the schedule.
-	var stdout2, stderr2 syncBuffer
-	err := run(context.Background(), []string{"serve", "-config", cfgPath}, &stdout2, &stderr2)
-	if err == nil || !strings.Contains(err.Error(), "another paperboy") || strings.Contains(stdout2.String(), "serving") {
-		t.Errorf("second serve on the same store: %v, stdout %q; want a refusal naming another paperboy", err, stdout2.String())
-	}
-
 	// 4. A broken config (a misspelled key, a bad cron spec) is refused
 	// with file:line and key; the running one goes on.
 	good := renderConfig(t, cfg)
