@@ -106,9 +106,31 @@ type Content struct {
 
 // Store is the database: [store].
 type Store struct {
+	// Driver is "sqlite" (the default) or "postgres".
+	Driver string
 	// Path is the SQLite database file.
 	Path string
+	// DSNEnv names the environment variable holding the PostgreSQL
+	// connection string (it may carry a password, so it never sits in
+	// config.toml).
+	DSNEnv string
+	// FailoverTimeout bounds how long the scheduler of a dead instance
+	// keeps others waiting (PostgreSQL).
+	FailoverTimeout time.Duration
 }
+
+// Describe names the database for messages: the SQLite file, or
+// PostgreSQL and the variable holding its connection string (never the
+// string, which may carry a password).
+func (s Store) Describe() string {
+	if s.Driver == "postgres" {
+		return "postgres (connection string in $" + s.DSNEnv + ")"
+	}
+	return s.Path
+}
+
+// DSN is the PostgreSQL connection string, read from the environment.
+func (s Store) DSN() string { return os.Getenv(s.DSNEnv) }
 
 // Server is the HTTP server: [server].
 type Server struct {

@@ -172,6 +172,11 @@ func TestProblems(t *testing.T) {
 		{"bad subject field", "[[lists]]\nname = \"a\"\naddresses = [\"a@example.org\"]\n[[digests]]\nname = \"d\"\nschedule = \"0 7 * * *\"\nlists = [\"a\"]\nsubject = \"{{.Titel}}\"\n", 8, "digests.subject", "Titel"},
 		{"bad catch_up", "[[lists]]\nname = \"a\"\naddresses = [\"a@example.org\"]\n[[digests]]\nname = \"d\"\nschedule = \"0 7 * * *\"\nlists = [\"a\"]\ncatch_up = \"soon\"\n", 8, "digests.catch_up", "not a duration"},
 		{"misspelled digest key", "[[lists]]\nname = \"a\"\naddresses = [\"a@example.org\"]\n[[digests]]\nname = \"d\"\nschedule = \"0 7 * * *\"\nlists = [\"a\"]\nskip_emtpy = true\n", 8, "digests.skip_emtpy", "did you mean skip_empty?"},
+		{"unknown store driver", "[store]\ndriver = \"mysql\"\n", 2, "store.driver", `use "sqlite" (the default) or "postgres"`},
+		{"postgres without dsn_env", "[store]\ndriver = \"postgres\"\n", 1, "store.dsn_env", "must name an environment variable"},
+		{"dsn in file", "[store]\ndriver = \"postgres\"\ndsn_env = \"postgres://u:pw@db/paperboy\"\n", 3, "store.dsn_env", "environment variable name"},
+		{"bad failover timeout", "[store]\nfailover_timeout = \"soon\"\n", 2, "store.failover_timeout", "not a duration"},
+		{"short failover timeout", "[store]\nfailover_timeout = \"1s\"\n", 2, "store.failover_timeout", "between 3s and 10m"},
 		{"syntax error", "[site\n", 1, "", "expected"},
 		{"wrong type", "[feeds]\nitems = \"many\"\n", 2, "feeds.items", "incompatible types"},
 	}
@@ -375,5 +380,26 @@ func TestOneMessagePerBadDuration(t *testing.T) {
 				t.Errorf("problems at line %d: %q, want only %q", tt.line, at, tt.want)
 			}
 		})
+	}
+}
+
+func TestStorePostgres(t *testing.T) {
+	c, err := loadWith(t, "[store]\ndriver = \"postgres\"\ndsn_env = \"PAPERBOY_DSN\"\nfailover_timeout = \"20s\"\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PAPERBOY_DSN", "postgres://news@db.example.org/paperboy")
+	if c.Store.Driver != "postgres" || c.Store.DSN() != "postgres://news@db.example.org/paperboy" || c.Store.FailoverTimeout != 20*time.Second {
+		t.Errorf("store = %+v, dsn %q", c.Store, c.Store.DSN())
+	}
+	if d := c.Store.Describe(); strings.Contains(d, "news@") || !strings.Contains(d, "PAPERBOY_DSN") {
+		t.Errorf("Describe() = %q: names the variable, never the connection string", d)
+	}
+	c, err = loadWith(t, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Store.Driver != "sqlite" || c.Store.FailoverTimeout != 15*time.Second {
+		t.Errorf("default store = %+v; want sqlite, failover 15s", c.Store)
 	}
 }

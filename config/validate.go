@@ -100,10 +100,7 @@ func (v *validator) build(f *fileConfig, dir string) *Config {
 	if f.Content.PagesDir == "" {
 		v.add("content.pages_dir", "must name the directory of page text files")
 	}
-	c.Store = Store{Path: resolve(dir, f.Store.Path)}
-	if f.Store.Path == "" {
-		v.add("store.path", "must name the database file")
-	}
+	v.store(f.Store, dir, c)
 	v.server(f.Server, c)
 	v.log(f.Log, c)
 	c.Feeds = Feeds{Items: f.Feeds.Items, Formats: f.Feeds.Formats, TagAuthority: f.Feeds.TagAuthority, Hubs: f.Feeds.Hubs}
@@ -386,5 +383,33 @@ func (v *validator) envVar(path, name string, required bool) {
 		v.add(path, "must name an environment variable (secrets never go in this file)")
 	case name != "" && !envVarRE.MatchString(name):
 		v.add(path, "%q is not an environment variable name; put the secret in the environment and its name here", name)
+	}
+}
+
+// store checks [store]: SQLite needs a path, PostgreSQL the variable
+// holding its connection string.
+func (v *validator) store(f fileStore, dir string, c *Config) {
+	c.Store = Store{Driver: f.Driver, Path: resolve(dir, f.Path), DSNEnv: f.DSNEnv, FailoverTimeout: 15 * time.Second}
+	switch f.Driver {
+	case "", "sqlite":
+		c.Store.Driver = "sqlite"
+		if f.Path == "" {
+			v.add("store.path", "must name the database file")
+		}
+	case "postgres":
+		v.envVar("store.dsn_env", f.DSNEnv, true)
+	default:
+		v.add("store.driver", "%q is not a database driver: use \"sqlite\" (the default) or \"postgres\"", f.Driver)
+	}
+	if f.FailoverTimeout != "" {
+		d, err := time.ParseDuration(f.FailoverTimeout)
+		switch {
+		case err != nil:
+			v.add("store.failover_timeout", "%q is not a duration (e.g. \"15s\")", f.FailoverTimeout)
+		case d < 3*time.Second || d > 10*time.Minute:
+			v.add("store.failover_timeout", "%s is out of range: between 3s and 10m", d)
+		default:
+			c.Store.FailoverTimeout = d
+		}
 	}
 }

@@ -69,6 +69,11 @@ type Config struct {
 
 	// Connections is how many SMTP connections send in parallel; default 4.
 	Connections int
+	// Share, when set, makes this instance claim a run's deliveries in
+	// small batches that expire (the store's ClaimDeliveries), so that
+	// several instances on one PostgreSQL database send a run together
+	// (Help). Nil: this process sends its runs alone, page by page.
+	Share *Sharing
 	// RatePerSecond caps messages per second over all connections; 0 means
 	// no limit.
 	RatePerSecond float64
@@ -500,4 +505,13 @@ func ParseSubject(text string) (*template.Template, error) {
 		return nil, err
 	}
 	return tmpl, nil
+}
+
+// Sharing is how an instance takes part in sending runs with others.
+type Sharing struct {
+	// Holder names this instance in its claims.
+	Holder string
+	// ClaimTTL is how long a claimed batch stays this instance's: a batch
+	// of an instance that died is sent by another after it.
+	ClaimTTL time.Duration
 }

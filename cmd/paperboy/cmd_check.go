@@ -39,7 +39,7 @@ func printSummary(w io.Writer, c *config.Config, now time.Time) error {
 		markdown = "in " + c.Content.MarkdownDir
 	}
 	p.f("content: page files in %s, Markdown %s\n", c.Content.PagesDir, markdown)
-	p.f("store: %s\n", c.Store.Path)
+	p.f("store: %s\n", c.Store.Describe())
 	p.f("server: http://%s, feeds %s with %d items\n", c.Server.Listen, strings.Join(c.Feeds.Formats, "/"), c.Feeds.Items)
 	switch c.SMTP.Transport {
 	case "file":

@@ -16,6 +16,7 @@ import (
 	"github.com/paperboy-news/paperboy/config"
 	"github.com/paperboy-news/paperboy/mailer"
 	"github.com/paperboy-news/paperboy/schedule"
+	"github.com/paperboy-news/paperboy/store"
 )
 
 // runDigest runs, previews or test-sends one digest.
@@ -172,6 +173,13 @@ func mailerConfig(c *config.Config, logger *slog.Logger) (mailer.Config, error) 
 	mc.UnsubscribeOldSecrets = c.Unsubscribe.PreviousSecrets()
 	mc.SMTP.Password = password
 	mc.Logger = logger
+	if c.Store.Driver == store.DriverPostgres {
+		// Instances on one database send runs together, each its own
+		// claimed batches; a dead one's are taken over after the same
+		// time as its schedule.
+		host, _ := os.Hostname()
+		mc.Share = &mailer.Sharing{Holder: fmt.Sprintf("%s:%d", host, os.Getpid()), ClaimTTL: c.Store.FailoverTimeout}
+	}
 	return mc, nil
 }
 

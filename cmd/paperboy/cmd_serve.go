@@ -85,10 +85,17 @@ func serve(ctx context.Context, c *config.Config, stdout, stderr io.Writer) erro
 	}
 	logProduction(logger, c)
 
+	var leaseTTL time.Duration // the scheduler's default
+	if st.Driver() == store.DriverPostgres {
+		// Instances share the database: the lease's life is how long a
+		// dead leader keeps the others waiting.
+		leaseTTL = c.Store.FailoverTimeout
+	}
 	d.sched, err = schedule.New(schedule.Config{
 		Store:    st,
 		Location: c.Site.Location,
 		Logger:   logger,
+		LeaseTTL: leaseTTL,
 		OnRun:    func(r store.JobRun) { d.metrics.JobRun(r.Job, string(r.Outcome), r.Duration) },
 	})
 	if err != nil {
@@ -159,43 +166,56 @@ func serve(ctx context.Context, c *config.Config, stdout, stderr io.Writer) erro
 
 	// Jobs get a context of their own: SIGTERM stops new runs at once but
 	// lets running ones finish, up to server.shutdown_timeout.
-	jobs, err := d.scheduled(g)
-	if err != nil {
-		return fmt.Errorf("serve: %w", err)
+	startSched := func() error {
+		g := d.gen.Load()
+		jobs, err := d.scheduled(g)
+		if err != nil {
+			return err
+		}
+		if err := d.sched.Start(context.WithoutCancel(ctx), jobs); err != nil {
+			return err
+		}
+		d.closeRemovedDigestRuns(ctx, g)
+		if err := d.sched.Trigger(jobIngest, schedule.TriggerStartup); err != nil {
+			logger.Warn("startup_ingest_not_triggered", "err", err)
+		}
+		return nil
 	}
-	// Another paperboy on the database (a second daemon, or a hand-run
-	// digest sending) holds the schedule: serve the site and feeds anyway
-	// and take the schedule over when it is free.
-	leaseHeld := false
-	if err := d.sched.Start(context.WithoutCancel(ctx), jobs); errors.Is(err, schedule.ErrLeaseHeld) {
-		leaseHeld = true
-		logger.Warn("schedule_not_started", "err", err, "action", "serving the site and feeds; retrying every "+leaseRetry.String())
-	} else if err != nil {
+	standby := make(chan struct{})
+	err = startSched()
+	switch {
+	case err == nil:
+		close(standby)
+	case errors.Is(err, schedule.ErrLeaseHeld):
+		// Another instance runs the schedule (on SQLite: a second daemon,
+		// or a hand-run digest sending): serve the site and feeds, and
+		// take the schedule over when it is free. Only PostgreSQL's
+		// instances share the sending meanwhile.
+		logger.Info("scheduler_standby", "leader", err.Error(), "failover_timeout", c.Store.FailoverTimeout)
+		hctx, stopHelping := context.WithCancel(ctx)
+		helped := make(chan struct{})
+		go func() {
+			defer close(helped)
+			if st.Driver() == store.DriverPostgres {
+				d.helpSend(hctx)
+			}
+		}()
+		go func() {
+			defer close(standby)
+			defer func() { stopHelping(); <-helped }()
+			d.awaitSchedule(ctx, c.Store.FailoverTimeout, startSched)
+		}()
+	default:
 		return fmt.Errorf("serve: %w", err)
 	}
 	defer func() {
+		<-standby
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.gen.Load().cfg.Server.ShutdownTimeout)
 		defer cancel()
 		if err := d.sched.Stop(sctx); err != nil {
 			logger.Warn("scheduler_stop_failed", "err", err)
 		}
 	}()
-	if leaseHeld {
-		rctx, stopRetry := context.WithCancel(ctx)
-		retried := make(chan struct{})
-		go func() {
-			defer close(retried)
-			d.retryLease(rctx)
-		}()
-		// Before the scheduler's Stop (deferred above), so that no Start
-		// can follow it.
-		defer func() {
-			stopRetry()
-			<-retried
-		}()
-	} else {
-		d.scheduleStarted(ctx, g)
-	}
 
 	wctx, stopWatching := context.WithCancel(ctx)
 	// The pages watch starts before the config watcher, whose reloads move
@@ -205,7 +225,10 @@ func serve(ctx context.Context, c *config.Config, stdout, stderr io.Writer) erro
 	followed := make(chan struct{})
 	go func() {
 		defer close(followed)
-		feed.Follow(wctx, time.Second, func() *feed.Service { return d.gen.Load().site.Feeds() }, logger)
+		// PostgreSQL notifies changes (another instance's ingest) at once;
+		// the one-second poll stays the rule, and SQLite's only way.
+		changes := st.Changes(wctx, func(err error) { logger.Warn("store_listen_failed", "err", err) })
+		feed.Follow(wctx, time.Second, changes, func() *feed.Service { return d.gen.Load().site.Feeds() }, logger)
 	}()
 	watched := make(chan struct{})
 	go func() {
@@ -221,7 +244,7 @@ func serve(ctx context.Context, c *config.Config, stdout, stderr io.Writer) erro
 		d.stopPagesWatch()
 	}()
 
-	logger.Info("serving", "addr", ln.Addr().String(), "config", c.Path, "store", c.Store.Path)
+	logger.Info("serving", "addr", ln.Addr().String(), "config", c.Path, "store", c.Store.Describe())
 	fmt.Fprintf(stdout, "paperboy: serving http://%s\n", ln.Addr())
 
 	select {
@@ -296,48 +319,6 @@ func (d *daemon) build(ctx context.Context, c *config.Config) (*generation, erro
 	return &generation{cfg: c, site: site, digests: digests, handler: web.AccessLog(d.logger, mux)}, nil
 }
 
-// leaseRetry is how often a daemon without the schedule tries to take it:
-// one row written per try, and a released lease is taken within it.
-const leaseRetry = 5 * time.Second
-
-// retryLease starts the scheduler with the current jobs once the lease is
-// free, until ctx ends. Reloads wait meanwhile, so it starts the jobs of
-// the configuration that is current when it does.
-func (d *daemon) retryLease(ctx context.Context) {
-	t := time.NewTicker(leaseRetry)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		d.reloadMu.Lock()
-		g := d.gen.Load()
-		jobs, err := d.scheduled(g)
-		if err == nil {
-			err = d.sched.Start(context.WithoutCancel(ctx), jobs)
-		}
-		d.reloadMu.Unlock()
-		switch {
-		case err == nil:
-			d.scheduleStarted(ctx, g)
-			return
-		case !errors.Is(err, schedule.ErrLeaseHeld):
-			d.logger.Error("schedule_start_failed", "err", err)
-		}
-	}
-}
-
-// scheduleStarted is the work due once the scheduler runs: the runs of
-// removed digests closed, and an ingest.
-func (d *daemon) scheduleStarted(ctx context.Context, g *generation) {
-	d.closeRemovedDigestRuns(ctx, g)
-	if err := d.sched.Trigger(jobIngest, schedule.TriggerStartup); err != nil {
-		d.logger.Warn("startup_ingest_not_triggered", "err", err)
-	}
-}
-
 // reload loads the config file again; if it is valid, the new settings
 // replace the old whole, otherwise nothing changes and the error (every
 // problem with file:line and key) goes to the log and /admin/status.
@@ -380,8 +361,8 @@ func restartKeys(a, b *config.Config) []string {
 	if a.Server.AdminListen != b.Server.AdminListen {
 		keys = append(keys, "server.admin_listen")
 	}
-	if a.Store.Path != b.Store.Path {
-		keys = append(keys, "store.path")
+	if a.Store != b.Store {
+		keys = append(keys, "store")
 	}
 	if a.Log != b.Log {
 		keys = append(keys, "log")
@@ -500,4 +481,50 @@ func (d *daemon) stopPagesWatch() {
 		<-d.pages.done
 	}
 	d.pages = pagesWatch{}
+}
+
+// awaitSchedule tries start (taking the scheduler lease) every sixth of
+// the failover timeout until it succeeds or ctx ends, so that a standby
+// instance takes over within the timeout and a little more after the
+// leader's last renewal.
+func (d *daemon) awaitSchedule(ctx context.Context, failover time.Duration, start func() error) {
+	t := time.NewTicker(max(failover/6, 500*time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		err := start()
+		switch {
+		case err == nil:
+			d.logger.Info("scheduler_took_over")
+			return
+		case !errors.Is(err, schedule.ErrLeaseHeld):
+			d.logger.Error("scheduler_start_failed", "err", err)
+		}
+	}
+}
+
+// helpSend sends with the leader while this instance stands by: every
+// second it joins the runs being sent (mailer.Digests.Help), until ctx
+// ends (this instance took the schedule over, or stops).
+func (d *daemon) helpSend(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		n, err := d.gen.Load().digests.Help(ctx)
+		if err != nil && ctx.Err() == nil {
+			d.logger.Warn("digest_help_failed", "err", err)
+		}
+		if n > 0 {
+			d.logger.Info("digest_helped", "sent", n)
+		}
+	}
 }

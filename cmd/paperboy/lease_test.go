@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/paperboy-news/paperboy/internal/smtptest"
 	"github.com/paperboy-news/paperboy/schedule"
@@ -22,7 +23,7 @@ func TestSecondDaemonServesWithoutTheSchedule(t *testing.T) {
 	first := startDaemon(t, cfgPath)
 	first.runIngest(t)
 	second := startDaemon(t, cfgPath)
-	if !strings.Contains(second.log.String(), "schedule_not_started") || !strings.Contains(second.log.String(), "another paperboy") {
+	if !strings.Contains(second.log.String(), "scheduler_standby") || !strings.Contains(second.log.String(), "another paperboy") {
 		t.Errorf("the second daemon does not say it runs without the schedule:\n%s", second.log.String())
 	}
 	if strings.Contains(second.log.String(), "schedule_started") {
@@ -35,7 +36,7 @@ func TestSecondDaemonServesWithoutTheSchedule(t *testing.T) {
 	if err := first.stop(t); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 3*leaseRetry, "the second daemon to take the schedule over", func() (bool, string) {
+	waitFor(t, 15*time.Second, "the second daemon to take the schedule over", func() (bool, string) {
 		return strings.Contains(second.log.String(), "schedule_started"), second.log.String()
 	})
 }
@@ -72,7 +73,7 @@ func TestDaemonStartedDuringAHandRunDigest(t *testing.T) {
 	if err := <-held; err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 3*leaseRetry, "the daemon to take the schedule", func() (bool, string) {
+	waitFor(t, 15*time.Second, "the daemon to take the schedule", func() (bool, string) {
 		return strings.Contains(d.log.String(), "schedule_started"), d.log.String()
 	})
 }

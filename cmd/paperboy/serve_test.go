@@ -59,6 +59,10 @@ type daemonConfig struct {
 	ShutdownTimeout string
 	Connections     int
 	AdminListen     string
+	// DSNEnv, when set, puts the store on PostgreSQL: the variable
+	// holding its connection string.
+	DSNEnv          string
+	FailoverTimeout string
 }
 
 // configTemplate is a complete config.toml; <% %> delimits the template's
@@ -78,6 +82,9 @@ markdown_dir = ""
 
 [store]
 path = "data/paperboy.db"
+<% if .DSNEnv %>driver = "postgres"
+dsn_env = "<% .DSNEnv %>"
+failover_timeout = "<% .FailoverTimeout %>"<% end %>
 
 [server]
 listen = "127.0.0.1:0"
