@@ -166,13 +166,13 @@ func mailerConfig(c *config.Config, logger *slog.Logger) (mailer.Config, error) 
 	// stays a defined list with no one on it.
 	mc := c.Mailer()
 	for _, l := range c.Lists {
-		addrs, err := readList(l)
+		addrs, err := readList(l, logger)
 		if err != nil {
 			return mailer.Config{}, err
 		}
 		mc.Lists[l.Name] = append(mc.Lists[l.Name], addrs...)
 		if l.File != "" {
-			mc.ListReader = listReader{c}
+			mc.ListReader = listReader{c, logger}
 		}
 	}
 	mc.UnsubscribeSecret = secret
@@ -191,7 +191,10 @@ func mailerConfig(c *config.Config, logger *slog.Logger) (mailer.Config, error) 
 
 // listReader reads the configuration's recipient lists, files included,
 // for the mailer at each run.
-type listReader struct{ c *config.Config }
+type listReader struct {
+	c   *config.Config
+	log *slog.Logger
+}
 
 // ReadList implements mailer.ListReader.
 func (r listReader) ReadList(name string) ([]string, error) {
@@ -199,14 +202,20 @@ func (r listReader) ReadList(name string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return readList(l)
+	return readList(l, r.log)
 }
 
-// readList is list l's addresses as config parsed them.
-func readList(l config.List) ([]string, error) {
-	rs, err := config.LoadRecipients(l)
+// readList is list l's addresses as config parsed them. The lines left out
+// are logged at each read, so a typo in a list file shows in the log of
+// every run until it is fixed.
+func readList(l config.List, logger *slog.Logger) ([]string, error) {
+	rs, warnings, err := config.ReadRecipients(l)
 	if err != nil {
 		return nil, err
+	}
+	for _, w := range warnings {
+		logger.Warn("recipient_skipped", "list", l.Name, "file", w.File, "line", w.Line, "problem", w.Message,
+			"action", "fix the line; the address gets no mail until then")
 	}
 	// With the reader's name, for the To header.
 	addrs := make([]string, len(rs))
