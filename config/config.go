@@ -74,8 +74,12 @@ type Config struct {
 	SMTP        SMTP
 	Unsubscribe Unsubscribe
 	Lists       []List
-	Digests     []Digest
-	Jobs        Jobs
+	// ListWarnings are the list-file lines left out as Load read them (see
+	// ReadRecipients): check prints them, the daemon logs them at each
+	// read, and none of them refuses the file.
+	ListWarnings Problems
+	Digests      []Digest
+	Jobs         Jobs
 	// DKIM, Bounces and Production: hook (mail, issue 13); see
 	// deliverability.go and production.go.
 	DKIM       DKIM
@@ -211,9 +215,10 @@ type SMTP struct {
 }
 
 // Password reads the SMTP password from its environment variable. It is an
-// error for a configured user to have no password set.
+// error for a configured user to have no password set, unless the
+// transport is not "smtp": the file transport logs in nowhere.
 func (s SMTP) Password() (string, error) {
-	if s.PasswordEnv == "" {
+	if s.PasswordEnv == "" || s.Transport != "smtp" {
 		return "", nil
 	}
 	p := os.Getenv(s.PasswordEnv)

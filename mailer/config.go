@@ -356,21 +356,34 @@ func (cfg Config) Validate() site.Problems {
 	return ps
 }
 
-// withDefaults validates cfg and fills in its defaults, reporting every
-// problem at once.
-func (cfg Config) withDefaults() (Config, map[string]*digestConf, error) {
-	ps := cfg.Validate()
-	if cfg.UnsubscribeSecretEnv == "" {
-		cfg.UnsubscribeSecretEnv = "PAPERBOY_UNSUBSCRIBE_SECRET"
+// SecretProblems is what New refuses in the unsubscribe secrets, which
+// come from the environment, not the file: config.Load applies it to the
+// variables' values so that check judges what serve would refuse.
+func (cfg Config) SecretProblems() site.Problems {
+	var ps site.Problems
+	env := cfg.UnsubscribeSecretEnv
+	if env == "" {
+		env = "PAPERBOY_UNSUBSCRIBE_SECRET"
 	}
 	if len(cfg.UnsubscribeSecret) < minSecretBytes {
 		ps.Add("unsubscribe.secret_env", "the unsubscribe secret has %d bytes, want at least %d: set the environment variable %s to a random string of %d or more characters (e.g. the output of: openssl rand -hex 32)",
-			len(cfg.UnsubscribeSecret), minSecretBytes, cfg.UnsubscribeSecretEnv, minSecretBytes)
+			len(cfg.UnsubscribeSecret), minSecretBytes, env, minSecretBytes)
 	}
 	for i, old := range cfg.UnsubscribeOldSecrets {
 		if len(old) < minSecretBytes {
 			ps.Add("unsubscribe.previous_secret_envs", "previous unsubscribe secret %d has %d bytes, want at least %d", i+1, len(old), minSecretBytes)
 		}
+	}
+	return ps
+}
+
+// withDefaults validates cfg and fills in its defaults, reporting every
+// problem at once.
+func (cfg Config) withDefaults() (Config, map[string]*digestConf, error) {
+	ps := cfg.Validate()
+	ps = append(ps, cfg.SecretProblems()...)
+	if cfg.UnsubscribeSecretEnv == "" {
+		cfg.UnsubscribeSecretEnv = "PAPERBOY_UNSUBSCRIBE_SECRET"
 	}
 	if s := &cfg.SMTP; s.CAFile != "" {
 		if pool, err := loadCAFile(s.CAFile); err != nil {

@@ -59,6 +59,9 @@ func runDigest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if err != nil {
 			return err
 		}
+		if res.Fallback != "" {
+			fmt.Fprintf(stdout, "%s; previewing the latest edition, %s (a run now would send nothing)\n", res.Empty, res.Fallback)
+		}
 		fmt.Fprintf(stdout, "preview of %s for %s: %s (%d article(s))\n  %s\n  %s\n  %s\n",
 			name, recipient, res.Subject, res.Articles, res.HTMLPath, res.TextPath, res.EML)
 		if res.WouldSkip {
@@ -66,11 +69,14 @@ func runDigest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		return nil
 	case *to != "":
-		id, err := m.SendTest(ctx, name, *to)
+		sent, err := m.SendTest(ctx, name, *to)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "sent a test of %s to %s (Message-ID <%s>)\n", name, *to, id)
+		if sent.Fallback != "" {
+			fmt.Fprintf(stdout, "%s; sending the latest edition, %s (a run now would send nothing)\n", sent.Empty, sent.Fallback)
+		}
+		fmt.Fprintf(stdout, "sent a test of %s to %s: %d article(s) (Message-ID <%s>)\n", name, *to, sent.Articles, sent.MessageID)
 		return nil
 	}
 
@@ -161,13 +167,13 @@ func mailerConfig(c *config.Config, logger *slog.Logger) (mailer.Config, error) 
 	// stays a defined list with no one on it.
 	mc := c.Mailer()
 	for _, l := range c.Lists {
-		addrs, err := readList(l)
+		addrs, err := readList(l, logger)
 		if err != nil {
 			return mailer.Config{}, err
 		}
 		mc.Lists[l.Name] = append(mc.Lists[l.Name], addrs...)
 		if l.File != "" {
-			mc.ListReader = listReader{c}
+			mc.ListReader = listReader{c, logger}
 		}
 	}
 	mc.UnsubscribeSecret = secret
@@ -186,7 +192,10 @@ func mailerConfig(c *config.Config, logger *slog.Logger) (mailer.Config, error) 
 
 // listReader reads the configuration's recipient lists, files included,
 // for the mailer at each run.
-type listReader struct{ c *config.Config }
+type listReader struct {
+	c   *config.Config
+	log *slog.Logger
+}
 
 // ReadList implements mailer.ListReader.
 func (r listReader) ReadList(_ context.Context, name string) ([]string, error) {
@@ -194,14 +203,20 @@ func (r listReader) ReadList(_ context.Context, name string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return readList(l)
+	return readList(l, r.log)
 }
 
-// readList is list l's addresses as config parsed them.
-func readList(l config.List) ([]string, error) {
-	rs, err := config.LoadRecipients(l)
+// readList is list l's addresses as config parsed them. The lines left out
+// are logged at each read, so a typo in a list file shows in the log of
+// every run until it is fixed.
+func readList(l config.List, logger *slog.Logger) ([]string, error) {
+	rs, warnings, err := config.ReadRecipients(l)
 	if err != nil {
 		return nil, err
+	}
+	for _, w := range warnings {
+		logger.Warn("recipient_skipped", "list", l.Name, "file", w.File, "line", w.Line, "problem", w.Message,
+			"action", "fix the line; the address gets no mail until then")
 	}
 	// With the reader's name, for the To header.
 	addrs := make([]string, len(rs))

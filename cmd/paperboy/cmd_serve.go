@@ -203,15 +203,19 @@ func serve(ctx context.Context, c *config.Config, stdout, stderr io.Writer) erro
 	switch {
 	case err == nil:
 		close(standby)
-	case errors.Is(err, schedule.ErrLeaseHeld) && st.Driver() == store.DriverPostgres:
-		// Another instance runs the schedule: serve the site and feeds,
-		// and take the schedule over when its lease runs out.
+	case errors.Is(err, schedule.ErrLeaseHeld):
+		// Another instance runs the schedule (on SQLite: a second daemon,
+		// or a hand-run digest sending): serve the site and feeds, and
+		// take the schedule over when it is free. Only PostgreSQL's
+		// instances share the sending meanwhile.
 		logger.Info("scheduler_standby", "leader", err.Error(), "failover_timeout", c.Store.FailoverTimeout)
 		hctx, stopHelping := context.WithCancel(ctx)
 		helped := make(chan struct{})
 		go func() {
 			defer close(helped)
-			d.helpSend(hctx)
+			if st.Driver() == store.DriverPostgres {
+				d.helpSend(hctx)
+			}
 		}()
 		go func() {
 			defer close(standby)

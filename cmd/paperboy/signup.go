@@ -35,7 +35,7 @@ func withSubscribers(mc mailer.Config, c *config.Config, st *store.Store) mailer
 	if len(open) == 0 {
 		return mc
 	}
-	mc.ListReader = subscribe.Recipients{Config: listReader{c}, Store: st, Open: open}
+	mc.ListReader = subscribe.Recipients{Config: listReader{c, mc.Logger}, Store: st, Open: open}
 	mc.Topics = st
 	return mc
 }
