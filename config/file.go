@@ -102,6 +102,7 @@ type fileDigest struct {
 	CatchUp     string   `toml:"catch_up"`
 	Period      string   `toml:"period"`
 	MaxArticles int      `toml:"max_articles"`
+	Paused      bool     `toml:"paused"`
 }
 
 type fileJobs struct {

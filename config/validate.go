@@ -248,6 +248,7 @@ func (v *validator) digests(fs []fileDigest, c *Config) {
 			Subject:     f.Subject,
 			SkipEmpty:   f.SkipEmpty == nil || *f.SkipEmpty,
 			MaxArticles: f.MaxArticles,
+			Paused:      f.Paused,
 		}
 		d.Cron = v.schedule(at("schedule"), f.Schedule, c.location(), true)
 		if f.CatchUp == "" {

@@ -29,7 +29,7 @@ func scheduleJobs(c *config.Config, run func(name string) schedule.RunFunc) []sc
 	}
 	for _, d := range c.Digests {
 		name := jobDigestPrefix + d.Name
-		jobs = append(jobs, schedule.Job{Name: name, Spec: d.Schedule, Location: c.Site.Location,
+		jobs = append(jobs, schedule.Job{Name: name, Spec: d.ScheduledSpec(), Location: c.Site.Location,
 			SlotKeyed: true, CatchUp: d.CatchUp, Run: run(name)})
 	}
 	return jobs

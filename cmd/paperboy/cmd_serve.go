@@ -50,6 +50,7 @@ type daemon struct {
 	metrics *admin.Metrics
 	sched   *schedule.Scheduler
 	watcher *schedule.ConfigWatcher
+	console *admin.Console
 	gen     atomic.Pointer[generation]
 
 	// reloadMu serialises reloads (a file change and SIGHUP may coincide)
@@ -95,6 +96,7 @@ func serve(ctx context.Context, c *config.Config, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
+	d.console = d.newConsole(c, logger)
 
 	g, err := d.build(ctx, c)
 	if err != nil {
@@ -209,6 +211,7 @@ func (d *daemon) build(ctx context.Context, c *config.Config) (*generation, erro
 		Metrics:     d.metrics,
 		Logger:      d.logger,
 	}).Register(mux)
+	d.console.Register(mux)
 	return &generation{cfg: c, site: site, digests: digests, handler: mux}, nil
 }
 
