@@ -106,7 +106,7 @@ var consoleZH = ConsoleWords{
 	RunBusy:       "{job} 正在运行，请等它结束。",
 	PreviewMail:   "预览邮件",
 	TestSend:      "测试发送",
-	TestSendTo:    "发给",
+	TestSendTo:    "测试邮件发给（你的邮箱）",
 	TestSent:      "测试邮件已发给 {to}。",
 	PreviewFailed: "预览失败：",
 	Run:           "第 {id} 次发送",
@@ -132,7 +132,7 @@ var consoleZH = ConsoleWords{
 	Outcomes: map[string]string{
 		"ok": "成功", "failed": "失败", "skipped": "跳过", "missed": "错过", "interrupted": "中断", "running": "运行中",
 		"sending": "发送中", "done": "完成", "pending": "待发", "sent": "已发",
-		"config": "改配置", "run": "立即运行", "retry": "重发", "test_send": "测试发送",
+		"config": "改配置", "run": "立即运行", "retry": "重发", "test_send": "测试发送", "login": "登录",
 		"schedule": "定时", "catchup": "补发", "resume": "继续", "manual": "手动", "watch": "文件变动", "chain": "连带", "startup": "启动",
 	},
 
@@ -218,7 +218,7 @@ var consoleEN = ConsoleWords{
 	RunBusy:       "{job} is running; wait for it to finish.",
 	PreviewMail:   "Preview mail",
 	TestSend:      "Test send",
-	TestSendTo:    "to",
+	TestSendTo:    "Send a test to (your address)",
 	TestSent:      "Test message sent to {to}.",
 	PreviewFailed: "Preview failed:",
 	Run:           "Run {id}",
@@ -244,7 +244,7 @@ var consoleEN = ConsoleWords{
 	Outcomes: map[string]string{
 		"ok": "ok", "failed": "failed", "skipped": "skipped", "missed": "missed", "interrupted": "interrupted", "running": "running",
 		"sending": "sending", "done": "done", "pending": "pending", "sent": "sent",
-		"config": "config edit", "run": "run now", "retry": "retry", "test_send": "test send",
+		"config": "config edit", "run": "run now", "retry": "retry", "test_send": "test send", "login": "login",
 		"schedule": "schedule", "catchup": "catch-up", "resume": "resume", "manual": "manual", "watch": "file change", "chain": "chain", "startup": "startup",
 	},
 
