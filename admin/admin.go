@@ -11,10 +11,19 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
+	"unicode/utf8"
+
+	"golang.org/x/time/rate"
 
 	"github.com/paperboy-news/paperboy/schedule"
 	"github.com/paperboy-news/paperboy/store"
@@ -39,11 +48,19 @@ type OutboxCounter interface {
 	OutboxCounts(ctx context.Context) (map[string]int, error)
 }
 
+// MinTokenLength is the shortest admin token accepted: 32 characters, e.g.
+// openssl rand -hex 32 (64), so guessing it is out of reach even unthrottled.
+const MinTokenLength = 32
+
 // Config configures the admin endpoints.
 type Config struct {
 	// Token is the bearer token (from an env var, never the file); ""
-	// disables every endpoint here.
-	Token     string
+	// disables every endpoint here. A token shorter than MinTokenLength
+	// is refused.
+	Token string
+	// TokenEnv names the variable the token came from, for messages;
+	// default "PAPERBOY_ADMIN_TOKEN".
+	TokenEnv  string
 	Scheduler Scheduler
 	// ConfigState, Outbox and Metrics are optional.
 	ConfigState ConfigState
@@ -51,6 +68,13 @@ type Config struct {
 	Metrics     *Metrics
 	Logger      *slog.Logger
 	Now         func() time.Time
+	// FailureDelay is how long a request with a wrong token waits for its
+	// 401; default 1s. Wrong tokens also draw from a budget of
+	// FailureBurst (default 10) refilled at one per FailureDelay: while it
+	// is empty every request gets 429 unchecked, so guesses cannot be
+	// sped up by sending many at once.
+	FailureDelay time.Duration
+	FailureBurst int
 }
 
 // Handler serves the admin endpoints.
@@ -59,17 +83,33 @@ type Handler struct {
 	log       *slog.Logger
 	tokenHash [32]byte
 	mux       *http.ServeMux
+	guard     *guard
 }
 
-// New returns the admin handler.
-func New(cfg Config) *Handler {
+// New returns the admin handler, or an error if the token is too short
+// to resist guessing.
+func New(cfg Config) (*Handler, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	h := &Handler{cfg: cfg, log: cfg.Logger, tokenHash: sha256.Sum256([]byte(cfg.Token)), mux: http.NewServeMux()}
+	if cfg.TokenEnv == "" {
+		cfg.TokenEnv = "PAPERBOY_ADMIN_TOKEN"
+	}
+	if n := utf8.RuneCountInString(cfg.Token); cfg.Token != "" && n < MinTokenLength {
+		return nil, fmt.Errorf("admin: the token in %s has %d characters, want at least %d: set it to a random string such as the output of 'openssl rand -hex 32', or unset it to turn the admin endpoints off",
+			cfg.TokenEnv, n, MinTokenLength)
+	}
+	if cfg.FailureDelay <= 0 {
+		cfg.FailureDelay = time.Second
+	}
+	if cfg.FailureBurst <= 0 {
+		cfg.FailureBurst = 10
+	}
+	h := &Handler{cfg: cfg, log: cfg.Logger, tokenHash: sha256.Sum256([]byte(cfg.Token)), mux: http.NewServeMux(),
+		guard: newGuard(cfg.FailureDelay, cfg.FailureBurst)}
 	ps := h.patterns()
 	h.mux.HandleFunc(ps[0], h.status)
 	h.mux.HandleFunc(ps[1], h.runJob)
@@ -79,7 +119,7 @@ func New(cfg Config) *Handler {
 	if cfg.Token == "" {
 		h.log.Warn("admin_disabled", "reason", "no admin token configured")
 	}
-	return h
+	return h, nil
 }
 
 // Register mounts the endpoints on mux (the site's server) with method
@@ -104,19 +144,112 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "admin endpoints are disabled: set the admin token environment variable", http.StatusNotFound)
 		return
 	}
-	if !h.authorized(r) {
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		token = ""
+	}
+	switch h.checkToken(r, token) {
+	case tokenThrottled:
+		w.Header().Set("Retry-After", strconv.Itoa(int(h.cfg.FailureDelay.Seconds()+1)))
+		http.Error(w, "too many failed admin logins; try again later", http.StatusTooManyRequests)
+	case tokenWrong:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="paperboy admin"`)
 		http.Error(w, "unauthorized: send Authorization: Bearer <admin token>", http.StatusUnauthorized)
-		return
+	default:
+		h.mux.ServeHTTP(w, r)
 	}
-	h.mux.ServeHTTP(w, r)
+}
+
+// tokenCheck is how a presented admin token fared.
+type tokenCheck int
+
+const (
+	tokenRight tokenCheck = iota
+	tokenWrong
+	tokenThrottled
+)
+
+// checkToken judges a presented token, for the bearer endpoints and the
+// console's login form alike. The check takes one unit of the failure
+// budget and gives it back if the token is right, so simultaneous
+// guesses cannot all slip through on one unit; a wrong token is answered
+// only after FailureDelay.
+func (h *Handler) checkToken(r *http.Request, token string) tokenCheck {
+	if !h.guard.take() {
+		h.failed(r, "throttled")
+		return tokenThrottled
+	}
+	if !h.authorized(token) {
+		h.failed(r, "wrong_token")
+		// Slow each wrong guess down; a client that gives up frees it.
+		select {
+		case <-time.After(h.cfg.FailureDelay):
+		case <-r.Context().Done():
+		}
+		return tokenWrong
+	}
+	h.guard.refund()
+	return tokenRight
+}
+
+// failed logs a failed attempt, at most one line per minute with the
+// number of failures since the last line, so a flood of guesses neither
+// goes unnoticed nor floods the log.
+func (h *Handler) failed(r *http.Request, reason string) {
+	n := h.guard.failures.Add(1)
+	h.guard.logEvery.Do(func() {
+		h.log.Warn("admin_auth_failed", "reason", reason, "remote_addr", r.RemoteAddr, "path", r.URL.Path,
+			"failures_since_last_report", n-h.guard.reported.Swap(n))
+	})
+}
+
+// guard throttles wrong admin tokens: a token bucket of failures and a
+// rate-limited log.
+type guard struct {
+	mu       sync.Mutex
+	budget   float64
+	max      float64
+	per      time.Duration
+	last     time.Time
+	failures atomic.Int64
+	reported atomic.Int64
+	logEvery rate.Sometimes
+}
+
+func newGuard(per time.Duration, burst int) *guard {
+	return &guard{budget: float64(burst), max: float64(burst), per: per, last: time.Now(),
+		logEvery: rate.Sometimes{First: 1, Interval: time.Minute}}
+}
+
+func (g *guard) refill() {
+	now := time.Now()
+	g.budget = min(g.max, g.budget+float64(now.Sub(g.last))/float64(g.per))
+	g.last = now
+}
+
+// take spends one unit of the budget, or reports that none is left.
+func (g *guard) take() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.refill()
+	if g.budget < 1 {
+		return false
+	}
+	g.budget--
+	return true
+}
+
+// refund gives back the unit of a request whose token was right.
+func (g *guard) refund() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.budget = min(g.max, g.budget+1)
 }
 
 // authorized compares hashes in constant time, so neither the token's
 // bytes nor its length leak through timing.
-func (h *Handler) authorized(r *http.Request) bool {
-	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
+func (h *Handler) authorized(token string) bool {
+	if token == "" {
 		return false
 	}
 	got := sha256.Sum256([]byte(strings.TrimSpace(token)))
@@ -148,17 +281,73 @@ type runJSON struct {
 }
 
 func toRunJSON(r store.JobRun) *runJSON {
-	return &runJSON{Job: r.Job, Slot: r.Slot, Trigger: r.Trigger, Outcome: r.Outcome, Error: r.Error,
+	return &runJSON{Job: r.Job, Slot: r.Slot, Trigger: r.Trigger, Outcome: r.Outcome, Error: redact(r.Error),
 		StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, DurationMS: r.Duration.Milliseconds()}
+}
+
+// configJSON is the configuration's load state in /admin/status. The
+// status may be read by more people than the server's files: a failed
+// reload is shown as where the problems are (file name, line, key), never
+// their text, which can quote a subscriber's address from a list file.
+type configJSON struct {
+	File        string    `json:"file"`
+	LoadedAt    time.Time `json:"loaded_at"`
+	LastAttempt time.Time `json:"last_attempt,omitzero"`
+	Reloads     int       `json:"reloads"`
+	// LastErrorProblems counts the problems of the latest failed reload;
+	// LastErrorAt lists where they are ("residents.txt:7 lists.addresses").
+	// The server log has the whole text.
+	LastErrorProblems int      `json:"last_error_problems,omitempty"`
+	LastErrorAt       []string `json:"last_error_at,omitempty"`
+}
+
+// problemAt matches the start of a config problem: "file:line: key: ".
+var problemAt = regexp.MustCompile(`^(\S[^:]*):(\d+): (?:([A-Za-z0-9_.]+): )?`)
+
+func toConfigJSON(cs schedule.ConfigStatus) *configJSON {
+	c := &configJSON{File: filepath.Base(cs.Path), LoadedAt: cs.LoadedAt, LastAttempt: cs.LastAttempt, Reloads: cs.Reloads}
+	for _, line := range strings.Split(cs.LastError, "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		c.LastErrorProblems++
+		m := problemAt.FindStringSubmatch(line)
+		if m == nil {
+			c.LastErrorAt = append(c.LastErrorAt, "(see the server log)")
+			continue
+		}
+		at := filepath.Base(m[1]) + ":" + m[2]
+		if m[3] != "" {
+			at += " " + m[3]
+		}
+		c.LastErrorAt = append(c.LastErrorAt, at)
+	}
+	return c
+}
+
+var (
+	addressRE = regexp.MustCompile(`[^\s<>"'(),;:\[\]]+@[^\s<>"'(),;:\[\]]+`)
+	absPathRE = regexp.MustCompile(`(^|[\s"'(=])/[^\s"':,)]*`)
+)
+
+// redact takes email addresses and absolute paths out of an error shown in
+// /admin/status (an SMTP reply quoting a recipient, a file's full path):
+// addresses become "<address>", paths their base name.
+func redact(s string) string {
+	s = addressRE.ReplaceAllString(s, "<address>")
+	return absPathRE.ReplaceAllStringFunc(s, func(m string) string {
+		i := strings.IndexByte(m, '/')
+		return m[:i] + filepath.Base(m[i:])
+	})
 }
 
 // statusJSON is the /admin/status document.
 type statusJSON struct {
-	Time        time.Time              `json:"time"`
-	Jobs        []jobJSON              `json:"jobs"`
-	Config      *schedule.ConfigStatus `json:"config,omitempty"`
-	Outbox      map[string]int         `json:"outbox,omitempty"`
-	OutboxError string                 `json:"outbox_error,omitempty"`
+	Time        time.Time      `json:"time"`
+	Jobs        []jobJSON      `json:"jobs"`
+	Config      *configJSON    `json:"config,omitempty"`
+	Outbox      map[string]int `json:"outbox,omitempty"`
+	OutboxError string         `json:"outbox_error,omitempty"`
 }
 
 func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
@@ -183,8 +372,7 @@ func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
 		doc.Jobs = append(doc.Jobs, jj)
 	}
 	if h.cfg.ConfigState != nil {
-		cs := h.cfg.ConfigState.Status()
-		doc.Config = &cs
+		doc.Config = toConfigJSON(h.cfg.ConfigState.Status())
 	}
 	if h.cfg.Outbox != nil {
 		counts, err := h.cfg.Outbox.OutboxCounts(r.Context())

@@ -1,13 +1,16 @@
 package admin
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,7 +21,7 @@ import (
 	"github.com/prometheus/common/model"
 )
 
-const token = "s3cret-admin-token"
+const token = "s3cret-admin-token-0123456789abcdef"
 
 type fixedConfig struct{ st schedule.ConfigStatus }
 
@@ -54,15 +57,19 @@ func newServer(t *testing.T, tok string, ob OutboxCounter) (*httptest.Server, *M
 		{Name: "ingest", Spec: "@every 5m",
 			Run: func(ctx context.Context, slot time.Time, trig schedule.Trigger) error {
 				ran <- "ingest"
-				return errors.New("pages/bad.txt: line 3: no date")
+				return errors.New("/srv/paperboy/pages/bad.txt: line 3: no date; 550 5.1.1 no such user li.si@example.org")
 			}},
 	}
 	if err := sched.Start(ctx, jobs); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sched.Stop(context.Background()) })
-	h := New(Config{Token: tok, Scheduler: sched, Metrics: m, Outbox: ob,
-		ConfigState: fixedConfig{schedule.ConfigStatus{Path: "config.toml", LastError: "config.toml:41: unknown key digest.shedule"}}})
+	h, err := New(Config{Token: tok, Scheduler: sched, Metrics: m, Outbox: ob, FailureDelay: time.Millisecond, FailureBurst: 1000,
+		ConfigState: fixedConfig{schedule.ConfigStatus{Path: "/srv/paperboy/config.toml", LastError: "/srv/paperboy/config.toml:41: digest.shedule: unknown key digest.shedule\n" +
+			"/srv/paperboy/lists/residents.txt:7: lists.addresses: list \"residents\": \"zhang.example.org\" is not an email address"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "site") })
 	h.Register(mux)
@@ -170,11 +177,19 @@ func TestStatusAndRun(t *testing.T) {
 	if h := digest.Next[0].In(time.FixedZone("CST", 8*3600)); h.Hour() != 7 || h.Minute() != 0 {
 		t.Errorf("digest next run %v is not 07:00 in Shanghai", digest.Next[0])
 	}
-	if ingest.LastRun == nil || ingest.LastRun.Outcome != "failed" || ingest.LastRun.Trigger != "manual" || !strings.Contains(ingest.LastRun.Error, "pages/bad.txt") {
+	if ingest.LastRun == nil || ingest.LastRun.Outcome != "failed" || ingest.LastRun.Trigger != "manual" ||
+		ingest.LastRun.Error != "bad.txt: line 3: no date; 550 5.1.1 no such user <address>" {
 		t.Errorf("ingest last run = %+v", ingest.LastRun)
 	}
-	if doc.Config == nil || !strings.Contains(doc.Config.LastError, "config.toml:41") {
+	if doc.Config == nil || doc.Config.File != "config.toml" || doc.Config.LastErrorProblems != 2 ||
+		strings.Join(doc.Config.LastErrorAt, "|") != "config.toml:41 digest.shedule|residents.txt:7 lists.addresses" {
 		t.Errorf("config state = %+v", doc.Config)
+	}
+	// Counts and line numbers only: no address, no absolute path.
+	for _, leak := range []string{"zhang.example.org", "li.si@example.org", "/srv/"} {
+		if strings.Contains(body, leak) {
+			t.Errorf("/admin/status shows %q:\n%s", leak, body)
+		}
 	}
 	if doc.Outbox["sent"] != 997 || doc.Outbox["pending"] != 3 {
 		t.Errorf("outbox = %v", doc.Outbox)
@@ -295,4 +310,102 @@ func parseMetrics(t *testing.T, body string) map[string]*dtoFamily {
 		out[name] = f
 	}
 	return out
+}
+
+func TestShortTokenRefused(t *testing.T) {
+	for _, tok := range []string{"a", strings.Repeat("x", MinTokenLength-1)} {
+		_, err := New(Config{Token: tok, TokenEnv: "MY_ADMIN_TOKEN"})
+		if err == nil || !strings.Contains(err.Error(), "MY_ADMIN_TOKEN") || !strings.Contains(err.Error(), "at least 32") {
+			t.Errorf("token of %d characters: err = %v, want a refusal naming the variable and the minimum", len(tok), err)
+		}
+	}
+	if _, err := New(Config{Token: strings.Repeat("x", MinTokenLength)}); err != nil {
+		t.Errorf("a 32-character token: %v", err)
+	}
+	if _, err := New(Config{}); err != nil {
+		t.Errorf("no token (admin off): %v", err)
+	}
+}
+
+// TestWrongTokensAreSlowedThrottledAndLogged: each wrong token waits
+// FailureDelay; past the burst, requests get 429 without a check (the
+// right token too, until the budget refills); failures are logged, one
+// line per minute at most, with their count.
+func TestWrongTokensAreSlowedThrottledAndLogged(t *testing.T) {
+	var logs syncBuffer
+	const delay = 200 * time.Millisecond
+	h, err := New(Config{Token: token, Scheduler: nopScheduler{}, FailureDelay: delay, FailureBurst: 3,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	h.Register(mux)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	// Five guesses at once: three are checked, each answered only after
+	// the delay; the other two find the budget spent.
+	type answer struct {
+		code  int
+		retry string
+		took  time.Duration
+	}
+	answers := make(chan answer, 5)
+	for range 5 {
+		go func() {
+			start := time.Now()
+			resp, _ := do(t, "GET", srv.URL+"/admin/status", "Bearer guess")
+			answers <- answer{resp.StatusCode, resp.Header.Get("Retry-After"), time.Since(start)}
+		}()
+	}
+	codes := map[int]int{}
+	for range 5 {
+		a := <-answers
+		codes[a.code]++
+		if a.code == 401 && a.took < delay {
+			t.Errorf("a wrong token was answered in %v, want it held %v", a.took, delay)
+		}
+		if a.code == 429 && a.retry == "" {
+			t.Error("429 without Retry-After")
+		}
+	}
+	if codes[401] != 3 || codes[429] != 2 {
+		t.Fatalf("answers to 5 simultaneous guesses = %v, want 3×401 and 2×429", codes)
+	}
+	time.Sleep(delay + 50*time.Millisecond) // the budget refills one
+	if resp, _ := do(t, "GET", srv.URL+"/admin/status", "Bearer "+token); resp.StatusCode != 200 {
+		t.Fatalf("the right token after the refill = %d, want 200", resp.StatusCode)
+	}
+	out := logs.String()
+	if n := strings.Count(out, "msg=admin_auth_failed"); n != 1 {
+		t.Errorf("%d log lines for 4 failures, want 1 (rate-limited):\n%s", n, out)
+	}
+	if !strings.Contains(out, "remote_addr=127.0.0.1") || strings.Contains(out, "guess") {
+		t.Errorf("log lacks the client or shows the guessed token:\n%s", out)
+	}
+}
+
+type nopScheduler struct{}
+
+func (nopScheduler) Status(context.Context) ([]schedule.JobStatus, error) { return nil, nil }
+func (nopScheduler) RunNow(context.Context, string) (store.JobRun, error) {
+	return store.JobRun{}, schedule.ErrUnknownJob
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

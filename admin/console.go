@@ -53,8 +53,10 @@ type DigestMailer interface {
 
 // ConsoleConfig configures the console.
 type ConsoleConfig struct {
-	// Token is the admin token; "" disables the console (404).
-	Token     string
+	// Admin checks the login form's token as it checks bearer tokens:
+	// the same token, failure budget, delay and log. A handler without a
+	// token disables the console (404).
+	Admin     *Handler
 	Scheduler Scheduler
 	// ConfigState is optional.
 	ConfigState ConfigState
@@ -148,7 +150,7 @@ type view struct {
 
 func (c *Console) enabled(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if c.cfg.Token == "" {
+		if c.cfg.Admin == nil || c.cfg.Admin.cfg.Token == "" {
 			http.Error(w, "admin console is disabled: set the admin token environment variable", http.StatusNotFound)
 			return
 		}
@@ -262,13 +264,11 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "forbidden: the login form has no valid CSRF token; reload it and try again", http.StatusForbidden)
 		return
 	}
-	if !c.sessions.allowLogin(r) {
-		c.log.Warn("admin_login_throttled", "remote", r.RemoteAddr)
+	switch c.cfg.Admin.checkToken(r, strings.TrimSpace(r.PostFormValue("token"))) {
+	case tokenThrottled:
 		c.showLogin(w, r, http.StatusTooManyRequests, c.words().TooManyLogins)
 		return
-	}
-	if !sameSecret(strings.TrimSpace(r.PostFormValue("token")), c.cfg.Token) {
-		c.log.Warn("admin_login_failed", "remote", r.RemoteAddr)
+	case tokenWrong:
 		c.showLogin(w, r, http.StatusUnauthorized, c.words().LoginFailed)
 		return
 	}

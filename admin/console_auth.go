@@ -5,18 +5,16 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // The console's access: a login form takes the admin token and starts a
 // session kept in memory (a restart logs everybody out, which is fine for
-// a handful of editors); the cookie is HttpOnly, SameSite=Strict and
+// a handful of editors); wrong tokens are throttled, delayed and logged
+// as on the bearer endpoints (Handler.checkToken); the cookie is HttpOnly, SameSite=Strict and
 // Secure when the request came over https. Every form carries the
 // session's CSRF token, and a POST without it is refused with 403 even
 // with a valid cookie. The login form has its own token, bound to a
@@ -40,24 +38,15 @@ type session struct {
 	testTo string
 }
 
-// sessions holds the console's sessions and login throttles.
+// sessions holds the console's sessions.
 type sessions struct {
-	mu     sync.Mutex
-	byID   map[string]*session
-	now    func() time.Time
-	perIP  map[string]*rate.Limiter
-	global *rate.Limiter
+	mu   sync.Mutex
+	byID map[string]*session
+	now  func() time.Time
 }
 
 func newSessions(now func() time.Time) *sessions {
-	return &sessions{
-		byID:  map[string]*session{},
-		now:   now,
-		perIP: map[string]*rate.Limiter{},
-		// Over all clients, at most one login attempt a second on
-		// average: guessing a 32-character token stays hopeless.
-		global: rate.NewLimiter(rate.Every(time.Second), 20),
-	}
+	return &sessions{byID: map[string]*session{}, now: now}
 }
 
 func randomToken() string {
@@ -113,26 +102,6 @@ func (s *sessions) end(r *http.Request) {
 		delete(s.byID, c.Value)
 		s.mu.Unlock()
 	}
-}
-
-// allowLogin spends one login attempt of the client's and the global
-// budget: five at once per address, then one every 20 seconds.
-func (s *sessions) allowLogin(r *http.Request) bool {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	s.mu.Lock()
-	l, ok := s.perIP[host]
-	if !ok {
-		if len(s.perIP) > 10000 {
-			s.perIP = map[string]*rate.Limiter{} // a flood of addresses; the global budget still holds
-		}
-		l = rate.NewLimiter(rate.Every(20*time.Second), 5)
-		s.perIP[host] = l
-	}
-	s.mu.Unlock()
-	return l.Allow() && s.global.Allow()
 }
 
 // validCSRF reports whether the form's csrf field is the session's token.

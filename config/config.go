@@ -75,6 +75,11 @@ type Config struct {
 	Lists       []List
 	Digests     []Digest
 	Jobs        Jobs
+	// DKIM, Bounces and Production: hook (mail, issue 13); see
+	// deliverability.go and production.go.
+	DKIM       DKIM
+	Bounces    Bounces
+	Production Production
 }
 
 // Site is the newspaper as readers see it, [site] and [[topics]],
@@ -90,6 +95,9 @@ type Content struct {
 	PagesDir string
 	// MarkdownDir holds web-only Markdown articles (*.md); empty disables them.
 	MarkdownDir string
+	// MaxPageSize is the largest page or Markdown file ingest reads, in
+	// bytes; a larger one is refused unread.
+	MaxPageSize int64
 }
 
 // Store is the database: [store].
@@ -108,6 +116,9 @@ type Server struct {
 	// ShutdownTimeout bounds how long running work may take to finish after
 	// SIGINT/SIGTERM.
 	ShutdownTimeout time.Duration
+	// AdminListen, if set, is a separate host:port (e.g. 127.0.0.1:9090)
+	// for /admin and /metrics, which then leave the public listener.
+	AdminListen string
 }
 
 // AdminToken reads the admin bearer token from its environment variable.
@@ -161,6 +172,11 @@ type SMTP struct {
 	Backoff time.Duration
 	// Timeout bounds each SMTP command.
 	Timeout time.Duration
+	// AllowPlaintextAuth lets User log in over a connection without TLS,
+	// for a relay on the same host; otherwise a User makes TLS mandatory.
+	AllowPlaintextAuth bool
+	// CAFile is a PEM file of extra trusted certificates (private CA).
+	CAFile string
 }
 
 // Password reads the SMTP password from its environment variable. It is an
@@ -181,6 +197,23 @@ type Unsubscribe struct {
 	// SecretEnv names the environment variable holding the HMAC secret
 	// that signs unsubscribe links; see Secret.
 	SecretEnv string
+	// PreviousSecretEnvs name environment variables holding earlier
+	// secrets, which still open the links of mail signed with them; see
+	// PreviousSecrets.
+	PreviousSecretEnvs []string
+}
+
+// PreviousSecrets reads the earlier unsubscribe secrets; an unset variable
+// is skipped (its links stop working), not an error, so retiring a secret
+// is removing it from the environment.
+func (u Unsubscribe) PreviousSecrets() [][]byte {
+	var out [][]byte
+	for _, env := range u.PreviousSecretEnvs {
+		if v := os.Getenv(env); v != "" {
+			out = append(out, []byte(v))
+		}
+	}
+	return out
 }
 
 // ErrSecretUnset is returned, wrapped, when a secret's environment variable
@@ -289,11 +322,15 @@ func (c *Config) Mailer() mailer.Config {
 		SMTP: mailer.SMTPConfig{
 			Host: c.SMTP.Host, Port: c.SMTP.Port, TLSPolicy: mailer.TLSPolicy(c.SMTP.TLS),
 			Username: c.SMTP.User, Timeout: c.SMTP.Timeout,
+			AllowPlaintextAuth: c.SMTP.AllowPlaintextAuth, CAFile: c.SMTP.CAFile,
 		},
 		Connections:   c.SMTP.Connections,
 		RatePerSecond: c.SMTP.Rate,
 		MaxAttempts:   c.SMTP.Retries + 1,
 		BackoffBase:   c.SMTP.Backoff,
+
+		// Hook (mail, issue 13): DKIM and VERP return paths.
+		Deliverability: c.deliverability(),
 	}
 }
 

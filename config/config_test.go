@@ -138,6 +138,14 @@ func TestProblems(t *testing.T) {
 		{"bad duration", "[server]\nshutdown_timeout = \"30\"\n", 2, "server.shutdown_timeout", "not a duration"},
 		{"secret in file", "[server]\nadmin_token_env = \"s3cr3t!\"\n", 2, "server.admin_token_env", "environment variable name"},
 		{"bad log format", "[log]\nformat = \"xml\"\n", 2, "log.format", "text"},
+		// Hardening keys.
+		{"bad page size", "[content]\nmax_page_size = \"8 parsecs\"\n", 2, "content.max_page_size", "not a size"},
+		{"zero page size", "[content]\nmax_page_size = \"0MB\"\n", 2, "content.max_page_size", "not a size"},
+		{"bad admin listen", "[server]\nadmin_listen = \"9090\"\n", 2, "server.admin_listen", "host:port"},
+		{"admin listen is listen", "[server]\nlisten = \"127.0.0.1:8080\"\nadmin_listen = \"127.0.0.1:8080\"\n", 3, "server.admin_listen", "listen itself"},
+		{"password in clear", "[smtp]\ntransport = \"smtp\"\nhost = \"mx\"\nuser = \"u\"\ntls = \"none\"\n", 5, "smtp.tls", "allow_plaintext_auth"},
+		{"missing CA file", "[smtp]\nca_file = \"no-such-ca.pem\"\n", 2, "smtp.ca_file", "no-such-ca.pem"},
+		{"secret in previous secrets", "[unsubscribe]\nprevious_secret_envs = [\"abc def\"]\n", 2, "unsubscribe.previous_secret_envs", "environment variable name"},
 		{"bad log level", "[log]\nlevel = \"loud\"\n", 2, "log.level", "debug"},
 		{"zero feed items", "[feeds]\nitems = 0\n", 2, "feeds.items", "positive"},
 		{"bad feed format", "[feeds]\nformats = [\"rss\", \"rdf\"]\n", 2, "feeds.formats", `"rdf"`},
@@ -196,6 +204,10 @@ func TestDefaultsAndResolution(t *testing.T) {
 	}
 	if d.Period != 7*24*time.Hour {
 		t.Errorf("weekly digest's derived period = %v, want a week", d.Period)
+	}
+	if c.Content.MaxPageSize != 8<<20 || c.Server.AdminListen != "" || c.SMTP.AllowPlaintextAuth || c.SMTP.CAFile != "" {
+		t.Errorf("hardening defaults: max_page_size %d admin_listen %q allow_plaintext_auth %v ca_file %q",
+			c.Content.MaxPageSize, c.Server.AdminListen, c.SMTP.AllowPlaintextAuth, c.SMTP.CAFile)
 	}
 	if !filepath.IsAbs(c.Store.Path) || filepath.Dir(c.Store.Path) != filepath.Join(c.Dir, "data") {
 		t.Errorf("store path %q not resolved against %q", c.Store.Path, c.Dir)

@@ -21,6 +21,9 @@ type fileConfig struct {
 	Lists       []fileList      `toml:"lists"`
 	Digests     []fileDigest    `toml:"digests"`
 	Jobs        fileJobs        `toml:"jobs"`
+	// Hook (mail, issue 13): see deliverability.go.
+	DKIM    fileDKIM    `toml:"dkim"`
+	Bounces fileBounces `toml:"bounces"`
 }
 
 type fileSite struct {
@@ -35,6 +38,8 @@ type fileSite struct {
 type fileContent struct {
 	PagesDir    string `toml:"pages_dir"`
 	MarkdownDir string `toml:"markdown_dir"`
+	// Hardening.
+	MaxPageSize string `toml:"max_page_size"`
 }
 
 type fileStore struct {
@@ -45,6 +50,8 @@ type fileServer struct {
 	Listen          string `toml:"listen"`
 	AdminTokenEnv   string `toml:"admin_token_env"`
 	ShutdownTimeout string `toml:"shutdown_timeout"`
+	// Hardening.
+	AdminListen string `toml:"admin_listen"`
 }
 
 type fileLog struct {
@@ -80,10 +87,15 @@ type fileSMTP struct {
 	Retries     int     `toml:"retries"`
 	Backoff     string  `toml:"backoff"`
 	Timeout     string  `toml:"timeout"`
+	// Hardening.
+	AllowPlaintextAuth bool   `toml:"allow_plaintext_auth"`
+	CAFile             string `toml:"ca_file"`
 }
 
 type fileUnsubscribe struct {
 	SecretEnv string `toml:"secret_env"`
+	// Hardening.
+	PreviousSecretEnvs []string `toml:"previous_secret_envs"`
 }
 
 type fileList struct {
@@ -124,7 +136,7 @@ func defaults() fileConfig {
 			Language: "zh-CN",
 			TimeZone: "Asia/Shanghai",
 		},
-		Content: fileContent{PagesDir: "pages"},
+		Content: fileContent{PagesDir: "pages", MaxPageSize: "8MB"},
 		Store:   fileStore{Path: "data/paperboy.db"},
 		Server: fileServer{
 			Listen:          "127.0.0.1:8080",

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/paperboy-news/paperboy/content"
+	"github.com/paperboy-news/paperboy/internal/address"
 )
 
 // Recipient is one address of a recipient list.
@@ -38,10 +39,10 @@ func LoadRecipients(l List) ([]Recipient, error) {
 			return
 		}
 		addr := normalizeAddress(a.Address)
-		if seen[strings.ToLower(addr)] {
+		if seen[address.Key(addr)] {
 			return
 		}
-		seen[strings.ToLower(addr)] = true
+		seen[address.Key(addr)] = true
 		out = append(out, Recipient{Address: addr, Name: content.OneLine(a.Name)})
 	}
 	if len(l.Addresses) == 0 && l.File == "" {

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"net/mail"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -94,7 +95,8 @@ var envVarRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 func (v *validator) build(f *fileConfig, dir string) *Config {
 	c := &Config{Path: v.path, Dir: dir}
 	v.site(f, c)
-	c.Content = Content{PagesDir: resolve(dir, f.Content.PagesDir), MarkdownDir: resolve(dir, f.Content.MarkdownDir)}
+	c.Content = Content{PagesDir: resolve(dir, f.Content.PagesDir), MarkdownDir: resolve(dir, f.Content.MarkdownDir),
+		MaxPageSize: v.size("content.max_page_size", f.Content.MaxPageSize)}
 	if f.Content.PagesDir == "" {
 		v.add("content.pages_dir", "must name the directory of page text files")
 	}
@@ -106,13 +108,24 @@ func (v *validator) build(f *fileConfig, dir string) *Config {
 	v.log(f.Log, c)
 	c.Feeds = Feeds{Items: f.Feeds.Items, Formats: f.Feeds.Formats, TagAuthority: f.Feeds.TagAuthority}
 	v.smtp(f.SMTP, dir, c)
-	c.Unsubscribe = Unsubscribe{SecretEnv: f.Unsubscribe.SecretEnv}
+	c.Unsubscribe = Unsubscribe{SecretEnv: f.Unsubscribe.SecretEnv, PreviousSecretEnvs: f.Unsubscribe.PreviousSecretEnvs}
 	v.envVar("unsubscribe.secret_env", f.Unsubscribe.SecretEnv, true)
+	for _, env := range f.Unsubscribe.PreviousSecretEnvs {
+		v.envVar("unsubscribe.previous_secret_envs", env, true)
+		if env == f.Unsubscribe.SecretEnv {
+			v.add("unsubscribe.previous_secret_envs", "%s is secret_env itself; list only the variables holding earlier secrets", env)
+		}
+	}
 	v.lists(f.Lists, dir, c)
 	v.digests(f.Digests, c)
 	v.jobs(f.Jobs, c)
+	// Hook (mail, issue 13): [dkim] and [bounces] before the mailer's
+	// settings, which carry them.
+	v.deliverability(f, dir, c)
 	v.packageProblems(c.Feed(nil).Validate())
 	v.packageProblems(c.Mailer().Validate())
+	v.packageProblems(c.BouncePoller().Validate()) // hook (mail, issue 13)
+	v.production(c)                                // hook (mail, issue 13)
 	return c
 }
 
@@ -161,6 +174,16 @@ func (v *validator) server(f fileServer, c *Config) {
 		v.add("server.listen", "port %q is not a number from 0 to 65535", port)
 	}
 	v.envVar("server.admin_token_env", f.AdminTokenEnv, true)
+	c.Server.AdminListen = f.AdminListen
+	if f.AdminListen != "" {
+		if _, port, err := net.SplitHostPort(f.AdminListen); err != nil {
+			v.add("server.admin_listen", "%q is not host:port, e.g. \"127.0.0.1:9090\"; \"\" serves /admin on listen", f.AdminListen)
+		} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+			v.add("server.admin_listen", "port %q is not a number from 0 to 65535", port)
+		} else if f.AdminListen == f.Listen && n != 0 {
+			v.add("server.admin_listen", "%q is listen itself; use another port, or \"\" to serve /admin on listen", f.AdminListen)
+		}
+	}
 	c.Server.ShutdownTimeout = v.duration("server.shutdown_timeout", f.ShutdownTimeout, false)
 }
 
@@ -189,6 +212,13 @@ func (v *validator) smtp(f fileSMTP, dir string, c *Config) {
 		Rate:        f.Rate,
 		Connections: f.Connections,
 		Retries:     f.Retries,
+	}
+	c.SMTP.AllowPlaintextAuth = f.AllowPlaintextAuth
+	c.SMTP.CAFile = resolve(dir, f.CAFile)
+	if f.CAFile != "" {
+		if _, err := os.Stat(c.SMTP.CAFile); err != nil {
+			v.add("smtp.ca_file", "%v", err)
+		}
 	}
 	// from may carry the display name, "示范区新闻 <news@example.org>"; the
 	// mailer judges the bare address.
@@ -308,6 +338,26 @@ func (v *validator) duration(path, s string, zeroOK bool) time.Duration {
 		v.add(path, "must be longer than zero, got %q", s)
 	}
 	return d
+}
+
+// size parses a size such as "8MB", "512KB" or a plain number of bytes.
+func (v *validator) size(path, s string) int64 {
+	num, unit := strings.TrimSpace(s), int64(1)
+	for _, u := range []struct {
+		suffix string
+		n      int64
+	}{{"GB", 1 << 30}, {"MB", 1 << 20}, {"KB", 1 << 10}, {"B", 1}} {
+		if rest, ok := strings.CutSuffix(strings.ToUpper(num), u.suffix); ok {
+			num, unit = strings.TrimSpace(rest), u.n
+			break
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n <= 0 || n > (1<<62)/unit {
+		v.add(path, "%q is not a size, e.g. \"8MB\", \"512KB\"", s)
+		return 0
+	}
+	return n * unit
 }
 
 // envVar checks the name of an environment variable holding a secret.

@@ -261,11 +261,13 @@ func cleanHeadline(s string) string {
 func isWord(r rune) bool { return isWide(r) && !isCJKPunct(r) }
 
 // OneLine makes s one line of clean text, for a title, a name or a mail
-// header value: C0 and C1 control characters are dropped, and runs of white
+// header value: C0 and C1 control characters and invisible format
+// characters (StripFormat) are dropped, and runs of white
 // space (line breaks, tabs and Unicode spaces included) become one space,
 // trimmed at both ends, so no value can start a header of its own or break
 // a layout.
 func OneLine(s string) string {
+	s = StripFormat(s)
 	var b strings.Builder
 	b.Grow(len(s))
 	pending := false
@@ -284,4 +286,109 @@ func OneLine(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// StripFormat removes invisible format characters (Unicode category Cf)
+// from s: the bidirectional embeddings, overrides and isolates (U+202A–202E,
+// U+2066–2069) and marks (U+200E, U+200F, U+061C) that can make
+// "会议\u202egnp.exe\u202c召开" display as something else, zero-width spaces
+// non-joiners and joiners, soft hyphens and the like. A zero
+// width joiner between two emoji stays: it joins an emoji sequence (👨‍👩‍👧).
+// Every text that reaches a reader passes through it: page and Markdown
+// input (DecodeText), one-line values such as titles and mail headers
+// (OneLine), and the feeds' and pages' text (site.Clean).
+func StripFormat(s string) string {
+	if !mayHaveFormat(s) {
+		return s
+	}
+	i := 0
+	for i < len(s) {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if isFormat(r) && !joinsEmoji(s, i, n) {
+			break
+		}
+		i += n
+	}
+	if i == len(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	b.WriteString(s[:i])
+	for i < len(s) {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if !isFormat(r) || joinsEmoji(s, i, n) {
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
+}
+
+// mayHaveFormat reports whether s may hold a format character, looking at
+// bytes only: UTF-8 puts every Cf character behind one of a few lead bytes,
+// and the common ones behind E2 80 or E2 81, which Chinese text's curly
+// quotes and dashes (E2 80 9C ...) share, so those are told apart by their
+// third byte. Most text is answered without decoding a rune.
+func mayHaveFormat(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !formatLead[s[i]] {
+			continue
+		}
+		switch s[i] {
+		case 0xC2: // U+00AD soft hyphen
+			if i+1 < len(s) && s[i+1] == 0xAD {
+				return true
+			}
+		case 0xE2: // U+200C–200F, U+202A–202E, U+2060–206F
+			if i+2 < len(s) {
+				b1, b2 := s[i+1], s[i+2]
+				if b1 == 0x80 && (b2 >= 0x8C && b2 <= 0x8F || b2 >= 0xAA && b2 <= 0xAE) || b1 == 0x81 && b2 >= 0xA0 && b2 <= 0xAF {
+					return true
+				}
+			}
+		case 0xEF: // U+FFF9–FFFB
+			if i+2 < len(s) && s[i+1] == 0xBF && s[i+2] >= 0xB9 && s[i+2] <= 0xBB {
+				return true
+			}
+		default: // rare scripts' marks, tags
+			return true
+		}
+	}
+	return false
+}
+
+// formatLead marks the UTF-8 lead bytes of format characters.
+var formatLead = [256]bool{0xC2: true, 0xD8: true, 0xDB: true, 0xDC: true, 0xE0: true, 0xE1: true, 0xE2: true, 0xEF: true, 0xF0: true, 0xF3: true}
+
+// isFormat reports a format character that is not white space: the zero
+// width space and a stray byte-order mark are left to the white-space
+// rules (isSpace), which turn them into a space or nothing. Most text (ASCII, CJK, full-width
+// forms) lies outside every Cf range and is answered without a table
+// look-up.
+func isFormat(r rune) bool {
+	if r < 0xAD || r > 0x206F && r < 0xFEFF {
+		return false
+	}
+	return unicode.Is(unicode.Cf, r) && !isSpace(r)
+}
+
+// joinsEmoji reports whether the rune at s[i:i+n] is a zero width joiner
+// between two emoji.
+func joinsEmoji(s string, i, n int) bool {
+	if s[i:i+n] != "\u200d" {
+		return false
+	}
+	prev, _ := utf8.DecodeLastRuneInString(s[:i])
+	if prev == 0xFE0F { // a variation selector after the emoji
+		prev, _ = utf8.DecodeLastRuneInString(s[:i-3])
+	}
+	next, _ := utf8.DecodeRuneInString(s[i+n:])
+	return isEmoji(prev) && isEmoji(next)
+}
+
+// isEmoji approximates Extended_Pictographic: the emoji blocks and the
+// older symbols (♀, ♂, ⚕, ❤ ...) that emoji sequences join.
+func isEmoji(r rune) bool {
+	return r >= 0x1F000 && r <= 0x1FAFF || r >= 0x2600 && r <= 0x27BF || r == 0x2640 || r == 0x2642
 }

@@ -39,6 +39,16 @@ func (e *DecodeError) Error() string {
 // nor GB18030 give a *DecodeError naming the file and the byte offset, so
 // nothing is half-parsed.
 func DecodeText(b []byte, name string) (string, error) {
+	s, err := decodeText(b, name)
+	if err != nil {
+		return "", err
+	}
+	// Invisible format characters (bidi overrides and the like) go here,
+	// once, so no stored article carries them into a page, feed or mail.
+	return StripFormat(s), nil
+}
+
+func decodeText(b []byte, name string) (string, error) {
 	switch {
 	case bytes.HasPrefix(b, []byte{0xEF, 0xBB, 0xBF}):
 		if off := invalidUTF8(b[3:]); off >= 0 {

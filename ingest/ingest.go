@@ -32,6 +32,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/paperboy-news/paperboy/content"
 	"github.com/paperboy-news/paperboy/site"
@@ -71,7 +72,21 @@ type Config struct {
 	Prune bool
 	// Logger receives the parsers' warnings; nil discards them.
 	Logger *slog.Logger
+	// MaxFileSize is the largest file read, in bytes; a larger one fails
+	// unread (its name and size in the Summary). Default DefaultMaxFileSize.
+	// Parsing takes about 15 times a file's size in memory, on up to one
+	// file per CPU at once, so this bounds the run's memory.
+	MaxFileSize int64
 }
+
+// DefaultMaxFileSize is Config.MaxFileSize's default: 8 MB, some hundred
+// times a real page's text.
+const DefaultMaxFileSize = 8 << 20
+
+// maxLoggedWarning bounds a warning's text in the log: a junk tail of
+// megabytes must not become one log line of megabytes. The parse command
+// shows the whole text.
+const maxLoggedWarning = 300
 
 // Progress is reported after each file.
 type Progress struct {
@@ -208,7 +223,11 @@ func Run(ctx context.Context, cfg Config, st Store, progress func(Progress)) (Su
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	done := 0
-	for next := range prepareAhead(ctx, files, stored, newTagger(cfg.Topics)) {
+	maxSize := cfg.MaxFileSize
+	if maxSize <= 0 {
+		maxSize = DefaultMaxFileSize
+	}
+	for next := range prepareAhead(ctx, files, stored, newTagger(cfg.Topics), maxSize) {
 		p := <-next
 		if ctx.Err() != nil {
 			break
@@ -254,7 +273,7 @@ type prepared struct {
 // prepareAhead prepares files on as many workers as there are CPUs. It
 // sends one channel per file, in scan order, each of which delivers that
 // file's result; a bounded window keeps memory flat on large archives.
-func prepareAhead(ctx context.Context, files []file, stored map[string]string, tag *tagger) <-chan chan prepared {
+func prepareAhead(ctx context.Context, files []file, stored map[string]string, tag *tagger, maxSize int64) <-chan chan prepared {
 	workers := runtime.GOMAXPROCS(0)
 	out := make(chan chan prepared, 4*workers)
 	go func() {
@@ -269,7 +288,7 @@ func prepareAhead(ctx context.Context, files []file, stored map[string]string, t
 			result := make(chan prepared, 1)
 			go func() {
 				defer func() { <-sem }()
-				result <- prepare(f, stored[f.name], tag)
+				result <- prepare(f, stored[f.name], tag, maxSize)
 			}()
 			select {
 			case out <- result:
@@ -283,9 +302,9 @@ func prepareAhead(ctx context.Context, files []file, stored map[string]string, t
 
 // prepare reads and hashes a file and, if its hash is not storedHash,
 // parses and tags it.
-func prepare(f file, storedHash string, tag *tagger) prepared {
+func prepare(f file, storedHash string, tag *tagger, maxSize int64) prepared {
 	p := prepared{f: f}
-	data, err := os.ReadFile(f.path)
+	data, err := readLimited(f.path, maxSize)
 	if err != nil {
 		p.err = err
 		return p
@@ -317,6 +336,63 @@ func prepare(f file, storedHash string, tag *tagger) prepared {
 	return p
 }
 
+// ErrTooLarge is returned, wrapped, for a file over Config.MaxFileSize.
+var ErrTooLarge = errors.New("file too large")
+
+// readLimited reads the file at path, refusing one over maxSize bytes
+// before reading it (and one that grows past it while being read).
+func readLimited(path string, maxSize int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	tooLarge := func(size int64) error {
+		return fmt.Errorf("%w: %s is larger than content.max_page_size (%s): split the edition into page files, or raise max_page_size in the config file",
+			ErrTooLarge, formatSize(size), formatSize(maxSize))
+	}
+	if fi.Size() > maxSize {
+		return nil, tooLarge(fi.Size())
+	}
+	data := make([]byte, 0, fi.Size()+1)
+	buf := bytes.NewBuffer(data)
+	if _, err := buf.ReadFrom(io.LimitReader(f, maxSize+1)); err != nil {
+		return nil, err
+	}
+	if int64(buf.Len()) > maxSize {
+		return nil, tooLarge(int64(buf.Len()))
+	}
+	return buf.Bytes(), nil
+}
+
+// formatSize is a byte count for people: "200 MB", "8 MB", "512 KB".
+func formatSize(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.3g MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.3g KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// truncate cuts s to about max bytes on a rune boundary, saying how much
+// was left out.
+func truncate(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d more bytes; paperboy parse FILE shows all)", s[:cut], len(s)-cut)
+}
+
 // save writes a prepared edition and adds what it did to sum.
 func save(ctx context.Context, p prepared, st Store, logger *slog.Logger, sum *Summary) error {
 	change, err := st.SavePrepared(ctx, p.enc, p.hash)
@@ -324,7 +400,7 @@ func save(ctx context.Context, p prepared, st Store, logger *slog.Logger, sum *S
 		return err
 	}
 	for _, w := range p.ed.Warnings {
-		logger.Warn("parse_warning", "file", p.f.path, "warning", w.String())
+		logger.Warn("parse_warning", "file", p.f.path, "warning", truncate(w.String(), maxLoggedWarning))
 	}
 	sum.Editions++
 	sum.Added += change.Added

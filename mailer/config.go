@@ -2,9 +2,11 @@ package mailer
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"log/slog"
 	"net/mail"
+	"os"
 	"regexp"
 	"strings"
 	"text/template"
@@ -36,6 +38,10 @@ type Config struct {
 	// UnsubscribeSecret signs unsubscribe tokens (HMAC-SHA256); at least
 	// 16 bytes. Read it from the environment.
 	UnsubscribeSecret []byte
+	// UnsubscribeOldSecrets still open the tokens of links signed with
+	// them (secret rotation: the new secret signs, the old ones stay here
+	// while mail signed with them is in inboxes); each at least 16 bytes.
+	UnsubscribeOldSecrets [][]byte
 	// UnsubscribeSecretEnv names the environment variable the secret was
 	// read from, so that an error can say what to set; default
 	// "PAPERBOY_UNSUBSCRIBE_SECRET".
@@ -72,10 +78,19 @@ type Config struct {
 	// linking to the edition page. Default 100000.
 	MaxMessageBytes int
 
+	// Deliverability is DKIM signing and VERP return paths (hook: mail,
+	// issue 13).
+	Deliverability Deliverability
+
 	// Logger receives the mailer's logs; default slog.Default().
 	Logger *slog.Logger
 	// Now is the clock; default time.Now. Tests set it.
 	Now func() time.Time
+}
+
+// unsubscribeSecrets lists the signing secret, then the old ones.
+func (cfg Config) unsubscribeSecrets() [][]byte {
+	return append([][]byte{cfg.UnsubscribeSecret}, cfg.UnsubscribeOldSecrets...)
 }
 
 // minSecretBytes is the shortest unsubscribe secret accepted.
@@ -110,9 +125,61 @@ type SMTPConfig struct {
 	Timeout time.Duration
 	// HELO is the name sent in EHLO; default the Domain.
 	HELO string
-	// TLSConfig, if set, replaces the default TLS settings (system roots,
-	// server name Host), e.g. to trust a private CA.
+	// TLSConfig, if set, is the base of the TLS settings (default: system
+	// roots, server name Host), e.g. to trust a private CA. Certificate
+	// verification stays on whatever it says: InsecureSkipVerify is
+	// cleared.
 	TLSConfig *tls.Config
+	// CAFile, if set, is a PEM file of certificates trusted besides the
+	// system's roots, for a relay with a private CA.
+	CAFile string
+	// AllowPlaintextAuth lets Username authenticate over a connection
+	// without TLS (TLSNone, or TLSOpportunistic to a server that offers no
+	// STARTTLS): only for a relay on the same host. Without it, a
+	// configured Username makes TLS mandatory, so that neither the
+	// password (or a crackable CRAM-MD5 exchange) nor the messages cross
+	// the network in clear.
+	AllowPlaintextAuth bool
+}
+
+// effectivePolicy is the TLS policy the connection is made with: with
+// credentials to protect, opportunistic becomes mandatory.
+func (s SMTPConfig) effectivePolicy() TLSPolicy {
+	if s.Username != "" && !s.AllowPlaintextAuth && s.TLSPolicy == TLSOpportunistic {
+		return TLSMandatory
+	}
+	return s.TLSPolicy
+}
+
+// tlsConfig is the TLS configuration of every connection: TLSConfig's
+// settings with verification forced on.
+func (s SMTPConfig) tlsConfig() *tls.Config {
+	tc := &tls.Config{}
+	if s.TLSConfig != nil {
+		tc = s.TLSConfig.Clone()
+	}
+	tc.InsecureSkipVerify = false
+	if tc.ServerName == "" {
+		tc.ServerName = s.Host
+	}
+	tc.MinVersion = max(tc.MinVersion, tls.VersionTLS12)
+	return tc
+}
+
+// loadCAFile returns the system roots plus the certificates in file.
+func loadCAFile(file string) (*x509.CertPool, error) {
+	pem, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("%s holds no PEM certificate", file)
+	}
+	return pool, nil
 }
 
 // Digest is one configured digest: one [[digests]] entry, the one type
@@ -211,6 +278,9 @@ func (cfg Config) Validate() site.Problems {
 	default:
 		ps.Add("smtp.tls", "%q is not \"mandatory\", \"opportunistic\", \"implicit\" or \"none\"", cfg.SMTP.TLSPolicy)
 	}
+	if s := cfg.SMTP; cfg.Transport == "smtp" && s.Username != "" && s.TLSPolicy == TLSNone && !s.AllowPlaintextAuth {
+		ps.Add("smtp.tls", "\"none\" with user %q would send the password and every message in clear: use \"mandatory\" (STARTTLS) or \"implicit\", or set allow_plaintext_auth = true for a relay on this host", s.Username)
+	}
 	if cfg.SMTP.Port < 0 || cfg.SMTP.Port > 65535 {
 		ps.Add("smtp.port", "%d is not a port from 1 to 65535 (0 for the default, 587 or 465 with implicit TLS)", cfg.SMTP.Port)
 	}
@@ -271,6 +341,8 @@ func (cfg Config) Validate() site.Problems {
 			ps.Add(at("max_articles"), "must be 0 (no cap) or more, got %d", d.MaxArticles)
 		}
 	}
+	// Hook (mail, issue 13): DKIM and the return path.
+	ps = append(ps, cfg.Deliverability.validate(cfg.From)...)
 	return ps
 }
 
@@ -284,6 +356,19 @@ func (cfg Config) withDefaults() (Config, map[string]*digestConf, error) {
 	if len(cfg.UnsubscribeSecret) < minSecretBytes {
 		ps.Add("unsubscribe.secret_env", "the unsubscribe secret has %d bytes, want at least %d: set the environment variable %s to a random string of %d or more characters (e.g. the output of: openssl rand -hex 32)",
 			len(cfg.UnsubscribeSecret), minSecretBytes, cfg.UnsubscribeSecretEnv, minSecretBytes)
+	}
+	for i, old := range cfg.UnsubscribeOldSecrets {
+		if len(old) < minSecretBytes {
+			ps.Add("unsubscribe.previous_secret_envs", "previous unsubscribe secret %d has %d bytes, want at least %d", i+1, len(old), minSecretBytes)
+		}
+	}
+	if s := &cfg.SMTP; s.CAFile != "" {
+		if pool, err := loadCAFile(s.CAFile); err != nil {
+			ps.Add("smtp.ca_file", "%v", err)
+		} else {
+			s.TLSConfig = s.tlsConfig()
+			s.TLSConfig.RootCAs = pool
+		}
 	}
 	if err := ps.Err("mailer"); err != nil {
 		return Config{}, nil, err

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/paperboy-news/paperboy/content"
+	"github.com/paperboy-news/paperboy/internal/address"
+	"github.com/paperboy-news/paperboy/internal/fsutil"
 	"github.com/paperboy-news/paperboy/store"
 )
 
@@ -61,6 +63,8 @@ type Digests struct {
 	store    OutboxStore
 	articles ArticleSource
 	log      *slog.Logger
+	// unsubKeys seal and open the unsubscribe links' tokens.
+	unsubKeys *UnsubscribeKeys
 }
 
 // New checks cfg and returns the mailer; the error lists every problem.
@@ -72,6 +76,7 @@ func New(cfg Config, st OutboxStore, articles ArticleSource) (*Digests, error) {
 	return &Digests{
 		cfg: cfg, digests: digests, cat: cfg.Site.Words,
 		store: st, articles: articles, log: cfg.Logger,
+		unsubKeys: NewUnsubscribeKeys(cfg.Site.BaseURL.String(), cfg.unsubscribeSecrets()...),
 	}, nil
 }
 
@@ -223,12 +228,18 @@ func (m *Digests) subject(d *digestConf, arts []content.Article, slot time.Time)
 // recipients yields the digest's recipients with their Message-IDs.
 func (m *Digests) recipients(d *digestConf, slot time.Time) iter.Seq[store.OutboxRecipient] {
 	return func(yield func(store.OutboxRecipient) bool) {
+		// One message per reader, however the lists spell the address.
+		seen := map[string]bool{}
 		for _, list := range d.Lists {
 			for _, a := range m.cfg.Lists[list] {
 				addr, err := parseRecipient(a)
 				if err != nil {
 					continue // New refused invalid addresses already
 				}
+				if seen[address.Key(addr)] {
+					continue
+				}
+				seen[address.Key(addr)] = true
 				if !yield(store.OutboxRecipient{Address: addr, List: list, MessageID: m.messageID(d.Name, slot, addr)}) {
 					return
 				}
@@ -456,10 +467,10 @@ func (m *Digests) draft(ctx context.Context, d *digestConf, list string, slot ti
 }
 
 // listOf is the digest's list naming address, else its first list.
-func (m *Digests) listOf(d *digestConf, address string) string {
+func (m *Digests) listOf(d *digestConf, addr string) string {
 	for _, l := range d.Lists {
 		for _, a := range m.cfg.Lists[l] {
-			if strings.EqualFold(a, address) {
+			if address.Equal(a, addr) {
 				return l
 			}
 		}
@@ -508,7 +519,7 @@ func (m *Digests) preview(ctx context.Context, name, recipient, dir string) (Pre
 	if err != nil {
 		return PreviewResult{}, err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := fsutil.MkdirPrivate(dir); err != nil {
 		return PreviewResult{}, err
 	}
 	unsub := m.unsubscribeURL(list, to)

@@ -68,5 +68,9 @@ func (m *Digests) message(digest *digestConf, subject string, b *body, env envel
 	msg.SetGenHeader(mail.Header("Auto-Submitted"), "auto-generated")
 	msg.SetBodyString(mail.TypeTextPlain, b.textFor(unsub))
 	msg.AddAlternativeString(mail.TypeTextHTML, b.htmlFor(unsub))
+	// Hook (mail, issue 13): VERP return path and DKIM signature.
+	if err := m.deliverable(msg, env.to); err != nil {
+		return nil, err
+	}
 	return msg, nil
 }

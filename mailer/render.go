@@ -2,6 +2,7 @@ package mailer
 
 import (
 	"bytes"
+	"crypto/rand"
 	"embed"
 	"fmt"
 	htmltemplate "html/template"
@@ -35,7 +36,9 @@ var (
 // unsubscribeSentinel stands for the recipient's unsubscribe URL in a body
 // rendered once per run; it is made only of characters both templates
 // leave alone, so each message swaps in its own link without re-rendering.
-const unsubscribeSentinel = "https://unsubscribe.paperboy.invalid/0c3f9e"
+// Its tail is random per process: article text cannot contain it, so no
+// reader's link ever lands inside an article.
+var unsubscribeSentinel = "https://unsubscribe.paperboy.invalid/" + rand.Text()
 
 // headerAllowance is what a message spends outside its two bodies
 // (headers, MIME boundaries, the two unsubscribe links), generously.

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/wneessen/go-mail"
+
+	"github.com/paperboy-news/paperboy/internal/fsutil"
 )
 
 // Sender delivers messages one at a time over one connection. The mailer
@@ -52,7 +54,7 @@ func (s *smtpSender) dial(ctx context.Context) error {
 		mail.WithTimeout(s.cfg.Timeout),
 		mail.WithHELO(s.cfg.HELO),
 	}
-	switch s.cfg.TLSPolicy {
+	switch s.cfg.effectivePolicy() {
 	case TLSNone:
 		opts = append(opts, mail.WithTLSPolicy(mail.NoTLS))
 	case TLSOpportunistic:
@@ -62,9 +64,7 @@ func (s *smtpSender) dial(ctx context.Context) error {
 	default:
 		opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory))
 	}
-	if s.cfg.TLSConfig != nil {
-		opts = append(opts, mail.WithTLSConfig(s.cfg.TLSConfig))
-	}
+	opts = append(opts, mail.WithTLSConfig(s.cfg.tlsConfig()))
 	if s.cfg.Username != "" {
 		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthAutoDiscover),
 			mail.WithUsername(s.cfg.Username), mail.WithPassword(s.cfg.Password))
@@ -74,7 +74,11 @@ func (s *smtpSender) dial(ctx context.Context) error {
 		err = c.DialWithContext(ctx)
 	}
 	if err != nil {
-		return &DeliveryError{Temporary: true, Err: fmt.Errorf("connect to %s:%d: %w", s.cfg.Host, s.cfg.Port, err)}
+		why := ""
+		if s.cfg.effectivePolicy() != s.cfg.TLSPolicy {
+			why = " (TLS is required because a user is set: the password must not cross the network in clear; allow_plaintext_auth permits it for a relay on this host)"
+		}
+		return &DeliveryError{Temporary: true, Err: fmt.Errorf("connect to %s:%d%s: %w", s.cfg.Host, s.cfg.Port, why, err)}
 	}
 	s.client = c
 	return nil
@@ -173,8 +177,10 @@ func emlName(messageID string) string {
 }
 
 // writeEML writes msg to dir/name through a temporary file and a rename.
+// Messages carry their recipient's address and unsubscribe link: the
+// directory and the file are private to the service's user.
 func writeEML(dir, name string, msg *mail.Msg) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := fsutil.MkdirPrivate(dir); err != nil {
 		return fmt.Errorf("write %s: %w", filepath.Join(dir, name), err)
 	}
 	return writeFileAtomic(filepath.Join(dir, name), func(f *os.File) error {
@@ -183,31 +189,8 @@ func writeEML(dir, name string, msg *mail.Msg) error {
 	})
 }
 
-// writeFileAtomic writes path via a temporary file in the same directory,
-// so readers never see half a file.
-func writeFileAtomic(path string, write func(*os.File) error) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-			err = fmt.Errorf("write %s: %w", path, err)
-		}
-	}()
-	if err = write(f); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Chmod(f.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+// writeFileAtomic writes path, mode 0600, via a temporary file in the same
+// directory, so readers never see half a file.
+func writeFileAtomic(path string, write func(*os.File) error) error {
+	return fsutil.WriteFileAtomic(path, fsutil.PrivateFile, write)
 }

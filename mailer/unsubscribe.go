@@ -2,6 +2,8 @@ package mailer
 
 import (
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -13,16 +15,122 @@ import (
 	"strings"
 )
 
-// tokenMACBytes is how much of the HMAC-SHA256 a token carries: 128 bits.
+// tokenMACBytes is how much of the HMAC-SHA256 a legacy token carries:
+// 128 bits.
 const tokenMACBytes = 16
 
 var errBadToken = errors.New("bad unsubscribe token")
 
 var b64 = base64.RawURLEncoding
 
-// UnsubscribeToken signs (list, address) with secret: the token in the
-// unsubscribe link, "list.address.mac", each part base64url.
-func UnsubscribeToken(secret []byte, list, address string) string {
+// UnsubscribeKeys makes and opens the tokens of one site's unsubscribe
+// links. A token is opaque: (list, address) sealed with AES-256-GCM under a
+// key derived from the first secret, the site bound in as associated data,
+// so the address is not readable in logs or link scanners and a token of
+// another site (or another paperboy sharing the secret) does not open.
+// Every secret opens tokens, so a secret can be rotated: put the new one
+// first and keep the old ones listed while mail signed with them is still
+// in inboxes. Tokens of the earlier format ("list.address.mac", base64url
+// parts, HMAC-SHA256) still open while their secret is listed.
+type UnsubscribeKeys struct {
+	site    string
+	secrets [][]byte
+	aeads   []cipher.AEAD
+	nonces  [][]byte // per secret: the HMAC key that derives nonces
+}
+
+// NewUnsubscribeKeys returns the keys of the site at baseURL with secrets,
+// the first of which seals new tokens. It panics without a secret: the
+// configuration is checked before (Config's validation).
+func NewUnsubscribeKeys(baseURL string, secrets ...[]byte) *UnsubscribeKeys {
+	if len(secrets) == 0 {
+		panic("mailer: NewUnsubscribeKeys without a secret")
+	}
+	k := &UnsubscribeKeys{site: siteOf(baseURL), secrets: secrets}
+	for _, sec := range secrets {
+		block, err := aes.NewCipher(derive(sec, "paperboy unsubscribe v2 seal"))
+		if err != nil {
+			panic(err) // a 32-byte key always makes a cipher
+		}
+		aead, err := cipher.NewGCM(block)
+		if err != nil {
+			panic(err)
+		}
+		k.aeads = append(k.aeads, aead)
+		k.nonces = append(k.nonces, derive(sec, "paperboy unsubscribe v2 nonce"))
+	}
+	return k
+}
+
+// siteOf is what a token is bound to: the base URL's host and path, not
+// its scheme, so moving the site from http to https keeps the links in
+// mail already sent working.
+func siteOf(baseURL string) string {
+	u, err := url.Parse(baseURL)
+	if err != nil || u.Host == "" {
+		return strings.TrimRight(baseURL, "/")
+	}
+	return strings.ToLower(u.Host) + strings.TrimRight(u.EscapedPath(), "/")
+}
+
+// derive is a 32-byte key for purpose, from secret.
+func derive(secret []byte, purpose string) []byte {
+	h := hmac.New(sha256.New, secret)
+	h.Write([]byte(purpose))
+	return h.Sum(nil)
+}
+
+// Token is the token that takes address off list. It is deterministic
+// (its nonce is derived from the sealed values, as in SIV), so a message
+// sent again carries the same link.
+func (k *UnsubscribeKeys) Token(list, address string) string {
+	plain := []byte(list + "\x00" + address)
+	ad := []byte(k.site)
+	m := hmac.New(sha256.New, k.nonces[0])
+	m.Write(ad)
+	m.Write([]byte{0})
+	m.Write(plain)
+	nonce := m.Sum(nil)[:k.aeads[0].NonceSize()]
+	return b64.EncodeToString(k.aeads[0].Seal(nonce, nonce, plain, ad))
+}
+
+// Parse opens a token made by Token (with any listed secret) or of the
+// earlier format, and returns its list and address, or an error if it is
+// malformed, altered, of another site or sealed with an unlisted secret.
+func (k *UnsubscribeKeys) Parse(token string) (list, address string, err error) {
+	if strings.Count(token, ".") == 2 {
+		for _, sec := range k.secrets {
+			if list, address, err = parseLegacyToken(sec, token); err == nil {
+				return list, address, nil
+			}
+		}
+		return "", "", errBadToken
+	}
+	raw, err := b64.DecodeString(token)
+	if err != nil {
+		return "", "", errBadToken
+	}
+	for _, aead := range k.aeads {
+		n := aead.NonceSize()
+		if len(raw) < n+aead.Overhead() {
+			return "", "", errBadToken
+		}
+		plain, err := aead.Open(nil, raw[:n], raw[n:], []byte(k.site))
+		if err != nil {
+			continue
+		}
+		list, address, ok := strings.Cut(string(plain), "\x00")
+		if !ok {
+			return "", "", errBadToken
+		}
+		return list, address, nil
+	}
+	return "", "", errBadToken
+}
+
+// legacyToken is a token of the earlier format, "list.address.mac" with
+// each part base64url, as mail sent before opaque tokens carries.
+func legacyToken(secret []byte, list, address string) string {
 	return b64.EncodeToString([]byte(list)) + "." + b64.EncodeToString([]byte(address)) + "." +
 		b64.EncodeToString(tokenMAC(secret, list, address))
 }
@@ -34,10 +142,8 @@ func tokenMAC(secret []byte, list, address string) []byte {
 	return h.Sum(nil)[:tokenMACBytes]
 }
 
-// ParseUnsubscribeToken checks a token made by UnsubscribeToken and returns
-// its list and address, or an error if it is malformed or its MAC does not
-// match.
-func ParseUnsubscribeToken(secret []byte, token string) (list, address string, err error) {
+// parseLegacyToken checks a token made by legacyToken.
+func parseLegacyToken(secret []byte, token string) (list, address string, err error) {
 	parts := strings.Split(token, ".")
 	if len(parts) != 3 {
 		return "", "", errBadToken
@@ -57,7 +163,7 @@ func ParseUnsubscribeToken(secret []byte, token string) (list, address string, e
 
 // unsubscribeURL is the link that takes address off list.
 func (m *Digests) unsubscribeURL(list, address string) string {
-	return m.cfg.Site.URL(m.cfg.UnsubscribePath) + "?t=" + UnsubscribeToken(m.cfg.UnsubscribeSecret, list, address)
+	return m.cfg.Site.URL(m.cfg.UnsubscribePath) + "?t=" + m.unsubKeys.Token(list, address)
 }
 
 // Unsubscriber records that an address left a list; *store.Store is one.
@@ -67,9 +173,8 @@ type Unsubscriber interface {
 
 // UnsubscribeConfig configures UnsubscribeHandler.
 type UnsubscribeConfig struct {
-	// Secret must be the one the links were signed with
-	// (Config.UnsubscribeSecret).
-	Secret    []byte
+	// Keys open the links' tokens (Digests.UnsubscribeKeys).
+	Keys      *UnsubscribeKeys
 	SiteTitle string
 	// Language selects the page strings; default "zh-CN".
 	Language string
@@ -91,7 +196,7 @@ func UnsubscribeHandler(cfg UnsubscribeConfig, st Unsubscriber) http.Handler {
 // in the mailer's store.
 func (m *Digests) UnsubscribeHandler() http.Handler {
 	return UnsubscribeHandler(UnsubscribeConfig{
-		Secret: m.cfg.UnsubscribeSecret, SiteTitle: m.cfg.Site.Title, Language: m.cfg.Site.Language, Logger: m.log,
+		Keys: m.unsubKeys, SiteTitle: m.cfg.Site.Title, Language: m.cfg.Site.Language, Logger: m.log,
 	}, m.store)
 }
 
@@ -130,7 +235,7 @@ func (h *unsubscribeHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			token = r.PostForm.Get("t")
 		}
 	}
-	list, address, err := ParseUnsubscribeToken(h.cfg.Secret, token)
+	list, address, err := h.cfg.Keys.Parse(token)
 	if err != nil {
 		h.page(w, http.StatusBadRequest, unsubscribeView{Title: h.cat.UnsubscribeBadLinkTitle, Text: h.cat.UnsubscribeBadLinkText})
 		return

@@ -2,10 +2,6 @@ package mailer
 
 import (
 	"context"
-	"net/http"
-	"net/http/httptest"
-	"net/url"
-	"strings"
 	"testing"
 	"time"
 )
@@ -32,20 +28,7 @@ func TestOneClickUnsubscribeStopsADigestSentToTwoLists(t *testing.T) {
 	if len(msgs) != 1 {
 		t.Fatalf("r0001 got %d messages from one run, want 1", len(msgs))
 	}
-	link, err := url.Parse(strings.Trim(parseMessage(t, msgs[0]).header.Get("List-Unsubscribe"), "<>"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(m.UnsubscribeHandler())
-	defer srv.Close()
-	resp, err := http.Post(srv.URL+"?"+link.RawQuery, "application/x-www-form-urlencoded", strings.NewReader("List-Unsubscribe=One-Click"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("one-click POST = %d", resp.StatusCode)
-	}
+	oneClickUnsubscribe(t, m, msgs[0])
 
 	res, err = m.Run(ctx, "daily", slot.Add(24*time.Hour))
 	if err != nil || res.Sent != 3 {

@@ -11,27 +11,75 @@ import (
 	"testing"
 )
 
+// flip changes one character of a token in the middle.
+func flip(tok string) string {
+	i := len(tok) / 2
+	c := byte('A')
+	if tok[i] == 'A' {
+		c = 'B'
+	}
+	return tok[:i] + string(c) + tok[i+1:]
+}
+
 func TestUnsubscribeToken(t *testing.T) {
 	secret := []byte("test-secret-0123456789")
-	tok := UnsubscribeToken(secret, "residents", "a@example.org")
-	list, addr, err := ParseUnsubscribeToken(secret, tok)
+	old := []byte("old-secret-9876543210")
+	const site = "https://news.example.cn"
+	keys := NewUnsubscribeKeys(site, secret, old)
+	tok := keys.Token("residents", "a@example.org")
+	list, addr, err := keys.Parse(tok)
 	if err != nil || list != "residents" || addr != "a@example.org" {
 		t.Fatalf("parse own token = %q %q %v", list, addr, err)
 	}
-	parts := strings.Split(tok, ".")
-	forged := UnsubscribeToken([]byte("another-secret-0123456"), "residents", "b@example.org")
+	if tok != keys.Token("residents", "a@example.org") {
+		t.Error("the same list and address gave two tokens: a re-sent message would carry another link")
+	}
+	// Opaque: neither the address nor its base64 is in the token.
+	for _, leak := range []string{"a@example.org", b64.EncodeToString([]byte("a@example.org")), "residents", b64.EncodeToString([]byte("residents"))} {
+		if strings.Contains(tok, leak) || strings.Contains(tok, leak[:len(leak)-2]) {
+			t.Errorf("token %q shows %q", tok, leak)
+		}
+	}
+	// The scheme and a trailing slash are not the site: a move to https
+	// keeps the links working.
+	if _, _, err := NewUnsubscribeKeys("http://NEWS.example.cn/", secret).Parse(tok); err != nil {
+		t.Errorf("a token of https://news.example.cn does not open under http://NEWS.example.cn/: %v", err)
+	}
+	// Rotation: tokens sealed with the old secret, and today's format
+	// (mail already sent) signed with it, keep working while it is listed.
+	oldKeys := NewUnsubscribeKeys(site, old)
+	for name, good := range map[string]string{
+		"sealed with the old secret":     oldKeys.Token("residents", "b@example.org"),
+		"earlier format, old secret":     legacyToken(old, "residents", "b@example.org"),
+		"earlier format, current secret": legacyToken(secret, "residents", "b@example.org"),
+	} {
+		if l, a, err := keys.Parse(good); err != nil || l != "residents" || a != "b@example.org" {
+			t.Errorf("%s: parse = %q %q %v", name, l, a, err)
+		}
+		if _, _, err := NewUnsubscribeKeys(site, []byte("a-third-secret-0123456")).Parse(good); err == nil {
+			t.Errorf("%s: opened once its secret is no longer listed", name)
+		}
+	}
+	legacy := legacyToken(secret, "residents", "a@example.org")
+	parts := strings.Split(legacy, ".")
 	tests := []struct{ name, token string }{
 		{"empty", ""},
-		{"two parts", parts[0] + "." + parts[1]},
-		{"other address, same mac", parts[0] + "." + b64.EncodeToString([]byte("b@example.org")) + "." + parts[2]},
-		{"other list, same mac", b64.EncodeToString([]byte("staff")) + "." + parts[1] + "." + parts[2]},
-		{"flipped mac", parts[0] + "." + parts[1] + "." + strings.ToUpper(parts[2][:1]) + strings.ToLower(parts[2][1:])},
-		{"wrong secret", forged},
-		{"not base64", "!!.??." + parts[2]},
+		{"altered", flip(tok)},
+		{"truncated", tok[:len(tok)-4]},
+		{"too short", tok[:10]},
+		{"other site", NewUnsubscribeKeys("https://other.example.cn", secret).Token("residents", "a@example.org")},
+		{"other path on the same host", NewUnsubscribeKeys("https://news.example.cn/other/", secret).Token("residents", "a@example.org")},
+		{"unlisted secret", NewUnsubscribeKeys(site, []byte("another-secret-0123456")).Token("residents", "a@example.org")},
+		{"not base64", "!!" + tok[2:]},
+		{"earlier format, two parts", parts[0] + "." + parts[1]},
+		{"earlier format, other address, same mac", parts[0] + "." + b64.EncodeToString([]byte("b@example.org")) + "." + parts[2]},
+		{"earlier format, other list, same mac", b64.EncodeToString([]byte("staff")) + "." + parts[1] + "." + parts[2]},
+		{"earlier format, flipped mac", parts[0] + "." + parts[1] + "." + strings.ToUpper(parts[2][:1]) + strings.ToLower(parts[2][1:])},
+		{"earlier format, unlisted secret", legacyToken([]byte("another-secret-0123456"), "residents", "b@example.org")},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, _, err := ParseUnsubscribeToken(secret, tc.token); err == nil {
+			if _, _, err := keys.Parse(tc.token); err == nil {
 				t.Fatalf("token %q accepted", tc.token)
 			}
 		})
@@ -71,7 +119,7 @@ func TestUnsubscribeHandler(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(b)
 	}
-	tampered := strings.Replace(token, ".", ".x", 1)
+	tampered := flip(token)
 
 	// GET only asks.
 	code, page := do("GET", "t="+url.QueryEscape(token), "")
@@ -108,5 +156,10 @@ func TestUnsubscribeHandler(t *testing.T) {
 	}
 	if unsubscribed("r0000@example.org") {
 		t.Fatal("an address nobody unsubscribed is unsubscribed")
+	}
+	// A link in mail sent before tokens became opaque still works.
+	legacy := legacyToken(cfg.UnsubscribeSecret, "residents", "r0000@example.org")
+	if code, _ := do("POST", "t="+url.QueryEscape(legacy), "List-Unsubscribe=One-Click"); code != 200 || !unsubscribed("r0000@example.org") {
+		t.Fatalf("POST with a token of the earlier format = %d", code)
 	}
 }

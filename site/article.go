@@ -17,8 +17,10 @@ const LeadRunes = 100
 // Clean makes text safe for XML 1.0 and HTML: it replaces invalid UTF-8 and
 // drops control characters (other than tab and newline) and the
 // noncharacters U+FFFE and U+FFFF, none of which a well-formed XML document
-// may contain.
+// may contain. Invisible format characters (bidi overrides) go too
+// (content.StripFormat).
 func Clean(s string) string {
+	s = content.StripFormat(s)
 	ok := true
 	for _, r := range s {
 		if !allowedRune(r) {

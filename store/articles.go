@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -389,58 +390,91 @@ func checkEdition(ed content.Edition) error {
 // file renamed or copied), which SaveEdition takes over.
 func (s *Store) storedArticles(ctx context.Context, tx *sql.Tx, ed content.Edition) (map[string]*storedArticle, error) {
 	existing := map[string]*storedArticle{}
+	load := func(where string, args []any) error {
+		rows, err := s.queryBatch(ctx, tx, len(args), `SELECT a.id, a.source, a.content_hash, a.position, a.line_first, a.line_last
+			FROM articles a WHERE `+where, args...)
+		if err != nil {
+			return fmt.Errorf("load stored articles: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			var a storedArticle
+			if err := rows.Scan(&id, &a.source, &a.hash, &a.position, &a.lines[0], &a.lines[1]); err != nil {
+				return fmt.Errorf("load stored articles: %w", err)
+			}
+			existing[id] = &a
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("load stored articles: %w", err)
+		}
+		return nil
+	}
+	if err := load(`a.source = ?`, []any{ed.Source}); err != nil {
+		return nil, err
+	}
 	// By id, not by date: the other pages of the same day are none of this
 	// edition's business, and reading them made each save cost more with
-	// every page of the day.
-	args := make([]any, 0, 1+len(ed.Articles))
-	args = append(args, ed.Source)
-	for _, a := range ed.Articles {
-		args = append(args, a.ID)
-	}
-	where := `a.source = ?`
-	if len(ed.Articles) > 0 {
-		where += ` OR a.id IN (` + placeholders(len(ed.Articles)) + `)`
-	}
-	rows, err := s.query(ctx, tx, `SELECT a.id, a.source, a.content_hash, a.position, a.line_first, a.line_last
-		FROM articles a WHERE `+where, args...)
-	if err != nil {
-		return nil, fmt.Errorf("load stored articles: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id string
-		var a storedArticle
-		if err := rows.Scan(&id, &a.source, &a.hash, &a.position, &a.lines[0], &a.lines[1]); err != nil {
-			return nil, fmt.Errorf("load stored articles: %w", err)
+	// every page of the day. In batches, so that no edition's size can
+	// pass the database's limit on bound parameters.
+	for start := 0; start < len(ed.Articles); start += topicBatch {
+		batch := ed.Articles[start:min(start+topicBatch, len(ed.Articles))]
+		args := make([]any, len(batch))
+		for i, a := range batch {
+			args[i] = a.ID
 		}
-		existing[id] = &a
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("load stored articles: %w", err)
+		if err := load(`a.id IN (`+placeholders(len(args))+`)`, args); err != nil {
+			return nil, err
+		}
 	}
 	if len(existing) == 0 {
 		return existing, nil
 	}
-	trows, err := tx.QueryContext(ctx, `SELECT t.article_id, t.topic FROM article_topics t
-		JOIN articles a ON a.id = t.article_id
-		WHERE `+where+` ORDER BY t.article_id, t.topic`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("load stored topics: %w", err)
+	ids := slices.Sorted(maps.Keys(existing))
+	for start := 0; start < len(ids); start += topicBatch {
+		batch := ids[start:min(start+topicBatch, len(ids))]
+		args := make([]any, len(batch))
+		for i, id := range batch {
+			args[i] = id
+		}
+		if err := s.loadStoredTopics(ctx, tx, existing, args); err != nil {
+			return nil, err
+		}
 	}
-	defer trows.Close()
-	for trows.Next() {
+	return existing, nil
+}
+
+// loadStoredTopics adds the topics of the articles with the ids in args.
+func (s *Store) loadStoredTopics(ctx context.Context, tx *sql.Tx, existing map[string]*storedArticle, args []any) error {
+	rows, err := s.queryBatch(ctx, tx, len(args), `SELECT article_id, topic FROM article_topics
+		WHERE article_id IN (`+placeholders(len(args))+`) ORDER BY article_id, topic`, args...)
+	if err != nil {
+		return fmt.Errorf("load stored topics: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
 		var id, topic string
-		if err := trows.Scan(&id, &topic); err != nil {
-			return nil, fmt.Errorf("load stored topics: %w", err)
+		if err := rows.Scan(&id, &topic); err != nil {
+			return fmt.Errorf("load stored topics: %w", err)
 		}
 		if a := existing[id]; a != nil {
 			a.topics = append(a.topics, topic)
 		}
 	}
-	if err := trows.Err(); err != nil {
-		return nil, fmt.Errorf("load stored topics: %w", err)
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("load stored topics: %w", err)
 	}
-	return existing, nil
+	return nil
+}
+
+// queryBatch runs a query of n bound parameters in tx: prepared once per
+// Store when n is one or a full batch, plain otherwise, so the statement
+// cache does not keep one statement for every edition size.
+func (s *Store) queryBatch(ctx context.Context, tx *sql.Tx, n int, query string, args ...any) (*sql.Rows, error) {
+	if n == 1 || n == topicBatch {
+		return s.query(ctx, tx, query, args...)
+	}
+	return tx.QueryContext(ctx, query, args...)
 }
 
 // normalizeTopics sorts and dedups, so stored and new topics compare.

@@ -9,6 +9,8 @@ import (
 	"iter"
 	"strings"
 	"time"
+
+	"github.com/paperboy-news/paperboy/internal/address"
 )
 
 // Digest run statuses (digest_runs.status).
@@ -186,10 +188,14 @@ func (s *Store) CreateDigestRun(ctx context.Context, run DigestRun, recipients i
 		defer stmt.Close()
 		if recipients != nil {
 			for r := range recipients {
-				if _, err := stmt.ExecContext(ctx, run.ID, r.Address, r.List, r.MessageID, r.Address, r.List, string(listsJSON)); err != nil {
+				if _, err := stmt.ExecContext(ctx, run.ID, r.Address, r.List, r.MessageID, address.Key(r.Address), r.List, string(listsJSON)); err != nil {
 					return fmt.Errorf("delivery to %s: %w", r.Address, err)
 				}
 			}
+		}
+		// Hook (mail, issue 13): suppressed addresses are skipped with their reason.
+		if err := skipSuppressed(ctx, tx, run.ID); err != nil {
+			return err
 		}
 		run.Created = now.UTC().Truncate(time.Microsecond)
 		if finished != "" {
@@ -264,7 +270,7 @@ func (s *Store) UnfinishedDigestRuns(ctx context.Context) ([]DigestRun, error) {
 func (s *Store) DueDeliveries(ctx context.Context, runID int64, after string, now time.Time, limit int) ([]Delivery, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT d.recipient, d.list, d.message_id, d.status, d.attempts,
 			d.next_attempt_at, d.last_code, d.last_error,
-			EXISTS (SELECT 1 FROM unsubscribes u WHERE u.list = d.list AND u.address = d.recipient)
+			EXISTS (SELECT 1 FROM unsubscribes u WHERE u.list = d.list AND u.address = lower(d.recipient))
 		FROM deliveries d
 		WHERE d.run_id = ? AND d.status = 'pending' AND d.recipient > ? AND d.next_attempt_at <= ?
 		ORDER BY d.recipient LIMIT ?`, runID, after, formatTime(now), limit)
@@ -429,20 +435,20 @@ func (s *Store) lastDeliveryErrors(ctx context.Context, runID int64, limit int) 
 
 // Unsubscribe removes address from list for every later run; doing it
 // twice is not an error.
-func (s *Store) Unsubscribe(ctx context.Context, list, address string) error {
+func (s *Store) Unsubscribe(ctx context.Context, list, addr string) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO unsubscribes (list, address, created_at) VALUES (?, ?, ?)
-		ON CONFLICT (list, address) DO NOTHING`, list, strings.TrimSpace(address), formatTime(s.now()))
+		ON CONFLICT (list, address) DO NOTHING`, list, address.Key(strings.TrimSpace(addr)), formatTime(s.now()))
 	if err != nil {
-		return fmt.Errorf("store: unsubscribe %s from %s: %w", address, list, err)
+		return fmt.Errorf("store: unsubscribe %s from %s: %w", addr, list, err)
 	}
 	return nil
 }
 
 // IsUnsubscribed reports whether address left list.
-func (s *Store) IsUnsubscribed(ctx context.Context, list, address string) (bool, error) {
+func (s *Store) IsUnsubscribed(ctx context.Context, list, addr string) (bool, error) {
 	var n int
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM unsubscribes WHERE list = ? AND address = ?`, list, address).Scan(&n); err != nil {
-		return false, fmt.Errorf("store: is %s unsubscribed from %s: %w", address, list, err)
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM unsubscribes WHERE list = ? AND address = ?`, list, address.Key(addr)).Scan(&n); err != nil {
+		return false, fmt.Errorf("store: is %s unsubscribed from %s: %w", addr, list, err)
 	}
 	return n > 0, nil
 }

@@ -20,6 +20,8 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/paperboy-news/paperboy/internal/fsutil"
 )
 
 // ErrNotFound is returned, wrapped, when a looked-up row does not exist.
@@ -46,6 +48,12 @@ type Store struct {
 // schema up to date. It refuses a database whose schema is newer than this
 // binary knows.
 func Open(ctx context.Context, path string) (*Store, error) {
+	// SQLite creates a new database file 0644 less the umask, and its -wal
+	// and -shm files with the database file's mode: make the file first,
+	// owner-only, so all three hold subscribers' addresses privately.
+	if err := fsutil.PrivateFileAt(path); err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
 	q := url.Values{}
 	// busy_timeout first: the pragmas run in order on every new
 	// connection, and switching a new file to WAL takes a lock that
@@ -68,7 +76,39 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
+	if err := s.foldUnsubscribes(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
 	return s, nil
+}
+
+// foldUnsubscribes brings unsubscribes recorded before addresses were
+// matched by one rule (internal/address: ASCII case folded) into that
+// form, so that the reader who left as "Zhang@example.org" stays away when
+// a list spells the address "zhang@example.org". It is a data fix, not a
+// schema change: it writes only when such rows exist, and SQLite's lower()
+// folds exactly what address.Key folds.
+func (s *Store) foldUnsubscribes(ctx context.Context) error {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM unsubscribes WHERE address <> lower(address)`).Scan(&n); err != nil {
+		return fmt.Errorf("fold unsubscribed addresses: %w", err)
+	}
+	if n == 0 {
+		return nil
+	}
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		// A row whose folded form is already there is a duplicate: it goes.
+		if _, err := tx.ExecContext(ctx, `UPDATE OR IGNORE unsubscribes SET address = lower(address) WHERE address <> lower(address)`); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM unsubscribes WHERE address <> lower(address)`)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("fold unsubscribed addresses: %w", err)
+	}
+	return nil
 }
 
 // Close closes the database.

@@ -17,6 +17,10 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if help || err != nil {
 		return err
 	}
+	// Hook (mail, issue 13): refuse what would go wrong with real mail.
+	if err := checkProduction(c, stderr); err != nil {
+		return err
+	}
 	return printSummary(stdout, c, time.Now())
 }
 
@@ -38,6 +42,15 @@ func printSummary(w io.Writer, c *config.Config, now time.Time) error {
 		p.f("mail: written as .eml files into %s\n", c.SMTP.FileDir)
 	default:
 		p.f("mail: smtp %s:%d, tls %s, %g msg/s over %d connection(s)\n", c.SMTP.Host, c.SMTP.Port, c.SMTP.TLS, c.SMTP.Rate, c.SMTP.Connections)
+		switch {
+		case c.SMTP.User == "":
+		case c.SMTP.AllowPlaintextAuth && c.SMTP.TLS != "mandatory" && c.SMTP.TLS != "implicit":
+			p.f("  login %s: allow_plaintext_auth is on, so the password and the messages may cross in clear: only for a relay on this host\n", c.SMTP.User)
+		case c.SMTP.TLS == "opportunistic":
+			p.f("  login %s: TLS is required because a user is set (opportunistic acts as mandatory); a server without STARTTLS gets no password and no mail\n", c.SMTP.User)
+		default:
+			p.f("  login %s over TLS only; certificates verified\n", c.SMTP.User)
+		}
 	}
 	p.f("%d topic(s):", len(c.Site.Topics))
 	for _, t := range c.Site.Topics {
@@ -64,6 +77,7 @@ func printSummary(w io.Writer, c *config.Config, now time.Time) error {
 		p.f("; also when a page file lands")
 	}
 	p.f("\n")
+	deliverabilitySummary(p, c) // hook (mail, issue 13)
 	return p.err
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -64,13 +65,13 @@ func TestCheckUsage(t *testing.T) {
 func TestCheckAgreesWithServe(t *testing.T) {
 	tests := []struct {
 		name, from, to string
-		problem        string // "" if both accept
+		problem        string // "" if both accept; %d stands for the changed line
 	}{
 		{"email tag authority", `tag_authority = "example.org,2021"`, `tag_authority = "editor@example.org,2021"`, ""},
 		{"base_url with a path", `base_url = "http://127.0.0.1:8080/"`, `base_url = "https://example.org/paper/"`, ""},
 		{"English", `language = "zh-CN"`, `language = "en"`, ""},
-		{"base_url with a query", `base_url = "http://127.0.0.1:8080/"`, `base_url = "https://example.org/?from=rss"`, "config.toml:22: site.base_url: "},
-		{"tag authority without a date", `tag_authority = "example.org,2021"`, `tag_authority = "example.org"`, "config.toml:63: feeds.tag_authority: "},
+		{"base_url with a query", `base_url = "http://127.0.0.1:8080/"`, `base_url = "https://example.org/?from=rss"`, "config.toml:%d: site.base_url: "},
+		{"tag authority without a date", `tag_authority = "example.org,2021"`, `tag_authority = "example.org"`, "config.toml:%d: feeds.tag_authority: "},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -83,14 +84,16 @@ func TestCheckAgreesWithServe(t *testing.T) {
 			if !bytes.Contains(data, []byte(tc.from)) {
 				t.Fatalf("config.toml has no %s", tc.from)
 			}
-			if err := os.WriteFile(path, bytes.Replace(data, []byte(tc.from), []byte(tc.to), 1), 0o644); err != nil {
+			changed := bytes.Replace(data, []byte(tc.from), []byte(tc.to), 1)
+			if err := os.WriteFile(path, changed, 0o644); err != nil {
 				t.Fatal(err)
 			}
 			var stdout, stderr bytes.Buffer
 			checkErr := run(context.Background(), []string{"check", "-config", path}, &stdout, &stderr)
 			if tc.problem != "" {
-				if checkErr == nil || !strings.Contains(stderr.String(), tc.problem) {
-					t.Fatalf("check: %v, want a problem %q:\n%s", checkErr, tc.problem, stderr.String())
+				problem := fmt.Sprintf(tc.problem, lineOf(t, string(changed), tc.to))
+				if checkErr == nil || !strings.Contains(stderr.String(), problem) {
+					t.Fatalf("check: %v, want a problem %q:\n%s", checkErr, problem, stderr.String())
 				}
 				return
 			}
@@ -112,6 +115,54 @@ func TestCheckAgreesWithServe(t *testing.T) {
 			}
 			if err != nil {
 				t.Errorf("check accepted it, the mailer refuses: %v", err)
+			}
+		})
+	}
+}
+
+// TestCheckExplainsTLSForALogin: check says what a user does to the TLS
+// policy, and refuses "none" with a user unless plaintext auth is allowed.
+func TestCheckExplainsTLSForALogin(t *testing.T) {
+	shippedText := string(shipped(t, "config.toml"))
+	tests := []struct {
+		name, tls string
+		allow     bool
+		want      string
+		refused   bool
+	}{
+		{"opportunistic", "opportunistic", false, "TLS is required because a user is set (opportunistic acts as mandatory)", false},
+		{"mandatory", "mandatory", false, "login news over TLS only; certificates verified", false},
+		{"none", "none", false, `smtp.tls: "none" with user "news" would send the password and every message in clear`, true},
+		{"none, allowed", "none", true, "allow_plaintext_auth is on", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			text := strings.Replace(shippedText, `transport = "file"`, `transport = "smtp"`, 1)
+			// A file otherwise fit for real mail, so that only the TLS
+			// policy decides (check refuses the shipped base_url and sender
+			// with transport "smtp").
+			text = strings.NewReplacer(`base_url = "http://127.0.0.1:8080/"`, `base_url = "https://news.paper.cn/"`,
+				`from = "news@example.org"`, `from = "news@paper.cn"`).Replace(text)
+			t.Setenv("PAPERBOY_UNSUBSCRIBE_SECRET", "cmd-test-secret-0123456789")
+			text = strings.Replace(text, `tls = "mandatory"`, `tls = "`+tc.tls+`"`, 1)
+			text = strings.Replace(text, `user = ""`, `user = "news"`, 1)
+			if tc.allow {
+				text = strings.Replace(text, `allow_plaintext_auth = false`, `allow_plaintext_auth = true`, 1)
+			}
+			dir := t.TempDir()
+			copyShipped(t, dir, "pages/2021-07-20.txt")
+			cfg := filepath.Join(dir, "config.toml")
+			if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			var stdout, stderr bytes.Buffer
+			err := run(context.Background(), []string{"check", "-config", cfg}, &stdout, &stderr)
+			out := stdout.String() + stderr.String()
+			if err != nil {
+				out += err.Error()
+			}
+			if (err != nil) != tc.refused || !strings.Contains(out, tc.want) {
+				t.Errorf("check: %v; want refused %v and %q in:\n%s", err, tc.refused, tc.want, out)
 			}
 		})
 	}

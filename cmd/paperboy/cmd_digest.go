@@ -174,6 +174,7 @@ func mailerConfig(c *config.Config, logger *slog.Logger) (mailer.Config, error) 
 		}
 	}
 	mc.UnsubscribeSecret = secret
+	mc.UnsubscribeOldSecrets = c.Unsubscribe.PreviousSecrets()
 	mc.SMTP.Password = password
 	mc.Logger = logger
 	return mc, nil

@@ -59,12 +59,12 @@ func TestFileTransportWithoutSecretSignsWithAProcessSecret(t *testing.T) {
 	}
 
 	// A link forged with the old, computable secret is refused.
-	forged := mailer.UnsubscribeToken(guessable[:], "residents", "victim@example.org")
-	if _, _, err := mailer.ParseUnsubscribeToken(first.UnsubscribeSecret, forged); err == nil {
+	forged := mailer.NewUnsubscribeKeys(first.Site.BaseURL.String(), guessable[:]).Token("residents", "victim@example.org")
+	if _, _, err := mailer.NewUnsubscribeKeys(first.Site.BaseURL.String(), first.UnsubscribeSecret).Parse(forged); err == nil {
 		t.Fatal("a token signed with the config-path secret was accepted")
 	}
-	good := mailer.UnsubscribeToken(reloaded.UnsubscribeSecret, "residents", "victim@example.org")
-	if _, addr, err := mailer.ParseUnsubscribeToken(first.UnsubscribeSecret, good); err != nil || addr != "victim@example.org" {
+	good := mailer.NewUnsubscribeKeys(reloaded.Site.BaseURL.String(), reloaded.UnsubscribeSecret).Token("residents", "victim@example.org")
+	if _, addr, err := mailer.NewUnsubscribeKeys(first.Site.BaseURL.String(), first.UnsubscribeSecret).Parse(good); err != nil || addr != "victim@example.org" {
 		t.Fatalf("a genuine token from before the reload = %q, %v", addr, err)
 	}
 }

@@ -56,6 +56,7 @@ func ingestConfig(c *config.Config, logger *slog.Logger) ingest.Config {
 		MarkdownDir: c.Content.MarkdownDir,
 		Topics:      c.Site.Topics,
 		Logger:      logger,
+		MaxFileSize: c.Content.MaxPageSize,
 	}
 }
 

@@ -32,6 +32,10 @@ func scheduleJobs(c *config.Config, run func(name string) schedule.RunFunc) []sc
 		jobs = append(jobs, schedule.Job{Name: name, Spec: d.ScheduledSpec(), Location: c.Site.Location,
 			SlotKeyed: true, CatchUp: d.CatchUp, Run: run(name)})
 	}
+	// Hook (mail, issue 13): the bounce mailbox.
+	if c.Bounces.Schedule != "" {
+		jobs = append(jobs, schedule.Job{Name: jobBounces, Spec: c.Bounces.Schedule, Location: c.Site.Location, Run: run(jobBounces)})
+	}
 	return jobs
 }
 

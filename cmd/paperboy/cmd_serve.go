@@ -52,6 +52,10 @@ type daemon struct {
 	watcher *schedule.ConfigWatcher
 	console *admin.Console
 	gen     atomic.Pointer[generation]
+	// admin serves /admin and /metrics, on every generation's mux or, with
+	// server.admin_listen (adminListen, fixed at start), on its own.
+	admin       *admin.Handler
+	adminListen string
 
 	// reloadMu serialises reloads (a file change and SIGHUP may coincide)
 	// and feed refreshes with them.
@@ -96,7 +100,20 @@ func serve(ctx context.Context, c *config.Config, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
-	d.console = d.newConsole(c, logger)
+	d.admin, err = admin.New(admin.Config{
+		Token:       c.Server.AdminToken(),
+		TokenEnv:    c.Server.AdminTokenEnv,
+		Scheduler:   d.sched,
+		ConfigState: d.watcher,
+		Outbox:      d.st,
+		Metrics:     d.metrics,
+		Logger:      d.logger,
+	})
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	d.adminListen = c.Server.AdminListen
+	d.console = d.newConsole(logger)
 
 	g, err := d.build(ctx, c)
 	if err != nil {
@@ -118,6 +135,14 @@ func serve(ctx context.Context, c *config.Config, stdout, stderr io.Writer) erro
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
+	if d.adminListen != "" {
+		stopAdmin, err := d.serveAdmin(c)
+		if err != nil {
+			srv.Close()
+			return err
+		}
+		defer stopAdmin()
+	}
 	defer func() {
 		// The HTTP server stops after the scheduler (reverse start order):
 		// unsubscribe links keep working while the last mails go out.
@@ -182,6 +207,34 @@ func (d *daemon) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	d.gen.Load().handler.ServeHTTP(w, r)
 }
 
+// serveAdmin serves /admin and /metrics on server.admin_listen, apart from
+// the public listener; the returned func stops it.
+func (d *daemon) serveAdmin(c *config.Config) (stop func(), err error) {
+	ln, err := net.Listen("tcp", d.adminListen)
+	if err != nil {
+		return nil, fmt.Errorf("serve: listen on %s (server.admin_listen in %s): %w", d.adminListen, c.Path, err)
+	}
+	mux := http.NewServeMux()
+	d.admin.Register(mux)
+	d.console.Register(mux)
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		ErrorLog:          slog.NewLogLogger(d.logger.Handler(), slog.LevelWarn),
+	}
+	go srv.Serve(ln) //nolint:errcheck // ErrServerClosed after Shutdown
+	d.logger.Info("serving_admin", "addr", ln.Addr().String())
+	return func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(sctx); err != nil {
+			d.logger.Warn("admin_http_shutdown_failed", "err", err)
+		}
+	}, nil
+}
+
 // build makes a generation from c: the site with its feeds rendered, the
 // digests and the HTTP routes. It changes nothing the daemon serves.
 func (d *daemon) build(ctx context.Context, c *config.Config) (*generation, error) {
@@ -203,15 +256,10 @@ func (d *daemon) build(ctx context.Context, c *config.Config) (*generation, erro
 	mux := http.NewServeMux()
 	site.Register(mux)
 	mux.Handle(mc.Site.Path(mc.UnsubscribePath), digests.UnsubscribeHandler())
-	admin.New(admin.Config{
-		Token:       c.Server.AdminToken(),
-		Scheduler:   d.sched,
-		ConfigState: d.watcher,
-		Outbox:      d.st,
-		Metrics:     d.metrics,
-		Logger:      d.logger,
-	}).Register(mux)
-	d.console.Register(mux)
+	if d.admin != nil && d.adminListen == "" {
+		d.admin.Register(mux)
+		d.console.Register(mux)
+	}
 	return &generation{cfg: c, site: site, digests: digests, handler: mux}, nil
 }
 
@@ -249,6 +297,9 @@ func restartKeys(a, b *config.Config) []string {
 	if a.Server.Listen != b.Server.Listen {
 		keys = append(keys, "server.listen")
 	}
+	if a.Server.AdminListen != b.Server.AdminListen {
+		keys = append(keys, "server.admin_listen")
+	}
 	if a.Store.Path != b.Store.Path {
 		keys = append(keys, "store.path")
 	}
@@ -284,6 +335,11 @@ func (d *daemon) jobs(g *generation) func(name string) schedule.RunFunc {
 			return func(ctx context.Context, _ time.Time, _ schedule.Trigger) error { return d.ingest(ctx, g) }
 		case jobFeeds:
 			return func(ctx context.Context, _ time.Time, _ schedule.Trigger) error { return d.refreshFeeds(ctx) }
+		case jobBounces: // hook (mail, issue 13)
+			return func(ctx context.Context, _ time.Time, _ schedule.Trigger) error {
+				_, err := readBounces(ctx, g.cfg, d.st, d.logger)
+				return err
+			}
 		default:
 			digest := name[len(jobDigestPrefix):]
 			return func(ctx context.Context, slot time.Time, _ schedule.Trigger) error {

@@ -53,5 +53,9 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			}
 		}
 	}
+	// Hook (mail, issue 13): the suppression list's size by reason.
+	if err := suppressionStatus(ctx, p, st); err != nil {
+		return err
+	}
 	return p.err
 }

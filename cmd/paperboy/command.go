@@ -6,10 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 
 	"github.com/paperboy-news/paperboy/config"
+	"github.com/paperboy-news/paperboy/internal/fsutil"
 	"github.com/paperboy-news/paperboy/store"
 )
 
@@ -100,7 +100,7 @@ func loadConfig(path string, w io.Writer) (*config.Config, error) {
 // openConfiguredStore opens the configured database, creating its
 // directory if needed.
 func openConfiguredStore(ctx context.Context, c *config.Config) (*store.Store, error) {
-	if err := os.MkdirAll(filepath.Dir(c.Store.Path), 0o755); err != nil {
+	if err := fsutil.MkdirPrivate(filepath.Dir(c.Store.Path)); err != nil {
 		return nil, fmt.Errorf("store directory: %w", err)
 	}
 	return store.Open(ctx, c.Store.Path)

@@ -31,6 +31,7 @@ func commands() []command {
 		{"digest", "run, preview (-preview DIR) or test-send (-to ADDRESS) a digest", runDigest},
 		{"status", "show recent digest runs with sent, pending and failed counts", runStatus},
 		{"schedule", "list the jobs with their next runs and last run", runSchedule},
+		{"suppressions", "list, add, remove or export suppressed addresses; read the bounce mailbox", runSuppressions},
 	}
 }
 
@@ -96,8 +97,12 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: paperboy COMMAND [flags] [args]")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "commands:")
+	width := 0
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+		width = max(width, len(c.name))
+	}
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-*s  %s\n", width, c.name, c.summary)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Run 'paperboy COMMAND -h' for a command's flags.")

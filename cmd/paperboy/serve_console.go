@@ -10,9 +10,9 @@ import (
 
 // newConsole is the admin console of the daemon: one for the process, so
 // sessions outlive reloads, reading the generation being served.
-func (d *daemon) newConsole(c *config.Config, logger *slog.Logger) *admin.Console {
+func (d *daemon) newConsole(logger *slog.Logger) *admin.Console {
 	return admin.NewConsole(admin.ConsoleConfig{
-		Token:       c.Server.AdminToken(),
+		Admin:       d.admin,
 		Scheduler:   d.sched,
 		ConfigState: d.watcher,
 		Store:       d.st,

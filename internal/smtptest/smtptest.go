@@ -57,6 +57,11 @@ type Config struct {
 	// User and Password, if User is set, are required (AUTH PLAIN, also
 	// without TLS) before MAIL.
 	User, Password string
+	// Mechanisms are the AUTH mechanisms advertised; default PLAIN. Only
+	// PLAIN can succeed; any other is counted and refused, so a test can
+	// offer what real servers do (e.g. CRAM-MD5) and see whether a client
+	// tries it.
+	Mechanisms []string
 	// OnAccept, if set, is called with each recipient of each accepted
 	// message, after the message is recorded.
 	OnAccept func(rcpt string)
@@ -77,7 +82,9 @@ type Server struct {
 
 	mu       sync.Mutex
 	msgs     map[string][][]byte
+	senders  map[string][]string
 	count    int
+	auths    int
 	attempts map[string]int
 }
 
@@ -85,7 +92,7 @@ type Server struct {
 // closes it.
 func Start(tb testing.TB, cfg Config) *Server {
 	tb.Helper()
-	s := &Server{cfg: cfg, Host: "127.0.0.1", msgs: map[string][][]byte{}, attempts: map[string]int{}}
+	s := &Server{cfg: cfg, Host: "127.0.0.1", msgs: map[string][][]byte{}, senders: map[string][]string{}, attempts: map[string]int{}}
 	s.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
 		return &session{s: s, c: c}, nil
 	}))
@@ -113,6 +120,14 @@ func (s *Server) Messages(rcpt string) [][]byte {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([][]byte(nil), s.msgs[rcpt]...)
+}
+
+// Senders returns the envelope sender (MAIL FROM) of each message
+// accepted for rcpt, oldest first, as Messages orders them.
+func (s *Server) Senders(rcpt string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.senders[rcpt]...)
 }
 
 // Recipients lists, sorted, every recipient that was sent a message.
@@ -167,13 +182,33 @@ type session struct {
 	s      *Server
 	c      *smtp.Conn
 	rcpts  []string
+	from   string
 	drop   bool
 	authed bool
 }
 
-func (ss *session) AuthMechanisms() []string { return []string{sasl.Plain} }
+// AuthAttempts is how many AUTH commands clients sent, whatever their
+// mechanism or outcome.
+func (s *Server) AuthAttempts() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.auths
+}
 
-func (ss *session) Auth(string) (sasl.Server, error) {
+func (ss *session) AuthMechanisms() []string {
+	if len(ss.s.cfg.Mechanisms) > 0 {
+		return ss.s.cfg.Mechanisms
+	}
+	return []string{sasl.Plain}
+}
+
+func (ss *session) Auth(mech string) (sasl.Server, error) {
+	ss.s.mu.Lock()
+	ss.s.auths++
+	ss.s.mu.Unlock()
+	if mech != sasl.Plain {
+		return nil, &smtp.SMTPError{Code: 504, EnhancedCode: smtp.EnhancedCode{5, 5, 4}, Message: "mechanism not supported here"}
+	}
 	return sasl.NewPlainServer(func(_, user, pass string) error {
 		cfg := ss.s.cfg
 		if cfg.User == "" || user != cfg.User || pass != cfg.Password {
@@ -187,7 +222,8 @@ func (ss *session) Auth(string) (sasl.Server, error) {
 func (ss *session) Reset()        { ss.rcpts, ss.drop = nil, false }
 func (ss *session) Logout() error { return nil }
 
-func (ss *session) Mail(string, *smtp.MailOptions) error {
+func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
+	ss.from = from
 	if ss.s.cfg.User != "" && !ss.authed {
 		return smtp.ErrAuthRequired
 	}
@@ -243,6 +279,7 @@ func (ss *session) Data(r io.Reader) error {
 	for _, rc := range ss.rcpts {
 		if !s.cfg.CountOnly {
 			s.msgs[rc] = append(s.msgs[rc], raw)
+			s.senders[rc] = append(s.senders[rc], ss.from)
 		}
 		s.count++
 	}

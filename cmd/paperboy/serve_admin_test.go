@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/paperboy-news/paperboy/internal/smtptest"
+)
+
+// TestServeRefusesAShortAdminToken: a guessable token stops the daemon
+// at start with a message naming the variable, before anything listens.
+func TestServeRefusesAShortAdminToken(t *testing.T) {
+	sink := smtptest.Start(t, smtptest.Config{})
+	_, cfgPath := e2eSetup(t)
+	writeConfig(t, cfgPath, daemonConfig{SMTPPort: sink.Port, Schedule: evenSeconds, Addresses: []string{"r1@example.org"}})
+	t.Setenv(e2eTokenEnv, "a")
+	var stdout, stderr syncBuffer
+	err := run(context.Background(), []string{"serve", "-config", cfgPath}, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), e2eTokenEnv) || !strings.Contains(err.Error(), "at least 32") {
+		t.Fatalf("serve with a 1-character admin token: %v; want a refusal naming %s", err, e2eTokenEnv)
+	}
+	if strings.Contains(stdout.String(), "serving") {
+		t.Fatalf("it served: %s", stdout.String())
+	}
+}
+
+var adminAddrRE = regexp.MustCompile(`msg=serving_admin addr=(\S+)`)
+
+// TestServeAdminListen: with server.admin_listen, /admin and /metrics are
+// served there and nowhere on the public listener, and so is the console.
+func TestServeAdminListen(t *testing.T) {
+	sink := smtptest.Start(t, smtptest.Config{})
+	_, cfgPath := e2eSetup(t)
+	writeConfig(t, cfgPath, daemonConfig{SMTPPort: sink.Port, Schedule: evenSeconds, Addresses: []string{"r1@example.org"},
+		AdminListen: "127.0.0.1:0"})
+	d := startDaemon(t, cfgPath)
+	var adminBase string
+	waitFor(t, 5*time.Second, "the admin listener in the log", func() (bool, string) {
+		m := adminAddrRE.FindStringSubmatch(d.log.String())
+		if m != nil {
+			adminBase = "http://" + m[1]
+		}
+		return m != nil, d.log.String()
+	})
+	get := func(url string) int {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, url, nil)
+		req.Header.Set("Authorization", "Bearer "+e2eToken)
+		resp, err := httpClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for _, path := range []string{"/admin/status", "/metrics", "/admin/login"} {
+		if code := get(adminBase + path); code != http.StatusOK {
+			t.Errorf("%s on admin_listen = %d, want 200", path, code)
+		}
+		if code := get(d.base + path); code != http.StatusNotFound {
+			t.Errorf("%s on the public listener = %d, want 404", path, code)
+		}
+	}
+	if code := get(d.base + "/rss.xml"); code != http.StatusOK {
+		t.Errorf("the feed on the public listener = %d", code)
+	}
+	if code := get(adminBase + "/rss.xml"); code != http.StatusNotFound {
+		t.Errorf("the feed on the admin listener = %d, want 404", code)
+	}
+}
