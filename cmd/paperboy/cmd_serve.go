@@ -342,7 +342,7 @@ func (d *daemon) jobs(g *generation) func(name string) schedule.RunFunc {
 			}
 		default:
 			digest := name[len(jobDigestPrefix):]
-			return func(ctx context.Context, slot time.Time, _ schedule.Trigger) error {
+			return func(ctx context.Context, slot time.Time, trigger schedule.Trigger) error {
 				// A run that fails (the database busy, a list file
 				// being rewritten) is tried again while its slot is
 				// within the catch-up window: the scheduler moves on
@@ -350,6 +350,11 @@ func (d *daemon) jobs(g *generation) func(name string) schedule.RunFunc {
 				dc, err := g.cfg.Digest(digest)
 				if err != nil {
 					return err
+				}
+				if trigger == schedule.TriggerManual {
+					if resumed, err := d.resumeOpenRun(ctx, g, digest, dc.CatchUp, slot); resumed || err != nil {
+						return err
+					}
 				}
 				return retryWithin(ctx, slot.Add(dc.CatchUp), digestRetryBase, d.logger.With("digest", digest), func() error {
 					return d.sendDigest(ctx, g, digest, slot)

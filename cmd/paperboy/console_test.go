@@ -12,6 +12,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -318,4 +319,72 @@ func TestConsole(t *testing.T) {
 		}
 		return false, "no run"
 	})
+}
+
+var runLinkRE = regexp.MustCompile(`href="/admin/runs/(\d+)"`)
+
+// TestConsoleRetryFailed: a run whose messages failed for good offers
+// "retry failed"; it sends those again, and only those, in the same run.
+func TestConsoleRetryFailed(t *testing.T) {
+	var failing atomic.Bool
+	failing.Store(true)
+	sink := smtptest.Start(t, smtptest.Config{Rule: func(rcpt string, _ int) smtptest.Action {
+		if rcpt == "bad@example.org" && failing.Load() {
+			return smtptest.TempFail
+		}
+		return smtptest.Accept
+	}})
+	dir, cfgPath := e2eSetup(t)
+	copyPage(t, dir, time.Now().In(mustZone(t, "Asia/Shanghai")).Format(time.DateOnly))
+	writeConfig(t, cfgPath, daemonConfig{SMTPPort: sink.Port, Schedule: "0 7 * * *", Addresses: []string{"r1@example.org", "bad@example.org"}})
+	d := startDaemon(t, cfgPath)
+	waitFor(t, 15*time.Second, "the startup ingest", func() (bool, string) { return feedHasItems(t, d) })
+	cc := newConsoleClient(t, d)
+	_, csrf := cc.login(e2eToken)
+
+	if code, body := cc.post("/admin/run/digest:daily", url.Values{"csrf": {csrf}}); code != http.StatusOK {
+		t.Fatalf("run now = %d:\n%s", code, body)
+	}
+	var runPath, page string
+	waitFor(t, 15*time.Second, "a finished run with a failure", func() (bool, string) {
+		_, body := cc.get("/admin/")
+		m := runLinkRE.FindStringSubmatch(body)
+		if m == nil {
+			return false, "no run yet"
+		}
+		runPath = "/admin/runs/" + m[1]
+		_, page = cc.get(runPath)
+		return strings.Contains(page, "重发失败的"), page
+	})
+	for _, want := range []string{"bad@example.org", "451", "r1@example.org"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("run page lacks %q", want)
+		}
+	}
+	waitForCounts(t, sink, map[string]int{"r1@example.org": 1})
+
+	// Retry without the session's CSRF token is refused.
+	if code, _ := cc.post(runPath+"/retry", url.Values{}); code != http.StatusForbidden {
+		t.Errorf("retry without a CSRF token = %d, want 403", code)
+	}
+	failing.Store(false)
+	code, body := cc.post(runPath+"/retry", url.Values{"csrf": {submatch(t, csrfRE, page)}})
+	if code != http.StatusOK || !strings.Contains(body, "1 封重新排队") {
+		t.Fatalf("retry = %d:\n%s", code, body)
+	}
+	waitForCounts(t, sink, map[string]int{"r1@example.org": 1, "bad@example.org": 1})
+	waitFor(t, 10*time.Second, "the run done with nothing failed", func() (bool, string) {
+		_, page = cc.get(runPath)
+		return strings.Contains(page, "完成") && !strings.Contains(page, "重发失败的") && strings.Contains(page, "已发 2"), page
+	})
+	// The same run, the same Message-ID: no second digest.
+	if a, b := sink.MessageIDs("r1@example.org"), sink.MessageIDs("bad@example.org"); len(a) != 1 || len(b) != 1 || strings.Split(a[0], ".")[1] != strings.Split(b[0], ".")[1] {
+		t.Errorf("message ids r1 %v, bad %v: want one each, of one run", a, b)
+	}
+	_, body = cc.get("/admin/")
+	if n := len(runLinkRE.FindAllString(body, -1)); n != 1 {
+		t.Errorf("the overview lists %d runs, want the one", n)
+	}
+	time.Sleep(500 * time.Millisecond)
+	waitForCounts(t, sink, map[string]int{"r1@example.org": 1, "bad@example.org": 1})
 }
