@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/paperboy-news/paperboy/internal/fsutil"
 )
 
 // The admin console edits config.toml, which stays the source of truth: an
@@ -172,7 +174,10 @@ func Save(path string, data []byte, base string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("config: save %s: %w", path, err)
 	}
-	if err := writeAtomic(target, data, info.Mode().Perm()); err != nil {
+	if err := fsutil.WriteFileAtomic(target, info.Mode().Perm(), func(f *os.File) error {
+		_, err := f.Write(data)
+		return err
+	}); err != nil {
 		return nil, fmt.Errorf("config: save %s: %w", path, err)
 	}
 	return c, nil
@@ -180,32 +185,6 @@ func Save(path string, data []byte, base string) (*Config, error) {
 
 // Check judges data as Load would judge the file at path holding it.
 func Check(path string, data []byte) (*Config, error) { return parse(path, data) }
-
-func writeAtomic(path string, data []byte, mode os.FileMode) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		return err
-	}
-	if err = f.Chmod(mode); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
-}
 
 // entry is one [[table]] entry of the file: its lines and keys.
 type entry struct {
@@ -313,25 +292,9 @@ func splitValue(s string) (value, suffix string) {
 			end = i
 			i = len(s)
 		case '"', '\'':
-			delim := string(c)
-			if strings.HasPrefix(s[i:], strings.Repeat(delim, 3)) {
-				delim = strings.Repeat(delim, 3)
-				j := strings.Index(s[i+3:], delim)
-				if j < 0 {
-					return s, ""
-				}
-				i += 3 + j + 2
-				continue
-			}
-			j := i + 1
-			for ; j < len(s); j++ {
-				if c == '"' && s[j] == '\\' {
-					j++
-					continue
-				}
-				if s[j] == c {
-					break
-				}
+			j, open := skipString(s, i)
+			if open != "" {
+				return s, ""
 			}
 			i = j
 		}

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/paperboy-news/paperboy/internal/linediff"
 )
 
 const editSample = `# the paper
@@ -43,28 +45,6 @@ ingest = ""
 [smtp]
 from = "news@example.org"
 `
-
-// diffLines returns the lines of a that differ from b's at the same index
-// and b's lines past a common prefix and suffix, as "-old"/"+new".
-func diffLines(a, b string) []string {
-	al, bl := strings.SplitAfter(a, "\n"), strings.SplitAfter(b, "\n")
-	p := 0
-	for p < len(al) && p < len(bl) && al[p] == bl[p] {
-		p++
-	}
-	s := 0
-	for s < len(al)-p && s < len(bl)-p && al[len(al)-1-s] == bl[len(bl)-1-s] {
-		s++
-	}
-	var out []string
-	for _, l := range al[p : len(al)-s] {
-		out = append(out, "-"+strings.TrimRight(l, "\n"))
-	}
-	for _, l := range bl[p : len(bl)-s] {
-		out = append(out, "+"+strings.TrimRight(l, "\n"))
-	}
-	return out
-}
 
 func TestEditDigest(t *testing.T) {
 	tests := []struct {
@@ -122,7 +102,7 @@ func TestEditDigest(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := diffLines(editSample, string(out)); strings.Join(got, "\n") != strings.Join(tt.diff, "\n") {
+			if got := linediff.Changed(editSample, string(out)); strings.Join(got, "\n") != strings.Join(tt.diff, "\n") {
 				t.Errorf("diff:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.diff, "\n"))
 			}
 			if len(edited) != len(tt.edited) {
@@ -224,7 +204,7 @@ func TestSave(t *testing.T) {
 		if info.Mode().Perm() != 0o640 {
 			t.Errorf("mode = %v", info.Mode().Perm())
 		}
-		left, _ := filepath.Glob(filepath.Join(dir, ".*.tmp"))
+		left, _ := filepath.Glob(filepath.Join(dir, ".*tmp*"))
 		if len(left) > 0 {
 			t.Errorf("temporary files left: %v", left)
 		}

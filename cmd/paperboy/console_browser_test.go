@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/paperboy-news/paperboy/internal/linediff"
 )
 
 var screenshotDir = flag.String("screenshots", "", "write the console's screenshots into `dir` (e.g. ../../docs/screenshots)")
@@ -161,7 +163,7 @@ func TestConsoleBrowser(t *testing.T) {
 		t.Errorf("after saving: flash %q, words %q, next runs:\n%s", flash, words, next)
 	}
 	after := readFile(t, cfgPath)
-	diff := changedLines(before, after)
+	diff := linediff.Changed(before, after)
 	t.Logf("config.toml diff:\n%s", strings.Join(diff, "\n"))
 	if want := []string{`-schedule = "0 7 * * *"`, `+schedule = "30 6 * * *"`}; strings.Join(diff, "\n") != strings.Join(want, "\n") {
 		t.Errorf("config.toml diff is not the one schedule line:\n%s", strings.Join(diff, "\n"))

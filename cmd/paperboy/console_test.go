@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paperboy-news/paperboy/internal/linediff"
 	"github.com/paperboy-news/paperboy/internal/smtptest"
 )
 
@@ -110,27 +111,6 @@ func digestForm(csrf, version, schedule, op string) url.Values {
 		"skip_empty": {"on"}, "lists": {"residents"}, "op": {op}}
 }
 
-// changedLines is the diff of two texts as "-old" and "+new" lines.
-func changedLines(a, b string) []string {
-	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
-	p := 0
-	for p < len(al) && p < len(bl) && al[p] == bl[p] {
-		p++
-	}
-	s := 0
-	for s < len(al)-p && s < len(bl)-p && al[len(al)-1-s] == bl[len(bl)-1-s] {
-		s++
-	}
-	var out []string
-	for _, l := range al[p : len(al)-s] {
-		out = append(out, "-"+l)
-	}
-	for _, l := range bl[p : len(bl)-s] {
-		out = append(out, "+"+l)
-	}
-	return out
-}
-
 func readFile(t *testing.T, path string) string {
 	t.Helper()
 	b, err := os.ReadFile(path)
@@ -197,7 +177,7 @@ func TestConsole(t *testing.T) {
 		}
 	}
 	if got := readFile(t, cfgPath); got != orig {
-		t.Fatalf("refused requests changed config.toml:\n%s", strings.Join(changedLines(orig, got), "\n"))
+		t.Fatalf("refused requests changed config.toml:\n%s", strings.Join(linediff.Changed(orig, got), "\n"))
 	}
 
 	// The overview says the schedule in words, with its next runs.
@@ -213,7 +193,7 @@ func TestConsole(t *testing.T) {
 		t.Errorf("save of a bad spec = %d; want 422 and %q in:\n%s", code, wantAt, body)
 	}
 	if got := readFile(t, cfgPath); got != orig {
-		t.Fatalf("a refused spec changed config.toml:\n%s", strings.Join(changedLines(orig, got), "\n"))
+		t.Fatalf("a refused spec changed config.toml:\n%s", strings.Join(linediff.Changed(orig, got), "\n"))
 	}
 
 	// A change to the file after the form was loaded is detected: the
@@ -225,7 +205,7 @@ func TestConsole(t *testing.T) {
 		t.Errorf("save over a changed file = %d, want 409 and the reason:\n%s", code, body)
 	}
 	if got := readFile(t, cfgPath); got != other {
-		t.Fatalf("a stale save changed config.toml:\n%s", strings.Join(changedLines(other, got), "\n"))
+		t.Fatalf("a stale save changed config.toml:\n%s", strings.Join(linediff.Changed(other, got), "\n"))
 	}
 	orig = other
 
@@ -245,7 +225,7 @@ func TestConsole(t *testing.T) {
 		t.Fatalf("save = %d:\n%s", code, body)
 	}
 	saved := readFile(t, cfgPath)
-	diff := changedLines(orig, saved)
+	diff := linediff.Changed(orig, saved)
 	want := []string{`-schedule = "0 7 * * *"`, `+schedule = "` + spec + `"`}
 	if strings.Join(diff, "\n") != strings.Join(want, "\n") {
 		t.Errorf("config.toml diff:\n%s\nwant:\n%s", strings.Join(diff, "\n"), strings.Join(want, "\n"))
