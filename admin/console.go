@@ -39,6 +39,7 @@ type ConsoleStore interface {
 	AddAudit(ctx context.Context, e store.AuditEntry) error
 	AuditLog(ctx context.Context, limit int) ([]store.AuditEntry, error)
 	CurrentLease(ctx context.Context, name string) (store.Lease, error)
+	SuppressionCounts(ctx context.Context) (map[string]int, error)
 }
 
 // DigestMailer previews and test-sends digests; *mailer.Digests has it.

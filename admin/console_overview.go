@@ -2,7 +2,9 @@ package admin
 
 import (
 	"errors"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,6 +36,11 @@ type digestRow struct {
 	LastError string
 }
 
+type reasonCount struct {
+	Reason string
+	Count  int
+}
+
 type jobRow struct {
 	Name    string
 	Spec    string
@@ -46,9 +53,11 @@ type jobRow struct {
 type overviewData struct {
 	Config   *schedule.ConfigStatus
 	Problems []string
-	Digests  []digestRow
-	Jobs     []jobRow
-	Audit    []store.AuditEntry
+	// Suppressed counts the addresses no digest goes to, by reason.
+	Suppressed []reasonCount
+	Digests    []digestRow
+	Jobs       []jobRow
+	Audit      []store.AuditEntry
 }
 
 const nextCount = 5
@@ -131,6 +140,14 @@ func (c *Console) overview(w http.ResponseWriter, r *http.Request, _ *session, v
 			jr.Next = nextRuns(j.Spec, loc, now)
 		}
 		d.Jobs = append(d.Jobs, jr)
+	}
+	sup, err := c.cfg.Store.SuppressionCounts(ctx)
+	if err != nil {
+		c.fail(w, "suppressions", err)
+		return
+	}
+	for _, reason := range slices.Sorted(maps.Keys(sup)) {
+		d.Suppressed = append(d.Suppressed, reasonCount{Reason: reason, Count: sup[reason]})
 	}
 	if d.Audit, err = c.cfg.Store.AuditLog(ctx, 10); err != nil {
 		c.fail(w, "audit log", err)

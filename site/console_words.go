@@ -25,6 +25,8 @@ type ConsoleWords struct {
 	RetryFailed, RetryHint, ResumeRun, Retried, NoDeliveries                                string // Retried: {count}
 
 	When, Who, Action, Key, Change string
+	// Suppressed heads the counts of addresses no digest goes to.
+	Suppressed string
 	// Outcomes names job outcomes and run and delivery statuses.
 	Outcomes map[string]string
 
@@ -124,15 +126,17 @@ var consoleZH = ConsoleWords{
 	Retried:       "{count} 封重新排队，正在发送。",
 	NoDeliveries:  "没有投递。",
 
-	When:   "时间",
-	Who:    "操作人",
-	Action: "操作",
-	Key:    "项目",
-	Change: "改动",
+	When:       "时间",
+	Who:        "操作人",
+	Action:     "操作",
+	Key:        "项目",
+	Change:     "改动",
+	Suppressed: "停发地址",
 	Outcomes: map[string]string{
 		"ok": "成功", "failed": "失败", "skipped": "跳过", "missed": "错过", "interrupted": "中断", "running": "运行中",
 		"sending": "发送中", "done": "完成", "pending": "待发", "sent": "已发",
 		"config": "改配置", "run": "立即运行", "retry": "重发", "test_send": "测试发送", "login": "登录",
+		"hard-bounce": "硬退信", "soft-bounces": "多次软退信", "complaint": "投诉",
 		"schedule": "定时", "catchup": "补发", "resume": "继续", "manual": "手动", "watch": "文件变动", "chain": "连带", "startup": "启动",
 	},
 
@@ -237,15 +241,17 @@ var consoleEN = ConsoleWords{
 	Retried:       "{count} message(s) queued again and sending.",
 	NoDeliveries:  "No deliveries.",
 
-	When:   "When",
-	Who:    "Who",
-	Action: "Action",
-	Key:    "Key",
-	Change: "Change",
+	When:       "When",
+	Who:        "Who",
+	Action:     "Action",
+	Key:        "Key",
+	Change:     "Change",
+	Suppressed: "Suppressed addresses",
 	Outcomes: map[string]string{
 		"ok": "ok", "failed": "failed", "skipped": "skipped", "missed": "missed", "interrupted": "interrupted", "running": "running",
 		"sending": "sending", "done": "done", "pending": "pending", "sent": "sent",
 		"config": "config edit", "run": "run now", "retry": "retry", "test_send": "test send", "login": "login",
+		"hard-bounce": "hard bounce", "soft-bounces": "soft bounces", "complaint": "complaint",
 		"schedule": "schedule", "catchup": "catch-up", "resume": "resume", "manual": "manual", "watch": "file change", "chain": "chain", "startup": "startup",
 	},
 

@@ -4,6 +4,7 @@ package main
 // its scheduler and config.toml on disk.
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/paperboy-news/paperboy/internal/linediff"
 	"github.com/paperboy-news/paperboy/internal/smtptest"
+	"github.com/paperboy-news/paperboy/store"
 )
 
 // consoleClient is a browser without JavaScript: cookies, forms,
@@ -180,10 +182,17 @@ func TestConsole(t *testing.T) {
 		t.Fatalf("refused requests changed config.toml:\n%s", strings.Join(linediff.Changed(orig, got), "\n"))
 	}
 
-	// The overview says the schedule in words, with its next runs.
+	// The overview says the schedule in words, with its next runs, and
+	// counts the suppressed addresses.
+	if _, err := openStore(t, dir).Suppress(context.Background(), store.Suppression{
+		Address: "gone@example.org", Reason: store.SuppressHardBounce, Evidence: "550 5.1.1"}); err != nil {
+		t.Fatal(err)
+	}
 	code, body := cc.get("/admin/")
-	if code != http.StatusOK || !strings.Contains(body, "每天 07:00（北京时间）") {
-		t.Errorf("overview = %d, lacks the schedule in words:\n%s", code, body)
+	for _, want := range []string{"每天 07:00（北京时间）", "停发地址: 硬退信 1"} {
+		if code != http.StatusOK || !strings.Contains(body, want) {
+			t.Errorf("overview = %d, lacks %q:\n%s", code, want, body)
+		}
 	}
 
 	// An invalid spec is refused with its reason, and the file untouched.
