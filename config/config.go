@@ -142,6 +142,9 @@ type Feeds struct {
 	// TagAuthority is the authority of every item's tag: URI (RFC 4151), as
 	// written; "" derives it from base_url (see feed.Config).
 	TagAuthority string
+	// Hubs are the WebSub hubs every feed links and the daemon pings
+	// after each change; none (off) by default.
+	Hubs []string
 }
 
 // SMTP is how digests leave: [smtp].
@@ -291,7 +294,7 @@ func (c *Config) List(name string) (List, error) {
 
 // Feed is the feed package's settings: the site and [feeds].
 func (c *Config) Feed(logger *slog.Logger) feed.Config {
-	fc := feed.Config{Site: c.Site, Items: c.Feeds.Items, TagAuthority: c.Feeds.TagAuthority, Logger: logger}
+	fc := feed.Config{Site: c.Site, Items: c.Feeds.Items, TagAuthority: c.Feeds.TagAuthority, Hubs: c.Feeds.Hubs, Logger: logger}
 	for _, f := range c.Feeds.Formats {
 		fc.Formats = append(fc.Formats, feed.Format(f))
 	}

@@ -157,6 +157,7 @@ func TestProblems(t *testing.T) {
 		{"smtp without host", "[smtp]\ntransport = \"smtp\"\nhost = \"\"\n", 3, "smtp.host", "host name"},
 		{"bad tls", "[smtp]\ntls = \"always\"\n", 2, "smtp.tls", "mandatory"},
 		{"bad tag authority", "[feeds]\ntag_authority = \"https://example.org/\"\n", 2, "feeds.tag_authority", "a comma and a date"},
+		{"bad websub hub", "[feeds]\nhubs = [\"https://hub.example.org/\", \"hub.example.org\"]\n", 2, "feeds.hubs", "not an absolute http(s) URL"},
 		{"bad smtp port", "[smtp]\nport = 70000\n", 2, "smtp.port", "port"},
 		{"negative rate", "[smtp]\nrate = -1\n", 2, "smtp.rate", "0 (no limit)"},
 		{"negative connections", "[smtp]\nconnections = -1\n", 2, "smtp.connections", "positive"},

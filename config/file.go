@@ -64,6 +64,8 @@ type fileFeeds struct {
 	Formats []string `toml:"formats"`
 	// TagAuthority is "" to derive it from site.base_url.
 	TagAuthority string `toml:"tag_authority"`
+	// Hubs are WebSub hubs to link and ping; none by default.
+	Hubs []string `toml:"hubs"`
 }
 
 type fileTopic struct {

@@ -106,7 +106,7 @@ func (v *validator) build(f *fileConfig, dir string) *Config {
 	}
 	v.server(f.Server, c)
 	v.log(f.Log, c)
-	c.Feeds = Feeds{Items: f.Feeds.Items, Formats: f.Feeds.Formats, TagAuthority: f.Feeds.TagAuthority}
+	c.Feeds = Feeds{Items: f.Feeds.Items, Formats: f.Feeds.Formats, TagAuthority: f.Feeds.TagAuthority, Hubs: f.Feeds.Hubs}
 	v.smtp(f.SMTP, dir, c)
 	c.Unsubscribe = Unsubscribe{SecretEnv: f.Unsubscribe.SecretEnv, PreviousSecretEnvs: f.Unsubscribe.PreviousSecretEnvs}
 	v.envVar("unsubscribe.secret_env", f.Unsubscribe.SecretEnv, true)

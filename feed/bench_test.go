@@ -71,8 +71,8 @@ func BenchmarkRenderFeeds(b *testing.B) {
 				b.Fatal(err)
 			}
 			size := 0
-			for _, f := range svc.Files() {
-				size += len(f.Body)
+			for _, f := range cfg.Formats {
+				size += len(resource(b, svc, FeedPath("", f)).Body)
 			}
 			b.SetBytes(int64(size))
 			b.ReportAllocs()
@@ -92,7 +92,7 @@ func BenchmarkRenderFeeds(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		arts := benchArticles()[:cfg.Items]
+		arts := placeAll(benchArticles()[:cfg.Items])
 		size := 0
 		b.ReportAllocs()
 		for b.Loop() {
@@ -102,7 +102,7 @@ func BenchmarkRenderFeeds(b *testing.B) {
 			}
 			size = 0
 			for _, f := range AllFormats {
-				body, err := cfg.renderFormat(f, cfg.MainMeta(), items)
+				body, err := cfg.renderFormat(f, cfg.MainMeta(), items, docLinks{})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -122,14 +122,19 @@ type bumpSource struct {
 	n    int
 }
 
-func (s *bumpSource) LatestArticles(ctx context.Context, topic string, limit int) ([]content.Article, error) {
-	arts, err := s.src.LatestArticles(ctx, topic, limit)
+func (s *bumpSource) EditionCounts(ctx context.Context, topic string, dates ...string) ([]store.EditionCount, error) {
+	return s.src.EditionCounts(ctx, topic, dates...)
+}
+
+func (s *bumpSource) EditionRange(ctx context.Context, topic, from, to string) ([]store.PlacedArticle, error) {
+	arts, err := s.src.EditionRange(ctx, topic, from, to)
 	if err != nil || !s.bump || len(arts) == 0 {
 		return arts, err
 	}
 	s.n++
-	arts = append([]content.Article(nil), arts...)
+	arts = append([]store.PlacedArticle(nil), arts...)
 	arts[0].Updated = arts[0].Updated.Add(time.Duration(s.n) * time.Second)
+	arts[0].Created = arts[0].Updated.Add(-time.Hour)
 	return arts, nil
 }
 
@@ -148,7 +153,7 @@ func (w *discardWriter) WriteHeader(int)             {}
 func BenchmarkServeAtom(b *testing.B) {
 	svc := refreshedService(b, openBenchStore(b))
 	mux := serveMux(svc)
-	res := svc.Resource("/atom.xml")
+	res := resource(b, svc, "/atom.xml")
 	cases := []struct {
 		name   string
 		header http.Header
@@ -263,4 +268,82 @@ func openBenchStore(b *testing.B) *store.Store {
 		b.Fatalf("bench store has %d articles (%v), want %d", n, err, len(benchArticles()))
 	}
 	return s
+}
+
+// BenchmarkSync measures the daemon's once-a-second poll on the
+// 100,000-article store. "no-change" is the poll that finds nothing (one
+// read of the change counter); "one-article" corrects one article of the
+// newest edition before each op (not timed) and times the poll that
+// finds it: reading the changed editions, re-counting them and
+// re-rendering the documents they touch (main and topic feeds, three
+// formats each, gzipped).
+func BenchmarkSync(b *testing.B) {
+	ctx := context.Background()
+	s := openBenchStore(b)
+	cfg := testConfig(b)
+	svc, err := NewService(cfg, s)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := svc.Refresh(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("no-change", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			urls, err := svc.Sync(ctx)
+			if err != nil || len(urls) != 0 {
+				b.Fatalf("sync = %v, %v", urls, err)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N), "µs/poll")
+	})
+	newest := benchArticles()[:50]
+	edits := 0 // across runs: each op's correction differs from every earlier one
+	for _, where := range []string{"newest", "old"} {
+		b.Run("one-article-"+where, func(b *testing.B) {
+			arts := append([]content.Article(nil), newest...)
+			if where == "old" {
+				arts = append([]content.Article(nil), benchArticles()[50*1500:50*1501]...)
+			}
+			ed := content.Edition{Date: arts[0].Date, Source: "pages/" + arts[0].Date + ".txt", Articles: arts}
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				edits++
+				arts[7].Paragraphs = []string{fmt.Sprintf("更正 %d：示范区强化措施确保安全度汛。", edits), arts[7].Paragraphs[1]}
+				if _, err := s.SaveEdition(ctx, ed, fmt.Sprint("bench", edits)); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				urls, err := svc.Sync(ctx)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if where == "newest" && len(urls) == 0 {
+					b.Fatal("a correction in the newest edition changed no feed")
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/update")
+		})
+	}
+	// archive-month: what the first request after an old month's
+	// correction costs: reading the month (about 1,500 articles) and
+	// rendering and gzipping its Atom archive document.
+	b.Run("archive-month", func(b *testing.B) {
+		path := ArchivePath("", benchArticles()[50*1500].Date[:7], Atom)
+		size := 0
+		for b.Loop() {
+			svc.archiveMu.Lock()
+			delete(svc.archives, path)
+			svc.archiveMu.Unlock()
+			r, err := svc.Resource(ctx, path)
+			if err != nil || r == nil {
+				b.Fatalf("%s: %v", path, err)
+			}
+			size = len(r.Body)
+		}
+		b.SetBytes(int64(size))
+		b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/render")
+	})
 }

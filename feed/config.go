@@ -4,11 +4,15 @@
 // It builds on github.com/gorilla/feeds' exported RssFeed, AtomFeed and
 // JSONFeed structs and adds what they lack for feeds that validate: self
 // links, dc:creator, stable tag: ids, published times, language and
-// categories.
+// categories. Feeds carry whole editions; older ones are in RFC 5005
+// monthly archive documents. Service.Sync (run by Follow) keeps them
+// current with the store whoever writes to it, re-rendering only what the
+// changed editions touch, and pings WebSub hubs.
 package feed
 
 import (
 	"log/slog"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -97,6 +101,24 @@ type Config struct {
 	PublishClock time.Duration
 	// CacheControl is sent with every feed; default "public, max-age=300".
 	CacheControl string
+	// ArchiveCacheControl is sent with archive documents of months the
+	// current feed has moved past, which no longer change; default
+	// "public, max-age=31536000".
+	ArchiveCacheControl string
+	// TTL is how often readers should look for a new edition (RSS ttl);
+	// default 60 minutes.
+	TTL time.Duration
+	// Rights is the copyright statement (Atom rights, RSS copyright);
+	// default "© " + the site's title.
+	Rights string
+	// Hubs are WebSub hubs: every feed links them (rel="hub") and Follow
+	// pings them when a feed changed. None by default.
+	Hubs []string
+	// Stylesheet is the site path of the XSLT style sheet the XML feeds
+	// name in an xml-stylesheet instruction, so that a browser shows a
+	// page saying how to subscribe instead of raw XML; the service serves
+	// and exports it there. Default "/feed.xsl"; "none" for none.
+	Stylesheet string
 	// Logger receives refresh failures' context; default slog.Default().
 	Logger *slog.Logger
 }
@@ -134,6 +156,17 @@ func (c Config) Validate() site.Problems {
 	if c.PublishClock < 0 || c.PublishClock >= 24*time.Hour {
 		ps.Add("feeds.publish_clock", "%v is not a time of day between 0h and 24h", c.PublishClock)
 	}
+	if c.Stylesheet != "" && c.Stylesheet != "none" && (!strings.HasPrefix(c.Stylesheet, "/") || strings.ContainsAny(c.Stylesheet, "\"<>{} ")) {
+		ps.Add("feeds.stylesheet", "%q is not a site path such as \"/feed.xsl\" (or \"none\")", c.Stylesheet)
+	}
+	if c.TTL != 0 && c.TTL < time.Minute {
+		ps.Add("feeds.ttl", "%v is less than a minute", c.TTL)
+	}
+	for i, h := range c.Hubs {
+		if u, err := url.Parse(h); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			ps.Add("feeds.hubs", "hub %d, %q, is not an absolute http(s) URL", i+1, h)
+		}
+	}
 	return ps
 }
 
@@ -148,6 +181,18 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.CacheControl == "" {
 		c.CacheControl = "public, max-age=300"
+	}
+	switch c.Stylesheet {
+	case "":
+		c.Stylesheet = "/feed.xsl"
+	case "none":
+		c.Stylesheet = ""
+	}
+	if c.ArchiveCacheControl == "" {
+		c.ArchiveCacheControl = "public, max-age=31536000"
+	}
+	if c.TTL == 0 {
+		c.TTL = time.Hour
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

@@ -3,12 +3,14 @@ package feed
 import (
 	"context"
 	"log/slog"
-	"net/http"
-	"slices"
 	"testing"
 
+	"net/http"
+
 	"github.com/paperboy-news/paperboy/content"
+	"github.com/paperboy-news/paperboy/internal/fixture"
 	"github.com/paperboy-news/paperboy/site"
+	"github.com/paperboy-news/paperboy/store"
 )
 
 // memSource is an ArticleSource over a slice, for tests that are not about
@@ -18,20 +20,28 @@ type memSource struct {
 	err  error
 }
 
-func (m memSource) LatestArticles(ctx context.Context, topic string, limit int) ([]content.Article, error) {
+func (m memSource) EditionCounts(ctx context.Context, topic string, dates ...string) ([]store.EditionCount, error) {
 	if m.err != nil {
 		return nil, m.err
 	}
-	var out []content.Article
-	for _, a := range m.arts {
-		if topic == "" || slices.Contains(a.Topics, topic) {
-			out = append(out, a)
-		}
-		if len(out) == limit {
-			break
-		}
+	return fixture.EditionCounts(m.arts, topic, dates...), nil
+}
+
+func (m memSource) EditionRange(ctx context.Context, topic, from, to string) ([]store.PlacedArticle, error) {
+	if m.err != nil {
+		return nil, m.err
 	}
-	return out, nil
+	return fixture.EditionRange(m.arts, topic, from, to), nil
+}
+
+// resource is the document at path, failing the test on an error.
+func resource(tb testing.TB, svc *Service, path string) *Resource {
+	tb.Helper()
+	r, err := svc.Resource(context.Background(), path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return r
 }
 
 // testSite is the site the tests render, at base.

@@ -42,25 +42,34 @@ func ContentHTML(a content.Article, w *site.Words) string {
 	return strings.TrimSuffix(b.String(), "\n")
 }
 
-// Published is when an article counts as published: its edition date at
-// the configured publish clock (default 06:00) in the site's time zone.
-// It depends on nothing but the date, so it never moves when an article is
-// re-ingested or corrected.
-func (c Config) Published(a content.Article) (time.Time, error) {
+// PublishedAt is when an article counts as published: its edition date
+// at the configured publish clock (default 06:00) in the site's time zone,
+// less one second per item before it in the edition's page order
+// (ordinal), so that readers sorting by time keep the paper's order. It
+// depends on nothing but the date and the place on the page, so it never
+// moves when an article is re-ingested or corrected.
+func (c Config) PublishedAt(a content.Article, ordinal int) (time.Time, error) {
 	d, err := time.ParseInLocation("2006-01-02", a.Date, c.Site.Location)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("article %s: edition date %q: want YYYY-MM-DD", a.ID, a.Date)
 	}
-	return d.Add(c.PublishClock), nil
+	return d.Add(c.PublishClock - time.Duration(ordinal)*time.Second), nil
 }
 
-// Updated is when an article last changed, in the site's time zone, to the
-// second; never before Published, so an article ingested ahead of its
-// publish clock does not look edited before it appeared.
-func (c Config) Updated(a content.Article, published time.Time) time.Time {
-	u := a.Updated.Truncate(time.Second)
-	if u.Before(published) {
-		u = published
+// Updated is when an article last changed: its published time until its
+// content is corrected (the store moves Updated past Created only then),
+// then the time of that correction, never before published, in the site's
+// time zone. A correction's time is the store's stamp (to the
+// microsecond, unique per saved page) plus ordinal nanoseconds, so the
+// articles one save corrected do not share an updated time (the W3C
+// validator warns on entries that do).
+func (c Config) Updated(a content.Article, published time.Time, ordinal int) time.Time {
+	if !a.Updated.After(a.Created) {
+		return published
+	}
+	u := a.Updated.Truncate(time.Microsecond).Add(time.Duration(ordinal % 1000))
+	if !u.After(published) {
+		return published
 	}
 	return u.In(c.Site.Location)
 }

@@ -6,6 +6,12 @@ import "github.com/paperboy-news/paperboy/site"
 // ""), "/topics/{slug}/atom.xml" for a topic's (see site.FeedPath).
 func FeedPath(slug string, f Format) string { return site.FeedPath(slug, f.FileName()) }
 
+// ArchivePath is the site path of a feed's RFC 5005 archive document for
+// a month (see site.ArchivePath).
+func ArchivePath(slug, month string, f Format) string {
+	return site.ArchivePath(slug, month, f.FileName())
+}
+
 // URL makes a site path absolute under the site's base URL.
 func (c Config) URL(path string) string { return c.Site.URL(path) }
 

@@ -6,12 +6,14 @@ import (
 	"encoding/xml"
 	"fmt"
 	"html"
+	"strings"
 	"time"
 
 	"github.com/gorilla/feeds"
 
 	"github.com/paperboy-news/paperboy/content"
 	"github.com/paperboy-news/paperboy/site"
+	"github.com/paperboy-news/paperboy/store"
 )
 
 // generator names the software in every feed.
@@ -55,23 +57,38 @@ type item struct {
 	updated   time.Time
 }
 
-func (c Config) items(arts []content.Article) ([]item, error) {
+// placeAll numbers articles given as whole editions in page order, as
+// the store's EditionRange does.
+func placeAll(arts []content.Article) []store.PlacedArticle {
+	out := make([]store.PlacedArticle, len(arts))
+	n := 0
+	for i, a := range arts {
+		if i > 0 && a.Date != arts[i-1].Date {
+			n = 0
+		}
+		out[i] = store.PlacedArticle{Article: a, Ordinal: n}
+		n++
+	}
+	return out
+}
+
+func (c Config) items(arts []store.PlacedArticle) ([]item, error) {
 	items := make([]item, 0, len(arts))
 	w := c.Site.Words
 	for _, a := range arts {
-		pub, err := c.Published(a)
+		pub, err := c.PublishedAt(a.Article, a.Ordinal)
 		if err != nil {
 			return nil, fmt.Errorf("feed: %w", err)
 		}
 		it := item{
 			id:        c.TagURI(a.ID),
 			link:      c.URL(site.ArticlePath(a.ID)),
-			title:     w.Title(a),
-			summary:   site.Lead(a),
-			content:   ContentHTML(a, w),
-			authors:   site.AuthorNames(a),
+			title:     w.Title(a.Article),
+			summary:   site.Lead(a.Article),
+			content:   ContentHTML(a.Article, w),
+			authors:   site.AuthorNames(a.Article),
 			published: pub,
-			updated:   c.Updated(a, pub),
+			updated:   c.Updated(a.Article, pub, a.Ordinal),
 		}
 		for _, slug := range a.Topics {
 			it.topics = append(it.topics, site.Topic{Slug: site.Clean(slug), Name: site.Clean(c.Site.TopicName(slug))})
@@ -82,11 +99,14 @@ func (c Config) items(arts []content.Article) ([]item, error) {
 }
 
 // feedTimes are a feed's own times: the newest item's published and
-// updated times. An empty feed uses the Unix epoch so that it still
-// renders the same bytes every time.
+// updated times. An empty feed (a topic nothing was tagged with yet) is
+// dated when the site began, the date in TagAuthority, so it is neither
+// 1970 nor different on every render.
 func (c Config) feedTimes(items []item) (published, updated time.Time) {
-	published = time.Unix(0, 0).In(c.Site.Location)
-	updated = published
+	if len(items) == 0 {
+		t := c.Epoch()
+		return t, t
+	}
 	for _, it := range items {
 		if it.published.After(published) {
 			published = it.published
@@ -96,6 +116,27 @@ func (c Config) feedTimes(items []item) (published, updated time.Time) {
 		}
 	}
 	return published, updated
+}
+
+// Epoch is when the site began, as far as its content can tell: the date
+// of TagAuthority at the publish clock. Documents with no dated content
+// (an empty topic feed, the 404 page) carry it, so they are stable and
+// not dated 1970.
+func (c Config) Epoch() time.Time {
+	// withDefaults checked the date: YYYY, YYYY-MM or YYYY-MM-DD.
+	_, date, _ := strings.Cut(c.TagAuthority, ",")
+	date += "-01-01"[:len("2006-01-02")-len(date)]
+	t, _ := time.ParseInLocation("2006-01-02", date, c.Site.Location)
+	return t.Add(c.PublishClock)
+}
+
+// docLinks are a feed document's links to itself and its neighbours in
+// the RFC 5005 archive: the subscription document (current), the next
+// older and newer month's archive documents. Archive marks an archive
+// document (fh:archive).
+type docLinks struct {
+	self, current, prevArchive, nextArchive string
+	archive                                 bool
 }
 
 // gorillaFeed is the shared starting point the three formats build on.
@@ -143,29 +184,71 @@ func RenderJSON(cfg Config, m Meta, arts []content.Article) ([]byte, error) {
 	return render(cfg, m, arts, Config.json)
 }
 
-func render(cfg Config, m Meta, arts []content.Article, fn func(Config, Meta, []item) ([]byte, error)) ([]byte, error) {
+func render(cfg Config, m Meta, arts []content.Article, fn func(Config, Meta, []item, docLinks) ([]byte, error)) ([]byte, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
 	}
-	items, err := cfg.items(arts)
+	items, err := cfg.items(placeAll(arts))
 	if err != nil {
 		return nil, err
 	}
-	return fn(cfg, m, items)
+	return fn(cfg, m, items, docLinks{})
 }
 
 // renderFormat renders prepared items in format f.
-func (c Config) renderFormat(f Format, m Meta, items []item) ([]byte, error) {
+func (c Config) renderFormat(f Format, m Meta, items []item, l docLinks) ([]byte, error) {
 	switch f {
 	case RSS:
-		return c.rss(m, items)
+		return c.rss(m, items, l)
 	case Atom:
-		return c.atom(m, items)
+		return c.atom(m, items, l)
 	case JSON:
-		return c.json(m, items)
+		return c.json(m, items, l)
 	}
 	return nil, fmt.Errorf("feed: unknown format %q", f)
+}
+
+// Namespaces the XML formats use beyond their own.
+const (
+	nsAtom    = "http://www.w3.org/2005/Atom"
+	nsHistory = "http://purl.org/syndication/history/1.0" // RFC 5005
+	nsSy      = "http://purl.org/rss/1.0/modules/syndication/"
+)
+
+// atomLinks are the links an XML document carries for its place in the
+// archive and its WebSub hubs, as Atom link elements.
+func (c Config) atomLinks(l docLinks, selfType string) []feeds.AtomLink {
+	links := []feeds.AtomLink{{Href: l.self, Rel: "self", Type: selfType}}
+	if l.current != "" && l.current != l.self {
+		links = append(links, feeds.AtomLink{Href: l.current, Rel: "current", Type: selfType})
+	}
+	if l.prevArchive != "" {
+		links = append(links, feeds.AtomLink{Href: l.prevArchive, Rel: "prev-archive", Type: selfType})
+	}
+	if l.nextArchive != "" {
+		links = append(links, feeds.AtomLink{Href: l.nextArchive, Rel: "next-archive", Type: selfType})
+	}
+	for _, h := range c.Hubs {
+		links = append(links, feeds.AtomLink{Href: h, Rel: "hub"})
+	}
+	return links
+}
+
+// withSelf fills in the self link of a document rendered without one.
+func (c Config) withSelf(l docLinks, m Meta, f Format) docLinks {
+	if l.self == "" {
+		l.self = c.URL(FeedPath(m.Slug, f))
+	}
+	return l
+}
+
+// rights is the copyright statement of every feed.
+func (c Config) rights() string {
+	if c.Rights != "" {
+		return site.Clean(c.Rights)
+	}
+	return "© " + site.Clean(c.Site.Title)
 }
 
 // --- RSS 2.0 ---
@@ -176,26 +259,33 @@ type rssRoot struct {
 	NSContent string   `xml:"xmlns:content,attr"`
 	NSDC      string   `xml:"xmlns:dc,attr"`
 	NSAtom    string   `xml:"xmlns:atom,attr"`
+	NSSy      string   `xml:"xmlns:sy,attr"`
+	NSHistory string   `xml:"xmlns:fh,attr,omitempty"`
 	Channel   rssChannel
 }
 
-// rssChannel is gorilla's channel plus the atom:link rel="self" the W3C
-// validator asks for; its items are replaced by rssItem.
+// rssChannel is gorilla's channel plus atom:link elements (self, the
+// archive's neighbours, hubs), the update period and, in an archive
+// document, fh:archive; its items are replaced by rssItem.
 type rssChannel struct {
 	XMLName xml.Name `xml:"channel"`
 	*feeds.RssFeed
-	SelfLink rssAtomLink `xml:"atom:link"`
-	Items    []rssItem   `xml:"item"`
+	Links           []rssAtomLink `xml:"atom:link"`
+	UpdatePeriod    string        `xml:"sy:updatePeriod"`
+	UpdateFrequency int           `xml:"sy:updateFrequency"`
+	Archive         *struct{}     `xml:"fh:archive"`
+	Items           []rssItem     `xml:"item"`
 }
 
 type rssAtomLink struct {
 	Href string `xml:"href,attr"`
 	Rel  string `xml:"rel,attr"`
-	Type string `xml:"type,attr"`
+	Type string `xml:"type,attr,omitempty"`
 }
 
 // rssItem is gorilla's item with the names in dc:creator (RSS <author>
-// must be an email address) and one <category> per topic.
+// must be an email address), one per person, and one <category> per
+// topic.
 type rssItem struct {
 	XMLName xml.Name `xml:"item"`
 	*feeds.RssItem
@@ -203,23 +293,35 @@ type rssItem struct {
 	Categories []string `xml:"category"`
 }
 
-func (c Config) rss(m Meta, items []item) ([]byte, error) {
+func (c Config) rss(m Meta, items []item, l docLinks) ([]byte, error) {
+	l = c.withSelf(l, m, RSS)
 	f := c.gorillaFeed(m, items, true)
 	ch := (&feeds.Rss{Feed: f}).RssFeed()
 	ch.Language = c.Site.Language
 	ch.Generator = generator
+	ch.Copyright = c.rights()
+	ch.Ttl = int(c.TTL / time.Minute)
 	ch.PubDate = f.Created.Format(time.RFC1123Z)
 	ch.LastBuildDate = f.Updated.Format(time.RFC1123Z)
 	root := rssRoot{
 		Version:   "2.0",
 		NSContent: "http://purl.org/rss/1.0/modules/content/",
 		NSDC:      "http://purl.org/dc/elements/1.1/",
-		NSAtom:    "http://www.w3.org/2005/Atom",
+		NSAtom:    nsAtom,
+		NSSy:      nsSy,
 		Channel: rssChannel{
-			RssFeed:  ch,
-			SelfLink: rssAtomLink{Href: c.URL(FeedPath(m.Slug, RSS)), Rel: "self", Type: RSS.MediaType()},
-			Items:    make([]rssItem, len(items)),
+			RssFeed:         ch,
+			UpdatePeriod:    "daily",
+			UpdateFrequency: 1,
+			Items:           make([]rssItem, len(items)),
 		},
+	}
+	for _, al := range c.atomLinks(l, RSS.MediaType()) {
+		root.Channel.Links = append(root.Channel.Links, rssAtomLink{Href: al.Href, Rel: al.Rel, Type: al.Type})
+	}
+	if l.archive {
+		root.NSHistory = nsHistory
+		root.Channel.Archive = &struct{}{}
 	}
 	for i, ri := range ch.Items {
 		ri.Author = ""
@@ -231,18 +333,21 @@ func (c Config) rss(m Meta, items []item) ([]byte, error) {
 		root.Channel.Items[i] = x
 	}
 	ch.Items = nil
-	return marshalXML(root)
+	return c.marshalXML(root)
 }
 
 // --- Atom 1.0 ---
 
-// atomFeed is gorilla's feed with xml:lang, a real id, self and alternate
-// links, a generator and entries that carry what atomEntry adds.
+// atomFeed is gorilla's feed with xml:lang, a real id, self, archive and
+// hub links, rights, a generator and entries that carry what atomEntry
+// adds.
 type atomFeed struct {
-	XMLName xml.Name `xml:"feed"`
-	Lang    string   `xml:"xml:lang,attr"`
+	XMLName   xml.Name `xml:"feed"`
+	Lang      string   `xml:"xml:lang,attr"`
+	NSHistory string   `xml:"xmlns:fh,attr,omitempty"`
 	*feeds.AtomFeed
 	Links     []feeds.AtomLink `xml:"link"`
+	Archive   *struct{}        `xml:"fh:archive"`
 	Generator string           `xml:"generator"`
 	Entries   []atomEntry      `xml:"entry"`
 }
@@ -261,33 +366,39 @@ type atomCategory struct {
 	Label string `xml:"label,attr,omitempty"`
 }
 
-func (c Config) atom(m Meta, items []item) ([]byte, error) {
+func (c Config) atom(m Meta, items []item, l docLinks) ([]byte, error) {
+	l = c.withSelf(l, m, Atom)
 	f := c.gorillaFeed(m, items, false)
 	af := (&feeds.Atom{Feed: f}).AtomFeed()
 	af.Id = c.TagURI(feedSpecific(m.Slug))
 	af.Link = nil
-	af.Updated = f.Updated.Format(time.RFC3339)
+	af.Rights = c.rights()
+	af.Icon = c.URL(IconPath)
+	af.Updated = f.Updated.Format(time.RFC3339Nano)
 	// The site is every entry's author unless the entry names its own,
 	// so an entry without a byline still meets RFC 4287's author rule.
 	af.Author = &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: site.Clean(c.Site.Title), Uri: c.URL("/")}}
 	root := atomFeed{
-		Lang:     c.Site.Language,
-		AtomFeed: af,
-		Links: []feeds.AtomLink{
-			{Href: c.URL(FeedPath(m.Slug, Atom)), Rel: "self", Type: Atom.MediaType()},
-			{Href: f.Link.Href, Rel: "alternate", Type: "text/html"},
-		},
+		Lang:      c.Site.Language,
+		AtomFeed:  af,
+		Links:     append(c.atomLinks(l, Atom.MediaType()), feeds.AtomLink{Href: f.Link.Href, Rel: "alternate", Type: "text/html"}),
 		Generator: generator,
 		Entries:   make([]atomEntry, len(items)),
+	}
+	if l.archive {
+		root.NSHistory = nsHistory
+		root.Archive = &struct{}{}
 	}
 	for i, e := range af.Entries {
 		it := items[i]
 		e.Published = it.published.Format(time.RFC3339)
-		e.Updated = it.updated.Format(time.RFC3339)
+		e.Updated = it.updated.Format(time.RFC3339Nano)
 		e.Links[0].Type = "text/html"
-		if e.Summary != nil {
-			e.Summary.Type = "text"
-		}
+		// No summary: the content is the whole article, and a reader
+		// preferring plain text (feedparser-based ones such as rss2email,
+		// by default) would take a text summary over HTML content and
+		// show only the lead.
+		e.Summary = nil
 		x := atomEntry{AtomEntry: e}
 		for _, name := range it.authors {
 			x.Authors = append(x.Authors, feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: name}})
@@ -298,7 +409,7 @@ func (c Config) atom(m Meta, items []item) ([]byte, error) {
 		root.Entries[i] = x
 	}
 	af.Entries = nil
-	return marshalXML(root)
+	return c.marshalXML(root)
 }
 
 // feedSpecific is the specific part of a feed's tag: id.
@@ -309,9 +420,19 @@ func feedSpecific(slug string) string {
 	return "topic/" + slug
 }
 
-func marshalXML(v any) ([]byte, error) {
+func (c Config) marshalXML(v any) ([]byte, error) { return c.encodeXML(v, c.Stylesheet) }
+
+// marshalXMLPlain encodes v without a style sheet.
+func (c Config) marshalXMLPlain(v any) ([]byte, error) { return c.encodeXML(v, "") }
+
+func (c Config) encodeXML(v any, stylesheet string) ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteString(xml.Header)
+	if stylesheet != "" {
+		// A browser opening the feed shows the style sheet's page (how to
+		// subscribe) instead of raw XML; feed readers ignore it.
+		b.WriteString(`<?xml-stylesheet type="text/xsl" href="` + html.EscapeString(c.Site.Path(stylesheet)) + `"?>` + "\n")
+	}
 	enc := xml.NewEncoder(&b)
 	enc.Indent("", "  ")
 	if err := enc.Encode(v); err != nil {
@@ -323,11 +444,14 @@ func marshalXML(v any) ([]byte, error) {
 
 // --- JSON Feed 1.1 ---
 
-func (c Config) json(m Meta, items []item) ([]byte, error) {
+func (c Config) json(m Meta, items []item, l docLinks) ([]byte, error) {
+	l = c.withSelf(l, m, JSON)
 	f := c.gorillaFeed(m, items, false)
 	jf := (&feeds.JSON{Feed: f}).JSONFeed()
 	jf.Language = c.Site.Language
-	jf.FeedUrl = c.URL(FeedPath(m.Slug, JSON))
+	jf.FeedUrl = l.self
+	jf.NextUrl = l.prevArchive
+	jf.Favicon = c.URL(IconPath)
 	jf.Authors = []*feeds.JSONAuthor{{Name: site.Clean(c.Site.Title), Url: c.URL("/")}}
 	for i, ji := range jf.Items {
 		it := items[i]
@@ -340,6 +464,11 @@ func (c Config) json(m Meta, items []item) ([]byte, error) {
 			ji.Tags = append(ji.Tags, t.Name)
 		}
 	}
+	var hubs []*feeds.JSONHub
+	for _, h := range c.Hubs {
+		hubs = append(hubs, &feeds.JSONHub{Type: "WebSub", Url: h})
+	}
+	jf.Hubs = hubs
 	// JSON Feed requires "items", but gorilla's field is omitempty.
 	root := struct {
 		*feeds.JSONFeed

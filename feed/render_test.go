@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"flag"
+	"html"
 	"io"
 	"os"
 	"path/filepath"
@@ -19,6 +20,7 @@ import (
 	"github.com/paperboy-news/paperboy/content"
 	"github.com/paperboy-news/paperboy/internal/fixture"
 	"github.com/paperboy-news/paperboy/site"
+	"github.com/paperboy-news/paperboy/store"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -64,10 +66,16 @@ func strictCheck(t *testing.T, f Format, b []byte) *jsonFeedDoc {
 // jsonFeedDoc is JSON Feed 1.1 as the spec lists it; decoding with
 // DisallowUnknownFields catches misspelt keys.
 type jsonFeedDoc struct {
-	Version     string        `json:"version"`
-	Title       string        `json:"title"`
-	HomePageURL string        `json:"home_page_url"`
-	FeedURL     string        `json:"feed_url"`
+	Version     string `json:"version"`
+	Title       string `json:"title"`
+	HomePageURL string `json:"home_page_url"`
+	FeedURL     string `json:"feed_url"`
+	NextURL     string `json:"next_url"`
+	Favicon     string `json:"favicon"`
+	Hubs        []struct {
+		Type string `json:"type"`
+		URL  string `json:"url"`
+	} `json:"hubs"`
 	Description string        `json:"description"`
 	Language    string        `json:"language"`
 	Authors     []jsonAuthor  `json:"authors"`
@@ -146,9 +154,9 @@ func TestRenderReadable(t *testing.T) {
 					t.Fatalf("%d items, want %d", len(fd.Items), len(arts))
 				}
 				ids := map[string]bool{}
+				placed := placeAll(arts)
 				for i, it := range fd.Items {
-					a := arts[i]
-					checkItem(t, full, tf.format, it, a)
+					checkItem(t, full, tf.format, it, placed[i])
 					if ids[it.GUID] {
 						t.Errorf("item %d: id %q repeats", i, it.GUID)
 					}
@@ -159,8 +167,9 @@ func TestRenderReadable(t *testing.T) {
 	}
 }
 
-func checkItem(t *testing.T, cfg Config, f Format, it *gofeed.Item, a content.Article) {
+func checkItem(t *testing.T, cfg Config, f Format, it *gofeed.Item, p store.PlacedArticle) {
 	t.Helper()
+	a := p.Article
 	if want := "tag:example.org,2021:" + a.ID; it.GUID != want {
 		t.Errorf("%s: id %q, want %q", a.ID, it.GUID, want)
 	}
@@ -171,7 +180,7 @@ func checkItem(t *testing.T, cfg Config, f Format, it *gofeed.Item, a content.Ar
 		t.Errorf("%s: title %q, want %q", a.ID, it.Title, cfg.Site.Words.Title(a))
 	}
 	wantPub, _ := time.ParseInLocation("2006-01-02", a.Date, cfg.Site.Location)
-	wantPub = wantPub.Add(6 * time.Hour)
+	wantPub = wantPub.Add(6*time.Hour - time.Duration(p.Ordinal)*time.Second)
 	if it.PublishedParsed == nil || !it.PublishedParsed.Equal(wantPub) {
 		t.Errorf("%s: published %v, want %v", a.ID, it.PublishedParsed, wantPub)
 	}
@@ -179,9 +188,11 @@ func checkItem(t *testing.T, cfg Config, f Format, it *gofeed.Item, a content.Ar
 		t.Errorf("%s: published %q is not in the site's zone", a.ID, it.Published)
 	}
 	if f != RSS {
-		wantUpd := a.Updated.Truncate(time.Second)
-		if wantUpd.Before(wantPub) {
-			wantUpd = wantPub
+		// Published until the content is corrected, then the
+		// correction's time.
+		wantUpd := wantPub
+		if u := a.Updated.Truncate(time.Microsecond).Add(time.Duration(p.Ordinal)); a.Updated.After(a.Created) && u.After(wantPub) {
+			wantUpd = u
 		}
 		if it.UpdatedParsed == nil || !it.UpdatedParsed.Equal(wantUpd) {
 			t.Errorf("%s: updated %v, want %v", a.ID, it.UpdatedParsed, wantUpd)
@@ -214,8 +225,25 @@ func checkItem(t *testing.T, cfg Config, f Format, it *gofeed.Item, a content.Ar
 	if a.Kind == content.KindPhoto && !strings.Contains(body, "<figcaption>") {
 		t.Errorf("%s: photo content has no figcaption: %q", a.ID, body)
 	}
-	if it.Description == "" {
+	if f == Atom {
+		// rss2email (feedparser) in its default text mode takes a
+		// text/plain summary over HTML content: there must be none, and
+		// the content must hold every paragraph.
+		if it.Description != "" {
+			t.Errorf("%s: Atom entry has a summary %q that plain-text readers would show instead of the article", a.ID, it.Description)
+		}
+	} else if it.Description == "" {
 		t.Errorf("%s: no summary", a.ID)
+	}
+	for _, para := range a.Paragraphs {
+		if para = strings.TrimSpace(site.Clean(para)); para != "" && !strings.Contains(html.UnescapeString(body), para) {
+			t.Errorf("%s: content lacks the paragraph %q", a.ID, para)
+		}
+	}
+	if a.Kind == content.KindPhoto {
+		if c := cfg.Site.Words.Credit(a); c != "" && !strings.Contains(html.UnescapeString(body), c) {
+			t.Errorf("%s: photo content lacks the credit %q", a.ID, c)
+		}
 	}
 }
 
@@ -298,8 +326,8 @@ func TestPublishedStable(t *testing.T) {
 	cfg := testConfig(t)
 	a := fixture.SampleArticles(t)[0]
 	b := a
-	b.Created = a.Created.Add(72 * time.Hour)
-	b.Updated = a.Updated.Add(72 * time.Hour)
+	// Corrected three days later: created stays, updated moves.
+	b.Updated = a.Created.Add(72 * time.Hour)
 	b.Paragraphs = append([]string{"更正："}, a.Paragraphs...)
 	for _, tf := range formats {
 		ra, err := tf.render(cfg, cfg.MainMeta(), []content.Article{a})

@@ -27,6 +27,9 @@ type Resource struct {
 	Modified time.Time
 	// CacheControl is sent as is.
 	CacheControl string
+	// CORS lets scripts on other sites read it (JSON Feed readers in the
+	// browser): Access-Control-Allow-Origin: *.
+	CORS bool
 
 	gzipOnce sync.Once
 	gzipped  []byte
@@ -81,6 +84,9 @@ func (r *Resource) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		h.Set("Cache-Control", r.CacheControl)
 	}
 	h.Set("X-Content-Type-Options", "nosniff")
+	if r.CORS {
+		h.Set("Access-Control-Allow-Origin", "*")
+	}
 	wantGzip := false
 	if len(r.Body) >= minGzip {
 		h.Add("Vary", "Accept-Encoding")

@@ -17,6 +17,7 @@ import (
 
 	"github.com/paperboy-news/paperboy/content"
 	"github.com/paperboy-news/paperboy/internal/fixture"
+	"github.com/paperboy-news/paperboy/store"
 )
 
 // newTestServer serves a refreshed Service over src through a real mux.
@@ -181,11 +182,11 @@ func TestServeConditionalGzipHead(t *testing.T) {
 	}
 
 	// Re-rendering unchanged articles keeps the bytes and the ETag.
-	before := svc.Resource("/atom.xml")
+	before := resource(t, svc, "/atom.xml")
 	if err := svc.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	after := svc.Resource("/atom.xml")
+	after := resource(t, svc, "/atom.xml")
 	if after.ETag != before.ETag || !bytes.Equal(after.Body, before.Body) || after != before {
 		t.Errorf("refresh without changes changed the feed: %s -> %s", before.ETag, after.ETag)
 	}
@@ -221,12 +222,12 @@ func TestServeNotFoundAndNotReady(t *testing.T) {
 func TestRefreshKeepsOldOnError(t *testing.T) {
 	src := &switchSource{memSource: memSource{arts: fixture.SampleArticles(t)}}
 	svc := refreshedService(t, src)
-	before := svc.Resource("/rss.xml")
+	before := resource(t, svc, "/rss.xml")
 	src.memSource.err = errors.New("disk I/O error")
 	if err := svc.Refresh(context.Background()); err == nil {
 		t.Fatal("refresh succeeded on a failing source")
 	}
-	if svc.Resource("/rss.xml") != before {
+	if resource(t, svc, "/rss.xml") != before {
 		t.Error("failed refresh replaced the feed")
 	}
 	src.memSource.err = nil
@@ -235,15 +236,19 @@ func TestRefreshKeepsOldOnError(t *testing.T) {
 	if err := svc.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if after := svc.Resource("/rss.xml"); after.ETag == before.ETag {
+	if after := resource(t, svc, "/rss.xml"); after.ETag == before.ETag {
 		t.Error("new article did not change the ETag")
 	}
 }
 
 type switchSource struct{ memSource memSource }
 
-func (s *switchSource) LatestArticles(ctx context.Context, topic string, limit int) ([]content.Article, error) {
-	return s.memSource.LatestArticles(ctx, topic, limit)
+func (s *switchSource) EditionCounts(ctx context.Context, topic string, dates ...string) ([]store.EditionCount, error) {
+	return s.memSource.EditionCounts(ctx, topic, dates...)
+}
+
+func (s *switchSource) EditionRange(ctx context.Context, topic, from, to string) ([]store.PlacedArticle, error) {
+	return s.memSource.EditionRange(ctx, topic, from, to)
 }
 
 func TestAcceptsGzip(t *testing.T) {

@@ -31,6 +31,16 @@ func TopicPath(slug string) string {
 // "/topics/{slug}/{file}" for a topic's.
 func FeedPath(slug, file string) string { return TopicPath(slug) + file }
 
+// ArchivePath is a feed's RFC 5005 archive document for a month
+// (YYYY-MM): "/archive/2021-07/{file}" for the main feed (slug ""),
+// "/topics/{slug}/archive/2021-07/{file}" for a topic's.
+func ArchivePath(slug, month, file string) string {
+	return TopicPath(slug) + "archive/" + month + "/" + file
+}
+
+// MonthPath is the page listing a month's articles, "/archive/{month}/".
+func MonthPath(month string) string { return "/archive/" + month + "/" }
+
 // UnsubscribePath is where the unsubscribe links point.
 const UnsubscribePath = "/unsubscribe"
 

@@ -45,6 +45,11 @@ type Words struct {
 	NotFoundText   string
 	ServerError    string
 	ServerErrText  string
+	Gone           string // a removed article's page (410)
+	GoneText       string
+	Month          string // {month}, as MonthLayout writes it: a month's archive page
+	MonthLayout    string // a Go time layout for a month: "2006年1月"
+	Archive        string // the list of months' archive pages
 	NoArticles     string
 	BackHome       string
 
@@ -104,6 +109,11 @@ var wordsZH = Words{
 	NotFoundText:   "您要找的页面不存在，可能已被移除或地址有误。",
 	ServerError:    "服务暂时不可用",
 	ServerErrText:  "服务器出了点问题，请稍后再试。",
+	Gone:           "文章已撤下",
+	GoneText:       "这篇文章已被撤下，不再提供。",
+	Month:          "{month} 往期",
+	MonthLayout:    "2006年1月",
+	Archive:        "往期",
 	NoArticles:     "暂无文章。",
 	BackHome:       "返回首页",
 
@@ -159,6 +169,11 @@ var wordsEN = Words{
 	NotFoundText:   "The page you are looking for does not exist; it may have been removed or the address is wrong.",
 	ServerError:    "Service unavailable",
 	ServerErrText:  "Something went wrong on the server. Please try again later.",
+	Gone:           "Article withdrawn",
+	GoneText:       "This article has been withdrawn and is no longer available.",
+	Month:          "Archive: {month}",
+	MonthLayout:    "January 2006",
+	Archive:        "Archive",
 	NoArticles:     "No articles yet.",
 	BackHome:       "Back to the home page",
 

@@ -201,8 +201,14 @@ type storedArticle struct {
 //   - a corrected paragraph changes the article's content hash and the row
 //     is updated in place: same id, same created_at, new updated_at;
 //   - an item gone from the corrected file is deleted with its topics;
-//   - a changed headline is a new key, so a new article, and the old one is
-//     deleted as gone;
+//   - a changed headline is a new key, but the new item is matched to the
+//     stored one it corrects (same source and kind, similar text, position
+//     on the page lowering the bar: matchCorrections) and takes its id, so
+//     its permalink and feed entry stay; only a really new article gets a
+//     new id;
+//   - a removed article leaves a tombstone (article_gone, by trigger): its
+//     permalink answers 410, or 301 when the same text comes back under
+//     another date's id;
 //   - an id already stored under another file of the same date (a renamed
 //     or copied file) is taken over by this file.
 //
@@ -255,6 +261,9 @@ func (s *Store) SavePrepared(ctx context.Context, p *PreparedEdition, sourceHash
 		if err != nil {
 			return err
 		}
+		if err := s.logBarrier(ctx, tx); err != nil {
+			return err
+		}
 		if _, err := s.exec(ctx, tx, `INSERT INTO sources (name, edition_date, content_hash, warnings, ingested_at)
 			VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (name) DO UPDATE SET edition_date = excluded.edition_date,
@@ -263,6 +272,11 @@ func (s *Store) SavePrepared(ctx context.Context, p *PreparedEdition, sourceHash
 			return fmt.Errorf("record source: %w", err)
 		}
 		existing, err := s.storedArticles(ctx, tx, ed)
+		if err != nil {
+			return err
+		}
+		rows := slices.Clone(rows)
+		moved, err := s.matchCorrections(ctx, tx, ed.Date, ed.Source, rows, existing)
 		if err != nil {
 			return err
 		}
@@ -315,7 +329,10 @@ func (s *Store) SavePrepared(ctx context.Context, p *PreparedEdition, sourceHash
 				}
 			}
 		}
-		return nil
+		if err := recordMoves(ctx, tx, moved); err != nil {
+			return err
+		}
+		return s.trimChangeLog(ctx, tx)
 	})
 	if err != nil {
 		return EditionChange{}, fmt.Errorf("store: save edition %s: %w", ed.Source, err)
@@ -561,9 +578,9 @@ func updateArticle(ctx context.Context, tx *sql.Tx, ed content.Edition, r row, n
 	a := r.a
 	if _, err := tx.ExecContext(ctx, `UPDATE articles SET source = ?, edition_date = ?, position = ?, kind = ?, title = ?,
 		kicker = ?, subtitle = ?, byline = ?, authors = ?, paragraphs = ?, summary = ?, line_first = ?, line_last = ?,
-		content_hash = ?, updated_at = ? WHERE id = ?`,
+		content_hash = ?, updated_at = CASE WHEN content_hash = ? THEN updated_at ELSE ? END WHERE id = ?`,
 		ed.Source, ed.Date, r.pos, string(a.Kind), a.Title, a.Kicker, a.Subtitle, a.Byline, r.authors, r.paragraphs,
-		a.Summary, a.Lines[0], a.Lines[1], r.hash, now, a.ID); err != nil {
+		a.Summary, a.Lines[0], a.Lines[1], r.hash, r.hash, now, a.ID); err != nil {
 		return fmt.Errorf("update article %s: %w", a.ID, err)
 	}
 	return nil
@@ -743,14 +760,17 @@ func (s *Store) queryArticles(ctx context.Context, query string, args ...any) ([
 	return as, nil
 }
 
-func scanArticle(rows *sql.Rows) (content.Article, error) {
+// scanArticle reads the articleColumns of a row, and into extra any
+// columns selected after them.
+func scanArticle(rows *sql.Rows, extra ...any) (content.Article, error) {
 	var (
 		a                         content.Article
 		kind, authors, paragraphs string
 		created, updated          string
 	)
-	if err := rows.Scan(&a.ID, &kind, &a.Title, &a.Kicker, &a.Subtitle, &a.Byline, &authors, &paragraphs, &a.Summary,
-		&a.Date, &a.Lines[0], &a.Lines[1], &a.Source, &created, &updated); err != nil {
+	dest := []any{&a.ID, &kind, &a.Title, &a.Kicker, &a.Subtitle, &a.Byline, &authors, &paragraphs, &a.Summary,
+		&a.Date, &a.Lines[0], &a.Lines[1], &a.Source, &created, &updated}
+	if err := rows.Scan(append(dest, extra...)...); err != nil {
 		return a, err
 	}
 	a.Kind = content.Kind(kind)

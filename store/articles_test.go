@@ -133,6 +133,9 @@ func TestSaveEditionLifecycle(t *testing.T) {
 	// An item dropped, one added, a topic changed.
 	clock.advance(time.Hour)
 	d := testArticle(date, "丁")
+	// A new article, not a correction of the dropped one: its text is its
+	// own (the fixtures' shared wording would make it look like one).
+	d.Paragraphs = []string{"全新报道，与前文无关。", "城区排水管网改造进展顺利。"}
 	a3 := a
 	a3.Topics = []string{"projects"}
 	if got := mustSave(t, s, testEdition(date, a3, c, d), "h3"); got != (EditionChange{Added: 1, Removed: 1, Unchanged: 2, Retagged: 1}) {

@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/paperboy-news/paperboy/feed"
 	"github.com/paperboy-news/paperboy/site"
 )
 
@@ -162,11 +163,15 @@ func (s *Site) exportTo(ctx context.Context, root string) (int, error) {
 	}
 	// The marker goes first, so even an export cut short by a crash is
 	// recognisably paperboy's to remove.
-	if err := os.WriteFile(filepath.Join(root, ExportMarker), []byte(exportMarkerText), 0o644); err != nil {
+	epoch := s.feeds.Config().Epoch()
+	if err := writeWithTime(filepath.Join(root, ExportMarker), []byte(exportMarkerText), epoch); err != nil {
 		return 0, err
 	}
 	n := 0
-	write := func(sitePath string, body []byte) error {
+	// Each file's mtime is its Last-Modified and the .gz sibling is made
+	// deterministically, so an identical re-export keeps every byte and
+	// mtime and nginx's ETags (mtime and size) stay valid.
+	write := func(sitePath string, body []byte, modified time.Time) error {
 		rel := strings.TrimPrefix(sitePath, "/")
 		if rel == "" || strings.HasSuffix(rel, "/") {
 			rel += "index.html"
@@ -179,8 +184,13 @@ func (s *Site) exportTo(ctx context.Context, root string) (int, error) {
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			return err
 		}
-		if err := os.WriteFile(p, body, 0o644); err != nil {
+		if err := writeWithTime(p, body, modified); err != nil {
 			return err
+		}
+		if gz := feed.NewResource("", body, modified, "").Gzipped(); gz != nil {
+			if err := writeWithTime(p+".gz", gz, modified); err != nil {
+				return err
+			}
 		}
 		n++
 		return nil
@@ -190,11 +200,28 @@ func (s *Site) exportTo(ctx context.Context, root string) (int, error) {
 		if err != nil {
 			return err
 		}
-		return write(path, body)
+		modified := d.modified
+		if modified.IsZero() {
+			modified = epoch // a page without dated content: 404, an empty topic
+		}
+		return write(path, body, modified)
 	}
 
-	for _, f := range s.feeds.Files() {
-		if err := write(f.Path, f.Body); err != nil {
+	files, err := s.feeds.Files(ctx)
+	if err != nil {
+		return n, err
+	}
+	for _, f := range files {
+		if err := write(f.Path, f.Body, f.Modified); err != nil {
+			return n, err
+		}
+	}
+	for _, month := range s.feeds.Months() {
+		name, d, err := s.monthPage(ctx, month)
+		if err != nil {
+			return n, err
+		}
+		if err := page(site.MonthPath(month), name, d); err != nil {
 			return n, err
 		}
 	}
@@ -241,6 +268,17 @@ func (s *Site) exportTo(ctx context.Context, root string) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// writeWithTime writes a file and sets its mtime to modified (when known).
+func writeWithTime(path string, body []byte, modified time.Time) error {
+	if err := os.WriteFile(path, body, 0o644); err != nil {
+		return err
+	}
+	if modified.IsZero() {
+		return nil
+	}
+	return os.Chtimes(path, modified, modified)
 }
 
 // isExport reports whether dir is a directory carrying ExportMarker.

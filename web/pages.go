@@ -27,7 +27,9 @@ type pageData struct {
 	Title       string
 	Description string
 	Canonical   string
-	Feeds       []altLink
+	// Icon is the favicon's path under the base URL.
+	Icon  string
+	Feeds []altLink
 	// FeedGroups are Feeds grouped by what they carry (this topic, the
 	// whole site), for the footer's short "Atom · RSS · JSON Feed" lines.
 	FeedGroups []feedGroup
@@ -38,6 +40,8 @@ type pageData struct {
 	Heading  string
 	Message  string
 	Editions []editionView
+	// Months link the month archive pages, newest first.
+	Months   []monthView
 	Articles []articleView
 	Article  *articleView
 
@@ -95,6 +99,11 @@ func altLinks(links []feed.AltLink) []altLink {
 	return out
 }
 
+// monthView is a link to a month's archive page.
+type monthView struct {
+	Path, Text string
+}
+
 type editionView struct {
 	Date     string
 	DateText string
@@ -131,6 +140,7 @@ func (s *Site) base(slug, title, path string) *pageData {
 		Title:           title,
 		Description:     s.site.Description,
 		Canonical:       s.site.URL(path),
+		Icon:            s.site.Path(feed.IconPath),
 		Feeds:           feeds,
 		FeedGroups:      feedGroups(feeds),
 		Topics:          s.site.Topics,
@@ -226,6 +236,11 @@ func (s *Site) indexPage(ctx context.Context) (string, *pageData, error) {
 		}
 	}
 	d.Articles = s.listViews(arts, d)
+	for _, m := range s.feeds.Months() {
+		if t, err := time.Parse("2006-01", m); err == nil {
+			d.Months = append(d.Months, monthView{Path: s.site.Path(site.MonthPath(m)), Text: t.Format(s.site.Words.MonthLayout)})
+		}
+	}
 	return "index", d, nil
 }
 
@@ -289,10 +304,39 @@ func (s *Site) topicPage(ctx context.Context, slug string) (string, *pageData, e
 func (s *Site) errorPage(code int) *pageData {
 	d := s.base("", "", "")
 	d.Canonical = ""
-	if code == http.StatusNotFound {
-		d.Title, d.Heading, d.Message = s.site.Words.NotFound, s.site.Words.NotFound, s.site.Words.NotFoundText
-	} else {
-		d.Title, d.Heading, d.Message = s.site.Words.ServerError, s.site.Words.ServerError, s.site.Words.ServerErrText
+	w := s.site.Words
+	switch code {
+	case http.StatusNotFound:
+		d.Title, d.Heading, d.Message = w.NotFound, w.NotFound, w.NotFoundText
+	case http.StatusGone:
+		d.Title, d.Heading, d.Message = w.Gone, w.Gone, w.GoneText
+	default:
+		d.Title, d.Heading, d.Message = w.ServerError, w.ServerError, w.ServerErrText
 	}
 	return d
+}
+
+// monthPage lists every article of a month's editions, newest edition
+// first: the site's archive, beside the feeds' archive documents.
+func (s *Site) monthPage(ctx context.Context, month string) (string, *pageData, error) {
+	t, err := time.ParseInLocation("2006-01", month, s.site.Location)
+	if err != nil {
+		return "", nil, fmt.Errorf("web: month %q: %w", month, store.ErrNotFound)
+	}
+	placed, err := s.src.EditionRange(ctx, "", month+"-01", month+"-31")
+	if err != nil {
+		return "", nil, fmt.Errorf("web: month %s: %w", month, err)
+	}
+	if len(placed) == 0 {
+		return "", nil, fmt.Errorf("web: month %s: %w", month, store.ErrNotFound)
+	}
+	arts := make([]content.Article, len(placed))
+	for i, p := range placed {
+		arts[i] = p.Article
+	}
+	heading := site.Fill(s.site.Words.Month, "month", t.Format(s.site.Words.MonthLayout))
+	d := s.base("", heading, site.MonthPath(month))
+	d.Heading = heading
+	d.Articles = s.listViews(arts, d)
+	return "edition", d, nil
 }

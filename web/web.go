@@ -39,6 +39,13 @@ type Source interface {
 	EditionArticles(ctx context.Context, date string) ([]content.Article, error)
 	// Editions lists up to limit editions, newest first.
 	Editions(ctx context.Context, limit int) ([]EditionSummary, error)
+	// EditionRange returns the editions dated from through to, newest
+	// first, in page order: a month's archive page.
+	EditionRange(ctx context.Context, topic, from, to string) ([]store.PlacedArticle, error)
+	// GoneArticle says what became of a removed article: the id it moved
+	// to, or "" when it is gone; an error wrapping store.ErrNotFound for an
+	// id never stored.
+	GoneArticle(ctx context.Context, id string) (string, error)
 }
 
 // Config is what the pages need besides the site settings, which they
@@ -118,22 +125,44 @@ func New(cfg Config, src Source, feeds *feed.Service) (*Site, error) {
 }
 
 // Register mounts the feeds and every page on mux, under the base URL's
-// path: "/", "/editions/{date}/", "/articles/{id}/", "/topics/{slug}/", the
-// feed paths, and a 404 page for everything else; "/healthz" is at the
-// root. The slashless forms of page paths redirect.
+// path: "/", "/editions/{date}/", "/articles/{id}/", "/topics/{slug}/",
+// "/archive/{month}/", the feed paths, and a 404 page for everything else;
+// "/healthz" is at the root. The slashless forms of page paths redirect.
+//
+// Every route is GET (which answers HEAD too); any other method gets 405
+// with an Allow header, also on paths with no page. A page's
+// "index.html" (what a static export writes) is served too.
 func (s *Site) Register(mux *http.ServeMux) {
 	notFound := http.HandlerFunc(s.serveNotFound)
 	s.feeds.Register(mux, notFound)
-	page := func(sitePath string) string { return "GET " + s.site.Path(sitePath) + "{$}" }
-	mux.HandleFunc(page("/"), s.serveIndex)
-	mux.HandleFunc(page(site.EditionPath("{date}")), s.serveEdition)
-	mux.HandleFunc(page(site.ArticlePath("{id}")), s.serveArticle)
-	mux.HandleFunc(page(site.TopicPath("{slug}")), s.serveTopic)
-	for _, p := range []string{site.EditionPath("{x}"), site.ArticlePath("{x}"), site.TopicPath("{x}")} {
+	for _, index := range []string{"{$}", "index.html"} {
+		page := func(sitePath string) string { return "GET " + s.site.Path(sitePath) + index }
+		mux.HandleFunc(page("/"), s.serveIndex)
+		mux.HandleFunc(page(site.EditionPath("{date}")), s.serveEdition)
+		mux.HandleFunc(page(site.ArticlePath("{id}")), s.serveArticle)
+		mux.HandleFunc(page(site.TopicPath("{slug}")), s.serveTopic)
+		mux.HandleFunc(page(site.MonthPath("{month}")), s.serveMonth)
+	}
+	for _, p := range []string{site.EditionPath("{x}"), site.ArticlePath("{x}"), site.TopicPath("{x}"), site.MonthPath("{x}")} {
 		mux.HandleFunc("GET "+s.site.Path(strings.TrimSuffix(p, "/")), addSlash)
 	}
 	mux.HandleFunc("GET /healthz", serveHealth)
-	mux.Handle("/", notFound)
+	// Not "GET /": other packages mount method-less paths (unsubscribe)
+	// on the same mux, which a method pattern here would conflict with.
+	mux.Handle("/", onlyGet(notFound))
+}
+
+// onlyGet answers 405 with Allow for methods other than GET and HEAD, so
+// POST /rss.xml says what is allowed instead of pretending to be missing.
+func onlyGet(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // Feeds is the feed service the site serves; the daemon calls its Refresh
@@ -163,9 +192,29 @@ func (s *Site) serveEdition(w http.ResponseWriter, r *http.Request) {
 	s.respond(w, r, func(ctx context.Context) (string, *pageData, error) { return s.editionPage(ctx, date) })
 }
 
+// serveArticle serves an article's page; a removed article's permalink
+// answers 410 Gone, or 301 to where it moved.
 func (s *Site) serveArticle(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
+	if idRE.MatchString(id) {
+		if _, err := s.src.Article(r.Context(), id); errors.Is(err, store.ErrNotFound) {
+			moved, gerr := s.src.GoneArticle(r.Context(), id)
+			switch {
+			case gerr == nil && moved != "":
+				http.Redirect(w, r, s.site.Path(site.ArticlePath(moved)), http.StatusMovedPermanently)
+				return
+			case gerr == nil:
+				s.writeError(w, r, http.StatusGone)
+				return
+			}
+		}
+	}
 	s.respond(w, r, func(ctx context.Context) (string, *pageData, error) { return s.articlePage(ctx, id) })
+}
+
+func (s *Site) serveMonth(w http.ResponseWriter, r *http.Request) {
+	month := r.PathValue("month")
+	s.respond(w, r, func(ctx context.Context) (string, *pageData, error) { return s.monthPage(ctx, month) })
 }
 
 func (s *Site) serveTopic(w http.ResponseWriter, r *http.Request) {

@@ -71,6 +71,24 @@ func (m *memSource) EditionArticles(ctx context.Context, date string) ([]content
 	return out, nil
 }
 
+func (m *memSource) EditionCounts(ctx context.Context, topic string, dates ...string) ([]store.EditionCount, error) {
+	if m.err != nil {
+		return nil, m.err
+	}
+	return fixture.EditionCounts(m.arts, topic, dates...), nil
+}
+
+func (m *memSource) EditionRange(ctx context.Context, topic, from, to string) ([]store.PlacedArticle, error) {
+	if m.err != nil {
+		return nil, m.err
+	}
+	return fixture.EditionRange(m.arts, topic, from, to), nil
+}
+
+func (m *memSource) GoneArticle(ctx context.Context, id string) (string, error) {
+	return "", fmt.Errorf("gone article %s: %w", id, store.ErrNotFound)
+}
+
 func (m *memSource) Editions(ctx context.Context, limit int) ([]EditionSummary, error) {
 	if m.err != nil {
 		return nil, m.err
@@ -302,7 +320,7 @@ func TestSiteOnStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := 9 + 1 + 1 + 2 + 1 + len(ed.Articles); n != want {
+	if want := 9 + 3 + 1 + 1 + 2 + 1 + 1 + len(ed.Articles); n != want { // feeds, OPML, XSLT and icon, 404, index, topics, month, edition, articles
 		t.Errorf("exported %d files, want %d", n, want)
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/paperboy-news/paperboy/admin"
 	"github.com/paperboy-news/paperboy/config"
+	"github.com/paperboy-news/paperboy/feed"
 	"github.com/paperboy-news/paperboy/ingest"
 	"github.com/paperboy-news/paperboy/mailer"
 	"github.com/paperboy-news/paperboy/schedule"
@@ -174,6 +175,12 @@ func serve(ctx context.Context, c *config.Config, stdout, stderr io.Writer) erro
 	// The pages watch starts before the config watcher, whose reloads move
 	// it: d.pages is the reloads' from then on.
 	d.watchPages(wctx, c)
+	// Any process's change to the store reaches the feeds within a second.
+	followed := make(chan struct{})
+	go func() {
+		defer close(followed)
+		feed.Follow(wctx, time.Second, func() *feed.Service { return d.gen.Load().site.Feeds() }, logger)
+	}()
 	watched := make(chan struct{})
 	go func() {
 		defer close(watched)
@@ -184,6 +191,7 @@ func serve(ctx context.Context, c *config.Config, stdout, stderr io.Writer) erro
 	defer func() {
 		stopWatching()
 		<-watched
+		<-followed
 		d.stopPagesWatch()
 	}()
 
@@ -260,7 +268,7 @@ func (d *daemon) build(ctx context.Context, c *config.Config) (*generation, erro
 		d.admin.Register(mux)
 		d.console.Register(mux)
 	}
-	return &generation{cfg: c, site: site, digests: digests, handler: mux}, nil
+	return &generation{cfg: c, site: site, digests: digests, handler: web.AccessLog(d.logger, mux)}, nil
 }
 
 // reload loads the config file again; if it is valid, the new settings
