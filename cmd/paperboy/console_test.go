@@ -158,6 +158,23 @@ func TestConsole(t *testing.T) {
 	if code, _ := cc.post("/admin/login", url.Values{"token": {e2eToken}}); code != http.StatusForbidden {
 		t.Errorf("POST login without its CSRF token = %d, want 403", code)
 	}
+	// The cookies are HttpOnly and SameSite=Strict, and Secure when the
+	// client came over https (here: a proxy saying so).
+	for _, https := range []bool{false, true} {
+		req, _ := http.NewRequest(http.MethodGet, d.base+"/admin/login", nil)
+		if https {
+			req.Header.Set("X-Forwarded-Proto", "https")
+		}
+		resp, err := httpClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		cookies := resp.Cookies()
+		if len(cookies) != 1 || !cookies[0].HttpOnly || cookies[0].SameSite != http.SameSiteStrictMode || cookies[0].Secure != https || cookies[0].Path != "/admin/" {
+			t.Errorf("https %v: login cookie %+v, want HttpOnly, SameSite=Strict, Secure %v, Path /admin/", https, cookies, https)
+		}
+	}
 	if code, _ := cc.login("wrong-token"); code != http.StatusUnauthorized {
 		t.Errorf("login with a wrong token = %d, want 401", code)
 	}
@@ -331,7 +348,18 @@ func TestConsoleRetryFailed(t *testing.T) {
 	cc := newConsoleClient(t, d)
 	_, csrf := cc.login(e2eToken)
 
-	if code, body := cc.post("/admin/run/digest:daily", url.Values{"csrf": {csrf}}); code != http.StatusOK {
+	// Preview: the digest's HTML for its first recipient; test send: one
+	// copy to the address given, outside the outbox.
+	code, body := cc.get("/admin/digests/daily/mail")
+	if code != http.StatusOK || !strings.Contains(body, "示范区党政联席会议召开") {
+		t.Errorf("preview = %d, lacks the lead headline:\n%.500s", code, body)
+	}
+	if code, body := cc.post("/admin/digests/daily/test", url.Values{"csrf": {csrf}, "to": {"editor@example.org"}}); code != http.StatusOK || !strings.Contains(body, "测试邮件已发给 editor@example.org") {
+		t.Errorf("test send = %d:\n%s", code, body)
+	}
+	waitForCounts(t, sink, map[string]int{"editor@example.org": 1})
+
+	if code, body = cc.post("/admin/run/digest:daily", url.Values{"csrf": {csrf}}); code != http.StatusOK {
 		t.Fatalf("run now = %d:\n%s", code, body)
 	}
 	var runPath, page string
@@ -357,11 +385,11 @@ func TestConsoleRetryFailed(t *testing.T) {
 		t.Errorf("retry without a CSRF token = %d, want 403", code)
 	}
 	failing.Store(false)
-	code, body := cc.post(runPath+"/retry", url.Values{"csrf": {submatch(t, csrfRE, page)}})
+	code, body = cc.post(runPath+"/retry", url.Values{"csrf": {submatch(t, csrfRE, page)}})
 	if code != http.StatusOK || !strings.Contains(body, "1 封重新排队") {
 		t.Fatalf("retry = %d:\n%s", code, body)
 	}
-	waitForCounts(t, sink, map[string]int{"r1@example.org": 1, "bad@example.org": 1})
+	waitForCounts(t, sink, map[string]int{"r1@example.org": 1, "bad@example.org": 1, "editor@example.org": 1})
 	waitFor(t, 10*time.Second, "the run done with nothing failed", func() (bool, string) {
 		_, page = cc.get(runPath)
 		return strings.Contains(page, "完成") && !strings.Contains(page, "重发失败的") && strings.Contains(page, "已发 2"), page
@@ -375,5 +403,5 @@ func TestConsoleRetryFailed(t *testing.T) {
 		t.Errorf("the overview lists %d runs, want the one", n)
 	}
 	time.Sleep(500 * time.Millisecond)
-	waitForCounts(t, sink, map[string]int{"r1@example.org": 1, "bad@example.org": 1})
+	waitForCounts(t, sink, map[string]int{"r1@example.org": 1, "bad@example.org": 1, "editor@example.org": 1})
 }
