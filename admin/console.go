@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/paperboy-news/paperboy/config"
@@ -79,6 +80,9 @@ type Console struct {
 	log      *slog.Logger
 	sessions *sessions
 	tmpl     *template.Template
+	// saveMu makes two admins' saves take turns, so the second sees the
+	// first's version of the file and is refused, not lost.
+	saveMu sync.Mutex
 }
 
 // NewConsole returns the console.

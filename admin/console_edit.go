@@ -196,6 +196,8 @@ func (c *Console) editSubmit(w http.ResponseWriter, r *http.Request, ss *session
 // file. It returns what to tell the admin, or why the file was not
 // written (config.Save's error).
 func (c *Console) save(ctx context.Context, ss *session, w *site.ConsoleWords, path string, candidate []byte, base string, edited []config.Edited) (string, error) {
+	c.saveMu.Lock()
+	defer c.saveMu.Unlock()
 	if _, err := config.Save(path, candidate, base); err != nil {
 		c.log.Warn("admin_config_edit_refused", "actor", ss.actor, "error", err)
 		return "", err

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
 
@@ -101,8 +102,10 @@ func EditDigest(data []byte, name string, changes []Change) ([]byte, []Edited, e
 				continue
 			}
 			at := entry.end + 1 + inserted
-			indent := entry.indent
-			line := indent + ch.Key + " = " + value + entry.eol
+			if lineEnding(lines[at-1]) == "" { // the file's last line, unended
+				lines[at-1] += entry.eol
+			}
+			line := entry.indent + ch.Key + " = " + value + entry.eol
 			lines = slices.Insert(lines, at, line)
 			inserted++
 			edited = append(edited, Edited{Key: key, Line: at + 1, New: value})
@@ -234,7 +237,10 @@ func findEntry(lines []string, table string, index int) (entry, error) {
 			if strings.HasPrefix(s, "[[") && headerName(s[2:], "]]") == table {
 				seen++
 				if seen == index {
-					e.header, e.end, e.eol = n, n, lineEnding(full)
+					e.header, e.end = n, n
+					if eol := lineEnding(full); eol != "" {
+						e.eol = eol
+					}
 				}
 			}
 		default:
@@ -362,12 +368,18 @@ func normalize(v any) any {
 func tomlValue(v any) (string, error) {
 	switch x := v.(type) {
 	case string:
+		if !utf8.ValidString(x) {
+			return "", fmt.Errorf("%q is not UTF-8 text", x)
+		}
 		return tomlString(x), nil
 	case bool:
 		return strconv.FormatBool(x), nil
 	case []string:
 		parts := make([]string, len(x))
 		for i, s := range x {
+			if !utf8.ValidString(s) {
+				return "", fmt.Errorf("%q is not UTF-8 text", s)
+			}
 			parts[i] = tomlString(s)
 		}
 		return "[" + strings.Join(parts, ", ") + "]", nil

@@ -4,8 +4,11 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/BurntSushi/toml"
 
 	"github.com/paperboy-news/paperboy/internal/linediff"
 )
@@ -117,6 +120,30 @@ func TestEditDigest(t *testing.T) {
 	}
 }
 
+// A file with CRLF line ends keeps them, and a '#' inside a string is
+// no comment.
+func TestEditDigestCRLFAndHashInString(t *testing.T) {
+	in := "[[digests]]\r\nname = \"daily\"\r\nsubject = \"#1 {{.Site}}\" # the subject\r\nschedule = \"0 7 * * *\" # seven\r\n"
+	out, edited, err := EditDigest([]byte(in), "daily", []Change{{"schedule", "0 6 * * *"}, {"paused", true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "[[digests]]\r\nname = \"daily\"\r\nsubject = \"#1 {{.Site}}\" # the subject\r\nschedule = \"0 6 * * *\" # seven\r\npaused = true\r\n"
+	if string(out) != want {
+		t.Errorf("got %q\nwant %q", out, want)
+	}
+	if len(edited) != 2 || edited[0].Line != 4 || edited[1].Line != 5 {
+		t.Errorf("edited = %+v", edited)
+	}
+	out, _, err = EditDigest([]byte("[[digests]]\nname = \"daily\""), "daily", []Change{{"paused", true}})
+	if err != nil || string(out) != "[[digests]]\nname = \"daily\"\npaused = true\n" {
+		t.Errorf("after an unended last line: %q, %v", out, err)
+	}
+	if v, s := splitValue(`"#1 {{.Site}}" # the subject`); v != `"#1 {{.Site}}"` || s != " # the subject" {
+		t.Errorf("splitValue = %q, %q", v, s)
+	}
+}
+
 func TestEditDigestRefuses(t *testing.T) {
 	tests := []struct {
 		name, data, digest string
@@ -207,6 +234,34 @@ func TestSave(t *testing.T) {
 		left, _ := filepath.Glob(filepath.Join(dir, ".*tmp*"))
 		if len(left) > 0 {
 			t.Errorf("temporary files left: %v", left)
+		}
+	})
+}
+
+// FuzzEditDigest: whatever the file, an edit that succeeds gives a file
+// that decodes, with the new values in the digest and everything else as
+// it was.
+func FuzzEditDigest(f *testing.F) {
+	f.Add(editSample, "30 6 * * *", true, "demo")
+	f.Add("[[digests]]\nname = 'x'\nlists = [\n'a', # c\n'b']\n[[digests]]\nname = \"y\"\n", "@daily", false, "b\"")
+	f.Add("[[digests]]\r\nname = \"x\"\r\nschedule = \"\"\"0 7\n * * *\"\"\" # x\r\n", "0 7 * * *", true, "")
+	f.Fuzz(func(t *testing.T, data, spec string, paused bool, list string) {
+		var before fileConfig
+		if _, err := toml.Decode(data, &before); err != nil || len(before.Digests) == 0 {
+			return
+		}
+		name := before.Digests[0].Name
+		out, _, err := EditDigest([]byte(data), name, []Change{{"schedule", spec}, {"paused", paused}, {"lists", []string{list}}})
+		if err != nil {
+			return
+		}
+		var after fileConfig
+		if _, err := toml.Decode(string(out), &after); err != nil {
+			t.Fatalf("edited file does not decode: %v\n%s", err, out)
+		}
+		before.Digests[0].Schedule, before.Digests[0].Paused, before.Digests[0].Lists = spec, paused, []string{list}
+		if !reflect.DeepEqual(before, after) {
+			t.Fatalf("edit changed more than it should:\nbefore %+v\nafter  %+v\n%s", before, after, out)
 		}
 	})
 }
