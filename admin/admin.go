@@ -175,11 +175,16 @@ const (
 // guesses cannot all slip through on one unit; a wrong token is answered
 // only after FailureDelay.
 func (h *Handler) checkToken(r *http.Request, token string) tokenCheck {
+	return h.check(r, func() bool { return h.authorized(token) })
+}
+
+// check is checkToken for any secret: right says whether it is right.
+func (h *Handler) check(r *http.Request, right func() bool) tokenCheck {
 	if !h.guard.take() {
 		h.failed(r, "throttled")
 		return tokenThrottled
 	}
-	if !h.authorized(token) {
+	if !right() {
 		h.failed(r, "wrong_token")
 		// Slow each wrong guess down; a client that gives up frees it.
 		select {

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/paperboy-news/paperboy/config"
 	"github.com/paperboy-news/paperboy/mailer"
 	"github.com/paperboy-news/paperboy/site"
@@ -263,17 +265,33 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "forbidden: the login form has no valid CSRF token; reload it and try again", http.StatusForbidden)
 		return
 	}
-	switch c.cfg.Admin.checkToken(r, strings.TrimSpace(r.PostFormValue("token"))) {
+	// A named admin (server.admins_file) logs in with a password, anyone
+	// with the admin token; the name then only labels the audit log.
+	secret := strings.TrimSpace(r.PostFormValue("token"))
+	name := oneLine(r.PostFormValue("name"), 40)
+	cfg, _ := c.cfg.Current()
+	var (
+		result tokenCheck
+		actor  string
+	)
+	if i := slices.IndexFunc(cfg.Server.Admins, func(a config.Admin) bool { return a.Name == name }); i >= 0 {
+		hash := cfg.Server.Admins[i].Hash
+		result = c.cfg.Admin.check(r, func() bool { return bcrypt.CompareHashAndPassword([]byte(hash), []byte(secret)) == nil })
+		actor = name
+	} else {
+		result = c.cfg.Admin.checkToken(r, secret)
+		actor = "token"
+		if name != "" {
+			actor = name + " (token)"
+		}
+	}
+	switch result {
 	case tokenThrottled:
 		c.showLogin(w, r, http.StatusTooManyRequests, c.words().TooManyLogins)
 		return
 	case tokenWrong:
 		c.showLogin(w, r, http.StatusUnauthorized, c.words().LoginFailed)
 		return
-	}
-	actor := "token"
-	if name := strings.TrimSpace(r.PostFormValue("name")); name != "" {
-		actor = oneLine(name, 40) + " (token)"
 	}
 	id, ss := c.sessions.start(actor)
 	setCookie(w, r, sessionCookie, id, sessionIdle)

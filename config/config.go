@@ -119,6 +119,11 @@ type Server struct {
 	// AdminListen, if set, is a separate host:port (e.g. 127.0.0.1:9090)
 	// for /admin and /metrics, which then leave the public listener.
 	AdminListen string
+	// AdminsFile, if set, lists the admin console's named admins with
+	// their password hashes, read into Admins; the admin token logs in
+	// too.
+	AdminsFile string
+	Admins     []Admin
 }
 
 // AdminToken reads the admin bearer token from its environment variable.

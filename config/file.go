@@ -52,6 +52,8 @@ type fileServer struct {
 	ShutdownTimeout string `toml:"shutdown_timeout"`
 	// Hardening.
 	AdminListen string `toml:"admin_listen"`
+	// Admin console.
+	AdminsFile string `toml:"admins_file"`
 }
 
 type fileLog struct {

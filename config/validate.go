@@ -105,6 +105,7 @@ func (v *validator) build(f *fileConfig, dir string) *Config {
 		v.add("store.path", "must name the database file")
 	}
 	v.server(f.Server, c)
+	v.admins(f.Server.AdminsFile, dir, c)
 	v.log(f.Log, c)
 	c.Feeds = Feeds{Items: f.Feeds.Items, Formats: f.Feeds.Formats, TagAuthority: f.Feeds.TagAuthority, Hubs: f.Feeds.Hubs}
 	v.smtp(f.SMTP, dir, c)

@@ -11,6 +11,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync/atomic"
@@ -404,4 +405,43 @@ func TestConsoleRetryFailed(t *testing.T) {
 	}
 	time.Sleep(500 * time.Millisecond)
 	waitForCounts(t, sink, map[string]int{"r1@example.org": 1, "bad@example.org": 1, "editor@example.org": 1})
+}
+
+// TestConsoleNamedAdmin: an admin on server.admins_file logs in with a
+// name and password (the line made by `paperboy admin-password`) and is
+// named in the audit log; a wrong password is refused.
+func TestConsoleNamedAdmin(t *testing.T) {
+	var line, stderr strings.Builder
+	if err := adminPassword([]string{"chen"}, strings.NewReader("short\n"), &line, &stderr); err == nil {
+		t.Error("admin-password took a 5-character password")
+	}
+	if err := adminPassword([]string{"chen"}, strings.NewReader("correct horse battery\n"), &line, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	sink := smtptest.Start(t, smtptest.Config{})
+	dir, cfgPath := e2eSetup(t)
+	writeAtomic(t, filepath.Join(dir, "admins.txt"), []byte("# console admins\n"+line.String()))
+	cfg := renderConfig(t, daemonConfig{SMTPPort: sink.Port, Schedule: "0 7 * * *", Addresses: []string{"r1@example.org"}})
+	writeAtomic(t, cfgPath, []byte(strings.Replace(cfg, "[server]\n", "[server]\nadmins_file = \"admins.txt\"\n", 1)))
+	d := startDaemon(t, cfgPath)
+
+	login := func(name, secret string) (int, string) {
+		cc := newConsoleClient(t, d)
+		_, page := cc.get("/admin/login")
+		code, _ := cc.post("/admin/login", url.Values{"csrf": {submatch(t, csrfRE, page)}, "name": {name}, "token": {secret}})
+		_, audit := cc.get("/admin/audit")
+		return code, audit
+	}
+	if code, _ := login("chen", "wrong horse battery"); code != http.StatusUnauthorized {
+		t.Errorf("a wrong password = %d, want 401", code)
+	}
+	if code, _ := login("chen", e2eToken); code != http.StatusUnauthorized {
+		t.Errorf("a named admin with the token instead of the password = %d, want 401", code)
+	}
+	if code, audit := login("chen", "correct horse battery"); code != http.StatusOK || !strings.Contains(audit, "· chen</small>") {
+		t.Errorf("login as chen = %d; audit log:\n%s", code, audit)
+	}
+	if code, audit := login("li", e2eToken); code != http.StatusOK || !strings.Contains(audit, "· li (token)</small>") {
+		t.Errorf("login with the token = %d; audit log:\n%s", code, audit)
+	}
 }

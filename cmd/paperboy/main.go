@@ -31,6 +31,7 @@ func commands() []command {
 		{"digest", "run, preview (-preview DIR) or test-send (-to ADDRESS) a digest", runDigest},
 		{"status", "show recent digest runs with sent, pending and failed counts", runStatus},
 		{"schedule", "list the jobs with their next runs and last run", runSchedule},
+		{"admin-password", "print a named admin's line for server.admins_file (password on stdin)", runAdminPassword},
 		{"suppressions", "list, add, remove or export suppressed addresses; read the bounce mailbox", runSuppressions},
 	}
 }
