@@ -314,6 +314,21 @@ func TestConsole(t *testing.T) {
 		return slot.After(pausedAt), fmt.Sprintf("last run %s %s", slot, outcome)
 	})
 
+	// A mistake made in an editor shows on the overview with its place,
+	// until it is fixed.
+	good := readFile(t, cfgPath)
+	writeAtomic(t, cfgPath, []byte(strings.Replace(good, "skip_empty = true", "skip_empty = yes", 1)))
+	want = []string{"配置文件有错", fmt.Sprintf("%s:%d:", cfgPath, lineOf(t, good, "skip_empty = true"))}
+	waitFor(t, 10*time.Second, "the config error on the overview", func() (bool, string) {
+		_, body := cc.get("/admin/")
+		return strings.Contains(body, want[0]) && strings.Contains(body, want[1]), body
+	})
+	writeAtomic(t, cfgPath, []byte(good))
+	waitFor(t, 10*time.Second, "the overview without the config error", func() (bool, string) {
+		_, body := cc.get("/admin/")
+		return strings.Contains(body, "一切正常"), body
+	})
+
 	// Run now goes through the scheduler as a manual run.
 	if code, body := cc.post("/admin/run/digest:daily", url.Values{"csrf": {csrf}}); code != http.StatusOK || !strings.Contains(body, "已开始运行") {
 		t.Errorf("run now = %d:\n%s", code, body)
