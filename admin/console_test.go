@@ -1,0 +1,191 @@
+package admin
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/paperboy-news/paperboy/config"
+	"github.com/paperboy-news/paperboy/schedule"
+	"github.com/paperboy-news/paperboy/store"
+)
+
+const consoleToken = "console-test-token-0123456789abcdef"
+
+// consoleServer is the console over a real store and scheduler (not
+// started: nobody holds the lease) and a config file, on an httptest
+// server, with a clock the test moves.
+type consoleServer struct {
+	url   string
+	st    *store.Store
+	mu    sync.Mutex
+	clock time.Time
+}
+
+func (s *consoleServer) now() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.clock
+}
+
+func (s *consoleServer) advance(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.clock = s.clock.Add(d)
+}
+
+func startConsole(t *testing.T) *consoleServer {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config.toml")
+	data := `[smtp]
+from = "news@example.org"
+
+[[lists]]
+name = "demo"
+addresses = ["a@example.org"]
+
+[[digests]]
+name = "daily"
+schedule = "0 7 * * *"
+lists = ["demo"]
+`
+	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, filepath.Join(dir, "paperboy.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	s := &consoleServer{st: st, clock: time.Now()}
+	sched, err := schedule.New(schedule.Config{Store: st, Location: cfg.Site.Location, Now: s.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	noop := func(context.Context, time.Time, schedule.Trigger) error { return nil }
+	if err := sched.Reload(ctx, []schedule.Job{{Name: "digest:daily", Spec: "0 7 * * *", SlotKeyed: true, Run: noop}}); err != nil {
+		t.Fatal(err)
+	}
+	h, err := New(Config{Token: consoleToken, Scheduler: sched, FailureDelay: 10 * time.Millisecond, Now: s.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := NewConsole(ConsoleConfig{
+		Admin: h, Scheduler: sched, Store: st,
+		Current:   func() (*config.Config, DigestMailer) { return cfg, nil },
+		LeaseName: schedule.LeaseName,
+		DigestJob: func(d string) string { return "digest:" + d },
+		Now:       s.now,
+	})
+	mux := http.NewServeMux()
+	h.Register(mux)
+	c.Register(mux)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	s.url = srv.URL
+	return s
+}
+
+var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// client logs in and returns a client with the session cookie.
+func (s *consoleServer) client(t *testing.T) *http.Client {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	_, page := get(t, c, s.url+"/admin/login")
+	m := csrfField.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no CSRF field on the login form:\n%s", page)
+	}
+	resp, err := c.PostForm(s.url+"/admin/login", url.Values{"csrf": {m[1]}, "token": {consoleToken}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("login = %d", resp.StatusCode)
+	}
+	return c
+}
+
+func get(t *testing.T, c *http.Client, u string) (int, string) {
+	t.Helper()
+	resp, err := c.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// The overview says when nobody holds the scheduler's lease, and when its
+// holder stopped renewing it.
+func TestConsoleLease(t *testing.T) {
+	s := startConsole(t)
+	c := s.client(t)
+	if _, body := get(t, c, s.url+"/admin/"); !strings.Contains(body, "没有进程持有调度锁") {
+		t.Errorf("overview without a lease does not say so:\n%s", body)
+	}
+	now := s.now()
+	if _, err := s.st.AcquireLease(context.Background(), schedule.LeaseName, "otherhost:42:x", "", now, now.Add(30*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if _, body := get(t, c, s.url+"/admin/"); strings.Contains(body, "调度锁") {
+		t.Errorf("overview reports a live lease as a problem:\n%s", body)
+	}
+	s.advance(time.Minute)
+	if _, body := get(t, c, s.url+"/admin/"); !strings.Contains(body, "调度锁过期未续（持有者 otherhost:42:x") {
+		t.Errorf("overview does not report the stale lease:\n%s", body)
+	}
+}
+
+// A session ends after 12 idle hours; each request extends it.
+func TestConsoleSessionExpires(t *testing.T) {
+	s := startConsole(t)
+	c := s.client(t)
+	for range 3 {
+		s.advance(11 * time.Hour)
+		if code, _ := get(t, c, s.url+"/admin/"); code != http.StatusOK {
+			t.Fatalf("after 11 idle hours = %d, want 200", code)
+		}
+	}
+	s.advance(13 * time.Hour)
+	if code, body := get(t, c, s.url+"/admin/"); code != http.StatusForbidden || !strings.Contains(body, `id="token"`) {
+		t.Errorf("after 13 idle hours = %d, want 403 and the login form", code)
+	}
+}
+
+// Without a token the console is off, like the bearer endpoints.
+func TestConsoleDisabledWithoutToken(t *testing.T) {
+	h, err := New(Config{Scheduler: nil})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	NewConsole(ConsoleConfig{Admin: h}).Register(mux)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	for _, p := range []string{"/admin/", "/admin/login"} {
+		if code, _ := get(t, srv.Client(), srv.URL+p); code != http.StatusNotFound {
+			t.Errorf("GET %s without a token = %d, want 404", p, code)
+		}
+	}
+}
