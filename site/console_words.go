@@ -25,6 +25,7 @@ type ConsoleWords struct {
 	RetryFailed, RetryHint, ResumeRun, Retried, NoDeliveries                                string // Retried: {count}
 
 	When, Who, Action, Key, Change string
+	Colon                          string // after a label
 	// Suppressed heads the counts of addresses no digest goes to.
 	Suppressed string
 	// Outcomes names job outcomes and run and delivery statuses.
@@ -131,6 +132,7 @@ var consoleZH = ConsoleWords{
 	Action:     "操作",
 	Key:        "项目",
 	Change:     "改动",
+	Colon:      "：",
 	Suppressed: "停发地址",
 	Outcomes: map[string]string{
 		"ok": "成功", "failed": "失败", "skipped": "跳过", "missed": "错过", "interrupted": "中断", "running": "运行中",
@@ -246,6 +248,7 @@ var consoleEN = ConsoleWords{
 	Action:     "Action",
 	Key:        "Key",
 	Change:     "Change",
+	Colon:      ": ",
 	Suppressed: "Suppressed addresses",
 	Outcomes: map[string]string{
 		"ok": "ok", "failed": "failed", "skipped": "skipped", "missed": "missed", "interrupted": "interrupted", "running": "running",

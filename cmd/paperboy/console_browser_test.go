@@ -205,4 +205,21 @@ func TestConsoleBrowser(t *testing.T) {
 		t.Errorf("the overview's digest card lacks the new schedule:\n%s", card)
 	}
 	screenshot(t, ctx, "admin-overview-phone.png")
+
+	// The run's page: its deliveries, each with its status.
+	var deliveries string
+	err = chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`#digest-daily ul.runs a`)),
+		chromedp.WaitVisible(chromedp.ID("deliveries")),
+		text("#deliveries", &deliveries),
+	)
+	if err != nil {
+		t.Fatalf("run page: %v", err)
+	}
+	for _, want := range []string{"reader1@example.org", "reader2@example.org", "已发"} {
+		if !strings.Contains(deliveries, want) {
+			t.Errorf("the run's deliveries lack %q:\n%s", want, deliveries)
+		}
+	}
+	screenshot(t, ctx, "admin-run-phone.png")
 }

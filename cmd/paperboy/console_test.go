@@ -207,7 +207,7 @@ func TestConsole(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, body := cc.get("/admin/")
-	for _, want := range []string{"每天 07:00（北京时间）", "停发地址: 硬退信 1"} {
+	for _, want := range []string{"每天 07:00（北京时间）", "停发地址：硬退信 1"} {
 		if code != http.StatusOK || !strings.Contains(body, want) {
 			t.Errorf("overview = %d, lacks %q:\n%s", code, want, body)
 		}
