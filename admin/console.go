@@ -200,7 +200,10 @@ func (c *Console) view(ss *session) *view {
 	cfg, _ := c.cfg.Current()
 	v := &view{W: c.words(), Site: cfg.Site.Title, Now: c.cfg.Now(), Loc: cfg.Site.Location}
 	if ss != nil {
-		v.CSRF, v.Actor, v.TestTo = ss.csrf, ss.actor, ss.testTo
+		v.CSRF, v.Actor = ss.csrf, ss.actor
+		if to := ss.testTo.Load(); to != nil {
+			v.TestTo = *to
+		}
 	}
 	return v
 }

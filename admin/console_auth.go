@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -35,7 +36,7 @@ type session struct {
 	csrf    string
 	expires time.Time
 	// testTo is where "test send to me" went last, to fill the form.
-	testTo string
+	testTo atomic.Pointer[string]
 }
 
 // sessions holds the console's sessions.

@@ -15,6 +15,7 @@ import (
 	"github.com/paperboy-news/paperboy/site"
 )
 
+// editData is the edit form of a digest.
 type editData struct {
 	Name     string
 	Version  string
@@ -31,7 +32,6 @@ type editData struct {
 	Next      []time.Time
 	// Previewing: Next and Words are the form's values, not the file's.
 	Previewing bool
-	Saved      bool
 }
 
 // fileDigest reads the config file as it is on disk now, with its version
@@ -89,11 +89,11 @@ func (c *Console) editForm(w http.ResponseWriter, r *http.Request, _ *session, v
 	c.render(w, http.StatusOK, "edit", v)
 }
 
-// changes compares the form with the digest as the file has it and
-// returns the keys that differ.
-func formChanges(r *http.Request, d config.Digest) ([]config.Change, []string) {
+// formChanges compares the form with the digest as the file has it and
+// returns the keys that differ: a catch-up window written another way
+// ("180m" for "3h") is no change.
+func formChanges(r *http.Request, d config.Digest) []config.Change {
 	var ch []config.Change
-	var problems []string
 	if s := strings.TrimSpace(r.PostFormValue("schedule")); s != d.Schedule {
 		ch = append(ch, config.Change{Key: "schedule", Value: s})
 	}
@@ -118,7 +118,7 @@ func formChanges(r *http.Request, d config.Digest) ([]config.Change, []string) {
 	if !slices.Equal(topics, d.Topics) && !(len(topics) == 0 && len(d.Topics) == 0) {
 		ch = append(ch, config.Change{Key: "topics", Value: topics})
 	}
-	return ch, problems
+	return ch
 }
 
 func nonEmpty(ss []string) []string {
@@ -148,7 +148,7 @@ func (c *Console) editSubmit(w http.ResponseWriter, r *http.Request, ss *session
 		c.render(w, http.StatusConflict, "edit", v)
 		return
 	}
-	changes, _ := formChanges(r, d)
+	changes := formChanges(r, d)
 	candidate, edited, err := config.EditDigest(data, name, changes)
 	if err != nil {
 		c.fail(w, "edit", err)
@@ -293,10 +293,10 @@ func (c *Console) testSend(w http.ResponseWriter, r *http.Request, ss *session, 
 	_, m := c.cfg.Current()
 	back := "/admin/digests/" + url.PathEscape(name)
 	if _, err := m.SendTest(r.Context(), name, to); err != nil {
-		redirect(w, r, back, v.W.PreviewFailed+" "+err.Error())
+		redirect(w, r, back, v.W.TestFailed+" "+err.Error())
 		return
 	}
-	ss.testTo = to
-	c.audit1(r.Context(), ss, "test_send", "digest:"+name, "", to)
+	ss.testTo.Store(&to)
+	c.audit1(r.Context(), ss, "test_send", c.cfg.DigestJob(name), "", to)
 	redirect(w, r, back, site.Fill(v.W.TestSent, "to", to))
 }

@@ -20,9 +20,9 @@ type ConsoleWords struct {
 	ScheduleHint, NewNextRuns, Saved, NoChange, FileChanged, Refused, Reloaded    string // Saved: {count} Reloaded: {time}
 	ReloadFailed                                                                  string
 
-	RunNow, RunStarted, RunBusy, PreviewMail, TestSend, TestSendTo, TestSent, PreviewFailed string // RunStarted: {job}; TestSent: {to}
-	Run, Deliveries, Recipient, List, Status, Attempts, Reply, Subject, Articles            string // Run: {id}
-	RetryFailed, RetryHint, ResumeRun, Retried, NoDeliveries                                string // Retried: {count}
+	RunNow, RunStarted, RunBusy, PreviewMail, TestSend, TestSendTo, TestSent, TestFailed, PreviewFailed string // RunStarted: {job}; TestSent: {to}
+	Run, Deliveries, Recipient, List, Status, Attempts, Reply, Subject, Articles                        string // Run: {id}
+	RetryFailed, RetryHint, ResumeRun, Retried, NoDeliveries                                            string // Retried: {count}
 
 	When, Who, Action, Key, Change string
 	Colon                          string // after a label
@@ -111,6 +111,7 @@ var consoleZH = ConsoleWords{
 	TestSend:      "测试发送",
 	TestSendTo:    "测试邮件发给（你的邮箱）",
 	TestSent:      "测试邮件已发给 {to}。",
+	TestFailed:    "测试发送失败：",
 	PreviewFailed: "预览失败：",
 	Run:           "第 {id} 次发送",
 	Deliveries:    "投递",
@@ -227,6 +228,7 @@ var consoleEN = ConsoleWords{
 	TestSend:      "Test send",
 	TestSendTo:    "Send a test to (your address)",
 	TestSent:      "Test message sent to {to}.",
+	TestFailed:    "Test send failed:",
 	PreviewFailed: "Preview failed:",
 	Run:           "Run {id}",
 	Deliveries:    "Deliveries",
