@@ -157,6 +157,30 @@ func TestConsoleLease(t *testing.T) {
 	}
 }
 
+// A job whose last run failed is on the overview's list of problems,
+// with its time and error, until a run succeeds.
+func TestConsoleFailedRun(t *testing.T) {
+	s := startConsole(t)
+	c := s.client(t)
+	ctx := context.Background()
+	slot := time.Date(2026, 7, 20, 7, 0, 0, 0, time.UTC)
+	run := store.JobRun{Job: "digest:daily", Slot: slot, Trigger: "schedule", Outcome: store.OutcomeFailed,
+		Error: "render: template: boom", StartedAt: slot, FinishedAt: slot}
+	if err := s.st.RecordJobRun(ctx, run, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, body := get(t, c, s.url+"/admin/"); !strings.Contains(body, "digest:daily 在 2026-07-20 15:00 运行失败：render: template: boom") {
+		t.Errorf("overview does not report the failed run:\n%s", body)
+	}
+	run.Slot, run.Outcome, run.Error = slot.Add(24*time.Hour), store.OutcomeOK, ""
+	if err := s.st.RecordJobRun(ctx, run, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, body := get(t, c, s.url+"/admin/"); strings.Contains(body, "运行失败") {
+		t.Errorf("overview still reports a failure after a good run:\n%s", body)
+	}
+}
+
 // A session ends after 12 idle hours; each request extends it.
 func TestConsoleSessionExpires(t *testing.T) {
 	s := startConsole(t)
