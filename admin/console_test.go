@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -44,12 +45,19 @@ func (s *consoleServer) advance(d time.Duration) {
 	s.clock = s.clock.Add(d)
 }
 
-func startConsole(t *testing.T) *consoleServer {
+func startConsole(t *testing.T, lang ...string) *consoleServer {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "config.toml")
-	data := `[smtp]
+	language := "zh-CN"
+	if len(lang) > 0 {
+		language = lang[0]
+	}
+	data := `[site]
+language = "` + language + `"
+
+[smtp]
 from = "news@example.org"
 
 [[lists]]
@@ -211,5 +219,79 @@ func TestConsoleDisabledWithoutToken(t *testing.T) {
 		if code, _ := get(t, srv.Client(), srv.URL+p); code != http.StatusNotFound {
 			t.Errorf("GET %s without a token = %d, want 404", p, code)
 		}
+	}
+}
+
+// An English site has an English console.
+func TestConsoleEnglish(t *testing.T) {
+	s := startConsole(t, "en")
+	c := s.client(t)
+	_, body := get(t, c, s.url+"/admin/")
+	for _, want := range []string{`<html lang="en">`, "every day at 07:00 (Beijing time)", "Next five runs", "Nobody holds the schedule lease"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("English overview lacks %q", want)
+		}
+	}
+	_, body = get(t, c, s.url+"/admin/digests/daily")
+	if !strings.Contains(body, "Edit “daily”") || !strings.Contains(body, "Preview times") {
+		t.Errorf("English edit form:\n%s", body)
+	}
+}
+
+// A run's page offers "resume" while the run is unfinished and "retry
+// failed" once it has finished with failures, each only within the
+// digest's catch-up window (3h here); retry puts the failed messages back
+// and reopens the run, and past the window it is refused.
+func TestConsoleRunActions(t *testing.T) {
+	s := startConsole(t)
+	c := s.client(t)
+	ctx := context.Background()
+	slot := s.now().Add(-time.Hour).UTC().Truncate(time.Second)
+	rcpts := func(yield func(store.OutboxRecipient) bool) {
+		for _, a := range []string{"a@example.org", "b@example.org"} {
+			if !yield(store.OutboxRecipient{Address: a, List: "demo", MessageID: a}) {
+				return
+			}
+		}
+	}
+	run, _, err := s.st.CreateDigestRun(ctx, store.DigestRun{Digest: "daily", Slot: slot, Status: store.RunSending, Subject: "今日新闻"}, rcpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := "/admin/runs/" + strconv.FormatInt(run.ID, 10)
+	_, body := get(t, c, s.url+page)
+	if !strings.Contains(body, "继续发送") || strings.Contains(body, "重发失败的") {
+		t.Errorf("an unfinished run's page does not offer resume only:\n%s", body)
+	}
+	if err := s.st.MarkDeliverySent(ctx, run.ID, "a@example.org", s.now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.st.MarkDeliveryFailed(ctx, run.ID, "b@example.org", 550, "5.1.1 mailbox unavailable"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.st.FinishDigestRun(ctx, run.ID, store.RunDone, ""); err != nil {
+		t.Fatal(err)
+	}
+	_, body = get(t, c, s.url+page)
+	if strings.Contains(body, "继续发送") || !strings.Contains(body, "重发失败的") || !strings.Contains(body, "550 5.1.1 mailbox unavailable") {
+		t.Errorf("a finished run with a failure does not offer retry with the reply:\n%s", body)
+	}
+	csrf := csrfField.FindStringSubmatch(body)[1]
+
+	s.advance(3 * time.Hour)
+	_, body = get(t, c, s.url+page)
+	if strings.Contains(body, "重发失败的") {
+		t.Errorf("retry offered past the window:\n%s", body)
+	}
+	resp, err := c.PostForm(s.url+page+"/retry", url.Values{"csrf": {csrf}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusConflict {
+		t.Errorf("retry past the window = %d, want 409", resp.StatusCode)
+	}
+	if counts, _ := s.st.DeliveryCounts(ctx, run.ID); counts.Failed != 1 || counts.Pending != 0 {
+		t.Errorf("a refused retry changed the deliveries: %+v", counts)
 	}
 }
