@@ -107,26 +107,29 @@ func (s *Store) RunDeliveries(ctx context.Context, runID int64, limit int) ([]De
 // at once, and reopens the run (status sending) so that the mailer's next
 // run of the digest resumes it and sends them, and only them: a failed
 // delivery was never accepted by the server, so nobody gets the digest
-// twice. It returns how many deliveries it requeued; a run with none is
-// left as it is.
+// twice. An address suppressed since (a bounce, a complaint) is skipped
+// instead, as in a new run. It returns how many deliveries it requeued; a
+// run with none is left finished.
 func (s *Store) RetryFailedDeliveries(ctx context.Context, runID int64) (int, error) {
-	var n int64
+	var n int
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'pending', next_attempt_at = ?, attempts = 0
-			WHERE run_id = ? AND status = 'failed'`, formatTime(s.now()), runID)
-		if err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'pending', next_attempt_at = ?, attempts = 0
+			WHERE run_id = ? AND status = 'failed'`, formatTime(s.now()), runID); err != nil {
 			return err
 		}
-		if n, err = res.RowsAffected(); err != nil || n == 0 {
+		if err := skipSuppressed(ctx, tx, runID); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE digest_runs SET status = 'sending', finished_at = '' WHERE id = ?`, runID)
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM deliveries WHERE run_id = ? AND status = 'pending'`, runID).Scan(&n); err != nil || n == 0 {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE digest_runs SET status = 'sending', finished_at = '' WHERE id = ? AND status != 'sending'`, runID)
 		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("store: retry failed deliveries of run %d: %w", runID, err)
 	}
-	return int(n), nil
+	return n, nil
 }
 
 // CurrentLease returns the lease named name as it stands, or an error

@@ -64,8 +64,24 @@ func TestRetryFailedDeliveries(t *testing.T) {
 	if err != nil || len(ds) != 2 || ds[0].Recipient != "b@example.com" || ds[0].Status != DeliveryPending || ds[1].Status != DeliverySent {
 		t.Errorf("deliveries = %+v, %v; want b pending first, a still sent", ds, err)
 	}
+	// Failed again, and suppressed since: skipped, not retried.
+	if err := s.MarkDeliveryFailed(ctx, run.ID, "b@example.com", 550, "no such user"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.FinishDigestRun(ctx, run.ID, RunDone, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Suppress(ctx, Suppression{Address: "b@example.com", Reason: SuppressHardBounce}); err != nil {
+		t.Fatal(err)
+	}
 	if n, err := s.RetryFailedDeliveries(ctx, run.ID); err != nil || n != 0 {
-		t.Errorf("second retry = %d, %v; want 0", n, err)
+		t.Errorf("retry of a suppressed address = %d, %v; want 0", n, err)
+	}
+	if got, _ := s.DigestRunByID(ctx, run.ID); got.Status != RunDone {
+		t.Errorf("run with nothing to retry reopened: %s", got.Status)
+	}
+	if c, _ := s.DeliveryCounts(ctx, run.ID); c.Skipped != 1 || c.Failed != 0 || c.Pending != 0 {
+		t.Errorf("counts = %+v, want the suppressed address skipped", c)
 	}
 	if _, err := s.DigestRunByID(ctx, run.ID+1); !errors.Is(err, ErrNotFound) {
 		t.Errorf("missing run: %v, want ErrNotFound", err)
