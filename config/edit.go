@@ -25,10 +25,10 @@ import (
 // and every other byte stay as the admin wrote them, and the file stays
 // something to diff and keep under version control.
 
-// DigestKeys are the keys of a [[digests]] entry that EditDigest changes,
+// digestKeys are the keys of a [[digests]] entry that EditDigest changes,
 // with the value each has when the entry leaves it out: an edit that
 // would write the default into an entry without the key writes nothing.
-var DigestKeys = map[string]any{
+var digestKeys = map[string]any{
 	"schedule":   nil, // required
 	"catch_up":   defaultCatchUp,
 	"skip_empty": true,
@@ -87,7 +87,7 @@ func EditDigest(data []byte, name string, changes []Change) ([]byte, []Edited, e
 	var edited []Edited
 	inserted := 0 // lines added so far, after entry.end
 	for _, ch := range changes {
-		def, ok := DigestKeys[ch.Key]
+		def, ok := digestKeys[ch.Key]
 		if !ok {
 			return nil, nil, fmt.Errorf("config: edit digest %s: the console does not edit key %q", name, ch.Key)
 		}
