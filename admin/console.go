@@ -171,7 +171,13 @@ func (c *Console) guard(h func(http.ResponseWriter, *http.Request, *session, *vi
 	return c.enabled(func(w http.ResponseWriter, r *http.Request) {
 		ss, ok := c.sessions.get(r)
 		if !ok {
-			c.showLogin(w, r, http.StatusForbidden, c.words().Forbidden)
+			// A page asked for without a session is the login form; a
+			// form sent without one says why it was not taken.
+			msg := ""
+			if r.Method == http.MethodPost {
+				msg = c.words().Forbidden
+			}
+			c.showLogin(w, r, http.StatusForbidden, msg)
 			return
 		}
 		if r.Method == http.MethodPost {

@@ -7,8 +7,8 @@ package site
 type ConsoleWords struct {
 	Lang string
 
-	Title, Login, LoginHint, Token, LoginButton, LoginFailed, TooManyLogins, Logout string
-	Forbidden                                                                       string
+	Title, Login, LoginHint, LoginName, Token, LoginButton, LoginFailed, TooManyLogins, Logout string
+	Forbidden                                                                                  string
 
 	Overview, Jobs, Digests, AuditLog, Problems, NoProblems           string
 	Schedule, NextRuns, LastRuns, Never, Running, TriggerOnly         string
@@ -45,6 +45,7 @@ var consoleZH = ConsoleWords{
 	Title:         "paperboy 管理",
 	Login:         "登录",
 	LoginHint:     "输入管理令牌（环境变量里设置的那个）；管理员名单上的人也可以填自己的名字和密码。",
+	LoginName:     "你的名字（记入操作记录）",
 	Token:         "管理令牌或密码",
 	LoginButton:   "登录",
 	LoginFailed:   "令牌或密码不对。",
@@ -162,6 +163,7 @@ var consoleEN = ConsoleWords{
 	Title:         "paperboy admin",
 	Login:         "Log in",
 	LoginHint:     "Enter the admin token (the one set in the environment); admins on the admins list may give their name and password instead.",
+	LoginName:     "Your name (for the audit log)",
 	Token:         "Admin token or password",
 	LoginButton:   "Log in",
 	LoginFailed:   "Wrong token or password.",

@@ -122,6 +122,12 @@ func TestConsoleBrowser(t *testing.T) {
 		chromedp.Navigate(d.base+"/admin/"),
 		// No session: the login form.
 		chromedp.WaitVisible(chromedp.ID("token")),
+	)
+	if err != nil {
+		t.Fatalf("login form: %v", err)
+	}
+	screenshot(t, ctx, "admin-login-phone.png")
+	err = chromedp.Do(ctx,
 		chromedp.SendKeys(chromedp.ID("token"), token),
 		chromedp.SendKeys(chromedp.ID("name"), "编辑部"),
 		chromedp.Click(chromedp.ID("login")),
