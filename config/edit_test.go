@@ -265,3 +265,30 @@ func FuzzEditDigest(f *testing.F) {
 		}
 	})
 }
+
+// A config.toml that is a symbolic link stays one: the file it points to
+// is replaced.
+func TestSaveThroughSymlink(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "real.toml")
+	link := filepath.Join(dir, "config.toml")
+	if err := os.WriteFile(target, []byte(editSample), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("real.toml", link); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := EditDigest([]byte(editSample), "daily", []Change{{"schedule", "30 6 * * *"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Save(link, out, Version([]byte(editSample))); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("config.toml is no longer a link: %v %v", fi.Mode(), err)
+	}
+	if got, _ := os.ReadFile(target); string(got) != string(out) {
+		t.Error("the link's target was not written")
+	}
+}
