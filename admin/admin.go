@@ -25,6 +25,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/paperboy-news/paperboy/config"
 	"github.com/paperboy-news/paperboy/schedule"
 	"github.com/paperboy-news/paperboy/store"
 )
@@ -37,9 +38,9 @@ type Scheduler interface {
 }
 
 // ConfigState reports the configuration's load state; the
-// *schedule.ConfigWatcher has it.
+// *config.Watcher has it.
 type ConfigState interface {
-	Status() schedule.ConfigStatus
+	Status() config.LoadStatus
 }
 
 // OutboxCounter counts the outbox's deliveries by status (pending, sent,
@@ -286,7 +287,7 @@ type runJSON struct {
 }
 
 func toRunJSON(r store.JobRun) *runJSON {
-	return &runJSON{Job: r.Job, Slot: r.Slot, Trigger: r.Trigger, Outcome: r.Outcome, Error: redact(r.Error),
+	return &runJSON{Job: r.Job, Slot: r.Slot, Trigger: r.Trigger, Outcome: string(r.Outcome), Error: redact(r.Error),
 		StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, DurationMS: r.Duration.Milliseconds()}
 }
 
@@ -309,7 +310,7 @@ type configJSON struct {
 // problemAt matches the start of a config problem: "file:line: key: ".
 var problemAt = regexp.MustCompile(`^(\S[^:]*):(\d+): (?:([A-Za-z0-9_.]+): )?`)
 
-func toConfigJSON(cs schedule.ConfigStatus) *configJSON {
+func toConfigJSON(cs config.LoadStatus) *configJSON {
 	c := &configJSON{File: filepath.Base(cs.Path), LoadedAt: cs.LoadedAt, LastAttempt: cs.LastAttempt, Reloads: cs.Reloads}
 	for _, line := range strings.Split(cs.LastError, "\n") {
 		if strings.TrimSpace(line) == "" {
@@ -364,7 +365,7 @@ func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
 	}
 	doc := statusJSON{Time: h.cfg.Now().UTC(), Jobs: make([]jobJSON, 0, len(jobs))}
 	for _, j := range jobs {
-		jj := jobJSON{Name: j.Name, Spec: j.Spec, TimeZone: j.TimeZone, SlotKeyed: j.SlotKeyed, Next: j.Next, Running: j.Running}
+		jj := jobJSON{Name: string(j.Name), Spec: j.Spec, TimeZone: j.TimeZone, SlotKeyed: j.SlotKeyed, Next: j.Next, Running: j.Running}
 		if j.Next == nil {
 			jj.Next = []time.Time{}
 		}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paperboy-news/paperboy/config"
 	"github.com/paperboy-news/paperboy/internal/fixture"
 	"github.com/paperboy-news/paperboy/schedule"
 	"github.com/paperboy-news/paperboy/store"
@@ -23,9 +24,9 @@ import (
 
 const token = "s3cret-admin-token-0123456789abcdef"
 
-type fixedConfig struct{ st schedule.ConfigStatus }
+type fixedConfig struct{ st config.LoadStatus }
 
-func (f fixedConfig) Status() schedule.ConfigStatus { return f.st }
+func (f fixedConfig) Status() config.LoadStatus { return f.st }
 
 type outbox struct{ err error }
 
@@ -44,7 +45,7 @@ func newServer(t *testing.T, tok string, ob OutboxCounter) (*httptest.Server, *M
 	m := NewMetrics()
 	ran := make(chan string, 10)
 	sched, err := schedule.New(schedule.Config{Store: st, Location: time.UTC,
-		OnRun: func(r store.JobRun) { m.JobRun(r.Job, r.Outcome, r.Duration) }})
+		OnRun: func(r store.JobRun) { m.JobRun(r.Job, string(r.Outcome), r.Duration) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +66,7 @@ func newServer(t *testing.T, tok string, ob OutboxCounter) (*httptest.Server, *M
 	}
 	t.Cleanup(func() { sched.Stop(context.Background()) })
 	h, err := New(Config{Token: tok, Scheduler: sched, Metrics: m, Outbox: ob, FailureDelay: time.Millisecond, FailureBurst: 1000,
-		ConfigState: fixedConfig{schedule.ConfigStatus{Path: "/srv/paperboy/config.toml", LastError: "/srv/paperboy/config.toml:41: digest.shedule: unknown key digest.shedule\n" +
+		ConfigState: fixedConfig{config.LoadStatus{Path: "/srv/paperboy/config.toml", LastError: "/srv/paperboy/config.toml:41: digest.shedule: unknown key digest.shedule\n" +
 			"/srv/paperboy/lists/residents.txt:7: lists.addresses: list \"residents\": \"zhang.example.org\" is not an email address"}}})
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"embed"
+	"fmt"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -68,8 +69,6 @@ type ConsoleConfig struct {
 	Reload func(ctx context.Context) error
 	// LeaseName is the scheduler's lease, watched for staleness.
 	LeaseName string
-	// DigestJob names the scheduler job of a digest.
-	DigestJob func(digest string) string
 	Logger    *slog.Logger
 	Now       func() time.Time
 }
@@ -98,7 +97,7 @@ func NewConsole(cfg ConsoleConfig) *Console {
 	c := &Console{cfg: cfg, log: cfg.Logger, sessions: newSessions(cfg.Now)}
 	c.tmpl = template.Must(template.New("console").Funcs(template.FuncMap{
 		"fill": func(s string, kv ...string) string { return site.Fill(s, kv...) },
-		"word": func(w *site.ConsoleWords, s string) string { return w.Word(s) },
+		"word": func(w *site.ConsoleWords, s any) string { return w.Word(fmt.Sprint(s)) },
 		"itoa": strconv.Itoa,
 		"has":  slices.Contains[[]string],
 		"sub":  func(v *view, rows any) subView { return subView{W: v.W, Loc: v.Loc, Runs: rows} },

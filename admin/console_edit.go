@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/paperboy-news/paperboy/config"
+	"github.com/paperboy-news/paperboy/mailer"
 	"github.com/paperboy-news/paperboy/site"
 )
 
@@ -297,6 +298,6 @@ func (c *Console) testSend(w http.ResponseWriter, r *http.Request, ss *session, 
 		return
 	}
 	ss.testTo.Store(&to)
-	c.audit1(r.Context(), ss, "test_send", c.cfg.DigestJob(name), "", to)
+	c.audit1(r.Context(), ss, "test_send", string(mailer.JobName(name)), "", to)
 	redirect(w, r, back, site.Fill(v.W.TestSent, "to", to))
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paperboy-news/paperboy/config"
+	"github.com/paperboy-news/paperboy/mailer"
 	"github.com/paperboy-news/paperboy/schedule"
 	"github.com/paperboy-news/paperboy/site"
 	"github.com/paperboy-news/paperboy/store"
@@ -51,7 +53,7 @@ type jobRow struct {
 }
 
 type overviewData struct {
-	Config   *schedule.ConfigStatus
+	Config   *config.LoadStatus
 	Problems []string
 	// Suppressed counts the addresses no digest goes to, by reason.
 	Suppressed []reasonCount
@@ -93,11 +95,12 @@ func (c *Console) overview(w http.ResponseWriter, r *http.Request, _ *session, v
 		c.fail(w, "job status", err)
 		return
 	}
-	byJob := map[string]schedule.JobStatus{}
+	byJob := map[schedule.JobName]schedule.JobStatus{}
+	digestJobs := map[schedule.JobName]bool{}
 	for _, j := range jobs {
 		byJob[j.Name] = j
 		if j.LastRun != nil && j.LastRun.Outcome == store.OutcomeFailed {
-			d.Problems = append(d.Problems, site.Fill(v.W.FailedRun, "job", j.Name,
+			d.Problems = append(d.Problems, site.Fill(v.W.FailedRun, "job", string(j.Name),
 				"when", j.LastRun.Slot.In(loc).Format("2006-01-02 15:04"), "error", j.LastRun.Error))
 		}
 	}
@@ -114,8 +117,9 @@ func (c *Console) overview(w http.ResponseWriter, r *http.Request, _ *session, v
 		}
 	}
 	for _, dg := range cfg.Digests {
-		job := c.cfg.DigestJob(dg.Name)
-		row := digestRow{Name: dg.Name, Job: job, Spec: dg.Schedule, Words: describeSchedule(v.W, dg.Schedule, loc),
+		job := mailer.JobName(dg.Name)
+		digestJobs[job] = true
+		row := digestRow{Name: dg.Name, Job: string(job), Spec: dg.Schedule, Words: describeSchedule(v.W, dg.Schedule, loc),
 			Paused: dg.Paused, Running: byJob[job].Running, Lists: dg.Lists, Topics: dg.Topics}
 		if !dg.Paused {
 			row.Next = nextRuns(dg.Schedule, loc, now)
@@ -131,10 +135,10 @@ func (c *Console) overview(w http.ResponseWriter, r *http.Request, _ *session, v
 		d.Digests = append(d.Digests, row)
 	}
 	for _, j := range jobs {
-		if strings.HasPrefix(j.Name, c.cfg.DigestJob("")) {
+		if digestJobs[j.Name] {
 			continue
 		}
-		jr := jobRow{Name: j.Name, Spec: j.Spec, Running: j.Running, Last: j.LastRun}
+		jr := jobRow{Name: string(j.Name), Spec: j.Spec, Running: j.Running, Last: j.LastRun}
 		if j.Spec != "" {
 			jr.Words = describeSchedule(v.W, j.Spec, loc)
 			jr.Next = nextRuns(j.Spec, loc, now)
@@ -159,7 +163,7 @@ func (c *Console) overview(w http.ResponseWriter, r *http.Request, _ *session, v
 }
 
 func toRunRow(rs store.DigestRunStatus) runRow {
-	row := runRow{ID: rs.ID, Slot: rs.Slot, Status: rs.Status, Sent: rs.Counts.Sent, Pending: rs.Counts.Pending,
+	row := runRow{ID: rs.ID, Slot: rs.Slot, Status: string(rs.Status), Sent: rs.Counts.Sent, Pending: rs.Counts.Pending,
 		Failed: rs.Counts.Failed, Skipped: rs.Counts.Skipped, Errors: rs.LastErrors}
 	if !rs.Finished.IsZero() {
 		row.Duration = rs.Finished.Sub(rs.Created).Round(time.Millisecond).String()

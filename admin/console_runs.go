@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paperboy-news/paperboy/mailer"
 	"github.com/paperboy-news/paperboy/schedule"
 	"github.com/paperboy-news/paperboy/site"
 	"github.com/paperboy-news/paperboy/store"
@@ -64,24 +65,15 @@ func (c *Console) loadRun(r *http.Request) (runData, error) {
 	if !d.Run.Finished.IsZero() {
 		d.Duration = d.Run.Finished.Sub(d.Run.Created).Round(time.Millisecond).String()
 	}
-	d.Job = c.cfg.DigestJob(d.Run.Digest)
+	d.Job = string(mailer.JobName(d.Run.Digest))
 	cfg, _ := c.cfg.Current()
 	if dg, err := cfg.Digest(d.Run.Digest); err == nil {
-		end, open := mailerWindowEnd(d.Run.Slot, dg.CatchUp)
+		end, open := mailer.WindowEnd(d.Run.Slot, dg.CatchUp)
 		open = open && !c.cfg.Now().After(end)
 		d.CanResume = open && d.Run.Status == store.RunSending
 		d.CanRetry = open && d.Run.Status != store.RunSending && d.Counts.Failed > 0
 	}
 	return d, nil
-}
-
-// mailerWindowEnd is when a run's window closes: nothing of it is sent
-// later. ok is false for a digest without a window.
-func mailerWindowEnd(slot time.Time, catchUp time.Duration) (time.Time, bool) {
-	if catchUp <= 0 {
-		return time.Time{}, false
-	}
-	return slot.Add(catchUp), true
 }
 
 // runOrFail loads the request's run, or answers 404 or 500.

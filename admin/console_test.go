@@ -98,7 +98,6 @@ lists = ["demo"]
 		Admin: h, Scheduler: sched, Store: st,
 		Current:   func() (*config.Config, DigestMailer) { return cfg, nil },
 		LeaseName: schedule.LeaseName,
-		DigestJob: func(d string) string { return "digest:" + d },
 		Now:       s.now,
 	})
 	mux := http.NewServeMux()

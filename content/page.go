@@ -68,19 +68,27 @@ type unit struct {
 // Headline parts are blocks of at most four lines with no sentence-ending
 // punctuation inside, standing after a finished sentence and before a
 // byline, a photo, another headline part or the end of the page;
-// consecutive parts form one headline group (kicker, title, subtitle).
+// consecutive parts form one headline group (kicker, title, subtitle),
+// where a part that only carries on the part before's sentence joins it
+// (see titleParts).
 //
 // Whether headlines stand before or after their article is decided per
-// page: the placement that gives more bylines a headline group wins, and
-// on a tie the first headline standing before the first byline means
-// "before". Text that fits no item is returned as a warning with its lines.
+// page: the placement that gives more bylines a headline group wins (a
+// group above photos above a byline counts as before, below photos below
+// it as after), and on a tie the first headline standing before the first
+// byline means "before". Before, a headline directly above a photo that an
+// article follows is the article's; after, a headline below the photos
+// that follow an article is. Text that fits no item is returned as a
+// warning with its lines.
 //
-// Page furniture is no item: up to two lines opening the page or closing
-// it that hold only a date, the day of the week, a page number or label
-// and section or paper names (the date with its day, or the label with a
-// date, day or name: "2021年7月20日 星期二 A3 综合新闻"), or the editors'
-// line ("责任编辑：…"), come back as a "page header" or "page footer"
-// warning with their text, never as a headline.
+// Page furniture is no item: up to four lines opening the page or closing
+// it, across blank lines, that hold only a date, the day of the week, a
+// page number or label and section or paper names (the date with its day,
+// or the label with a date, day or name: "2021年7月20日 星期二 A3 综合新闻"),
+// or the editors' line ("责任编辑：… 校对：…"), with bare page numbers and
+// lone dates or names beside them (see edgeFurniture), come back as a
+// "page header" or "page footer" warning with their text, never as a
+// headline.
 //
 // Paragraphs: a blank line after a finished sentence is a paragraph break,
 // any other blank line a column break (the lines join, even mid-word). A
@@ -96,15 +104,20 @@ type unit struct {
 // names, in the year of the first "YYYY年", with a warning. Without any of these
 // ParsePage fails.
 func ParsePage(r io.Reader, opts ParseOptions) (Edition, error) {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return Edition{}, fmt.Errorf("content: read %s: %w", nameOrInput(opts.Name), err)
-	}
-	text, err := DecodeText(b, opts.Name)
+	text, err := readPage(r, opts)
 	if err != nil {
 		return Edition{}, err
 	}
 	return parsePageText(text, opts)
+}
+
+// readPage reads and decodes a page's text.
+func readPage(r io.Reader, opts ParseOptions) (string, error) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return "", fmt.Errorf("content: read %s: %w", nameOrInput(opts.Name), err)
+	}
+	return DecodeText(b, opts.Name)
 }
 
 func nameOrInput(name string) string {
@@ -136,7 +149,7 @@ func editionDate(opts ParseOptions) (string, bool, error) {
 const shortCells = 3
 
 func parsePageText(text string, opts ParseOptions) (Edition, error) {
-	ed, _, err := parsePageDetail(text, opts)
+	ed, _, err := parsePage(text, opts, nil)
 	return ed, err
 }
 
@@ -144,6 +157,12 @@ func parsePageText(text string, opts ParseOptions) (Edition, error) {
 // i is a photo whose title was derived from its caption rather than taken
 // from a headline on the page (the conservation test needs to know).
 func parsePageDetail(text string, opts ParseOptions) (ed Edition, derived []bool, err error) {
+	return parsePage(text, opts, nil)
+}
+
+// parsePage parses decoded page text; with notes, it also fills in its
+// Lines and Placement (ExplainPage).
+func parsePage(text string, opts ParseOptions, notes *Explanation) (ed Edition, derived []bool, err error) {
 	ed = Edition{Source: displayName(opts.Name)}
 	date, ok, err := editionDate(opts)
 	if err != nil {
@@ -170,11 +189,27 @@ func parsePageDetail(text string, opts ParseOptions) (ed Edition, derived []bool
 	}
 	ed.Date = date
 
-	p := pageParser{ed: &ed, source: ed.Source, date: date, label: pageLabel(opts.Name)}
+	p := pageParser{ed: &ed, source: ed.Source, date: date, label: pageLabel(opts.Name), lines: lines}
+	if notes != nil {
+		notes.Lines = make([]LineNote, len(lines))
+		p.notes = notes
+	}
 	blocks := p.dropPageFurniture(splitBlocks(lines))
 	p.classify(blocks)
 	units := p.units(blocks)
 	p.build(units)
+	if notes != nil {
+		notes.Placement = p.placement
+		for i, l := range lines {
+			if notes.Lines[i].Class == "" {
+				why := "blank line between items"
+				if l.text != "" {
+					why = "no rule placed it" // a parser bug: every text line lands somewhere
+				}
+				notes.Lines[i] = LineNote{Line: l.n, Text: l.raw, Class: ClassBlank, Why: why}
+			}
+		}
+	}
 	return ed, p.derived, nil
 }
 
@@ -195,7 +230,7 @@ func splitBlocks(lines []pline) []*block {
 			flush(i)
 		case start < 0:
 			start = i
-		case bylineLen(l.text) > 0:
+		case lineBylineLen(l.text, l.raw) > 0:
 			flush(i)
 			start = i
 		}
@@ -238,43 +273,115 @@ func splitHeadlineTails(blocks []*block) []*block {
 	return out
 }
 
-// pageFurnitureLines is how many lines a page header or footer can span.
-const pageFurnitureLines = 2
+// pageFurnitureLines is how many lines a page header or footer can span,
+// across blank lines.
+const pageFurnitureLines = 4
 
-// dropPageFurniture takes the page header (the first lines of the first
-// block) and footer (the last lines of the last block) off the page and
-// returns them as warnings: they belong to no item, and a header read as
-// a headline would become the first article's kicker.
+// dropPageFurniture takes the page header (the first lines of the page)
+// and footer (the last lines) off the page and returns them as warnings:
+// they belong to no item, and a header or footer read as a headline would
+// become the first or last article's kicker, title or subtitle.
 func (p *pageParser) dropPageFurniture(blocks []*block) []*block {
-	if len(blocks) == 0 {
-		return blocks
-	}
-	first := blocks[0]
-	n := 0
-	for n < len(first.lines) && n < pageFurnitureLines && pageFurniture(first.lines[n]) {
-		n++
-	}
-	if n > 0 {
-		p.furniture(first.lines[:n], "page header")
-		if first.lines = first.lines[n:]; len(first.lines) == 0 {
-			blocks = blocks[1:]
+	if n := p.edgeFurniture(blocks, false); n > 0 {
+		var cut []pline
+		for n > 0 {
+			b := blocks[0]
+			k := min(n, len(b.lines))
+			cut = append(cut, b.lines[:k]...)
+			n -= k
+			if b.lines = b.lines[k:]; len(b.lines) == 0 {
+				blocks = blocks[1:]
+			}
 		}
+		p.furniture(cut, "page header")
 	}
-	if len(blocks) == 0 {
-		return blocks
-	}
-	last := blocks[len(blocks)-1]
-	n = 0
-	for n < len(last.lines) && n < pageFurnitureLines && pageFurniture(last.lines[len(last.lines)-1-n]) {
-		n++
-	}
-	if n > 0 {
-		p.furniture(last.lines[len(last.lines)-n:], "page footer")
-		if last.lines = last.lines[:len(last.lines)-n]; len(last.lines) == 0 {
-			blocks = blocks[:len(blocks)-1]
+	if n := p.edgeFurniture(blocks, true); n > 0 {
+		var cut []pline
+		for n > 0 {
+			b := blocks[len(blocks)-1]
+			k := min(n, len(b.lines))
+			cut = append(b.lines[len(b.lines)-k:len(b.lines):len(b.lines)], cut...)
+			n -= k
+			if b.lines = b.lines[:len(b.lines)-k]; len(b.lines) == 0 {
+				blocks = blocks[:len(blocks)-1]
+			}
 		}
+		p.furniture(cut, "page footer")
 	}
 	return blocks
+}
+
+// furnitureLine is a line at the edge of a page that may be furniture.
+type furnitureLine struct {
+	l     pline
+	kind  furnitureKind
+	why   string
+	inner *pline // the next line inward in the same block, if any
+}
+
+// edgeFurniture returns how many lines at the page's start (or end) are
+// header (footer) lines: up to pageFurnitureLines lines, outermost first,
+// that pageFurniture calls furniture, or that hold only a date, a name or
+// a page label when furniture lies further inward, or a bare page number
+// ("3", "A3", "- 3 -", "第3版") standing at the edge or next to
+// furniture, on a line of its own, or below (above) a line that ends a
+// sentence or has no comma (a headline). So a section name or a dated
+// headline at the page's edge stays text unless real furniture lies
+// beyond it.
+func (p *pageParser) edgeFurniture(blocks []*block, footer bool) int {
+	var cand []furnitureLine
+scan:
+	for bi := range blocks {
+		b := blocks[bi]
+		if footer {
+			b = blocks[len(blocks)-1-bi]
+		}
+		for li := range b.lines {
+			k := li
+			if footer {
+				k = len(b.lines) - 1 - li
+			}
+			kind, why := furnitureOf(b.lines[k].text)
+			if kind == notFurniture || len(cand) == pageFurnitureLines {
+				break scan
+			}
+			fl := furnitureLine{l: b.lines[k], kind: kind, why: why}
+			if inner := k + 1; footer {
+				if inner = k - 1; inner >= 0 {
+					fl.inner = &b.lines[inner]
+				}
+			} else if inner < len(b.lines) {
+				fl.inner = &b.lines[inner]
+			}
+			cand = append(cand, fl)
+		}
+	}
+	n := 0
+	for i, c := range cand {
+		switch {
+		case c.kind == furnitureStrong:
+			n = i + 1
+		case c.kind == furnitureNumber && n == i:
+			if in := c.inner; in == nil || i+1 < len(cand) && cand[i+1].l.n == in.n ||
+				finished(in.text) || !strings.ContainsAny(in.text, "，,、") {
+				n = i + 1
+			}
+		}
+	}
+	if p.explaining() {
+		where := "page header"
+		if footer {
+			where = "page footer"
+		}
+		for _, c := range cand[:n] {
+			why := c.why
+			if c.kind == furnitureWeak {
+				why += ", beside other furniture"
+			}
+			p.note(c.l, ClassFurniture, 0, where+": "+why)
+		}
+	}
+	return n
 }
 
 // furniture reports page header or footer lines as a warning.
@@ -297,10 +404,23 @@ var (
 	// furnitureName is a section or paper name: "综合新闻", "要闻",
 	// "文体专版", "周末副刊", "晨报".
 	furnitureName = regexp.MustCompile(`^\p{Han}{0,6}?(?:新闻|要闻|版|刊|报)`)
+	// furnitureSection is any other section name: "城事", "视点".
+	furnitureSection = regexp.MustCompile(`^\p{Han}{2,4}`)
 	// furnitureSep is what separates the parts of a header.
-	furnitureSep = regexp.MustCompile(`^[\s|｜·•/／\-—]+`)
-	// furnitureEditors opens the editors' line of a page.
-	furnitureEditors = regexp.MustCompile(`^(?:责任编辑|责编|(?:编辑|美编|校对|组版|排版)[:：])`)
+	furnitureSep = regexp.MustCompile(`^[\s|｜·•/／\-—–]+`)
+	// furnitureEditors opens the editors' line of a page: "责任编辑：王五
+	// 校对：赵六 版式：钱七".
+	furnitureEditors = regexp.MustCompile(`^(?:责任编辑|责编|本版编辑|值班编辑|美术编辑|图片编辑|(?:编辑|美编|校对|组版|排版|版式|审读|审校|校审|终审|设计|制图|监制)[:：])`)
+)
+
+// furnitureKind grades a line as page furniture.
+type furnitureKind uint8
+
+const (
+	notFurniture    furnitureKind = iota
+	furnitureWeak                 // only a date, a name or a label: furniture only beside furniture
+	furnitureNumber               // a bare page number or label
+	furnitureStrong               // pageFurniture
 )
 
 // pageFurniture reports a line that looks like a page header or footer
@@ -311,17 +431,28 @@ var (
 // ("责任编辑：…"). It has no byline, sentence end or comma and at most 40
 // characters.
 func pageFurniture(l pline) bool {
-	t := l.text
-	if utf8.RuneCountInString(t) > 40 || strings.ContainsAny(t, "。！？!?，,、；;") || bylineLen(t) > 0 {
-		return false
+	kind, _ := furnitureOf(l.text)
+	return kind == furnitureStrong
+}
+
+// furnitureOf grades a cleaned line as furniture and says why.
+func furnitureOf(t string) (furnitureKind, string) {
+	if t == "" || utf8.RuneCountInString(t) > 40 || strings.ContainsAny(t, "。！？!?") || bylineLen(t) > 0 {
+		return notFurniture, ""
 	}
 	if furnitureEditors.MatchString(t) {
-		return true
+		return furnitureStrong, "the editors' line"
+	}
+	if strings.ContainsAny(t, "，,、；;") {
+		return notFurniture, ""
 	}
 	date := furnitureDate.MatchString(t)
 	weekday := furnitureWeekday.MatchString(t)
-	rest := furnitureWeekday.ReplaceAllString(furnitureDate.ReplaceAllString(t, " "), " ")
-	label, name := false, false
+	rest := t
+	if date || weekday {
+		rest = furnitureWeekday.ReplaceAllString(furnitureDate.ReplaceAllString(t, " "), " ")
+	}
+	label, name, other := false, false, 0
 	for rest != "" {
 		if m := furnitureSep.FindString(rest); m != "" {
 			rest = rest[len(m):]
@@ -329,17 +460,38 @@ func pageFurniture(l pline) bool {
 			label, rest = true, rest[len(m):]
 		} else if m := furnitureName.FindString(rest); m != "" {
 			name, rest = true, rest[len(m):]
+		} else if m := furnitureSection.FindString(rest); m != "" && other == 0 && (date || weekday) {
+			other, rest = other+1, rest[len(m):]
 		} else {
-			return false // words a header does not hold
+			return notFurniture, "" // words a header does not hold
 		}
 	}
-	return date && weekday || label && (date || weekday || name)
+	if other > 0 && !(date && weekday || label) {
+		// One other short word is a section's name ("城事") only on a
+		// line that is clearly a header without it.
+		return notFurniture, ""
+	}
+	switch {
+	case date && weekday:
+		return furnitureStrong, "a date with its day of the week"
+	case label && (date || weekday || name):
+		return furnitureStrong, "a page label with a date or section name"
+	case label:
+		return furnitureNumber, "a bare page number"
+	case date:
+		return furnitureWeak, "a date alone"
+	case weekday:
+		return furnitureWeak, "a day of the week alone"
+	case name:
+		return furnitureWeak, "a section or paper name alone"
+	}
+	return notFurniture, "" // separators only
 }
 
 // opensItem reports a block that starts an item without a headline of its
 // own in front: a byline, or a photo (its last line is a credit).
 func opensItem(b *block) bool {
-	if bylineLen(b.lines[0].text) > 0 {
+	if first := b.lines[0]; lineBylineLen(first.text, first.raw) > 0 {
 		return true
 	}
 	last := b.last()
@@ -355,6 +507,12 @@ type pageParser struct {
 	label   string // pageLabel of the file: part of every id key
 	photos  int
 	keys    map[string]int
+	notes   *Explanation // when explaining, else nil
+	lines   []pline      // the page's lines
+	// placement says why headlines go before or after, when explaining.
+	placement string
+	// headWhy is said of the next headline group noted, then cleared.
+	headWhy string
 }
 
 // classify marks bylines, photos and headlines.
@@ -364,7 +522,7 @@ func (p *pageParser) classify(blocks []*block) {
 		if n := creditRunes(last.text, last.raw); n > 0 {
 			b.credit = n
 		}
-		if bylineLen(b.lines[0].text) > 0 && b.credit == 0 {
+		if first := b.lines[0]; lineBylineLen(first.text, first.raw) > 0 && b.credit == 0 {
 			b.kind = blockByline
 		}
 		b.cand = b.kind == blockBody && b.credit == 0 && headlineShaped(b)
@@ -548,12 +706,49 @@ func (p *pageParser) units(blocks []*block) []unit {
 	return us
 }
 
+// headlineAbove returns the index of the headline group standing above
+// the unit at us[i], directly or over photos between (a headline, its
+// article's photo, then the article), or -1.
+func headlineAbove(us []unit, i int) int {
+	j := i - 1
+	for j >= 0 && us[j].kind == blockPhoto {
+		j--
+	}
+	if j >= 0 && us[j].kind == blockHeadline {
+		return j
+	}
+	return -1
+}
+
+// headlineBelow returns the index of the headline group standing below
+// the unit at us[i], directly or over photos between, or -1.
+func headlineBelow(us []unit, i int) int {
+	j := i + 1
+	for j < len(us) && us[j].kind == blockPhoto {
+		j++
+	}
+	if j < len(us) && us[j].kind == blockHeadline {
+		return j
+	}
+	return -1
+}
+
+// photosThenByline reports whether the photo at us[i] is followed, over
+// any further photos, by a bylined text run.
+func photosThenByline(us []unit, i int) bool {
+	j := i + 1
+	for j < len(us) && us[j].kind == blockPhoto {
+		j++
+	}
+	return j < len(us) && us[j].kind == blockBody && us[j].byline
+}
+
 // headlinesBefore decides from the page whether headlines stand before
 // their articles: the placement that gives more bylined runs an adjacent
-// headline group wins; on a tie, the first headline group standing before
-// the first bylined run means before.
-func headlinesBefore(us []unit) bool {
-	before, after := 0, 0
+// headline group wins (before: the group above the run, after: the group
+// below it, also over photos between); on a tie, the first headline group
+// standing before the first bylined run means before.
+func headlinesBefore(us []unit) (isBefore bool, before, after int) {
 	firstH, firstB := -1, -1
 	for i, u := range us {
 		if u.kind == blockHeadline && firstH < 0 {
@@ -565,22 +760,29 @@ func headlinesBefore(us []unit) bool {
 		if firstB < 0 {
 			firstB = i
 		}
-		if i > 0 && us[i-1].kind == blockHeadline {
+		if headlineAbove(us, i) >= 0 {
 			before++
 		}
-		if i+1 < len(us) && us[i+1].kind == blockHeadline {
+		if headlineBelow(us, i) >= 0 {
 			after++
 		}
 	}
 	if before != after {
-		return before > after
+		return before > after, before, after
 	}
-	return firstH >= 0 && (firstB < 0 || firstH < firstB)
+	return firstH >= 0 && (firstB < 0 || firstH < firstB), before, after
 }
 
 // build pairs headline groups with text runs and emits the items.
 func (p *pageParser) build(us []unit) {
-	before := headlinesBefore(us)
+	before, nb, na := headlinesBefore(us)
+	if p.explaining() {
+		where := "after"
+		if before {
+			where = "before"
+		}
+		p.placement = fmt.Sprintf("headlines stand %s their articles on this page (%d bylines have a headline group above, %d below)", where, nb, na)
+	}
 	used := make([]bool, len(us))
 	for i, u := range us {
 		if used[i] {
@@ -591,11 +793,26 @@ func (p *pageParser) build(us []unit) {
 			used[i] = true
 			// A headline group that no article can take (after-mode: one
 			// following the photo; before-mode: one preceding it) is the
-			// photo's own headline.
-			p.photo(takeHeadline(us, used, i, before), u)
+			// photo's own headline. Before-mode, a headline above a photo
+			// that an article follows is that article's: articles need
+			// their headline, a photo's title can come from its caption.
+			var head *unit
+			if !before || !photosThenByline(us, i) {
+				head = takeHeadline(us, used, i, before)
+			}
+			p.photo(head, u)
 		case blockBody:
 			used[i] = true
 			head := takeHeadline(us, used, i, before)
+			if head == nil && u.byline {
+				if j := headlineAbove(us, i); before && j >= 0 && !used[j] {
+					used[j], head = true, &us[j]
+					p.headWhy = "; it stands above a photo, and the article below the photo takes it"
+				} else if j := headlineBelow(us, i); !before && j >= 0 && !used[j] {
+					used[j], head = true, &us[j]
+					p.headWhy = "; it stands below a photo, and the article above the photo takes it"
+				}
+			}
 			if head == nil && !u.byline {
 				p.unplaced(u.blocks, "text outside any article (no byline, no headline)")
 				continue
@@ -636,10 +853,16 @@ func (p *pageParser) unplaced(blocks []*block, msg string) {
 		}
 	}
 	p.ed.Warnings = append(p.ed.Warnings, Warning{File: p.source, Lines: [2]int{first, last}, Message: msg, Text: strings.Join(texts, " ")})
+	if p.explaining() {
+		for _, b := range blocks {
+			p.noteBlock(b, ClassUnplaced, 0, "returned as a warning: "+msg)
+		}
+	}
 }
 
 // bodyLine is one line of article or caption text.
 type bodyLine struct {
+	src        *pline // the source line
 	text       string // clean text (without the byline or credit)
 	w          int    // display width of the whole source line
 	afterBlank bool   // a blank line precedes it within the item
@@ -674,8 +897,10 @@ func indented(raw string) bool {
 	return strings.HasPrefix(raw, "\u3000") || strings.HasPrefix(raw, "\t")
 }
 
-// paragraphs joins body lines into paragraphs (see ParsePage).
-func paragraphs(ls []bodyLine) []string {
+// paragraphs joins body lines into paragraphs (see ParsePage). With
+// explain, it says for each line whether it starts paragraph para (1-based)
+// or continues it, and why.
+func paragraphs(ls []bodyLine, explain func(i, para int, start bool, why string)) []string {
 	ws := make([]int, 0, len(ls))
 	for _, l := range ls {
 		ws = append(ws, l.w)
@@ -696,7 +921,25 @@ func paragraphs(ls []bodyLine) []string {
 			prev := ls[i-1]
 			if finished(prev.text) && (l.afterBlank || l.indented || prev.w <= ref-shortCells) {
 				paras = append(paras, cur.take())
+				if explain != nil {
+					why := "a blank line comes between"
+					if !l.afterBlank {
+						why = "it is indented"
+						if !l.indented {
+							why = fmt.Sprintf("the line before ends %d cells short of the column's width (%d)", ref-prev.w, ref)
+						}
+					}
+					explain(i, len(paras)+1, true, "the line before ends a sentence and "+why)
+				}
+			} else if explain != nil {
+				why := "the line before ends mid-sentence"
+				if finished(prev.text) {
+					why = fmt.Sprintf("the line before ends a sentence but fills the column (%d of %d cells), with no blank line or indent after it", prev.w, ref)
+				}
+				explain(i, len(paras)+1, false, why)
 			}
+		} else if explain != nil {
+			explain(i, len(paras)+1, true, "the item's first text")
 		}
 		cur.add(l.text)
 	}
@@ -711,7 +954,7 @@ func (p *pageParser) article(head *unit, u unit) {
 	a := Article{Kind: KindArticle, Date: p.date, Source: p.source, Authors: []Author{}}
 	first, last := u.blocks[0].lines[0].n, u.blocks[len(u.blocks)-1].last().n
 	if head != nil {
-		a.Kicker, a.Title, a.Subtitle = titleParts(head.blocks)
+		a.Kicker, a.Title, a.Subtitle = p.headline(head.blocks)
 		first = min(first, head.blocks[0].lines[0].n)
 		last = max(last, head.blocks[len(head.blocks)-1].last().n)
 	}
@@ -727,7 +970,8 @@ func (p *pageParser) article(head *unit, u unit) {
 		}
 	}
 	for bi, b := range u.blocks {
-		for li, l := range b.lines {
+		for li := range b.lines {
+			l := &b.lines[li]
 			text := l.text
 			if bi == 0 && li < skip {
 				if li < skip-1 {
@@ -738,10 +982,14 @@ func (p *pageParser) article(head *unit, u unit) {
 			if text == "" {
 				continue
 			}
-			ls = append(ls, bodyLine{text: text, w: l.w, afterBlank: li == 0 && bi > 0, indented: indented(l.raw)})
+			ls = append(ls, bodyLine{src: l, text: text, w: l.w, afterBlank: li == 0 && bi > 0, indented: indented(l.raw)})
 		}
 	}
-	a.Paragraphs = paragraphs(ls)
+	var explain func(i, para int, start bool, why string)
+	if p.explaining() {
+		explain = p.explainBody(u, ls, skip, a.Byline, head == nil)
+	}
+	a.Paragraphs = paragraphs(ls, explain)
 	if a.Paragraphs == nil {
 		a.Paragraphs = []string{}
 	}
@@ -765,11 +1013,13 @@ func (p *pageParser) add(a Article, derivedTitle bool) {
 // whose parenthesis does not close on its line continues on the next
 // ("本报讯（记者王小明 李华 通讯员" / "赵强）7月19日…"); the two lines
 // join without a space, as wrapped body lines do, unless the first ends
-// with white space or is letter-spaced up to its end. It returns the byline as printed, the cleaned text
-// after it and how many lines it spans.
+// with white space or is letter-spaced up to its end. A byline without
+// parentheses that ends with a role continues on the next line too. It
+// returns the byline as printed, the cleaned text after it and how many
+// lines it spans.
 func splitByline(lines []pline) (raw, rest string, n int) {
 	first := lines[0]
-	end := bylineLen(first.text)
+	end := lineBylineLen(first.text, first.raw)
 	if len(lines) > 1 && strings.ContainsAny(first.text[end:], "（(") && !strings.ContainsAny(first.text[end:], "）)") {
 		joined := first.text + lines[1].text
 		if e := bylineLen(joined); e > len(first.text) {
@@ -786,8 +1036,41 @@ func splitByline(lines []pline) (raw, rest string, n int) {
 			return raw, cleanLine(after), 2
 		}
 	}
+	if len(lines) > 1 && end > 0 && onlyRoles(first.text[end:]) && endsWithRole(first.raw) {
+		// A byline without parentheses wrapped after a role ("本报讯 记者
+		// 张三 通讯员" / "李四 7月19日…"): its names are on the next line.
+		rawJoined := first.raw + " " + strings.TrimLeftFunc(lines[1].raw, isSpace)
+		joined := cleanLine(rawJoined)
+		if e := spacedBylineLen(joined, rawJoined); e > len(first.text) {
+			raw, after := splitRawAt(rawJoined, nonSpace(joined[:e]))
+			return raw, cleanLine(after), 2
+		}
+	}
 	raw, after := splitRawAt(first.raw, nonSpace(first.text[:end]))
 	return raw, cleanLine(after), 1
+}
+
+// onlyRoles reports a string of roles only, or "".
+func onlyRoles(s string) bool {
+	for s != "" {
+		r := matchRole(s)
+		if r == "" {
+			return false
+		}
+		s = s[len(r):]
+	}
+	return true
+}
+
+// endsWithRole reports a raw line whose last field ends with a role: a
+// credit cut before the name.
+func endsWithRole(raw string) bool {
+	f := fieldsSpace(raw)
+	if len(f) == 0 {
+		return false
+	}
+	segs := splitCredit(f[len(f)-1])
+	return len(segs) > 0 && segs[len(segs)-1].kind == 'r'
 }
 
 // letterSpacedWrap reports a wrap inside letter-spaced text: the first
@@ -803,33 +1086,6 @@ func letterSpacedWrap(first, second string) bool {
 	}
 	n := fieldsSpace(second)
 	return len(n) > 0 && utf8.RuneCountInString(n[0]) == 1
-}
-
-// titleParts turns a headline group into kicker, title and subtitle. Lines
-// of one block are one part wrapped (joined without a space). Two parts are
-// a kicker and title when the second is shorter (the main title is the
-// short bold one), else title and subtitle ("——…" is always a subtitle);
-// three are kicker, title, subtitle; more are folded into the subtitle.
-func titleParts(blocks []*block) (kicker, title, subtitle string) {
-	parts := make([]string, 0, len(blocks))
-	for _, b := range blocks {
-		var j textJoiner
-		for _, l := range b.lines {
-			j.add(cleanHeadline(l.raw))
-		}
-		parts = append(parts, j.take())
-	}
-	switch len(parts) {
-	case 1:
-		return "", parts[0], ""
-	case 2:
-		if strings.HasPrefix(parts[1], "—") || utf8.RuneCountInString(parts[1]) >= utf8.RuneCountInString(parts[0]) {
-			return "", parts[0], parts[1]
-		}
-		return parts[0], parts[1], ""
-	default:
-		return parts[0], parts[1], strings.Join(parts[2:], " ")
-	}
 }
 
 // photo emits photo news: caption paragraph, credit, and its headline
@@ -853,6 +1109,9 @@ func (p *pageParser) photo(head *unit, u unit) {
 		}
 	}
 	caption := capJ.take()
+	if p.explaining() {
+		p.explainPhoto(u)
+	}
 	// A caption is one paragraph: its short lines are layout, not breaks.
 	a.Paragraphs = []string{}
 	if caption != "" {
@@ -860,7 +1119,7 @@ func (p *pageParser) photo(head *unit, u unit) {
 	}
 	a.Lines = [2]int{u.blocks[0].lines[0].n, u.blocks[len(u.blocks)-1].last().n}
 	if head != nil {
-		a.Kicker, a.Title, a.Subtitle = titleParts(head.blocks)
+		a.Kicker, a.Title, a.Subtitle = p.headline(head.blocks)
 		a.Lines[0] = min(a.Lines[0], head.blocks[0].lines[0].n)
 		a.Lines[1] = max(a.Lines[1], head.blocks[len(head.blocks)-1].last().n)
 	} else {

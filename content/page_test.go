@@ -183,6 +183,14 @@ func FuzzParsePage(f *testing.F) {
 				t.Errorf("item %q has lines %v", a.DisplayTitle(), a.Lines)
 			}
 		}
+		x, err := ExplainPage(bytes.NewReader(b), ParseOptions{Name: "fuzz.txt", Date: "2021-07-20"})
+		if err != nil {
+			t.Fatalf("ExplainPage fails where ParsePage does not: %v", err)
+		}
+		if !slices.EqualFunc(x.Edition.Articles, ed.Articles, articlesEqual) {
+			t.Fatalf("ExplainPage gives other items than ParsePage")
+		}
+		checkNotes(t, x)
 	})
 }
 

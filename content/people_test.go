@@ -3,6 +3,7 @@ package content
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -123,13 +124,14 @@ func TestTitleParts(t *testing.T) {
 		{"two parts on a line", []*block{mk("打造区域金融中心 强化产业发展引擎")}, "", "打造区域金融中心 强化产业发展引擎", ""},
 		{"letter-spaced", []*block{mk("防 汛 一 线 党 旗 红")}, "", "防汛一线党旗红", ""},
 		{"kicker and title", []*block{mk("中原英才计划（育才系列）初评结果公布"), mk("示范区申报项目实现零突破")}, "中原英才计划（育才系列）初评结果公布", "示范区申报项目实现零突破", ""},
-		{"title and subtitle", []*block{mk("示范区生态环境局"), mk("开展环境安全综合应急演练")}, "", "示范区生态环境局", "开展环境安全综合应急演练"},
+		{"subject, then its predicate", []*block{mk("示范区生态环境局"), mk("开展环境安全综合应急演练")}, "", "示范区生态环境局开展环境安全综合应急演练", ""},
+		{"title and a subtitle of its own", []*block{mk("我市召开防汛工作会议"), mk("各乡镇落实巡查责任到人")}, "", "我市召开防汛工作会议", "各乡镇落实巡查责任到人"},
 		{"dash subtitle", []*block{mk("我市召开生态环境保护大会"), mk("——部署工作")}, "", "我市召开生态环境保护大会", "——部署工作"},
 		{"three parts", []*block{mk("坚持生态优先"), mk("我市召开大会"), mk("——部署工作")}, "坚持生态优先", "我市召开大会", "——部署工作"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			k, ti, s := titleParts(tt.blocks)
+			k, ti, s, _, _ := titleParts(tt.blocks, false)
 			if k != tt.kicker || ti != tt.title || s != tt.subtitle {
 				t.Errorf("titleParts = %q, %q, %q; want %q, %q, %q", k, ti, s, tt.kicker, tt.title, tt.subtitle)
 			}
@@ -198,6 +200,20 @@ func TestSplitBylineWrapped(t *testing.T) {
 			wantRest:    "今天，活动举行。", wantN: 2,
 		},
 		{
+			name:        "no parentheses, wrapped after a role",
+			lines:       []string{"本报讯 记者 罗文静 通讯员", "邓子涵 7月16日上午，工程开工。"},
+			wantByline:  "本报讯 记者 罗文静 通讯员 邓子涵",
+			wantAuthors: []Author{{"罗文静", "记者"}, {"邓子涵", "通讯员"}},
+			wantRest:    "7月16日上午，工程开工。", wantN: 2,
+		},
+		{
+			name:        "no parentheses, people only, text on the next line",
+			lines:       []string{"本报讯 记者 罗文静", "7月16日上午，工程开工。"},
+			wantByline:  "本报讯 记者 罗文静",
+			wantAuthors: []Author{{"罗文静", "记者"}},
+			wantRest:    "", wantN: 1,
+		},
+		{
 			name:        "on one line",
 			lines:       []string{"本报讯（记者王小明）今天，", "活动举行。"},
 			wantByline:  "本报讯（记者王小明）",
@@ -218,5 +234,170 @@ func TestSplitBylineWrapped(t *testing.T) {
 					byline, authors, rest, n, tt.wantByline, tt.wantAuthors, tt.wantRest, tt.wantN)
 			}
 		})
+	}
+}
+
+// TestSpacedByline covers bylines without parentheses, their people set
+// off by spaces, with the article's text after them on the same line.
+func TestSpacedByline(t *testing.T) {
+	tests := []struct {
+		name        string
+		line        string
+		wantByline  string
+		wantAuthors string
+		wantRest    string
+	}{
+		{"agency and role", "本报记者 孟凡宇 7月15日，招聘会举行。", "本报记者 孟凡宇", "[{孟凡宇 记者}]", "7月15日，招聘会举行。"},
+		{"two roles after 讯", "本报讯 记者 罗文静 通讯员 邓子涵 今天上午，工程开工。", "本报讯 记者 罗文静 通讯员 邓子涵", "[{罗文静 记者} {邓子涵 通讯员}]", "今天上午，工程开工。"},
+		{"role glued to the name", "本报讯 记者罗文静 近日，工程开工。", "本报讯 记者 罗文静", "[{罗文静 记者}]", "近日，工程开工。"},
+		{"dateline", "新华社青川7月17日电 记者 周明远 为帮助毕业生就业，活动启动。", "新华社青川7月17日电 记者 周明远", "[{周明远 记者}]", "为帮助毕业生就业，活动启动。"},
+		{"full-width spaces", "本报记者\u3000何静\u3000李华\u3000连日来，全区持续降雨。", "本报记者 何静 李华", "[{何静 记者} {李华 记者}]", "连日来，全区持续降雨。"},
+		{"names with 、", "本报通讯员 何静、李华 近日，活动举行。", "本报通讯员 何静、李华", "[{何静 通讯员} {李华 通讯员}]", "近日，活动举行。"},
+		{"people only", "本报讯 通讯员 邓子涵 何静", "本报讯 通讯员 邓子涵 何静", "[{邓子涵 通讯员} {何静 通讯员}]", ""},
+		{"glued to the date", "本报记者孟凡宇7月15日，招聘会举行。", "本报记者 孟凡宇", "[{孟凡宇 记者}]", "7月15日，招聘会举行。"},
+		{"two roles glued to the date", "本报讯记者罗文静通讯员邓子涵7月16日上午，工程开工。", "本报讯 记者 罗文静 通讯员 邓子涵", "[{罗文静 记者} {邓子涵 通讯员}]", "7月16日上午，工程开工。"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			raw, rest, n := splitByline([]pline{{n: 1, raw: tt.line, text: cleanLine(tt.line)}})
+			byline, authors := parseByline(raw)
+			if byline != tt.wantByline || fmt.Sprint(authors) != tt.wantAuthors || rest != tt.wantRest || n != 1 {
+				t.Errorf("got byline %q, authors %v, rest %q; want %q, %s, %q", byline, authors, rest, tt.wantByline, tt.wantAuthors, tt.wantRest)
+			}
+		})
+	}
+	for _, s := range []string{
+		"本报记者近日从市电业局获悉，全市用电负荷创新高。",
+		"本报讯 7月16日上午，工程开工。",
+		"本报讯（记者罗文静）今天上午，工程开工。",
+		"本报讯 罗文静 今天上午，工程开工。", // a name without a role
+		"本报讯 记者 今天上午，工程开工。",  // a role without a name
+		"本报记者2日从市电业局获悉，用电负荷创新高。",
+		"本报记者张三李四王五赵六来到现场。",
+	} {
+		if n, m := spacedBylineLen(cleanLine(s), s), bylineLen(cleanLine(s)); n > m {
+			t.Errorf("spacedBylineLen(%q) = %d, want at most bylineLen %d", s, n, m)
+		}
+	}
+}
+
+// TestSpacedBylineVariations generates bylines without parentheses from
+// agencies, roles, one to three people and several separators, sets each
+// over a short article in a page, and checks the article's authors.
+func TestSpacedBylineVariations(t *testing.T) {
+	heads := []string{"本报记者", "本报讯 记者", "本报讯 通讯员", "新华社北京7月19日电 记者", "本报通讯员"}
+	people := [][]string{{"孟凡宇"}, {"罗文静", "何静"}, {"周明远", "邓子涵", "李华"}}
+	seps := []string{" ", "  ", "\u3000", ""} // "": glued, one person, a date next
+	texts := []string{"7月18日，全区开展防汛演练。", "连日来，各地持续降雨，群众生活有序。"}
+	for hi, head := range heads {
+		for pi, ps := range people {
+			for si, sep := range seps {
+				text := texts[(hi+pi+si)%len(texts)]
+				if sep == "" {
+					if len(ps) > 1 {
+						continue // glued names cannot be told apart
+					}
+					text = texts[0]
+				}
+				line := strings.ReplaceAll(head, " ", sep) + sep + strings.Join(ps, sep) + sep + text
+				if sep == "  " && strings.Contains(head, "讯 ") {
+					// Wrapped after the role: the names open the next line
+					// (本报讯 alone is a byline; 本报记者 or …电 alone is not).
+					line = strings.ReplaceAll(head, " ", sep) + "\n" + strings.Join(ps, sep) + sep + text
+				}
+				page := "全区开展防汛演练\n\n" + line + "\n"
+				ed := parseText(t, page, "2021-07-20.txt")
+				role := matchRole(strings.TrimPrefix(strings.Fields(head)[len(strings.Fields(head))-1], "本报"))
+				var want []Author
+				for _, p := range ps {
+					want = append(want, Author{p, role})
+				}
+				if len(ed.Articles) != 1 || !slices.Equal(ed.Articles[0].Authors, want) ||
+					squeeze(strings.Join(ed.Articles[0].Paragraphs, "")) != squeeze(text) {
+					t.Errorf("%q: got %+v, want authors %v and text %q", line, ed.Articles, want, text)
+				}
+				if d := conservationDiff(page, ed); d != "" {
+					t.Errorf("%q: not conserved: %s", line, d)
+				}
+			}
+		}
+	}
+}
+
+func TestPeopleFields(t *testing.T) {
+	tests := []struct {
+		raw  string
+		want []string
+	}{
+		{"记者 万 千", []string{"记者", "万千"}},
+		{"记 者 张 三\u3000李 四", []string{"记者", "张三", "李四"}},
+		{"记 者 万  千", []string{"记者", "万千"}}, // an uneven gap inside a name
+		{"记者 张 三 李 四", []string{"记者", "张三", "李四"}},
+		{"通讯员 王小明 李华", []string{"通讯员", "王小明", "李华"}},
+	}
+	for _, tt := range tests {
+		if got := peopleFields(tt.raw); !slices.Equal(got, tt.want) {
+			t.Errorf("peopleFields(%q) = %q, want %q", tt.raw, got, tt.want)
+		}
+	}
+}
+
+func TestSplitNames(t *testing.T) {
+	tests := []struct {
+		run  string
+		want []string
+	}{
+		{"张三李四", []string{"张三", "李四"}},
+		{"王小明李华", []string{"王小明", "李华"}},
+		{"刘洋陈晨周杰", []string{"刘洋", "陈晨", "周杰"}},
+		{"罗文静孟凡宇", []string{"罗文静", "孟凡宇"}},
+		{"欧阳晓东", []string{"欧阳晓东"}},
+		{"欧阳晓东李华", []string{"欧阳晓东", "李华"}},
+		{"王小明华", []string{"王小明华"}}, // 明 opens no name here: one name
+		{"万千", []string{"万千"}},
+	}
+	for _, tt := range tests {
+		if got := splitNames(tt.run); !slices.Equal(got, tt.want) {
+			t.Errorf("splitNames(%q) = %q, want %q", tt.run, got, tt.want)
+		}
+	}
+}
+
+// TestLetterSpacedPeopleVariations sets one to three letter-spaced names
+// in bylines and photo credits, with even spacing or a wider gap between
+// the names, and checks each person comes back on their own.
+func TestLetterSpacedPeopleVariations(t *testing.T) {
+	groups := [][]string{{"罗文静"}, {"何静", "邓子涵"}, {"周明远", "李华"}, {"孟凡宇", "罗文静", "何静"}, {"欧阳晓东", "李华"}}
+	for _, roles := range []string{"记者", "通讯员", "见习记者"} {
+		for _, g := range groups {
+			for _, wide := range []bool{false, true} {
+				spaced := make([]string, len(g))
+				for i, n := range g {
+					spaced[i] = strings.Join(strings.Split(n, ""), " ")
+				}
+				sep := " "
+				if wide {
+					sep = "\u3000"
+				}
+				people := strings.Join(spaced, sep)
+				var want []Author
+				for _, n := range g {
+					want = append(want, Author{n, roles})
+				}
+				for _, line := range []string{
+					"本报讯（" + roles + " " + people + "）7月18日，活动举行。",
+					"本 报 讯 （ " + strings.Join(strings.Split(roles, ""), " ") + " " + people + " ）7月18日，活动举行。",
+				} {
+					raw, _, _ := splitByline([]pline{{n: 1, raw: line, text: cleanLine(line)}})
+					if _, got := parseByline(raw); !slices.Equal(got, want) {
+						t.Errorf("byline %q: authors %v, want %v", line, got, want)
+					}
+				}
+				credit := "本报" + roles + " " + people + " 摄"
+				if _, got := parseCredit(credit); !slices.Equal(got, want) {
+					t.Errorf("credit %q: authors %v, want %v", credit, got, want)
+				}
+			}
+		}
 	}
 }

@@ -172,18 +172,7 @@ func renderPage(items []expectedItem, l layout, seed uint64) string {
 // widths, with headlines before and after, with and without OCR noise, and
 // checks that the parser finds the same items.
 func TestParsePageLayouts(t *testing.T) {
-	var items []expectedItem
-	for _, name := range []string{"testdata/seed-page.expected.json", "testdata/practice-before.expected.json"} {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var its []expectedItem
-		if err := json.Unmarshal(b, &its); err != nil {
-			t.Fatal(err)
-		}
-		items = append(items, its...)
-	}
+	items := loadExpected(t, "testdata/seed-page.expected.json", "testdata/practice-before.expected.json")
 	for i := range items {
 		if items[i].Kind == KindPhoto {
 			continue
@@ -218,6 +207,24 @@ func TestParsePageLayouts(t *testing.T) {
 			}
 		}
 	}
+}
+
+// loadExpected reads the items of golden files, in order.
+func loadExpected(t *testing.T, names ...string) []expectedItem {
+	t.Helper()
+	var items []expectedItem
+	for _, name := range names {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var its []expectedItem
+		if err := json.Unmarshal(b, &its); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		items = append(items, its...)
+	}
+	return items
 }
 
 // numbered prefixes each line with its number, for failure logs.

@@ -47,8 +47,12 @@ type Config struct {
 	// "PAPERBOY_UNSUBSCRIBE_SECRET".
 	UnsubscribeSecretEnv string
 
-	// Lists maps a recipient list name to its addresses.
+	// Lists maps a recipient list name to its addresses as loaded.
 	Lists map[string][]string
+	// ListReader, if set, reads the lists again at each run (list files
+	// edited without touching config.toml); a list it cannot read goes
+	// out as last read, initially Lists.
+	ListReader ListReader
 	// Digests are the digests this mailer can run, by Digest.Name.
 	Digests []Digest
 
@@ -205,12 +209,16 @@ type Digest struct {
 	// SkipEmpty sends nothing when there are no new articles; the run is
 	// recorded as skipped.
 	SkipEmpty bool
-	// CatchUp is how late a missed run may still be made up after
-	// downtime; later, the slot is recorded as missed.
+	// CatchUp is the digest's window: a missed run may still be made up
+	// within it after downtime (later, the slot is recorded as missed), a
+	// run sends only until its slot plus CatchUp, and an interrupted run is
+	// resumed within it and closed past it. Zero: an interrupted run is
+	// never resumed, and a run sends until it is done.
 	CatchUp time.Duration
 	// Period limits a run to editions dated within it before the slot (in
 	// the site's time zone), so backfilling old editions does not flood
-	// the digest; default 24h.
+	// the digest; default 24h. The first run ever takes the latest edition
+	// only if it is dated within it.
 	Period time.Duration
 	// MaxArticles caps the articles in one digest; 0 means no cap (a long
 	// digest lists the articles past the size limit as headlines only).
@@ -373,6 +381,17 @@ func (cfg Config) withDefaults() (Config, map[string]*digestConf, error) {
 	if err := ps.Err("mailer"); err != nil {
 		return Config{}, nil, err
 	}
+	// Addresses are parsed here, once (Validate checked them); runs use
+	// them as they are.
+	lists := make(map[string][]string, len(cfg.Lists))
+	for list, addrs := range cfg.Lists {
+		lists[list] = make([]string, 0, len(addrs))
+		for _, a := range addrs {
+			addr, _ := parseRecipient(a)
+			lists[list] = append(lists[list], addr)
+		}
+	}
+	cfg.Lists = lists
 	words := cfg.Site.Words
 	if cfg.UnsubscribePath == "" {
 		cfg.UnsubscribePath = site.UnsubscribePath

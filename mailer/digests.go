@@ -1,7 +1,9 @@
-// Package mailer renders the daily digest and delivers it through an
-// outbox in the store: one run per (digest, slot), one delivery row per
-// recipient, each marked sent as soon as the server accepts it, so a run
-// interrupted by a crash resumes with only what is left.
+// Package mailer owns a digest's whole life: it selects and renders the
+// digest and delivers it through an outbox in the store: one run per
+// (digest, slot), one delivery row per recipient, each marked sent as soon
+// as the server accepts it. The run's lifecycle (lifecycle.go) is the one
+// place that decides when a run is created, resumed or closed; the daemon's
+// scheduler and `paperboy digest` both go through it.
 package mailer
 
 import (
@@ -29,13 +31,15 @@ type OutboxStore interface {
 	CreateDigestRun(ctx context.Context, run store.DigestRun, recipients iter.Seq[store.OutboxRecipient]) (store.DigestRun, bool, error)
 	DigestRunBySlot(ctx context.Context, digest string, slot time.Time) (store.DigestRun, error)
 	LastDigestRun(ctx context.Context, digest string) (store.DigestRun, error)
+	UnfinishedDigestRuns(ctx context.Context) ([]store.DigestRun, error)
 	DueDeliveries(ctx context.Context, runID int64, after string, now time.Time, limit int) ([]store.Delivery, error)
 	MarkDeliverySent(ctx context.Context, runID int64, recipient string, at time.Time) error
 	MarkDeliveryRetry(ctx context.Context, runID int64, recipient string, code int, reply string, next time.Time) error
 	MarkDeliveryFailed(ctx context.Context, runID int64, recipient string, code int, reply string) error
 	MarkDeliverySkipped(ctx context.Context, runID int64, recipient, reason string) error
 	DeliveryCounts(ctx context.Context, runID int64) (store.DeliveryCounts, error)
-	FinishDigestRun(ctx context.Context, runID int64, status, errMsg string) error
+	FinishDigestRun(ctx context.Context, runID int64, status store.RunStatus, errMsg string) error
+	CloseDigestRun(ctx context.Context, runID int64, status store.RunStatus, errMsg, reason string) (store.DeliveryCounts, error)
 	Unsubscribe(ctx context.Context, list, address string) error
 }
 
@@ -63,6 +67,7 @@ type Digests struct {
 	store    OutboxStore
 	articles ArticleSource
 	log      *slog.Logger
+	lists    *listCache
 	// unsubKeys seal and open the unsubscribe links' tokens.
 	unsubKeys *UnsubscribeKeys
 }
@@ -76,6 +81,7 @@ func New(cfg Config, st OutboxStore, articles ArticleSource) (*Digests, error) {
 	return &Digests{
 		cfg: cfg, digests: digests, cat: cfg.Site.Words,
 		store: st, articles: articles, log: cfg.Logger,
+		lists:     &listCache{reader: cfg.ListReader, last: cfg.Lists, log: cfg.Logger},
 		unsubKeys: NewUnsubscribeKeys(cfg.Site.BaseURL.String(), cfg.unsubscribeSecrets()...),
 	}, nil
 }
@@ -98,31 +104,19 @@ func (m *Digests) digest(name string) (*digestConf, error) {
 	return d, nil
 }
 
-// RunResult is what a run did, counted over the whole run (including
-// earlier attempts when it was resumed).
-type RunResult struct {
-	RunID   int64
-	Digest  string
-	Slot    time.Time
-	Status  string // store.RunSending (interrupted), RunDone, RunSkipped or RunFailed
-	Subject string
-	// Articles is how many articles the digest lists.
-	Articles int
-	// Resumed is true when the run existed before this call.
-	Resumed                        bool
-	Sent, Failed, Skipped, Pending int
-}
-
 // selection is what a new run will send.
 type selection struct {
 	articles    []content.Article
 	windowStart time.Time
 	windowEnd   time.Time
+	// empty says why there are no articles.
+	empty string
 }
 
 // selectArticles picks the articles created since the digest's previous
 // run (first run: the latest edition), in its topics, from editions dated
-// within its period before slot.
+// within its period before slot: a first run on a fresh install with only
+// old editions has nothing to send.
 //
 // The window ends at the newest article stamp stored, read before the
 // articles: the store stamps an ingest after it takes the write lock and
@@ -142,6 +136,7 @@ func (m *Digests) selectArticles(ctx context.Context, d *digestConf, slot time.T
 		// first run and takes the latest edition.
 		err = store.ErrNotFound
 	}
+	minDate := slot.In(m.cfg.Site.Location).Add(-d.Period).Format(time.DateOnly)
 	switch {
 	case err == nil:
 		sel.windowStart = last.WindowEnd
@@ -150,7 +145,7 @@ func (m *Digests) selectArticles(ctx context.Context, d *digestConf, slot time.T
 		arts, err := m.articles.ArticlesSince(ctx, store.ArticleQuery{
 			CreatedAfter: last.WindowEnd,
 			CreatedUpTo:  sel.windowEnd,
-			MinDate:      slot.In(m.cfg.Site.Location).Add(-d.Period).Format(time.DateOnly),
+			MinDate:      minDate,
 			Topics:       d.Topics,
 			Limit:        d.MaxArticles,
 		})
@@ -168,6 +163,9 @@ func (m *Digests) selectArticles(ctx context.Context, d *digestConf, slot time.T
 				sel.articles = append(sel.articles, a)
 			}
 		}
+		if len(sel.articles) == 0 {
+			sel.empty = fmt.Sprintf("nothing new within the digest's period (%s, editions from %s on)", d.Period, minDate)
+		}
 		return sel, nil
 	case !errors.Is(err, store.ErrNotFound):
 		return selection{}, err
@@ -177,6 +175,11 @@ func (m *Digests) selectArticles(ctx context.Context, d *digestConf, slot time.T
 		return selection{}, err
 	}
 	if len(eds) == 0 {
+		sel.empty = "no edition yet"
+		return sel, nil
+	}
+	if eds[0].Date < minDate {
+		sel.empty = fmt.Sprintf("nothing within the digest's period (%s): the latest edition, %s, is older than %s", d.Period, eds[0].Date, minDate)
 		return sel, nil
 	}
 	all, err := m.articles.EditionArticles(ctx, eds[0].Date)
@@ -187,6 +190,9 @@ func (m *Digests) selectArticles(ctx context.Context, d *digestConf, slot time.T
 		if (d.MaxArticles == 0 || len(sel.articles) < d.MaxArticles) && hasTopic(a, d.Topics) {
 			sel.articles = append(sel.articles, a)
 		}
+	}
+	if len(sel.articles) == 0 {
+		sel.empty = "nothing in the digest's topics in the latest edition, " + eds[0].Date
 	}
 	return sel, nil
 }
@@ -225,195 +231,6 @@ func (m *Digests) subject(d *digestConf, arts []content.Article, slot time.Time)
 	return strings.TrimSpace(content.OneLine(b.String())), nil
 }
 
-// recipients yields the digest's recipients with their Message-IDs.
-func (m *Digests) recipients(d *digestConf, slot time.Time) iter.Seq[store.OutboxRecipient] {
-	return func(yield func(store.OutboxRecipient) bool) {
-		// One message per reader, however the lists spell the address.
-		seen := map[string]bool{}
-		for _, list := range d.Lists {
-			for _, a := range m.cfg.Lists[list] {
-				addr, err := parseRecipient(a)
-				if err != nil {
-					continue // New refused invalid addresses already
-				}
-				if seen[address.Key(addr)] {
-					continue
-				}
-				seen[address.Key(addr)] = true
-				if !yield(store.OutboxRecipient{Address: addr, List: list, MessageID: m.messageID(d.Name, slot, addr)}) {
-					return
-				}
-			}
-		}
-	}
-}
-
-// Run runs digest name for slot. It is idempotent per (name, slot): the
-// first call creates the run and its outbox and sends; a later call resumes
-// an unfinished run, sending only what is still pending, and returns a
-// finished run's result without sending anything.
-//
-// If ctx is cancelled, Run stops taking new messages, lets those in flight
-// finish, and returns an error wrapping ctx's with the rest left pending.
-func (m *Digests) Run(ctx context.Context, name string, slot time.Time) (RunResult, error) {
-	return m.RunWithProgress(ctx, name, slot, nil)
-}
-
-// RunWithProgress is Run calling progress (from one goroutine) a few times a
-// second while it sends, and once at the end.
-func (m *Digests) RunWithProgress(ctx context.Context, name string, slot time.Time, progress func(Progress)) (RunResult, error) {
-	res, err := m.run(ctx, name, slot.UTC(), progress)
-	if err != nil {
-		return res, fmt.Errorf("mailer: run digest %s for %s: %w", name, slot.UTC().Format(time.RFC3339), err)
-	}
-	return res, nil
-}
-
-func (m *Digests) run(ctx context.Context, name string, slot time.Time, progress func(Progress)) (RunResult, error) {
-	d, err := m.digest(name)
-	if err != nil {
-		return RunResult{}, err
-	}
-	res := RunResult{Digest: name, Slot: slot}
-	var arts []content.Article
-	run, err := m.store.DigestRunBySlot(ctx, name, slot)
-	switch {
-	case err == nil:
-		res.Resumed = true
-	case errors.Is(err, store.ErrNotFound):
-		if run, arts, err = m.createRun(ctx, d, slot); err != nil {
-			return res, err
-		}
-	default:
-		return res, err
-	}
-	res.RunID, res.Status, res.Subject, res.Articles = run.ID, run.Status, run.Subject, len(run.ArticleIDs)
-	if run.Status == store.RunSending {
-		if res.Resumed {
-			if arts, err = m.frozenArticles(ctx, run.ArticleIDs); err != nil {
-				return res, err
-			}
-		}
-		m.log.Info("digest_run_sending", "digest", name, "run", run.ID, "articles", len(arts), "resumed", res.Resumed)
-		err = m.deliver(ctx, d, run, arts, progress)
-	}
-	counts, cerr := m.store.DeliveryCounts(context.WithoutCancel(ctx), run.ID)
-	if cerr != nil {
-		return res, errors.Join(err, cerr)
-	}
-	res.Sent, res.Failed, res.Skipped, res.Pending = counts.Sent, counts.Failed, counts.Skipped, counts.Pending
-	if err != nil {
-		return res, err
-	}
-	if run.Status == store.RunSending {
-		res.Status, err = m.finish(ctx, run, counts)
-		m.log.Info("digest_run_finished", "digest", name, "run", run.ID, "status", res.Status,
-			"sent", counts.Sent, "failed", counts.Failed, "skipped", counts.Skipped)
-	}
-	return res, err
-}
-
-// Abandon closes the run of digest name for slot that will not be resumed
-// (the scheduler decided it is too late): its pending deliveries are
-// marked skipped with reason, so it neither stays "sending" nor goes out
-// late, and the run is finished: done if anything was sent, failed if
-// nothing was, so that the next run covers its articles again. A slot with
-// no run, or a finished one, is left alone.
-func (m *Digests) Abandon(ctx context.Context, name string, slot time.Time, reason string) (RunResult, error) {
-	res, err := m.abandon(ctx, name, slot.UTC(), reason)
-	if err != nil {
-		return res, fmt.Errorf("mailer: abandon digest %s for %s: %w", name, slot.UTC().Format(time.RFC3339), err)
-	}
-	return res, nil
-}
-
-func (m *Digests) abandon(ctx context.Context, name string, slot time.Time, reason string) (RunResult, error) {
-	res := RunResult{Digest: name, Slot: slot}
-	run, err := m.store.DigestRunBySlot(ctx, name, slot)
-	if errors.Is(err, store.ErrNotFound) {
-		return res, nil // stopped before its outbox was created
-	}
-	if err != nil {
-		return res, err
-	}
-	res.RunID, res.Status, res.Subject, res.Articles, res.Resumed = run.ID, run.Status, run.Subject, len(run.ArticleIDs), true
-	if run.Status == store.RunSending {
-		// Every pending delivery, due or waiting for a retry.
-		for after := ""; ; {
-			page, err := m.store.DueDeliveries(ctx, run.ID, after, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), pageSize)
-			if err != nil {
-				return res, err
-			}
-			if len(page) == 0 {
-				break
-			}
-			for _, dl := range page {
-				if err := m.store.MarkDeliverySkipped(ctx, run.ID, dl.Recipient, "not sent: "+reason); err != nil {
-					return res, err
-				}
-			}
-			after = page[len(page)-1].Recipient
-		}
-	}
-	c, err := m.store.DeliveryCounts(ctx, run.ID)
-	if err != nil {
-		return res, err
-	}
-	res.Sent, res.Failed, res.Skipped, res.Pending = c.Sent, c.Failed, c.Skipped, c.Pending
-	if run.Status != store.RunSending {
-		return res, nil
-	}
-	res.Status = store.RunDone
-	if c.Sent == 0 {
-		res.Status = store.RunFailed
-	}
-	msg := fmt.Sprintf("abandoned with %d of %d deliveries sent: %s", c.Sent, c.Sent+c.Failed+c.Skipped, reason)
-	if err := m.store.FinishDigestRun(ctx, run.ID, res.Status, msg); err != nil {
-		return res, err
-	}
-	m.log.Warn("digest_run_abandoned", "digest", name, "run", run.ID, "status", res.Status, "sent", c.Sent, "skipped", c.Skipped, "reason", reason)
-	return res, nil
-}
-
-// createRun selects the articles and creates the run with its whole
-// outbox; with nothing to send and SkipEmpty it records a skipped run.
-func (m *Digests) createRun(ctx context.Context, d *digestConf, slot time.Time) (store.DigestRun, []content.Article, error) {
-	sel, err := m.selectArticles(ctx, d, slot)
-	if err != nil {
-		return store.DigestRun{}, nil, err
-	}
-	subject, err := m.subject(d, sel.articles, slot)
-	if err != nil {
-		return store.DigestRun{}, nil, err
-	}
-	run := store.DigestRun{
-		Digest: d.Name, Slot: slot, Status: store.RunSending, Subject: subject,
-		WindowStart: sel.windowStart, WindowEnd: sel.windowEnd,
-		// Leaving any of the digest's lists stops the digest.
-		Lists: d.Lists,
-	}
-	for _, a := range sel.articles {
-		run.ArticleIDs = append(run.ArticleIDs, a.ID)
-	}
-	var rcpts iter.Seq[store.OutboxRecipient]
-	if len(sel.articles) == 0 && d.SkipEmpty {
-		run.Status = store.RunSkipped
-		m.log.Info("digest_run_skipped", "digest", d.Name, "reason", "no new articles")
-	} else {
-		rcpts = m.recipients(d, slot)
-	}
-	run, created, err := m.store.CreateDigestRun(ctx, run, rcpts)
-	if err != nil {
-		return store.DigestRun{}, nil, err
-	}
-	if !created {
-		// Another process created it between our look-up and now.
-		arts, err := m.frozenArticles(ctx, run.ArticleIDs)
-		return run, arts, err
-	}
-	return run, sel.articles, nil
-}
-
 // frozenArticles loads a run's articles; one deleted since (a re-ingest
 // dropped it) is left out.
 func (m *Digests) frozenArticles(ctx context.Context, ids []string) ([]content.Article, error) {
@@ -430,19 +247,6 @@ func (m *Digests) frozenArticles(ctx context.Context, ids []string) ([]content.A
 		arts = append(arts, a)
 	}
 	return arts, nil
-}
-
-// finish closes a run whose deliveries are all settled: failed if nothing
-// could be delivered, done otherwise.
-func (m *Digests) finish(ctx context.Context, run store.DigestRun, c store.DeliveryCounts) (string, error) {
-	status, msg := store.RunDone, ""
-	if c.Sent == 0 && c.Failed > 0 {
-		status, msg = store.RunFailed, fmt.Sprintf("all %d deliveries failed", c.Failed)
-	}
-	if err := m.store.FinishDigestRun(context.WithoutCancel(ctx), run.ID, status, msg); err != nil {
-		return store.RunSending, err
-	}
-	return status, nil
 }
 
 // draft is the digest a run for slot would send now, rendered without

@@ -32,7 +32,7 @@ func TestRunDeliversOnceToEveryRecipientThroughTemporaryFailures(t *testing.T) {
 	m := newDigests(t, testConfig(s, n), st, st)
 
 	var progressCalls atomic.Int64
-	res, err := m.RunWithProgress(context.Background(), "daily", slot, func(p Progress) { progressCalls.Add(1) })
+	res, err := m.Run(context.Background(), "daily", slot, WithProgress(func(p Progress) { progressCalls.Add(1) }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +140,7 @@ func TestIdleConnectionClosedByServerIsRedialed(t *testing.T) {
 	cfg.RatePerSecond = 10
 	m := newDigests(t, cfg, st, st)
 	var last Progress
-	res, err := m.RunWithProgress(context.Background(), "daily", slot, func(p Progress) { last = p })
+	res, err := m.Run(context.Background(), "daily", slot, WithProgress(func(p Progress) { last = p }))
 	if err != nil || res.Sent != n {
 		t.Fatalf("run = %+v, %v", res, err)
 	}
@@ -294,14 +294,57 @@ func TestFirstRunOnEmptyStoreDoesNotHideTheFirstEdition(t *testing.T) {
 	m := newDigests(t, testConfig(s, 2), st, st)
 	ctx := context.Background()
 	res, err := m.Run(ctx, "daily", slot.Add(-24*time.Hour))
-	if err != nil || res.Status != store.RunSkipped {
-		t.Fatalf("run on an empty store = %+v, %v; want skipped", res, err)
+	if err != nil || res.Status != store.RunSkipped || !strings.Contains(res.Error, "no edition yet") {
+		t.Fatalf("run on an empty store = %+v, %v; want skipped: no edition yet", res, err)
 	}
-	// The first edition arrives later; it is older than the period allows
-	// for the next slot, but no digest has carried an edition yet.
+	// The first edition arrives later, within the period: no digest has
+	// carried an edition yet, so the next run is still a first run.
 	saveEdition(t, st, sampleEdition(t, "2021-07-20"))
-	res, err = m.Run(ctx, "daily", slot.Add(72*time.Hour))
+	res, err = m.Run(ctx, "daily", slot)
 	if err != nil || res.Articles != 13 || res.Sent != 2 {
 		t.Fatalf("next run = %+v, %v; want the latest edition", res, err)
+	}
+}
+
+// TestFirstRunHonoursPeriod: a fresh install whose only editions are older
+// than the digest's period sends nothing: the run is skipped and says why,
+// and `status` shows it. An edition within the period then goes out.
+func TestFirstRunHonoursPeriod(t *testing.T) {
+	tests := []struct {
+		name    string
+		period  time.Duration
+		slot    time.Time
+		want    store.RunStatus
+		reason  string
+		sent    int
+		article int
+	}{
+		{"years later", 24 * time.Hour, time.Date(2026, 7, 20, 23, 0, 0, 0, time.UTC), store.RunSkipped,
+			"nothing within the digest's period (24h0m0s): the latest edition, 2021-07-20, is older than 2026-07-20", 0, 0},
+		{"two days later, period a day", 24 * time.Hour, slot.Add(48 * time.Hour), store.RunSkipped,
+			"the latest edition, 2021-07-20, is older than 2021-07-22", 0, 0},
+		{"two days later, period a week", 7 * 24 * time.Hour, slot.Add(48 * time.Hour), store.RunDone, "", 2, 13},
+		{"the morning after", 24 * time.Hour, slot, store.RunDone, "", 2, 13},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := startSink(t, true, nil)
+			st := sampleStore(t)
+			cfg := testConfig(s, 2)
+			cfg.Digests[0].Period = tt.period
+			cfg.Now = clockAt(tt.slot.Add(time.Minute))
+			m := newDigests(t, cfg, st, st)
+			res, err := m.Run(context.Background(), "daily", tt.slot)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Status != tt.want || res.Sent != tt.sent || res.Articles != tt.article || s.total() != tt.sent || !strings.Contains(res.Error, tt.reason) {
+				t.Fatalf("first run = %+v; sink %d; want %s with %d sent, %d articles, error containing %q", res, s.total(), tt.want, tt.sent, tt.article, tt.reason)
+			}
+			runs, err := st.RecentDigestRuns(context.Background(), "daily", 1)
+			if err != nil || len(runs) != 1 || runs[0].Status != tt.want || runs[0].Error != res.Error {
+				t.Fatalf("stored run = %+v, %v", runs, err)
+			}
+		})
 	}
 }

@@ -21,6 +21,9 @@ const pageSize = 256
 // maxReplyLen caps a server reply kept in the store.
 const maxReplyLen = 500
 
+// errWindowClosed stops a run whose catch-up window closed while it sent.
+var errWindowClosed = errors.New("the run's catch-up window closed")
+
 // Progress is a run's progress, for a terminal.
 type Progress struct {
 	// Sent, Failed, Skipped and Retried count this call's outcomes;
@@ -46,6 +49,8 @@ type sendRun struct {
 	rec context.Context
 	// fail stops the run on an error it cannot go on after (the store).
 	fail context.CancelCauseFunc
+	// deadline is when the run's window closes; zero: it has none.
+	deadline time.Time
 
 	sent, failed, skipped, retried atomic.Int64
 }
@@ -69,6 +74,7 @@ func (m *Digests) deliver(ctx context.Context, d *digestConf, run store.DigestRu
 	if m.cfg.RatePerSecond > 0 {
 		s.limiter = rate.NewLimiter(rate.Limit(m.cfg.RatePerSecond), 1)
 	}
+	s.deadline, _ = WindowEnd(run.Slot, d.CatchUp)
 
 	start := time.Now()
 	report := func() {
@@ -167,6 +173,9 @@ func (s *sendRun) passes(ctx context.Context, jobs chan<- store.Delivery, inPass
 		if c.Pending == 0 {
 			return nil
 		}
+		if s.closed(c.NextAttempt) {
+			return nil
+		}
 		if wait := c.NextAttempt.Sub(s.m.cfg.Now()); wait > 0 {
 			t := time.NewTimer(wait)
 			select {
@@ -194,6 +203,9 @@ func (s *sendRun) deliverOne(ctx context.Context, sender Sender, dl store.Delive
 	}
 	if ctx.Err() != nil {
 		return
+	}
+	if s.closed(m.cfg.Now()) {
+		return // it stays pending, and the run is closed
 	}
 	b, err := s.bodies.get(dl.List)
 	if err != nil {
@@ -235,6 +247,16 @@ func (s *sendRun) deliverOne(ctx context.Context, sender Sender, dl store.Delive
 		s.failed.Add(1)
 		m.log.Warn("delivery_failed", "run", s.run.ID, "code", de.Code, "attempts", attempts, "err", reply)
 	}
+}
+
+// closed reports whether the run's window is closed at t, and if so stops
+// the run: nothing is sent past it.
+func (s *sendRun) closed(t time.Time) bool {
+	if s.deadline.IsZero() || !t.After(s.deadline) {
+		return false
+	}
+	s.fail(errWindowClosed)
+	return true
 }
 
 // record stops the run if the store could not record an outcome: going on

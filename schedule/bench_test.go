@@ -27,7 +27,7 @@ func BenchmarkRunOverhead(b *testing.B) {
 	s.mu.Unlock()
 	b.ResetTimer()
 	for i := range b.N {
-		s.execute(job, r, t0.Add(time.Duration(i+1)*time.Second), TriggerSchedule, false)
+		s.execute(job, r, t0.Add(time.Duration(i+1)*time.Second), TriggerSchedule, false, false)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "runs/s")
 }

@@ -2,8 +2,11 @@
 // cron specs with github.com/robfig/cron/v3, and adds what that library
 // lacks: a context for every run, a job_runs row per run keyed by its slot
 // (a slot never runs twice), catch-up of slots missed while the process was
-// down, hot reload of the job set, one scheduler per database (a lease), and
-// a shutdown that lets running jobs finish.
+// down, resuming runs a crash cut short (those in job_runs and those a
+// job's own records know of, Job.Unfinished), a retry policy per job, hot
+// reload of the job set, one scheduler per database (a lease), and a
+// shutdown that lets running jobs finish. It knows nothing of what a job
+// does: a digest's rules live in the mailer.
 //
 // Time zones and daylight saving: a spec is read in its job's zone (the
 // site's, Asia/Shanghai by default) unless it starts with CRON_TZ=. In a zone
@@ -61,11 +64,24 @@ var (
 // its job is slot-keyed and the catch-up window allows.
 type RunFunc func(ctx context.Context, slot time.Time, trigger Trigger) error
 
+// JobName identifies a job in job_runs, logs and the admin endpoints.
+// The package that owns a job names it ("ingest", "feeds", and the
+// mailer's mailer.JobName for a digest); nobody parses a name back.
+type JobName string
+
+// Retry is a job's retry policy: a run that fails (not one that is
+// skipped or interrupted) is tried again after Base, then twice as long
+// each time up to Max, as long as the next attempt would start within the
+// job's catch-up window of its slot. The zero Retry never retries; neither
+// does a job without a catch-up window.
+type Retry struct {
+	Base, Max time.Duration
+}
+
 // Job is one named job. The scheduler knows nothing else about it.
 type Job struct {
-	// Name identifies the job in job_runs, logs and the admin endpoints:
-	// "ingest", "feeds", "digest:<name>".
-	Name string
+	// Name identifies the job.
+	Name JobName
 	// Spec is the cron spec; "" means the job runs only when triggered.
 	Spec string
 	// Location is the zone for a Spec without CRON_TZ; nil means
@@ -86,6 +102,14 @@ type Job struct {
 	// must neither stay "sending" forever nor go out late. If it fails, the
 	// run stays unfinished and the next start tries again.
 	Abandon func(ctx context.Context, slot time.Time, reason string) error
+	// Unfinished, if set, lists the slots the job's own records hold as
+	// unfinished, e.g. a digest run a command started and was killed in,
+	// which job_runs does not know. At Start they are resumed within the
+	// catch-up window and abandoned past it, with the job's unfinished
+	// job_runs.
+	Unfinished func(ctx context.Context) ([]time.Time, error)
+	// Retry is the job's retry policy for failed runs.
+	Retry Retry
 }
 
 // Store is what the scheduler needs from the database; *store.Store has it.
@@ -143,8 +167,8 @@ type Scheduler struct {
 	holder string
 
 	mu      sync.Mutex
-	regs    map[string]*registration
-	states  map[string]*jobState // by job name; survives reloads
+	regs    map[JobName]*registration
+	states  map[JobName]*jobState // survives reloads
 	cron    *cron.Cron
 	started bool
 	closing bool // Stop was called
@@ -205,7 +229,7 @@ func New(cfg Config) (*Scheduler, error) {
 	}
 	return &Scheduler{
 		cfg: cfg, log: cfg.Logger, store: cfg.Store, now: cfg.Now, holder: cfg.Holder,
-		regs: map[string]*registration{}, states: map[string]*jobState{},
+		regs: map[JobName]*registration{}, states: map[JobName]*jobState{},
 		lost: make(chan struct{}),
 	}, nil
 }
@@ -219,8 +243,8 @@ func (s *Scheduler) Holder() string { return s.holder }
 func (s *Scheduler) LeaseLost() <-chan struct{} { return s.lost }
 
 // build parses every job's spec; any error leaves the scheduler unchanged.
-func (s *Scheduler) build(jobs []Job) (map[string]*registration, error) {
-	regs := make(map[string]*registration, len(jobs))
+func (s *Scheduler) build(jobs []Job) (map[JobName]*registration, error) {
+	regs := make(map[JobName]*registration, len(jobs))
 	var errs []error
 	for _, j := range jobs {
 		if j.Name == "" {
@@ -298,7 +322,7 @@ func (s *Scheduler) Start(ctx context.Context, jobs []Job) error {
 	s.runCtx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	s.leaseEnd = make(chan struct{})
 	s.started = true
-	s.regs = map[string]*registration{}
+	s.regs = map[JobName]*registration{}
 	s.install(regs)
 	s.mu.Unlock()
 
@@ -334,7 +358,7 @@ func jobChain(l cron.Logger) []cron.JobWrapper {
 }
 
 // install adds regs to s.regs and, once started, to the cron. s.mu is held.
-func (s *Scheduler) install(regs map[string]*registration) {
+func (s *Scheduler) install(regs map[JobName]*registration) {
 	for name, r := range regs {
 		if _, ok := s.states[name]; !ok {
 			s.states[name] = &jobState{}
@@ -362,8 +386,8 @@ func (s *Scheduler) Reload(ctx context.Context, jobs []Job) error {
 		s.mu.Unlock()
 		return fmt.Errorf("schedule: reload: %w", ErrStopped)
 	}
-	fresh := map[string]*registration{}
-	var respec []string // slot-keyed jobs whose schedule changed
+	fresh := map[JobName]*registration{}
+	var respec []JobName // slot-keyed jobs whose schedule changed
 	for name, n := range regs {
 		old, ok := s.regs[name]
 		if ok && old.sameSchedule(n) {
@@ -393,7 +417,7 @@ func (s *Scheduler) Reload(ctx context.Context, jobs []Job) error {
 	// from 07:00 to 07:15 at 07:30 must not send it again).
 	now := s.now()
 	for _, name := range respec {
-		if err := s.store.AdvanceJobSlot(ctx, name, now); err != nil {
+		if err := s.store.AdvanceJobSlot(ctx, string(name), now); err != nil {
 			return fmt.Errorf("schedule: reload: %w", err)
 		}
 	}
@@ -416,7 +440,7 @@ func (s *Scheduler) begin() bool {
 	return true
 }
 
-func (s *Scheduler) current(name string) (*registration, *jobState, bool) {
+func (s *Scheduler) current(name JobName) (*registration, *jobState, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r, ok := s.regs[name]
@@ -438,7 +462,7 @@ func (s *Scheduler) fire(r *registration) {
 	slot := r.nextSlot(s.now())
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	s.execute(job, r, slot, TriggerSchedule, false)
+	s.execute(job, r, slot, TriggerSchedule, false, false)
 }
 
 // nextSlot is the slot a cron fire at now is for: the newest scheduled
@@ -455,7 +479,7 @@ func (r *registration) nextSlot(now time.Time) time.Time {
 }
 
 // execute claims slot for job and runs it. The caller holds the job's lock.
-func (s *Scheduler) execute(job Job, r *registration, slot time.Time, trigger Trigger, resume bool) {
+func (s *Scheduler) execute(job Job, r *registration, slot time.Time, trigger Trigger, resume, foreign bool) {
 	if job.SlotKeyed && r != nil && r.sched != nil && (trigger == TriggerSchedule || trigger == TriggerCatchUp) {
 		if earlier, ok := repeatedWallClock(slot, r.zone); ok && r.sched.Next(earlier.Add(-time.Nanosecond)).Equal(earlier) {
 			s.record(job, slot, trigger, store.OutcomeSkipped,
@@ -463,7 +487,7 @@ func (s *Scheduler) execute(job Job, r *registration, slot time.Time, trigger Tr
 			return
 		}
 	}
-	run := store.JobRun{Job: job.Name, Slot: slot, Trigger: string(trigger), Outcome: store.OutcomeRunning, StartedAt: s.now()}
+	run := store.JobRun{Job: string(job.Name), Slot: slot, Trigger: string(trigger), Outcome: store.OutcomeRunning, StartedAt: s.now()}
 	if err := s.store.ClaimJobRun(s.runCtx, run, resume); err != nil {
 		if errors.Is(err, store.ErrSlotTaken) {
 			s.log.Warn("job_run_refused", "job", job.Name, "slot", slot, "trigger", trigger, "error", err)
@@ -472,16 +496,19 @@ func (s *Scheduler) execute(job Job, r *registration, slot time.Time, trigger Tr
 		}
 		return
 	}
-	s.runClaimed(job, run)
+	s.runClaimed(job, run, foreign)
 }
 
-// runClaimed runs a claimed run and records how it ended.
-func (s *Scheduler) runClaimed(job Job, run store.JobRun) {
+// runClaimed runs a claimed run and records how it ended. A foreign run,
+// one another process started (a command's, resumed here), does not move
+// the job's last slot: its scheduled slots before it must still be caught
+// up.
+func (s *Scheduler) runClaimed(job Job, run store.JobRun, foreign bool) {
 	st := s.state(job.Name)
 	st.running.Store(true)
 	defer st.running.Store(false)
 	start := time.Now()
-	err := s.call(job, run.Slot, Trigger(run.Trigger))
+	err := s.callWithRetry(job, run.Slot, Trigger(run.Trigger))
 	run.FinishedAt = s.now()
 	run.Duration = time.Since(start)
 	switch {
@@ -494,7 +521,7 @@ func (s *Scheduler) runClaimed(job Job, run store.JobRun) {
 	default:
 		run.Outcome, run.Error = store.OutcomeFailed, err.Error()
 	}
-	advance := job.SlotKeyed && run.Outcome != store.OutcomeInterrupted && Trigger(run.Trigger) != TriggerManual
+	advance := job.SlotKeyed && run.Outcome != store.OutcomeInterrupted && Trigger(run.Trigger) != TriggerManual && !foreign
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.runCtx), 10*time.Second)
 	defer cancel()
 	if err := s.store.FinishJobRun(ctx, run, advance); err != nil {
@@ -504,9 +531,9 @@ func (s *Scheduler) runClaimed(job Job, run store.JobRun) {
 }
 
 // record stores a run that did not run (missed, skipped).
-func (s *Scheduler) record(job Job, slot time.Time, trigger Trigger, outcome, msg string) {
+func (s *Scheduler) record(job Job, slot time.Time, trigger Trigger, outcome store.Outcome, msg string) {
 	now := s.now()
-	run := store.JobRun{Job: job.Name, Slot: slot, Trigger: string(trigger), Outcome: outcome, Error: msg, StartedAt: now, FinishedAt: now}
+	run := store.JobRun{Job: string(job.Name), Slot: slot, Trigger: string(trigger), Outcome: outcome, Error: msg, StartedAt: now, FinishedAt: now}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.runCtx), 10*time.Second)
 	defer cancel()
 	if err := s.store.RecordJobRun(ctx, run, job.SlotKeyed); err != nil {
@@ -539,6 +566,37 @@ func (s *Scheduler) logRun(run store.JobRun) {
 	}
 }
 
+// callWithRetry calls job.Run and, while it fails and the job's retry
+// policy allows, calls it again.
+func (s *Scheduler) callWithRetry(job Job, slot time.Time, trigger Trigger) error {
+	deadline := slot.Add(job.CatchUp)
+	delay := job.Retry.Base
+	for attempt := 1; ; attempt++ {
+		err := s.call(job, slot, trigger)
+		if err == nil || errors.Is(err, ErrSkip) || s.runCtx.Err() != nil {
+			return err
+		}
+		if delay <= 0 || job.CatchUp <= 0 || !job.SlotKeyed {
+			return err
+		}
+		if s.now().Add(delay).After(deadline) {
+			return fmt.Errorf("gave up after %d attempt(s), the catch-up window ends %s: %w", attempt, deadline.UTC().Format(time.RFC3339), err)
+		}
+		s.log.Warn("run_failed_retrying", "job", job.Name, "slot", slot.UTC(), "attempt", attempt, "retry_in", delay, "error", err)
+		t := time.NewTimer(delay)
+		select {
+		case <-s.runCtx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+		delay = 2 * delay
+		if job.Retry.Max > 0 {
+			delay = min(delay, job.Retry.Max)
+		}
+	}
+}
+
 // call runs job.Run, turning a panic into an error so the run is recorded
 // as failed and the job keeps its schedule.
 func (s *Scheduler) call(job Job, slot time.Time, trigger Trigger) (err error) {
@@ -551,7 +609,7 @@ func (s *Scheduler) call(job Job, slot time.Time, trigger Trigger) (err error) {
 	return job.Run(s.runCtx, slot, trigger)
 }
 
-func (s *Scheduler) state(name string) *jobState {
+func (s *Scheduler) state(name JobName) *jobState {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st, ok := s.states[name]
@@ -566,8 +624,10 @@ func (s *Scheduler) state(name string) *jobState {
 // and returns its claimed record without waiting for it to finish. It fails
 // with ErrUnknownJob, ErrBusy (a run of the job is in progress) or
 // ErrStopped.
+//
+// name is taken as given (e.g. from a URL), hence a plain string.
 func (s *Scheduler) RunNow(ctx context.Context, name string) (store.JobRun, error) {
-	r, st, ok := s.current(name)
+	r, st, ok := s.current(JobName(name))
 	if !ok {
 		return store.JobRun{}, fmt.Errorf("schedule: run %s: %w", name, ErrUnknownJob)
 	}
@@ -594,7 +654,7 @@ func (s *Scheduler) RunNow(ctx context.Context, name string) (store.JobRun, erro
 	go func() {
 		defer s.wg.Done()
 		defer st.mu.Unlock()
-		s.runClaimed(job, run)
+		s.runClaimed(job, run, false)
 	}()
 	return run, nil
 }
@@ -602,7 +662,7 @@ func (s *Scheduler) RunNow(ctx context.Context, name string) (store.JobRun, erro
 // Trigger asks for a run of the named job soon (slot = when it starts),
 // after any run in progress. Triggers that arrive while one is already
 // queued are folded into it. It does not wait for the run.
-func (s *Scheduler) Trigger(name string, trigger Trigger) error {
+func (s *Scheduler) Trigger(name JobName, trigger Trigger) error {
 	_, st, ok := s.current(name)
 	if !ok {
 		return fmt.Errorf("schedule: trigger %s: %w", name, ErrUnknownJob)
@@ -629,7 +689,7 @@ func (s *Scheduler) Trigger(name string, trigger Trigger) error {
 		s.mu.Lock()
 		job := r.job
 		s.mu.Unlock()
-		s.execute(job, r, s.now().Truncate(time.Microsecond), trigger, false)
+		s.execute(job, r, s.now().Truncate(time.Microsecond), trigger, false, false)
 	}()
 	return nil
 }
@@ -667,19 +727,22 @@ func (s *Scheduler) snapshot() []jobView {
 
 // resumeUnfinished runs again the runs a crash or shutdown cut short, if
 // their slot is still within the catch-up window, and closes the others as
-// failed. Only Start calls it: holding the lease, nobody else runs them.
+// failed. Besides the job's unfinished job_runs, it takes the slots the
+// job's own records hold as unfinished (Job.Unfinished). Only Start calls
+// it: holding the lease, nobody else runs them.
 func (s *Scheduler) resumeUnfinished(ctx context.Context) error {
 	now := s.now()
 	var errs []error
 	for _, r := range s.snapshot() {
-		runs, err := s.store.UnfinishedJobRuns(ctx, r.job.Name)
+		runs, err := s.unfinished(ctx, r.job)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		for _, run := range runs {
+		for _, u := range runs {
+			run := u.run
 			if r.job.SlotKeyed && r.job.CatchUp > 0 && now.Sub(run.Slot) <= r.job.CatchUp {
-				s.spawn(r.job.Name, run.Slot, TriggerResume, true)
+				s.spawn(r.job.Name, run.Slot, TriggerResume, true, !u.recorded)
 				continue
 			}
 			reason := fmt.Sprintf("%s when the process stopped, and not resumed: no catch-up window or past it", run.Outcome)
@@ -691,7 +754,15 @@ func (s *Scheduler) resumeUnfinished(ctx context.Context) error {
 			}
 			run.Error, run.Outcome = reason, store.OutcomeFailed
 			run.FinishedAt = now
-			if err := s.store.FinishJobRun(ctx, run, r.job.SlotKeyed); err != nil {
+			if u.recorded {
+				err = s.store.FinishJobRun(ctx, run, r.job.SlotKeyed)
+			} else {
+				// Started elsewhere (by a command): recorded here, but it
+				// does not move the job's last slot.
+				run.StartedAt = now
+				err = s.store.RecordJobRun(ctx, run, false)
+			}
+			if err != nil {
 				errs = append(errs, err)
 				continue
 			}
@@ -699,6 +770,50 @@ func (s *Scheduler) resumeUnfinished(ctx context.Context) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// unfinishedRun is a run to resume or abandon at start; recorded is
+// whether job_runs has it.
+type unfinishedRun struct {
+	run      store.JobRun
+	recorded bool
+}
+
+// unfinished merges job's unfinished job_runs with the slots its own
+// records hold as unfinished, oldest slot first, each slot once.
+func (s *Scheduler) unfinished(ctx context.Context, job Job) ([]unfinishedRun, error) {
+	runs, err := s.store.UnfinishedJobRuns(ctx, string(job.Name))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]unfinishedRun, 0, len(runs))
+	seen := map[time.Time]bool{}
+	for _, run := range runs {
+		seen[run.Slot.UTC()] = true
+		out = append(out, unfinishedRun{run: run, recorded: true})
+	}
+	if job.Unfinished == nil {
+		return out, nil
+	}
+	slots, err := job.Unfinished(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("schedule: unfinished runs of %s: %w", job.Name, err)
+	}
+	for _, slot := range slots {
+		if seen[slot.UTC()] {
+			continue
+		}
+		seen[slot.UTC()] = true
+		if _, err := s.store.JobRunAt(ctx, string(job.Name), slot); err == nil {
+			continue // finished here: the job's next run settles it
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+		out = append(out, unfinishedRun{run: store.JobRun{Job: string(job.Name), Slot: slot,
+			Trigger: string(TriggerResume), Outcome: store.OutcomeInterrupted}})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].run.Slot.Before(out[j].run.Slot) })
+	return out, nil
 }
 
 // catchUp looks, for each slot-keyed job with a spec, for the newest slot
@@ -712,9 +827,9 @@ func (s *Scheduler) catchUp(ctx context.Context) error {
 		if !r.job.SlotKeyed || r.sched == nil {
 			continue
 		}
-		last, err := s.store.JobLastSlot(ctx, r.job.Name)
+		last, err := s.store.JobLastSlot(ctx, string(r.job.Name))
 		if errors.Is(err, store.ErrNotFound) {
-			if err := s.store.InitJobSlot(ctx, r.job.Name, now); err != nil {
+			if err := s.store.InitJobSlot(ctx, string(r.job.Name), now); err != nil {
 				errs = append(errs, err)
 			}
 			continue
@@ -727,14 +842,14 @@ func (s *Scheduler) catchUp(ctx context.Context) error {
 		if !ok {
 			continue
 		}
-		if _, err := s.store.JobRunAt(ctx, r.job.Name, slot); err == nil {
+		if _, err := s.store.JobRunAt(ctx, string(r.job.Name), slot); err == nil {
 			continue // running now, or resumed
 		} else if !errors.Is(err, store.ErrNotFound) {
 			errs = append(errs, err)
 			continue
 		}
 		if r.job.CatchUp > 0 && now.Sub(slot) <= r.job.CatchUp {
-			s.spawn(r.job.Name, slot, TriggerCatchUp, false)
+			s.spawn(r.job.Name, slot, TriggerCatchUp, false, false)
 			continue
 		}
 		s.record(r.job, slot, TriggerCatchUp, store.OutcomeMissed,
@@ -745,7 +860,7 @@ func (s *Scheduler) catchUp(ctx context.Context) error {
 }
 
 // spawn runs name for slot in the background under the job's lock.
-func (s *Scheduler) spawn(name string, slot time.Time, trigger Trigger, resume bool) {
+func (s *Scheduler) spawn(name JobName, slot time.Time, trigger Trigger, resume, foreign bool) {
 	if !s.begin() {
 		return
 	}
@@ -763,7 +878,7 @@ func (s *Scheduler) spawn(name string, slot time.Time, trigger Trigger, resume b
 		s.mu.Lock()
 		job := r.job
 		s.mu.Unlock()
-		s.execute(job, r, slot, trigger, resume)
+		s.execute(job, r, slot, trigger, resume, foreign)
 	}()
 }
 
@@ -814,7 +929,7 @@ func (s *Scheduler) Stop(ctx context.Context) error {
 
 // JobStatus describes one job for `paperboy schedule` and /admin/status.
 type JobStatus struct {
-	Name      string        `json:"name"`
+	Name      JobName       `json:"name"`
 	Spec      string        `json:"spec"`      // "" for a job that runs only when triggered
 	TimeZone  string        `json:"time_zone"` // "" for @every and triggered jobs
 	SlotKeyed bool          `json:"slot_keyed"`
@@ -843,7 +958,7 @@ func (s *Scheduler) Status(ctx context.Context) ([]JobStatus, error) {
 				}
 			}
 		}
-		last, err := s.store.LastJobRun(ctx, r.job.Name)
+		last, err := s.store.LastJobRun(ctx, string(r.job.Name))
 		switch {
 		case err == nil:
 			js.LastRun = &last

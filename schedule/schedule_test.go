@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -100,7 +101,7 @@ type runLog struct {
 	calls []string // "slot-in-UTC trigger"
 }
 
-func (l *runLog) job(name, spec string, catchUp time.Duration) Job {
+func (l *runLog) job(name JobName, spec string, catchUp time.Duration) Job {
 	return Job{Name: name, Spec: spec, SlotKeyed: true, CatchUp: catchUp, Run: func(ctx context.Context, slot time.Time, trigger Trigger) error {
 		l.mu.Lock()
 		defer l.mu.Unlock()
@@ -123,7 +124,7 @@ func TestCatchUp(t *testing.T) {
 		name        string
 		downUntil   time.Time
 		wantCalls   []string
-		wantOutcome string // of the 07:00 slot on the 20th
+		wantOutcome store.Outcome // of the 07:00 slot on the 20th
 		wantTrigger string
 	}{
 		{"missed within the window runs once", day(20, 9, 30), []string{"2026-07-20T07:00:00Z catchup"}, store.OutcomeOK, "catchup"},
@@ -241,7 +242,7 @@ func TestResumeUnfinished(t *testing.T) {
 		abandonErr   error
 		wantCalls    []string
 		wantAbandons []string
-		wantOutcome  string
+		wantOutcome  store.Outcome
 	}{
 		{"within the window", slot.Add(time.Hour), nil, []string{"2026-07-20T07:00:00Z resume"}, nil, store.OutcomeOK},
 		{"past the window", slot.Add(5 * time.Hour), nil, nil, []string{"2026-07-20T07:00:00Z"}, store.OutcomeFailed},
@@ -594,7 +595,7 @@ func TestSlotRunsOnce(t *testing.T) {
 		s.mu.Lock()
 		r := s.regs[job.Name]
 		s.mu.Unlock()
-		s.execute(job, r, slot, TriggerSchedule, false)
+		s.execute(job, r, slot, TriggerSchedule, false, false)
 	}
 	stop(t, s)
 	if got := rl.get(); len(got) != 1 {
@@ -748,5 +749,119 @@ func TestLeaseExpiresUnrenewed(t *testing.T) {
 	case <-cancelled:
 	case <-time.After(2 * time.Second):
 		t.Fatal("the running job was not cancelled when the lease was lost")
+	}
+}
+
+// TestRetryPolicy: a failed run is tried again, Base apart and doubling,
+// while the next attempt starts within the job's catch-up window of its
+// slot; a skipped run, a job without a window and the zero policy are not
+// retried.
+func TestRetryPolicy(t *testing.T) {
+	errBusy := errors.New("database is locked")
+	tests := []struct {
+		name      string
+		failures  int           // attempts that fail before one succeeds
+		catchUp   time.Duration // from the slot, which is now
+		retry     Retry
+		skip      bool // the first attempt finds nothing to do
+		wantCalls int
+		wantOut   store.Outcome
+		wantErr   string
+	}{
+		{"succeeds at once", 0, time.Second, Retry{Base: 50 * time.Millisecond}, false, 1, store.OutcomeOK, ""},
+		{"retried until it succeeds", 2, 2 * time.Second, Retry{Base: 50 * time.Millisecond}, false, 3, store.OutcomeOK, ""},
+		// Attempts at 0, 100ms, 300ms; the next, at 700ms, is past 500ms.
+		{"gives up past the window", 100, 500 * time.Millisecond, Retry{Base: 100 * time.Millisecond}, false, 3, store.OutcomeFailed, "gave up after 3 attempt(s)"},
+		{"capped by Max", 3, 2 * time.Second, Retry{Base: 50 * time.Millisecond, Max: 60 * time.Millisecond}, false, 4, store.OutcomeOK, ""},
+		{"nothing to do is not retried", 0, 2 * time.Second, Retry{Base: 50 * time.Millisecond}, true, 1, store.OutcomeSkipped, "nothing to do"},
+		{"zero policy", 5, 2 * time.Second, Retry{}, false, 1, store.OutcomeFailed, "database is locked"},
+		{"no window", 5, 0, Retry{Base: 50 * time.Millisecond}, false, 1, store.OutcomeFailed, "database is locked"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			st, _ := openStore(t)
+			s := newScheduler(t, st, testOpts{})
+			var calls atomic.Int32
+			done := make(chan struct{})
+			job := Job{Name: "digest:retry", SlotKeyed: true, CatchUp: tc.catchUp, Retry: tc.retry,
+				Run: func(ctx context.Context, slot time.Time, trigger Trigger) error {
+					n := calls.Add(1)
+					switch {
+					case tc.skip:
+						return fmt.Errorf("%w: nothing new", ErrSkip)
+					case int(n) <= tc.failures:
+						return errBusy
+					}
+					return nil
+				}}
+			s.cfg.OnRun = func(store.JobRun) { close(done) }
+			if err := s.Start(context.Background(), []Job{job}); err != nil {
+				t.Fatal(err)
+			}
+			run, err := s.RunNow(context.Background(), "digest:retry")
+			if err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the run did not finish")
+			}
+			stop(t, s)
+			got, err := st.JobRunAt(context.Background(), "digest:retry", run.Slot)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if int(calls.Load()) != tc.wantCalls || got.Outcome != tc.wantOut || !strings.Contains(got.Error, tc.wantErr) {
+				t.Errorf("%d calls, run %s %q; want %d calls, %s with %q", calls.Load(), got.Outcome, got.Error, tc.wantCalls, tc.wantOut, tc.wantErr)
+			}
+		})
+	}
+}
+
+// TestUnfinishedHook: slots a job's own records hold as unfinished (a run
+// a command started and was killed in) are resumed at start within the
+// catch-up window and abandoned past it, like unfinished job_runs, and
+// each slot once when both know it.
+func TestUnfinishedHook(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 7, 20, 12, 0, 0, 0, time.UTC)
+	within, past, both := now.Add(-time.Hour), now.Add(-5*time.Hour), now.Add(-2*time.Hour)
+	st, _ := openStore(t)
+	if err := st.InitJobSlot(ctx, "digest:d", now.Add(-24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.ClaimJobRun(ctx, store.JobRun{Job: "digest:d", Slot: both, Trigger: "schedule", Outcome: store.OutcomeRunning, StartedAt: both}, false); err != nil {
+		t.Fatal(err)
+	}
+	var rl runLog
+	var abandons []string
+	job := rl.job("digest:d", "0 7 1 1 *", 3*time.Hour)
+	job.Unfinished = func(context.Context) ([]time.Time, error) { return []time.Time{past, within, both}, nil }
+	job.Abandon = func(_ context.Context, slot time.Time, _ string) error {
+		abandons = append(abandons, slot.UTC().Format(time.RFC3339))
+		return nil
+	}
+	s := newScheduler(t, st, testOpts{now: (&fakeClock{t: now}).Now})
+	if err := s.Start(ctx, []Job{job}); err != nil {
+		t.Fatal(err)
+	}
+	stop(t, s)
+	calls := rl.get()
+	slices.Sort(calls)
+	if want := []string{"2026-07-20T10:00:00Z resume", "2026-07-20T11:00:00Z resume"}; fmt.Sprint(calls) != fmt.Sprint(want) {
+		t.Errorf("calls = %q, want %q", calls, want)
+	}
+	if want := []string{"2026-07-20T07:00:00Z"}; fmt.Sprint(abandons) != fmt.Sprint(want) {
+		t.Errorf("abandoned %q, want %q", abandons, want)
+	}
+	for slot, want := range map[time.Time]store.Outcome{within: store.OutcomeOK, both: store.OutcomeOK, past: store.OutcomeFailed} {
+		r, err := st.JobRunAt(ctx, "digest:d", slot)
+		if err != nil || r.Outcome != want {
+			t.Errorf("job run at %s = %+v, %v; want %s", slot, r, err, want)
+		}
+	}
+	if last, err := st.JobLastSlot(ctx, "digest:d"); err != nil || last.After(both) {
+		t.Errorf("last slot %s, %v: a run started elsewhere must not move it past the job's own %s", last, err, both)
 	}
 }

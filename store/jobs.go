@@ -8,14 +8,17 @@ import (
 	"time"
 )
 
-// Job run outcomes as stored in job_runs.outcome.
+// Outcome is how a job run ended, as stored in job_runs.outcome.
+type Outcome string
+
+// The job run outcomes.
 const (
-	OutcomeRunning     = "running"
-	OutcomeOK          = "ok"
-	OutcomeSkipped     = "skipped"
-	OutcomeMissed      = "missed"
-	OutcomeFailed      = "failed"
-	OutcomeInterrupted = "interrupted" // shutdown cut the run short; resumable
+	OutcomeRunning     Outcome = "running"
+	OutcomeOK          Outcome = "ok"
+	OutcomeSkipped     Outcome = "skipped"
+	OutcomeMissed      Outcome = "missed"
+	OutcomeFailed      Outcome = "failed"
+	OutcomeInterrupted Outcome = "interrupted" // shutdown cut the run short; resumable
 )
 
 // ErrSlotTaken is returned, wrapped, when a job run is claimed for a slot
@@ -27,7 +30,7 @@ type JobRun struct {
 	Job        string
 	Slot       time.Time // the scheduled time the run is for (manual runs: start time)
 	Trigger    string    // schedule | catchup | resume | manual | watch | startup | ...
-	Outcome    string    // one of the Outcome constants
+	Outcome    Outcome
 	Error      string
 	StartedAt  time.Time
 	FinishedAt time.Time
@@ -70,7 +73,7 @@ func (s *Store) ClaimJobRun(ctx context.Context, run JobRun, resume bool) error 
 }
 
 func claimJobRun(ctx context.Context, tx *sql.Tx, run JobRun, resume bool) error {
-	var outcome string
+	var outcome Outcome
 	err := tx.QueryRowContext(ctx, `SELECT outcome FROM job_runs WHERE job = ? AND slot = ?`,
 		run.Job, formatTime(run.Slot)).Scan(&outcome)
 	switch {

@@ -91,7 +91,7 @@ func TestUnfinishedAndPrune(t *testing.T) {
 	ctx := context.Background()
 	s := openTestStore(t)
 	t0 := time.Date(2026, 7, 20, 7, 0, 0, 0, time.UTC)
-	for i, outcome := range []string{OutcomeOK, OutcomeRunning, OutcomeInterrupted, OutcomeFailed, OutcomeOK} {
+	for i, outcome := range []Outcome{OutcomeOK, OutcomeRunning, OutcomeInterrupted, OutcomeFailed, OutcomeOK} {
 		slot := t0.Add(time.Duration(i) * time.Hour)
 		if err := s.ClaimJobRun(ctx, JobRun{Job: "j", Slot: slot, Trigger: "schedule", Outcome: outcome, StartedAt: slot}, false); err != nil {
 			t.Fatal(err)

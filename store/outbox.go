@@ -13,22 +13,30 @@ import (
 	"github.com/paperboy-news/paperboy/internal/address"
 )
 
-// Digest run statuses (digest_runs.status).
+// RunStatus is a digest run's state, as stored in digest_runs.status.
+type RunStatus string
+
+// The digest run statuses. A run is sending until every delivery is
+// settled or it is closed; skipped runs had nothing to send.
 const (
-	RunSending = "sending"
-	RunDone    = "done"
-	RunSkipped = "skipped"
-	RunFailed  = "failed"
+	RunSending RunStatus = "sending"
+	RunDone    RunStatus = "done"
+	RunSkipped RunStatus = "skipped"
+	RunFailed  RunStatus = "failed"
 )
 
-// Delivery statuses (deliveries.status). A delivery is pending until the
-// server accepts it (sent), refuses it for good or runs out of attempts
-// (failed), or its address unsubscribed after the run was created (skipped).
+// DeliveryStatus is a delivery's state, as stored in deliveries.status.
+type DeliveryStatus string
+
+// The delivery statuses. A delivery is pending until the server accepts it
+// (sent), refuses it for good or runs out of attempts (failed), or it will
+// not be sent: its address unsubscribed after the run was created, or its
+// run was closed past its catch-up window (skipped).
 const (
-	DeliveryPending = "pending"
-	DeliverySent    = "sent"
-	DeliveryFailed  = "failed"
-	DeliverySkipped = "skipped"
+	DeliveryPending DeliveryStatus = "pending"
+	DeliverySent    DeliveryStatus = "sent"
+	DeliveryFailed  DeliveryStatus = "failed"
+	DeliverySkipped DeliveryStatus = "skipped"
 )
 
 // DigestRun is the outbox's head: one digest for one scheduled slot.
@@ -36,7 +44,7 @@ type DigestRun struct {
 	ID     int64
 	Digest string
 	Slot   time.Time
-	Status string
+	Status RunStatus
 	// Subject and ArticleIDs are frozen when the run is created, so a
 	// resumed run sends the very same digest.
 	Subject    string
@@ -68,7 +76,7 @@ type Delivery struct {
 	Recipient   string
 	List        string
 	MessageID   string
-	Status      string
+	Status      DeliveryStatus
 	Attempts    int
 	NextAttempt time.Time
 	LastCode    int
@@ -298,17 +306,22 @@ func (s *Store) DueDeliveries(ctx context.Context, runID int64, after string, no
 
 // updateDelivery runs one UPDATE on a delivery and insists it hit a row.
 func (s *Store) updateDelivery(ctx context.Context, what string, runID int64, recipient, query string, args ...any) error {
-	res, err := s.db.ExecContext(ctx, query, append(args, runID, recipient)...)
-	if err == nil {
-		var n int64
-		if n, err = res.RowsAffected(); err == nil && n == 0 {
-			err = ErrNotFound
-		}
-	}
-	if err != nil {
+	if err := oneRow(s.db.ExecContext(ctx, query, append(args, runID, recipient)...)); err != nil {
 		return fmt.Errorf("store: %s delivery of run %d to %s: %w", what, runID, recipient, err)
 	}
 	return nil
+}
+
+// oneRow checks that a statement changed a row: ErrNotFound if none.
+func oneRow(res sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err == nil && n == 0 {
+		err = ErrNotFound
+	}
+	return err
 }
 
 // MarkDeliverySent records that the server accepted the message at at.
@@ -362,19 +375,31 @@ func (s *Store) DeliveryCounts(ctx context.Context, runID int64) (DeliveryCounts
 }
 
 // FinishDigestRun sets a run's final status (done or failed) and error.
-func (s *Store) FinishDigestRun(ctx context.Context, runID int64, status, errMsg string) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE digest_runs SET status = ?, error = ?, finished_at = ? WHERE id = ?`,
-		status, errMsg, formatTime(s.now()), runID)
-	if err == nil {
-		var n int64
-		if n, err = res.RowsAffected(); err == nil && n == 0 {
-			err = ErrNotFound
-		}
-	}
-	if err != nil {
+func (s *Store) FinishDigestRun(ctx context.Context, runID int64, status RunStatus, errMsg string) error {
+	if err := oneRow(s.db.ExecContext(ctx, `UPDATE digest_runs SET status = ?, error = ?, finished_at = ? WHERE id = ?`,
+		status, errMsg, formatTime(s.now()), runID)); err != nil {
 		return fmt.Errorf("store: finish digest run %d: %w", runID, err)
 	}
 	return nil
+}
+
+// CloseDigestRun ends a run that will not send any more: its pending
+// deliveries are marked skipped with reason, and the run gets status and
+// errMsg, in one transaction, so a crash leaves the run either open or
+// closed with nothing pending. It returns the run's counts afterwards.
+func (s *Store) CloseDigestRun(ctx context.Context, runID int64, status RunStatus, errMsg, reason string) (DeliveryCounts, error) {
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'skipped', last_error = ?, next_attempt_at = ''
+			WHERE run_id = ? AND status = 'pending'`, reason, runID); err != nil {
+			return err
+		}
+		return oneRow(tx.ExecContext(ctx, `UPDATE digest_runs SET status = ?, error = ?, finished_at = ? WHERE id = ?`,
+			status, errMsg, formatTime(s.now()), runID))
+	})
+	if err != nil {
+		return DeliveryCounts{}, fmt.Errorf("store: close digest run %d: %w", runID, err)
+	}
+	return s.DeliveryCounts(ctx, runID)
 }
 
 // RecentDigestRuns returns the latest limit runs of digest ("" for every

@@ -103,7 +103,7 @@ func TestDeliveryLifecycle(t *testing.T) {
 	}
 	must(s.MarkDeliverySent(ctx, run.ID, "e@x.cn", now))
 	all, err := s.OutboxCounts(ctx)
-	if err != nil || all[DeliveryPending] != 1 || all[DeliverySent] != 2 || all[DeliveryFailed] != 1 || all[DeliverySkipped] != 1 {
+	if err != nil || all[string(DeliveryPending)] != 1 || all[string(DeliverySent)] != 2 || all[string(DeliveryFailed)] != 1 || all[string(DeliverySkipped)] != 1 {
 		t.Fatalf("outbox counts = %v, %v; want pending 1, sent 2, failed 1, skipped 1", all, err)
 	}
 	if c, _ = s.DeliveryCounts(ctx, run.ID); !c.NextAttempt.Equal(now.Add(time.Minute)) {
@@ -176,5 +176,41 @@ func TestCreateDigestRunLeavesOutAddressesThatLeftAnyOfItsLists(t *testing.T) {
 				t.Fatalf("counts = %+v, %v; want %d pending", c, err, tc.want)
 			}
 		})
+	}
+}
+
+// TestCloseDigestRunSkipsWhatIsPending: closing a run marks only its
+// pending deliveries skipped, keeps the sent ones, and finishes the run.
+func TestCloseDigestRunSkipsWhatIsPending(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t)
+	slot := time.Date(2026, 7, 20, 23, 0, 0, 0, time.UTC)
+	var rcpts []OutboxRecipient
+	for _, a := range []string{"a@x.cn", "b@x.cn", "c@x.cn", "d@x.cn"} {
+		rcpts = append(rcpts, OutboxRecipient{Address: a, List: "l", MessageID: a + "-id"})
+	}
+	run, _, err := s.CreateDigestRun(ctx, DigestRun{Digest: "daily", Slot: slot, Status: RunSending}, slices.Values(rcpts))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkDeliverySent(ctx, run.ID, "a@x.cn", slot); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkDeliveryFailed(ctx, run.ID, "b@x.cn", 550, "no such user"); err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.CloseDigestRun(ctx, run.ID, RunDone, "closed past its window", "not sent: past the window")
+	if err != nil || c.Sent != 1 || c.Failed != 1 || c.Skipped != 2 || c.Pending != 0 {
+		t.Fatalf("close = %+v, %v; want 1 sent, 1 failed, 2 skipped, none pending", c, err)
+	}
+	got, err := s.DigestRunBySlot(ctx, "daily", slot)
+	if err != nil || got.Status != RunDone || got.Error != "closed past its window" || got.Finished.IsZero() {
+		t.Fatalf("closed run = %+v, %v", got, err)
+	}
+	if open, err := s.UnfinishedDigestRuns(ctx); err != nil || len(open) != 0 {
+		t.Fatalf("unfinished runs after close = %+v, %v", open, err)
+	}
+	if _, err := s.CloseDigestRun(ctx, run.ID+1, RunDone, "", ""); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("close of no run: err = %v, want ErrNotFound", err)
 	}
 }

@@ -9,7 +9,7 @@ import (
 )
 
 // deliveryState reads a delivery's status and last_error.
-func deliveryState(t *testing.T, s *Store, runID int64, rcpt string) (status, lastErr string) {
+func deliveryState(t *testing.T, s *Store, runID int64, rcpt string) (status DeliveryStatus, lastErr string) {
 	t.Helper()
 	if err := s.db.QueryRow(`SELECT status, last_error FROM deliveries WHERE run_id = ? AND recipient = ?`, runID, rcpt).Scan(&status, &lastErr); err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/paperboy-news/paperboy/content"
 	"github.com/paperboy-news/paperboy/store"
@@ -42,7 +43,10 @@ func TestBidiHeadlineComesOutClean(t *testing.T) {
 		t.Fatal(err)
 	}
 	old := content.Article{Kind: content.KindArticle, Title: "旧稿" + rlo + "txt.exe" + pdf + "标题", Byline: "本报讯",
-		Paragraphs: []string{"正文" + rlo + "一段。"}, Date: "2021-07-21", Source: "old.txt", Lines: [2]int{1, 3}}
+		Paragraphs: []string{"正文" + rlo + "一段。"}, Source: "old.txt", Lines: [2]int{1, 3}}
+	// Yesterday's: the newest edition, within the digest's period, so the
+	// preview's first run takes it.
+	old.Date = time.Now().In(mustZone(t, "Asia/Shanghai")).AddDate(0, 0, -1).Format(time.DateOnly)
 	old.ID = content.StableID(old.Date, old.Kind, "old")
 	if _, err := st.SaveEdition(ctx, content.Edition{Date: old.Date, Source: "old.txt", Articles: []content.Article{old}}, "old"); err != nil {
 		t.Fatal(err)

@@ -12,12 +12,9 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/term"
-
 	"github.com/paperboy-news/paperboy/config"
 	"github.com/paperboy-news/paperboy/mailer"
 	"github.com/paperboy-news/paperboy/schedule"
-	"github.com/paperboy-news/paperboy/store"
 )
 
 // runDigest runs, previews or test-sends one digest.
@@ -77,19 +74,19 @@ func runDigest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	// While this command sends, it holds the scheduler lease: a daemon on
 	// the same database would otherwise send the same run at the same time.
 	err = schedule.WithLease(ctx, st, 0, func(ctx context.Context) error {
-		return sendDigestNow(ctx, c, st, m, name, stdout)
+		return sendDigestNow(ctx, c, m, name, stdout)
 	})
 	if errors.Is(err, schedule.ErrLeaseHeld) {
 		return fmt.Errorf("digest %s: a paperboy daemon runs the schedule on this database, and it sends digests: "+
-			"ask it with POST /admin/jobs/%s%s/run, or stop it first (%w)", name, jobDigestPrefix, name, err)
+			"ask it with POST /admin/jobs/%s/run, or stop it first (%w)", name, mailer.JobName(name), err)
 	}
 	return err
 }
 
-// sendDigestNow runs digest name through the outbox: a run this command
-// started and was interrupted in is finished first; otherwise the run is
-// for now.
-func sendDigestNow(ctx context.Context, c *config.Config, st *store.Store, m *mailer.Digests, name string, stdout io.Writer) error {
+// sendDigestNow runs digest name through the mailer's lifecycle, the same
+// as the daemon's: an unfinished run is resumed within its window (and
+// then no new run starts) or closed past it; otherwise the run is for now.
+func sendDigestNow(ctx context.Context, c *config.Config, m *mailer.Digests, name string, stdout io.Writer) error {
 	var progress func(mailer.Progress)
 	tty := isTerminal(stdout)
 	if tty {
@@ -97,24 +94,19 @@ func sendDigestNow(ctx context.Context, c *config.Config, st *store.Store, m *ma
 			fmt.Fprintf(stdout, "\r\033[Ksent %d · failed %d · remaining %d · %.0f msg/s", p.Sent, p.Failed, p.Remaining, p.Rate)
 		}
 	}
-	slot := time.Now().UTC().Truncate(time.Second)
-	open, err := st.UnfinishedDigestRuns(ctx)
-	if err != nil {
-		return err
-	}
-	for _, r := range open {
-		if r.Digest == name {
-			fmt.Fprintf(stdout, "resuming run %d of %s for %s\n", r.ID, name, r.Slot.In(c.Site.Location).Format(time.DateTime))
-			slot = r.Slot
-			break
-		}
-	}
-	res, err := m.RunWithProgress(ctx, name, slot, progress)
+	res, err := m.Run(ctx, name, time.Time{}, mailer.WithProgress(progress))
 	if tty {
 		fmt.Fprintln(stdout)
 	}
-	fmt.Fprintf(stdout, "digest %s (run %d): %s, %d article(s); sent %d, failed %d, skipped %d, pending %d\n",
-		name, res.RunID, res.Status, res.Articles, res.Sent, res.Failed, res.Skipped, res.Pending)
+	what := "new run"
+	if res.Resumed {
+		what = "resumed run"
+	}
+	fmt.Fprintf(stdout, "digest %s (%s %d for %s): %s, %d article(s); sent %d, failed %d, skipped %d, pending %d\n",
+		name, what, res.RunID, res.Slot.In(c.Site.Location).Format(time.DateTime), res.Status, res.Articles, res.Sent, res.Failed, res.Skipped, res.Pending)
+	if res.Error != "" {
+		fmt.Fprintf(stdout, "  %s\n", res.Error)
+	}
 	return err
 }
 
@@ -142,7 +134,8 @@ func parseWithName(fs *flag.FlagSet, args []string) (string, error) {
 }
 
 // mailerConfig maps the configuration onto the mailer's, reading the SMTP
-// password and the unsubscribe secret from the environment.
+// password and the unsubscribe secret from the environment. The lists are
+// read now and, if any has a file, again at each run through a ListReader.
 func mailerConfig(c *config.Config, logger *slog.Logger) (mailer.Config, error) {
 	password, err := c.SMTP.Password()
 	if err != nil {
@@ -165,12 +158,13 @@ func mailerConfig(c *config.Config, logger *slog.Logger) (mailer.Config, error) 
 	// stays a defined list with no one on it.
 	mc := c.Mailer()
 	for _, l := range c.Lists {
-		rs, err := config.LoadRecipients(l)
+		addrs, err := readList(l)
 		if err != nil {
 			return mailer.Config{}, err
 		}
-		for _, r := range rs {
-			mc.Lists[l.Name] = append(mc.Lists[l.Name], r.Address)
+		mc.Lists[l.Name] = append(mc.Lists[l.Name], addrs...)
+		if l.File != "" {
+			mc.ListReader = listReader{c}
 		}
 	}
 	mc.UnsubscribeSecret = secret
@@ -178,6 +172,32 @@ func mailerConfig(c *config.Config, logger *slog.Logger) (mailer.Config, error) 
 	mc.SMTP.Password = password
 	mc.Logger = logger
 	return mc, nil
+}
+
+// listReader reads the configuration's recipient lists, files included,
+// for the mailer at each run.
+type listReader struct{ c *config.Config }
+
+// ReadList implements mailer.ListReader.
+func (r listReader) ReadList(name string) ([]string, error) {
+	l, err := r.c.List(name)
+	if err != nil {
+		return nil, err
+	}
+	return readList(l)
+}
+
+// readList is list l's addresses as config parsed them.
+func readList(l config.List) ([]string, error) {
+	rs, err := config.LoadRecipients(l)
+	if err != nil {
+		return nil, err
+	}
+	addrs := make([]string, len(rs))
+	for i, r := range rs {
+		addrs[i] = r.Address
+	}
+	return addrs, nil
 }
 
 // processSecret is the unsubscribe secret of a file-transport setup with
@@ -199,8 +219,13 @@ func firstRecipient(c *config.Config, digest string) (string, error) {
 	return to, nil
 }
 
-// isTerminal reports whether w is a terminal, for progress lines.
+// isTerminal reports whether w is a terminal (a character device), for
+// progress lines.
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }

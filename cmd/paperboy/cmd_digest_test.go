@@ -15,12 +15,14 @@ import (
 )
 
 // digestSetup copies the shipped config.toml into a temp dir with the
-// sample page ingested into its store, and returns the config path.
+// sample page ingested into its store as yesterday's edition (within the
+// digest's period), and returns the config path.
 func digestSetup(t *testing.T) (cfgPath, dir string) {
 	t.Helper()
 	dir = t.TempDir()
 	cfgPath = copyShipped(t, dir, "config.toml")
-	fixture.WriteSampleStore(t, filepath.Join(dir, "data", "paperboy.db"))
+	yesterday := time.Now().In(mustZone(t, "Asia/Shanghai")).AddDate(0, 0, -1).Format(time.DateOnly)
+	writeEditionStore(t, filepath.Join(dir, "data", "paperboy.db"), yesterday)
 	t.Setenv("PAPERBOY_UNSUBSCRIBE_SECRET", "cmd-test-secret-0123456789")
 	return cfgPath, dir
 }
@@ -85,29 +87,57 @@ func TestDigestCommandUsage(t *testing.T) {
 	}
 }
 
+// TestDigestCommandResumesAnInterruptedRun: an unfinished run is resumed
+// within the digest's catch_up window (3h), and then no new run starts;
+// past the window it is closed, its pending deliveries skipped, and the
+// command runs the digest for now.
 func TestDigestCommandResumesAnInterruptedRun(t *testing.T) {
-	cfgPath, dir := digestSetup(t)
-	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(dir, "data", "paperboy.db"))
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name     string
+		age      time.Duration // of the interrupted run's slot
+		resumed  bool
+		wantOut  []string
+		wantEMLs int // in outbox/, besides m1
+	}{
+		{"within the window", time.Hour, true, []string{"(resumed run 1 for ", "done, 0 article(s); sent 1, failed 0, skipped 0, pending 0"}, 0},
+		{"past the window", 4 * time.Hour, false, []string{"(new run 2 for ", "done, 13 article(s); sent 2, failed 0"}, 2},
 	}
-	slot := time.Date(2021, 7, 20, 23, 0, 0, 0, time.UTC)
-	_, _, err = st.CreateDigestRun(ctx, store.DigestRun{Digest: "daily", Slot: slot, Status: store.RunSending, Subject: "interrupted"},
-		slices.Values([]store.OutboxRecipient{{Address: "reader1@example.org", List: "demo", MessageID: "m1@example.org"}}))
-	st.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stdout, stderr bytes.Buffer
-	if err := run(ctx, []string{"digest", "daily", "-config", cfgPath}, &stdout, &stderr); err != nil {
-		t.Fatalf("run: %v\n%s", err, stderr.String())
-	}
-	if !strings.Contains(stdout.String(), "resuming run 1 of daily for 2021-07-21 07:00:00") || !strings.Contains(stdout.String(), "sent 1, failed 0") {
-		t.Fatalf("output = %q", stdout.String())
-	}
-	if emls, _ := filepath.Glob(filepath.Join(dir, "outbox", "m1@example.org.eml")); len(emls) != 1 {
-		t.Fatal("the interrupted run's pending delivery was not sent")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfgPath, dir := digestSetup(t)
+			ctx := context.Background()
+			st := openStore(t, dir)
+			slot := time.Now().Add(-tt.age).UTC().Truncate(time.Second)
+			_, _, err := st.CreateDigestRun(ctx, store.DigestRun{Digest: "daily", Slot: slot, Status: store.RunSending, Subject: "interrupted"},
+				slices.Values([]store.OutboxRecipient{{Address: "reader1@example.org", List: "demo", MessageID: "m1@example.org"}}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var stdout, stderr bytes.Buffer
+			if err := run(ctx, []string{"digest", "daily", "-config", cfgPath}, &stdout, &stderr); err != nil {
+				t.Fatalf("run: %v\n%s", err, stderr.String())
+			}
+			for _, want := range tt.wantOut {
+				if !strings.Contains(stdout.String(), want) {
+					t.Errorf("output %q lacks %q", stdout.String(), want)
+				}
+			}
+			m1, _ := filepath.Glob(filepath.Join(dir, "outbox", "m1@example.org.eml"))
+			if got := len(m1) == 1; got != tt.resumed {
+				t.Errorf("the interrupted run's pending delivery sent: %v, want %v", got, tt.resumed)
+			}
+			all, _ := filepath.Glob(filepath.Join(dir, "outbox", "*.eml"))
+			if len(all)-len(m1) != tt.wantEMLs {
+				t.Errorf("%d other messages, want %d", len(all)-len(m1), tt.wantEMLs)
+			}
+			old, err := st.DigestRunBySlot(ctx, "daily", slot)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tt.resumed && (old.Status != store.RunFailed || !strings.Contains(old.Error, "past the catch-up window")) {
+				t.Errorf("stale run %s %q; want it closed as failed (nothing sent), past the catch-up window", old.Status, old.Error)
+			}
+		})
 	}
 }
 
@@ -136,5 +166,34 @@ func TestDigestCommandRefusedWhileDaemonRuns(t *testing.T) {
 	}
 	if err := run(ctx, []string{"digest", "daily", "-config", cfgPath, "-preview", filepath.Join(dir, "p")}, &stdout, &stderr); err != nil {
 		t.Fatalf("preview while a daemon runs: %v", err)
+	}
+}
+
+// TestDigestCommandOnFreshInstallWithOnlyOldEditions: the first run honours
+// the digest's period: with only the 2021 sample edition stored, a run now
+// sends nothing and is recorded as skipped, and `status` says why.
+func TestDigestCommandOnFreshInstallWithOnlyOldEditions(t *testing.T) {
+	dir := t.TempDir()
+	cfgPath := copyShipped(t, dir, "config.toml")
+	fixture.WriteSampleStore(t, filepath.Join(dir, "data", "paperboy.db"))
+	t.Setenv("PAPERBOY_UNSUBSCRIBE_SECRET", "cmd-test-secret-0123456789")
+	ctx := context.Background()
+	var stdout, stderr bytes.Buffer
+	if err := run(ctx, []string{"digest", "daily", "-config", cfgPath}, &stdout, &stderr); err != nil {
+		t.Fatalf("digest: %v\n%s", err, stderr.String())
+	}
+	const why = "nothing within the digest's period (24h0m0s): the latest edition, 2021-07-20, is older than "
+	if !strings.Contains(stdout.String(), "skipped, 0 article(s); sent 0") || !strings.Contains(stdout.String(), why) {
+		t.Errorf("digest output = %q; want skipped, nothing sent, and why", stdout.String())
+	}
+	if emls, _ := filepath.Glob(filepath.Join(dir, "outbox", "*.eml")); len(emls) != 0 {
+		t.Errorf("%d messages written; want none", len(emls))
+	}
+	stdout.Reset()
+	if err := run(ctx, []string{"status", "-config", cfgPath}, &stdout, &stderr); err != nil {
+		t.Fatalf("status: %v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "skipped  sent 0, pending 0, failed 0, skipped 0  (nothing new)") || !strings.Contains(stdout.String(), "error: skipped: "+why) {
+		t.Errorf("status = %q; want the skipped run and why", stdout.String())
 	}
 }

@@ -127,3 +127,38 @@ func TestParseCommandErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestParseCommandExplain(t *testing.T) {
+	page := filepath.Join("..", "..", "content", "testdata", "footer-after.txt")
+	stdout, stderr, err := runCmd(t, "parse", "--explain", "--date", "2021-07-20", page)
+	if err != nil {
+		t.Fatalf("parse --explain: %v\nstderr: %s", err, stderr)
+	}
+	for _, want := range []string{
+		page + ": edition 2021-07-20, 2 items, 1 warnings",
+		"headlines stand after their articles",
+		`#2 article, lines 11-18: title "区图书馆上线自助借还设备", byline "本报讯（通讯员周明远）"`,
+		"   18  headline        #2   区图书馆上线自助借还设备\n",
+		"   20  furniture            责任编辑：何静  校对：孙磊  版式：吴昊\n",
+		"why: page footer: the editors' line\n",
+		"    4  paragraph break #1   \n",
+		"why: starts paragraph 2: the line before ends a sentence and a blank line comes between\n",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+	if n := strings.Count(stdout, "\n"); n < 22 {
+		t.Errorf("output has %d lines, want one per page line and more", n)
+	}
+	photos := filepath.Join("..", "..", "content", "testdata", "photo-under-headline.txt")
+	stdout, _, err = runCmd(t, "parse", "--explain", "--date", "2021-07-20", photos)
+	if want := `#2 photo, lines 9-10: title "工人在城西污水处理厂二期工程调试设备", byline "本报通讯员 邓子涵 摄" (no headline on the page: the title is from the caption)`; err != nil || !strings.Contains(stdout, want) {
+		t.Errorf("photo page: error %v, output lacks %q:\n%s", err, want, stdout)
+	}
+	md := filepath.Join("..", "..", "content", "testdata", "2021-07-21-correction.md")
+	stdout, _, err = runCmd(t, "parse", "--explain", page, md)
+	if err == nil || !errors.Is(err, errUsage) || !strings.Contains(err.Error(), "Markdown") || stdout != "" {
+		t.Errorf("--explain with a Markdown file: error %v, stdout %q; want a usage error and no output", err, stdout)
+	}
+}

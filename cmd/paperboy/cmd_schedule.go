@@ -9,34 +9,43 @@ import (
 	"time"
 
 	"github.com/paperboy-news/paperboy/config"
+	"github.com/paperboy-news/paperboy/mailer"
 	"github.com/paperboy-news/paperboy/schedule"
 )
 
-// Job names, as stored in job_runs and shown by the admin endpoints.
+// The daemon's own jobs; a digest's job is the mailer's (mailer.JobName).
 const (
-	jobIngest       = "ingest"
-	jobFeeds        = "feeds"
-	jobDigestPrefix = "digest:"
+	jobIngest schedule.JobName = "ingest"
+	jobFeeds  schedule.JobName = "feeds"
 )
 
-// scheduleJobs maps the configuration onto the scheduler's jobs; run gives
-// each job's work. The daemon and `paperboy schedule` share it, so what the
+// jobWork is the work of each job: the daemon's own jobs, and digest
+// gives a digest's whole job.
+type jobWork struct {
+	ingest, feeds, bounces schedule.RunFunc
+	digest                 func(config.Digest) (schedule.Job, error)
+}
+
+// scheduleJobs maps the configuration onto the scheduler's jobs with
+// work's work. The daemon and `paperboy schedule` share it, so what the
 // command lists is what the daemon runs.
-func scheduleJobs(c *config.Config, run func(name string) schedule.RunFunc) []schedule.Job {
+func scheduleJobs(c *config.Config, work jobWork) ([]schedule.Job, error) {
 	jobs := []schedule.Job{
-		{Name: jobIngest, Spec: c.Jobs.Ingest, Location: c.Site.Location, Run: run(jobIngest)},
-		{Name: jobFeeds, Spec: c.Jobs.Feeds, Location: c.Site.Location, Run: run(jobFeeds)},
+		{Name: jobIngest, Spec: c.Jobs.Ingest, Location: c.Site.Location, Run: work.ingest},
+		{Name: jobFeeds, Spec: c.Jobs.Feeds, Location: c.Site.Location, Run: work.feeds},
 	}
 	for _, d := range c.Digests {
-		name := jobDigestPrefix + d.Name
-		jobs = append(jobs, schedule.Job{Name: name, Spec: d.ScheduledSpec(), Location: c.Site.Location,
-			SlotKeyed: true, CatchUp: d.CatchUp, Run: run(name)})
+		j, err := work.digest(d)
+		if err != nil {
+			return nil, err
+		}
+		jobs = append(jobs, j)
 	}
 	// Hook (mail, issue 13): the bounce mailbox.
 	if c.Bounces.Schedule != "" {
-		jobs = append(jobs, schedule.Job{Name: jobBounces, Spec: c.Bounces.Schedule, Location: c.Site.Location, Run: run(jobBounces)})
+		jobs = append(jobs, schedule.Job{Name: jobBounces, Spec: c.Bounces.Schedule, Location: c.Site.Location, Run: work.bounces})
 	}
-	return jobs
+	return jobs, nil
 }
 
 // errNotHere is the work of a job listed by `paperboy schedule`, which
@@ -57,17 +66,24 @@ func runSchedule(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	notHere := func(string) schedule.RunFunc {
-		return func(context.Context, time.Time, schedule.Trigger) error { return errNotHere }
-	}
-	if err := sched.Reload(ctx, scheduleJobs(c, notHere)); err != nil {
-		return err
-	}
-	jobs, err := sched.Status(ctx)
+	notHere := func(context.Context, time.Time, schedule.Trigger) error { return errNotHere }
+	jobs, err := scheduleJobs(c, jobWork{ingest: notHere, feeds: notHere, bounces: notHere,
+		digest: func(d config.Digest) (schedule.Job, error) {
+			j := mailer.DigestJob(d.Name, d.ScheduledSpec(), c.Site.Location, d.CatchUp)
+			j.Run = notHere
+			return j, nil
+		}})
 	if err != nil {
 		return err
 	}
-	return printJobs(stdout, jobs, c.Site.Location)
+	if err := sched.Reload(ctx, jobs); err != nil {
+		return err
+	}
+	status, err := sched.Status(ctx)
+	if err != nil {
+		return err
+	}
+	return printJobs(stdout, status, c.Site.Location)
 }
 
 // printJobs writes one block per job.

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -50,7 +49,7 @@ type daemon struct {
 	st      *store.Store
 	metrics *admin.Metrics
 	sched   *schedule.Scheduler
-	watcher *schedule.ConfigWatcher
+	watcher *config.Watcher
 	console *admin.Console
 	gen     atomic.Pointer[generation]
 	// admin serves /admin and /metrics, on every generation's mux or, with
@@ -87,12 +86,12 @@ func serve(ctx context.Context, c *config.Config, stdout, stderr io.Writer) erro
 		Store:    st,
 		Location: c.Site.Location,
 		Logger:   logger,
-		OnRun:    func(r store.JobRun) { d.metrics.JobRun(r.Job, r.Outcome, r.Duration) },
+		OnRun:    func(r store.JobRun) { d.metrics.JobRun(r.Job, string(r.Outcome), r.Duration) },
 	})
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
-	d.watcher, err = schedule.NewConfigWatcher(schedule.WatcherConfig{
+	d.watcher, err = config.NewWatcher(config.WatcherConfig{
 		Path:     c.Path,
 		Reload:   d.reload,
 		Logger:   logger,
@@ -156,7 +155,11 @@ func serve(ctx context.Context, c *config.Config, stdout, stderr io.Writer) erro
 
 	// Jobs get a context of their own: SIGTERM stops new runs at once but
 	// lets running ones finish, up to server.shutdown_timeout.
-	if err := d.sched.Start(context.WithoutCancel(ctx), d.scheduled(g)); err != nil {
+	jobs, err := d.scheduled(g)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	if err := d.sched.Start(context.WithoutCancel(ctx), jobs); err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
 	defer func() {
@@ -244,7 +247,8 @@ func (d *daemon) serveAdmin(c *config.Config) (stop func(), err error) {
 }
 
 // build makes a generation from c: the site with its feeds rendered, the
-// digests and the HTTP routes. It changes nothing the daemon serves.
+// mailer (built once per generation; it reads list files at each run) and
+// the HTTP routes. It changes nothing the daemon serves.
 func (d *daemon) build(ctx context.Context, c *config.Config) (*generation, error) {
 	site, err := newSite(c, d.st, d.logger)
 	if err != nil {
@@ -289,7 +293,11 @@ func (d *daemon) reload(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := d.sched.Reload(ctx, d.scheduled(g)); err != nil {
+	jobs, err := d.scheduled(g)
+	if err != nil {
+		return err
+	}
+	if err := d.sched.Reload(ctx, jobs); err != nil {
 		return err
 	}
 	d.gen.Store(g)
@@ -317,89 +325,20 @@ func restartKeys(a, b *config.Config) []string {
 	return keys
 }
 
-// scheduled is the scheduler's job set under generation g. A digest run a
-// shutdown or crash cut short, which the scheduler will not resume at
-// start because it is past the catch-up window, has its outbox closed
-// (pending deliveries skipped): it must neither stay "sending" forever nor
-// go out late, e.g. through `paperboy digest`, which finishes open runs.
-func (d *daemon) scheduled(g *generation) []schedule.Job {
-	jobs := scheduleJobs(g.cfg, d.jobs(g))
-	for i := range jobs {
-		if digest, ok := strings.CutPrefix(jobs[i].Name, jobDigestPrefix); ok {
-			jobs[i].Abandon = func(ctx context.Context, slot time.Time, reason string) error {
-				_, err := g.digests.Abandon(ctx, digest, slot, reason)
-				return err
-			}
-		}
-	}
-	return jobs
-}
-
-// jobs gives each scheduled job's work under generation g.
-func (d *daemon) jobs(g *generation) func(name string) schedule.RunFunc {
-	return func(name string) schedule.RunFunc {
-		switch name {
-		case jobIngest:
-			return func(ctx context.Context, _ time.Time, _ schedule.Trigger) error { return d.ingest(ctx, g) }
-		case jobFeeds:
-			return func(ctx context.Context, _ time.Time, _ schedule.Trigger) error { return d.refreshFeeds(ctx) }
-		case jobBounces: // hook (mail, issue 13)
-			return func(ctx context.Context, _ time.Time, _ schedule.Trigger) error {
-				_, err := readBounces(ctx, g.cfg, d.st, d.logger)
-				return err
-			}
-		default:
-			digest := name[len(jobDigestPrefix):]
-			return func(ctx context.Context, slot time.Time, trigger schedule.Trigger) error {
-				// A run that fails (the database busy, a list file
-				// being rewritten) is tried again while its slot is
-				// within the catch-up window: the scheduler moves on
-				// to the next slot after a failure.
-				dc, err := g.cfg.Digest(digest)
-				if err != nil {
-					return err
-				}
-				if trigger == schedule.TriggerManual {
-					if resumed, err := d.resumeOpenRun(ctx, g, digest, dc.CatchUp, slot); resumed || err != nil {
-						return err
-					}
-				}
-				return retryWithin(ctx, slot.Add(dc.CatchUp), digestRetryBase, d.logger.With("digest", digest), func() error {
-					return d.sendDigest(ctx, g, digest, slot)
-				})
-			}
-		}
-	}
-}
-
-// digestRetryBase is the first wait before a failed digest run is tried
-// again; each retry waits twice as long, up to digestRetryMax.
-const (
-	digestRetryBase = 30 * time.Second
-	digestRetryMax  = 10 * time.Minute
-)
-
-// retryWithin calls fn until it succeeds, says there is nothing to do
-// (schedule.ErrSkip), ctx ends, or the next attempt would start after
-// deadline; it waits base, then twice as long each time, between attempts.
-func retryWithin(ctx context.Context, deadline time.Time, base time.Duration, log *slog.Logger, fn func() error) error {
-	delay := base
-	for attempt := 1; ; attempt++ {
-		err := fn()
-		if err == nil || errors.Is(err, schedule.ErrSkip) || ctx.Err() != nil {
+// scheduled is the scheduler's job set under generation g: ingest, feeds
+// and bounces are the daemon's, each digest's job is the mailer's.
+func (d *daemon) scheduled(g *generation) ([]schedule.Job, error) {
+	return scheduleJobs(g.cfg, jobWork{
+		ingest: func(ctx context.Context, _ time.Time, _ schedule.Trigger) error { return d.ingest(ctx, g) },
+		feeds:  func(ctx context.Context, _ time.Time, _ schedule.Trigger) error { return d.refreshFeeds(ctx) },
+		bounces: func(ctx context.Context, _ time.Time, _ schedule.Trigger) error {
+			_, err := readBounces(ctx, g.cfg, d.st, d.logger)
 			return err
-		}
-		if time.Now().Add(delay).After(deadline) {
-			return fmt.Errorf("gave up after %d attempt(s), the catch-up window ends %s: %w", attempt, deadline.Format(time.RFC3339), err)
-		}
-		log.Warn("run_failed_retrying", "attempt", attempt, "retry_in", delay, "err", err)
-		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(delay):
-		}
-		delay = min(2*delay, digestRetryMax)
-	}
+		},
+		digest: func(dc config.Digest) (schedule.Job, error) {
+			return g.digests.Job(dc.Name, dc.ScheduledSpec(), g.cfg.Site.Location, func() func(mailer.Progress) { return d.countMessages(dc.Name) })
+		},
+	})
 }
 
 // ingest reads new and changed files and, if any article changed, has the
@@ -441,26 +380,6 @@ func (d *daemon) refreshFeeds(ctx context.Context) error {
 	return nil
 }
 
-// sendDigest runs one digest for its slot through the outbox, counting
-// messages for /metrics as they go.
-func (d *daemon) sendDigest(ctx context.Context, g *generation, name string, slot time.Time) error {
-	m := d.digestsForRun(g, name)
-	if err := d.settleEarlierRuns(ctx, g, m, name, slot); err != nil {
-		return err
-	}
-	res, err := m.RunWithProgress(ctx, name, slot, d.countMessages(name))
-	if err != nil {
-		return err
-	}
-	if res.Status == store.RunSkipped {
-		return fmt.Errorf("%w: nothing new for digest %s", schedule.ErrSkip, name)
-	}
-	if res.Pending > 0 || res.Failed > 0 {
-		d.logger.Warn("digest_incomplete", "digest", name, "sent", res.Sent, "failed", res.Failed, "pending", res.Pending)
-	}
-	return nil
-}
-
 // countMessages is a run's progress callback that adds its messages to
 // /metrics as they go.
 func (d *daemon) countMessages(digest string) func(mailer.Progress) {
@@ -473,82 +392,12 @@ func (d *daemon) countMessages(digest string) func(mailer.Progress) {
 	}
 }
 
-// settleEarlierRuns finishes what earlier runs of digest name left open
-// when they stopped on an error (a store or render failure, not a
-// shutdown, whose runs the scheduler resumes at start): a run still within
-// the digest's catch-up window of slot is resumed, sending only its
-// pending deliveries; an older one is closed, so it neither stays
-// "sending" nor goes out late.
-func (d *daemon) settleEarlierRuns(ctx context.Context, g *generation, m *mailer.Digests, name string, slot time.Time) error {
-	open, err := d.st.UnfinishedDigestRuns(ctx)
-	if err != nil {
-		return err
-	}
-	dc, err := g.cfg.Digest(name)
-	if err != nil {
-		return err
-	}
-	for _, r := range open {
-		if r.Digest != name || !r.Slot.Before(slot) {
-			continue
-		}
-		if slot.Sub(r.Slot) <= dc.CatchUp {
-			d.logger.Info("digest_run_resumed", "digest", name, "run", r.ID, "run_slot", r.Slot)
-			if _, err := m.RunWithProgress(ctx, name, r.Slot, d.countMessages(name)); err != nil {
-				return err
-			}
-			continue
-		}
-		if _, err := m.Abandon(ctx, name, r.Slot, "a later run of the digest began past its catch-up window"); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// closeRemovedDigestRuns closes the unfinished runs of digests that g's
-// configuration no longer has: nothing would ever resume them.
+// closeRemovedDigestRuns has g's mailer close the unfinished runs of
+// digests its configuration no longer has.
 func (d *daemon) closeRemovedDigestRuns(ctx context.Context, g *generation) {
-	open, err := d.st.UnfinishedDigestRuns(ctx)
-	if err != nil {
-		d.logger.Error("unfinished_digest_runs_unread", "err", err)
-		return
+	if _, err := g.digests.CloseRemoved(ctx); err != nil {
+		d.logger.Error("digest_runs_not_closed", "err", err)
 	}
-	for _, r := range open {
-		if _, err := g.cfg.Digest(r.Digest); err == nil {
-			continue
-		}
-		if _, err := g.digests.Abandon(ctx, r.Digest, r.Slot, "the digest was removed from the configuration"); err != nil {
-			d.logger.Error("digest_run_not_closed", "digest", r.Digest, "run", r.ID, "err", err)
-			continue
-		}
-		d.logger.Warn("digest_run_closed", "digest", r.Digest, "run", r.ID, "reason", "digest removed from the configuration")
-	}
-}
-
-// digestsForRun is g's digests with the recipient lists as they are now.
-// Admins edit list files (`file = ...`) without touching config.toml, so
-// each run reads them again rather than only reloads: the cost is one read
-// and parse of the files per run. A list file that has become unreadable
-// or holds a bad address does not stop the run: it goes to the lists as
-// last loaded, and the problem (file:line) is logged.
-func (d *daemon) digestsForRun(g *generation, name string) *mailer.Digests {
-	files := false
-	for _, l := range g.cfg.Lists {
-		files = files || l.File != ""
-	}
-	if !files {
-		return g.digests
-	}
-	mc, err := mailerConfig(g.cfg, d.logger)
-	if err == nil {
-		var m *mailer.Digests
-		if m, err = mailer.New(mc, d.st, d.st); err == nil {
-			return m
-		}
-	}
-	d.logger.Warn("recipient_lists_not_reread", "digest", name, "err", err, "action", "sending to the lists as last loaded")
-	return g.digests
 }
 
 // watchPages starts (or moves) the watcher that ingests as soon as a page

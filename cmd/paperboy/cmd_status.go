@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/paperboy-news/paperboy/mailer"
+	"github.com/paperboy-news/paperboy/store"
 )
 
 // runStatus prints the recent runs of every digest with their delivery
@@ -36,7 +39,7 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		for _, r := range runs {
 			subject := r.Subject
-			if r.Status == "skipped" {
+			if r.Status == store.RunSkipped {
 				subject = "(nothing new)"
 			}
 			p.f("  %s  %-7s  sent %d, pending %d, failed %d, skipped %d  %s\n",
@@ -45,7 +48,11 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			if r.Error != "" {
 				p.f("      error: %s\n", r.Error)
 			}
-			if r.Status == "sending" && !r.Counts.NextAttempt.IsZero() {
+			if end, ok := mailer.WindowEnd(r.Slot, d.CatchUp); ok && r.Status == store.RunSending {
+				p.f("      unfinished: sends (or is resumed by the next paperboy serve or digest) until %s; then what is left is skipped\n",
+					end.In(c.Site.Location).Format(time.DateTime))
+			}
+			if r.Status == store.RunSending && !r.Counts.NextAttempt.IsZero() {
 				p.f("      next retry: %s\n", r.Counts.NextAttempt.In(c.Site.Location).Format(time.DateTime))
 			}
 			for _, e := range r.LastErrors {

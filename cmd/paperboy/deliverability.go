@@ -11,11 +11,12 @@ import (
 
 	"github.com/paperboy-news/paperboy/bounces"
 	"github.com/paperboy-news/paperboy/config"
+	"github.com/paperboy-news/paperboy/schedule"
 	"github.com/paperboy-news/paperboy/store"
 )
 
 // jobBounces is the scheduled job that reads the bounce mailbox.
-const jobBounces = "bounces"
+const jobBounces schedule.JobName = "bounces"
 
 // checkProduction prints what the file would get wrong sending real mail
 // (transport "smtp"), warnings included, and refuses it if there is

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // TestPrivateFileModesUnderUmask022 runs ingest, a preview and a digest
@@ -22,6 +23,11 @@ func TestPrivateFileModesUnderUmask022(t *testing.T) {
 	t.Setenv("PAPERBOY_UNSUBSCRIBE_SECRET", "cmd-test-secret-0123456789")
 	cfg := freshClone(t)
 	dir := filepath.Dir(cfg)
+	// Yesterday's edition, within the digest's period, so the run sends.
+	yesterday := time.Now().In(mustZone(t, "Asia/Shanghai")).AddDate(0, 0, -1).Format(time.DateOnly)
+	if err := os.Rename(filepath.Join(dir, "pages", "2021-07-20.txt"), filepath.Join(dir, "pages", yesterday+".txt")); err != nil {
+		t.Fatal(err)
+	}
 	ctx := context.Background()
 	var stdout, stderr bytes.Buffer
 	for _, args := range [][]string{

@@ -1,0 +1,153 @@
+package config
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/paperboy-news/paperboy/schedule"
+)
+
+// ReloadFunc loads, validates and applies the configuration file. It
+// returns the validation error (naming file:line and key) when the file is
+// bad, in which case the running configuration must stay as it was.
+type ReloadFunc func(ctx context.Context) error
+
+// WatcherConfig configures a Watcher.
+type WatcherConfig struct {
+	// Path is the config file; its directory is watched.
+	Path string
+	// Reload is called after the file changes or on SIGHUP.
+	Reload ReloadFunc
+	// Debounce is the quiet time after a change before reloading; zero
+	// means 300ms.
+	Debounce time.Duration
+	// Signals, if set, replaces SIGHUP as the reload signal source (tests).
+	Signals <-chan os.Signal
+	Logger  *slog.Logger
+	Now     func() time.Time
+	// LoadedAt is when the running configuration was loaded (at start).
+	LoadedAt time.Time
+}
+
+// LoadStatus is the configuration's load state shown by /admin/status.
+type LoadStatus struct {
+	Path        string    `json:"path"`
+	LoadedAt    time.Time `json:"loaded_at"`             // when the running configuration was loaded
+	LastAttempt time.Time `json:"last_attempt,omitzero"` // the latest reload attempt
+	LastError   string    `json:"last_error,omitempty"`  // why the latest attempt failed; "" if it succeeded
+	Reloads     int       `json:"reloads"`               // successful reloads since start
+}
+
+// Watcher reloads the configuration when its file changes or the
+// process gets SIGHUP, and keeps the outcome for status. It lives with the
+// configuration it reloads; the scheduler only lends it WatchDir.
+type Watcher struct {
+	cfg WatcherConfig
+	log *slog.Logger
+
+	mu     sync.Mutex
+	status LoadStatus
+}
+
+// NewWatcher returns a watcher; Run starts it.
+func NewWatcher(cfg WatcherConfig) (*Watcher, error) {
+	if cfg.Path == "" || cfg.Reload == nil {
+		return nil, errors.New("config: watcher needs a path and a reload function")
+	}
+	if cfg.Debounce <= 0 {
+		cfg.Debounce = 300 * time.Millisecond
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.LoadedAt.IsZero() {
+		cfg.LoadedAt = cfg.Now()
+	}
+	return &Watcher{cfg: cfg, log: cfg.Logger, status: LoadStatus{Path: cfg.Path, LoadedAt: cfg.LoadedAt}}, nil
+}
+
+// Status is the config load state: when the running configuration was
+// loaded, and the last reload error if the latest attempt failed.
+func (w *Watcher) Status() LoadStatus {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.status
+}
+
+// ReloadNow reloads at once and records the outcome, as a file change or
+// SIGHUP would.
+func (w *Watcher) ReloadNow(ctx context.Context) error {
+	err := w.cfg.Reload(ctx)
+	now := w.cfg.Now()
+	w.mu.Lock()
+	w.status.LastAttempt = now
+	if err != nil {
+		w.status.LastError = err.Error()
+	} else {
+		w.status.LastError = ""
+		w.status.LoadedAt = now
+		w.status.Reloads++
+	}
+	w.mu.Unlock()
+	if err != nil {
+		w.log.Error("config_reload_failed", "path", w.cfg.Path, "error", err, "action", "keeping the running configuration")
+		return err
+	}
+	w.log.Info("config_reloaded", "path", w.cfg.Path)
+	return nil
+}
+
+// Run watches until ctx is done. Reloads happen one at a time on Run's
+// goroutines; a change during a reload triggers another.
+func (w *Watcher) Run(ctx context.Context) error {
+	sigs := w.cfg.Signals
+	if sigs == nil {
+		ch := make(chan os.Signal, 1)
+		signal.Notify(ch, syscall.SIGHUP)
+		defer signal.Stop(ch)
+		sigs = ch
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	requests := make(chan struct{}, 1)
+	request := func() {
+		select {
+		case requests <- struct{}{}:
+		default: // one queued already
+		}
+	}
+	dir, name := filepath.Split(filepath.Clean(w.cfg.Path))
+	if dir == "" {
+		dir = "."
+	}
+	watchErr := make(chan error, 1)
+	go func() {
+		watchErr <- schedule.WatchDir(ctx, dir, func(n string) bool { return n == name }, w.cfg.Debounce, w.log, request)
+	}()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case err := <-watchErr:
+			if err != nil {
+				return err
+			}
+			return nil
+		case <-sigs:
+			w.log.Info("config_reload_signal", "path", w.cfg.Path)
+			request()
+		case <-requests:
+			_ = w.ReloadNow(ctx) // logged and kept in Status
+		}
+	}
+}
