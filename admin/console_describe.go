@@ -83,9 +83,21 @@ func describeSchedule(w *site.ConsoleWords, spec string, siteZone *time.Location
 		if !ok {
 			return raw
 		}
-		names := make([]string, len(days))
-		for i, d := range days {
-			names[i] = w.WeekdayNames[d%7]
+		set := map[int]bool{}
+		for _, d := range days {
+			set[d%7] = true
+		}
+		switch {
+		case len(set) == 5 && !set[0] && !set[6]:
+			return withZone(site.Fill(w.WorkingDays, "time", at))
+		case len(set) == 2 && set[0] && set[6]:
+			return withZone(site.Fill(w.Weekends, "time", at))
+		}
+		names := make([]string, 0, len(set))
+		for d := range 7 {
+			if set[d] {
+				names = append(names, w.WeekdayNames[d])
+			}
 		}
 		return withZone(site.Fill(w.OnWeekdays, "days", strings.Join(names, w.TimeSeparator), "time", at))
 	case dow == "*":

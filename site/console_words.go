@@ -34,8 +34,11 @@ type ConsoleWords struct {
 	// Schedules in words. {time} is "07:00" or several joined by
 	// TimeSeparator; {days} weekday or month-day lists.
 	EveryDay, OnWeekdays, OnDaysOfMonth, EveryNMinutes, EveryNHours, Hourly, EveryInterval, RawSpec string
-	TimeSeparator, ZoneSuffix                                                                       string
-	WeekdayNames                                                                                    [7]string
+	// WorkingDays and Weekends are OnWeekdays for Monday to Friday and
+	// for Saturday and Sunday.
+	WorkingDays, Weekends     string
+	TimeSeparator, ZoneSuffix string
+	WeekdayNames              [7]string
 	// Zones names time zones readers know by another name.
 	Zones map[string]string
 }
@@ -146,6 +149,8 @@ var consoleZH = ConsoleWords{
 
 	EveryDay:      "每天 {time}",
 	OnWeekdays:    "每{days} {time}",
+	WorkingDays:   "工作日（周一至周五）{time}",
+	Weekends:      "周末（周六、周日）{time}",
 	OnDaysOfMonth: "每月 {days} 日 {time}",
 	EveryNMinutes: "每 {n} 分钟",
 	EveryNHours:   "每 {n} 小时",
@@ -264,6 +269,8 @@ var consoleEN = ConsoleWords{
 
 	EveryDay:      "every day at {time}",
 	OnWeekdays:    "every {days} at {time}",
+	WorkingDays:   "every weekday (Monday to Friday) at {time}",
+	Weekends:      "every Saturday and Sunday at {time}",
 	OnDaysOfMonth: "on day {days} of every month at {time}",
 	EveryNMinutes: "every {n} minutes",
 	EveryNHours:   "every {n} hours",
