@@ -460,3 +460,14 @@ func TestConsoleNamedAdmin(t *testing.T) {
 		t.Errorf("login with the token = %d; audit log:\n%s", code, audit)
 	}
 }
+
+// `paperboy check` says a paused digest is paused instead of listing runs
+// it will not make.
+func TestCheckPausedDigest(t *testing.T) {
+	cfgPath := freshClone(t)
+	writeAtomic(t, cfgPath, []byte(strings.Replace(readFile(t, cfgPath), "paused = false", "paused = true", 1)))
+	out, _, err := runCmd(t, "check", "-config", cfgPath)
+	if err != nil || !strings.Contains(out, `daily: "0 7 * * *" to demo; paused (paused = true): not run on its schedule`) {
+		t.Errorf("check of a paused digest: %v\n%s", err, out)
+	}
+}
