@@ -48,3 +48,22 @@ func TestDescribeSchedule(t *testing.T) {
 		})
 	}
 }
+
+// The next runs are in the zone the words name: the spec's own CRON_TZ=
+// if it has one.
+func TestNextRunsZone(t *testing.T) {
+	shanghai, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	for spec, want := range map[string]string{
+		"0 7 * * *":             "2026-12-02 07:00 CST",
+		"CRON_TZ=UTC 0 7 * * *": "2026-12-02 07:00 UTC",
+	} {
+		next := nextRuns(spec, shanghai, now)
+		if len(next) != 5 || next[0].Format("2006-01-02 15:04 MST") != want {
+			t.Errorf("nextRuns(%q) = %v, want five from %s", spec, next, want)
+		}
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/robfig/cron/v3"
+
 	"github.com/paperboy-news/paperboy/config"
 	"github.com/paperboy-news/paperboy/mailer"
 	"github.com/paperboy-news/paperboy/schedule"
@@ -64,10 +66,16 @@ type overviewData struct {
 
 const nextCount = 5
 
+// nextRuns lists the next five runs of spec, in the zone the schedule
+// is read in (the site's, or the spec's own CRON_TZ=), as the words
+// describing it say.
 func nextRuns(spec string, loc *time.Location, now time.Time) []time.Time {
 	s, err := schedule.ParseSpec(spec, loc)
 	if err != nil {
 		return nil
+	}
+	if ss, ok := s.(*cron.SpecSchedule); ok {
+		loc = ss.Location
 	}
 	next := schedule.NextRuns(s, now, nextCount)
 	for i := range next {
