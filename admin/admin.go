@@ -49,6 +49,12 @@ type OutboxCounter interface {
 	OutboxCounts(ctx context.Context) (map[string]int, error)
 }
 
+// SuppressionCounter counts the suppression list by reason (hard bounce,
+// complaint, ...): addresses no digest goes to any more.
+type SuppressionCounter interface {
+	SuppressionCounts(ctx context.Context) (map[string]int, error)
+}
+
 // MinTokenLength is the shortest admin token accepted: 32 characters, e.g.
 // openssl rand -hex 32 (64), so guessing it is out of reach even unthrottled.
 const MinTokenLength = 32
@@ -63,12 +69,13 @@ type Config struct {
 	// default "PAPERBOY_ADMIN_TOKEN".
 	TokenEnv  string
 	Scheduler Scheduler
-	// ConfigState, Outbox and Metrics are optional.
-	ConfigState ConfigState
-	Outbox      OutboxCounter
-	Metrics     *Metrics
-	Logger      *slog.Logger
-	Now         func() time.Time
+	// ConfigState, Outbox, Suppressions and Metrics are optional.
+	ConfigState  ConfigState
+	Outbox       OutboxCounter
+	Suppressions SuppressionCounter
+	Metrics      *Metrics
+	Logger       *slog.Logger
+	Now          func() time.Time
 	// FailureDelay is how long a request with a wrong token waits for its
 	// 401; default 1s. Wrong tokens also draw from a budget of
 	// FailureBurst (default 10) refilled at one per FailureDelay: while it
@@ -354,6 +361,9 @@ type statusJSON struct {
 	Config      *configJSON    `json:"config,omitempty"`
 	Outbox      map[string]int `json:"outbox,omitempty"`
 	OutboxError string         `json:"outbox_error,omitempty"`
+	// Suppressions counts the suppressed addresses by reason.
+	Suppressions      map[string]int `json:"suppressions,omitempty"`
+	SuppressionsError string         `json:"suppressions_error,omitempty"`
 }
 
 func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
@@ -387,6 +397,15 @@ func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
 			doc.OutboxError = "outbox counts unavailable; see the server log"
 		} else {
 			doc.Outbox = counts
+		}
+	}
+	if h.cfg.Suppressions != nil {
+		counts, err := h.cfg.Suppressions.SuppressionCounts(r.Context())
+		if err != nil {
+			h.log.Error("admin_suppression_counts_failed", "error", err)
+			doc.SuppressionsError = "suppression counts unavailable; see the server log"
+		} else {
+			doc.Suppressions = counts
 		}
 	}
 	writeJSON(w, http.StatusOK, doc)

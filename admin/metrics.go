@@ -1,12 +1,16 @@
 package admin
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/paperboy-news/paperboy/store"
 )
 
 // Metrics holds paperboy's Prometheus metrics in a registry of its own (not
@@ -102,7 +106,51 @@ func (m *Metrics) JobRun(job, outcome string, d time.Duration) {
 	}
 }
 
-// Handler serves the metrics in the Prometheus exposition format.
+// Handler serves the metrics in the Prometheus exposition format. A
+// metric that could not be read (the store busy) is left out of that
+// scrape, and the others are served.
 func (m *Metrics) Handler() http.Handler {
-	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg, ErrorHandling: promhttp.ContinueOnError})
+}
+
+// suppressionsDesc is paperboy_suppressed_addresses{reason}.
+var suppressionsDesc = prometheus.NewDesc("paperboy_suppressed_addresses",
+	"Addresses on the suppression list (no digest goes to them), by reason.", []string{"reason"}, nil)
+
+// CountSuppressions has every scrape report the suppression list's size by
+// reason, read from counter then: a gauge that is never stale, and a store
+// read only when Prometheus asks.
+func (m *Metrics) CountSuppressions(counter SuppressionCounter) error {
+	if m == nil {
+		return nil
+	}
+	if err := m.reg.Register(suppressionCollector{counter}); err != nil {
+		return fmt.Errorf("admin: metrics: %w", err)
+	}
+	return nil
+}
+
+type suppressionCollector struct{ counter SuppressionCounter }
+
+func (c suppressionCollector) Describe(ch chan<- *prometheus.Desc) { ch <- suppressionsDesc }
+
+func (c suppressionCollector) Collect(ch chan<- prometheus.Metric) {
+	// Collect has no context: the scrape's own timeout is unknown here.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	counts, err := c.counter.SuppressionCounts(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(suppressionsDesc, err)
+		return
+	}
+	// Every reason is reported, 0 too, so an alert on a rise has a series
+	// to compare with.
+	for _, reason := range []string{store.SuppressHardBounce, store.SuppressSoftBounces, store.SuppressComplaint, store.SuppressManual} {
+		if _, ok := counts[reason]; !ok {
+			counts[reason] = 0
+		}
+	}
+	for reason, n := range counts {
+		ch <- prometheus.MustNewConstMetric(suppressionsDesc, prometheus.GaugeValue, float64(n), reason)
+	}
 }

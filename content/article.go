@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -109,21 +110,101 @@ func (a Article) Lead(n int) string {
 	return Truncate(b.String(), n)
 }
 
-// Truncate cuts s to at most n characters: at a sentence end if there is
-// one in the last third, so a lead reads as whole sentences, else with "…".
+// Truncate cuts s to about n characters, so that a lead reads as whole
+// sentences or clauses: at a sentence end in the last third if there is
+// one; else at a clause break there (，；、：), marked with an ellipsis; else
+// at n characters, moved back out of a number ("2.5" or "1,000" is never
+// cut), marked with an ellipsis. The ellipsis is the language's: "……" after
+// Chinese, "…" after Latin text.
 func Truncate(s string, n int) string {
 	s = strings.TrimSpace(s)
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
-	runes := []rune(s)[:n]
+	runes := []rune(s)
 	for i := n - 1; i >= n*2/3; i-- {
-		switch runes[i] {
-		case '。', '！', '？', '.', '!', '?':
-			return string(runes[:i+1])
+		if isSentenceEnd(runes[i]) && (i+1 == len(runes) || !unicode.IsDigit(runes[i+1])) {
+			// Closing quotes and brackets go with their sentence.
+			j := i + 1
+			for j < len(runes) && j < n+2 && isCloser(runes[j]) {
+				j++
+			}
+			return string(runes[:j])
 		}
 	}
-	return strings.TrimSpace(string(runes)) + "…"
+	cut := n
+	for i := n - 1; i >= n*2/3; i-- {
+		if isClauseBreak(runes[i]) && !insideNumber(runes, i+1) {
+			cut = i
+			break
+		}
+	}
+	if cut == n {
+		for cut > 0 && insideNumber(runes, cut) {
+			cut--
+		}
+		// A Latin word is not cut either: back to the space before it.
+		if cut > 0 && cut < len(runes) && isLatinLetter(runes[cut-1]) && isLatinLetter(runes[cut]) {
+			for i := cut - 1; i >= n*2/3; i-- {
+				if unicode.IsSpace(runes[i]) {
+					cut = i
+					break
+				}
+			}
+		}
+		if cut == 0 {
+			cut = n // a number n characters long: cut it after all
+		}
+	}
+	kept := strings.TrimRightFunc(string(runes[:cut]), func(r rune) bool {
+		return unicode.IsSpace(r) || isClauseBreak(r)
+	})
+	return kept + ellipsisAfter(kept)
+}
+
+func isSentenceEnd(r rune) bool {
+	switch r {
+	case '。', '！', '？', '.', '!', '?':
+		return true
+	}
+	return false
+}
+
+func isClauseBreak(r rune) bool {
+	switch r {
+	case '，', '；', '、', '：', ',', ';', ':':
+		return true
+	}
+	return false
+}
+
+// insideNumber reports whether cutting runes before index i would split a
+// number from its digits, its decimals or what follows it: right after a
+// digit ("3000|万元" says 3000, not thirty million), or after a decimal
+// point or separator that follows one ("12.|5").
+func insideNumber(runes []rune, i int) bool {
+	if i <= 0 || i >= len(runes) {
+		return false
+	}
+	l := runes[i-1]
+	switch {
+	case unicode.IsDigit(l):
+		return true
+	case l == '.' || l == ',' || l == '．' || l == '，':
+		return i >= 2 && unicode.IsDigit(runes[i-2]) && unicode.IsDigit(runes[i])
+	}
+	return false
+}
+
+// ellipsisAfter is the ellipsis that ends a cut text: "……" (two
+// characters, as Chinese writes it) after Chinese, "…" after anything
+// else.
+func ellipsisAfter(s string) string {
+	r, _ := utf8.DecodeLastRuneInString(s)
+	if unicode.Is(unicode.Han, r) || (r >= 0x3000 && r <= 0x303f) || (r >= 0xff00 && r <= 0xffef) {
+		return "……"
+	}
+	return "…"
 }
 
 // Warning reports text that the parser could not place in any item, or a

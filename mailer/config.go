@@ -14,6 +14,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"github.com/paperboy-news/paperboy/content"
 	"github.com/paperboy-news/paperboy/site"
 )
 
@@ -47,7 +48,9 @@ type Config struct {
 	// "PAPERBOY_UNSUBSCRIBE_SECRET".
 	UnsubscribeSecretEnv string
 
-	// Lists maps a recipient list name to its addresses as loaded.
+	// Lists maps a recipient list name to its addresses as loaded, each
+	// bare or with the reader's name ("张三 <zhang@example.cn>"), which
+	// the To header then carries.
 	Lists map[string][]string
 	// ListReader, if set, reads the lists again at each run (list files
 	// edited without touching config.toml); a list it cannot read goes
@@ -90,6 +93,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock; default time.Now. Tests set it.
 	Now func() time.Time
+
+	// listNames are the readers' names the lists gave, by address.Key.
+	listNames map[string]string
 }
 
 // unsubscribeSecrets lists the signing secret, then the old ones.
@@ -383,6 +389,8 @@ func (cfg Config) withDefaults() (Config, map[string]*digestConf, error) {
 	}
 	// Addresses are parsed here, once (Validate checked them); runs use
 	// them as they are.
+	// The names are kept apart (listCache), so that lists hold the bare
+	// addresses deliveries are keyed by.
 	lists := make(map[string][]string, len(cfg.Lists))
 	for list, addrs := range cfg.Lists {
 		lists[list] = make([]string, 0, len(addrs))
@@ -391,6 +399,7 @@ func (cfg Config) withDefaults() (Config, map[string]*digestConf, error) {
 			lists[list] = append(lists[list], addr)
 		}
 	}
+	cfg.listNames = namesOf(cfg.Lists)
 	cfg.Lists = lists
 	words := cfg.Site.Words
 	if cfg.UnsubscribePath == "" {
@@ -463,12 +472,20 @@ func (cfg Config) withDefaults() (Config, map[string]*digestConf, error) {
 
 // parseRecipient checks a bare address and lower-cases its domain.
 func parseRecipient(addr string) (string, error) {
-	a, err := mail.ParseAddress(addr)
-	if err != nil || a.Name != "" || a.Address != strings.TrimSpace(addr) {
-		return "", fmt.Errorf("recipient %q: want a bare address such as reader@example.cn", addr)
+	a, _, err := parseMailbox(addr)
+	return a, err
+}
+
+// parseMailbox parses a list entry, a bare address or one with a display
+// name ("张三 <zhang@example.cn>"): the address with its domain
+// lower-cased, and the name ("" if none), which the To header carries.
+func parseMailbox(entry string) (addr, name string, err error) {
+	a, err := mail.ParseAddress(entry)
+	if err != nil || (a.Name == "" && a.Address != strings.TrimSpace(entry)) {
+		return "", "", fmt.Errorf("recipient %q: want an address such as reader@example.cn or 张三 <reader@example.cn>", entry)
 	}
 	local, domain, _ := strings.Cut(a.Address, "@")
-	return local + "@" + strings.ToLower(domain), nil
+	return local + "@" + strings.ToLower(domain), content.OneLine(a.Name), nil
 }
 
 // ParseSubject parses a digest's subject template (text/template over

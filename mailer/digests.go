@@ -41,6 +41,7 @@ type OutboxStore interface {
 	FinishDigestRun(ctx context.Context, runID int64, status store.RunStatus, errMsg string) error
 	CloseDigestRun(ctx context.Context, runID int64, status store.RunStatus, errMsg, reason string) (store.DeliveryCounts, error)
 	Unsubscribe(ctx context.Context, list, address string) error
+	SentDigestRuns(ctx context.Context, digest string, limit int) ([]store.DigestRun, error)
 }
 
 // ArticleSource is where digests get their articles; *store.Store is one.
@@ -81,7 +82,7 @@ func New(cfg Config, st OutboxStore, articles ArticleSource) (*Digests, error) {
 	return &Digests{
 		cfg: cfg, digests: digests, cat: cfg.Site.Words,
 		store: st, articles: articles, log: cfg.Logger,
-		lists:     &listCache{reader: cfg.ListReader, last: cfg.Lists, log: cfg.Logger},
+		lists:     &listCache{reader: cfg.ListReader, last: cfg.Lists, names: cfg.listNames, log: cfg.Logger},
 		unsubKeys: NewUnsubscribeKeys(cfg.Site.BaseURL.String(), cfg.unsubscribeSecrets()...),
 	}, nil
 }
@@ -224,6 +225,10 @@ func (m *Digests) subject(d *digestConf, arts []content.Article, slot time.Time)
 		date = slot.In(m.cfg.Site.Location).Format(time.DateOnly)
 	}
 	data.Date = m.cat.EditionDate(date, slot.In(m.cfg.Site.Location))
+	if len(arts) == 0 {
+		// Whatever the template: a subject never counts 0 items ("等0条").
+		return strings.TrimSpace(content.OneLine(fill(m.cat.EmptySubject, "site", data.Site, "date", data.Date))), nil
+	}
 	var b strings.Builder
 	if err := d.subject.Execute(&b, data); err != nil {
 		return "", fmt.Errorf("subject template: %w", err)

@@ -2,6 +2,8 @@ package mailer
 
 import (
 	"log/slog"
+
+	"github.com/paperboy-news/paperboy/internal/address"
 	"maps"
 	"sync"
 )
@@ -11,8 +13,8 @@ import (
 // the next digest without a reload, and the mailer itself is built once
 // per configuration.
 type ListReader interface {
-	// ReadList returns list's addresses, parsed: bare, domain lower-cased,
-	// without duplicates.
+	// ReadList returns list's addresses without duplicates, each bare or
+	// with the reader's name ("张三 <zhang@example.cn>").
 	ReadList(name string) ([]string, error)
 }
 
@@ -25,6 +27,29 @@ type listCache struct {
 
 	mu   sync.Mutex
 	last map[string][]string
+	// names are the display names the lists gave, by address.Key; an
+	// address keeps the name last read with it.
+	names map[string]string
+}
+
+// namesOf collects the display names of lists' entries, by address.Key.
+func namesOf(lists map[string][]string) map[string]string {
+	names := map[string]string{}
+	for _, entries := range lists {
+		for _, e := range entries {
+			if addr, name, err := parseMailbox(e); err == nil && name != "" {
+				names[address.Key(addr)] = name
+			}
+		}
+	}
+	return names
+}
+
+// name is the reader's name for addr as the lists gave it, "" if none.
+func (c *listCache) name(addr string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.names[address.Key(addr)]
 }
 
 // read returns names' lists as they are now, or as last read.
@@ -36,10 +61,25 @@ func (c *listCache) read(names []string) map[string][]string {
 	}
 	fresh := maps.Clone(c.last)
 	for _, name := range names {
-		addrs, err := c.reader.ReadList(name)
+		entries, err := c.reader.ReadList(name)
 		if err != nil {
 			c.log.Warn("recipient_lists_not_reread", "list", name, "err", err, "action", "sending to the list as last read")
 			continue
+		}
+		addrs := make([]string, 0, len(entries))
+		for _, e := range entries {
+			addr, display, err := parseMailbox(e)
+			if err != nil {
+				c.log.Warn("recipient_skipped", "list", name, "err", err)
+				continue
+			}
+			if display != "" {
+				if c.names == nil {
+					c.names = map[string]string{}
+				}
+				c.names[address.Key(addr)] = display
+			}
+			addrs = append(addrs, addr)
 		}
 		fresh[name] = addrs
 	}

@@ -15,7 +15,9 @@ import (
 
 // envelope is what differs between the messages of one run.
 type envelope struct {
-	to        string
+	to string
+	// name is the reader's name, if the list gave one.
+	name      string
 	list      string
 	messageID string
 }
@@ -48,7 +50,7 @@ func (m *Digests) message(digest *digestConf, subject string, b *body, env envel
 	if err := msg.FromFormat(content.OneLine(m.cfg.FromName), content.OneLine(m.cfg.From)); err != nil {
 		return nil, fmt.Errorf("from %q: %w", m.cfg.From, err)
 	}
-	if err := msg.To(content.OneLine(env.to)); err != nil {
+	if err := msg.AddToFormat(content.OneLine(env.name), content.OneLine(env.to)); err != nil {
 		return nil, fmt.Errorf("to %q: %w", env.to, err)
 	}
 	msg.Subject(content.OneLine(subject))

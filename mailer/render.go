@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	texttemplate "text/template"
+	"time"
 
 	"github.com/paperboy-news/paperboy/content"
 	"github.com/paperboy-news/paperboy/site"
@@ -26,6 +27,21 @@ var msoFuncs = htmltemplate.FuncMap{
 		return `<!--[if mso]><table role="presentation" width="600" align="center" cellpadding="0" cellspacing="0" border="0"><tr><td><![endif]-->`
 	},
 	"msoClose": func() htmltemplate.HTML { return `<!--[if mso]></td></tr></table><![endif]-->` },
+	// Outlook for Windows ignores the font stack's web fonts and falls
+	// back to Times New Roman, a serif, for Chinese too: it gets a
+	// font it has.
+	"msoHead": func() htmltemplate.HTML {
+		return `<!--[if mso]><style>table, td, p, a, span, div { font-family: 'Microsoft YaHei', '微软雅黑', Arial, sans-serif !important; }</style><![endif]-->`
+	},
+	// The preview line of an inbox shows the preheader and then whatever
+	// text follows it; these invisible joiners and spaces fill the rest,
+	// so the preview is not followed by "在浏览器中查看" and the site name.
+	// The preheader is hidden by display:none and friends, not by a
+	// transparent colour, which SpamAssassin scores as hidden text
+	// (HTML_FONT_LOW_CONTRAST, +0.7).
+	"preheaderPad": func() htmltemplate.HTML {
+		return htmltemplate.HTML(strings.Repeat("&#847;&zwnj;&nbsp;", 40))
+	},
 }
 
 var (
@@ -75,8 +91,16 @@ type digestView struct {
 	MoreURL   string
 	Publisher string
 	Why       string
+	// Preheader is the inbox preview, hidden in the message: the first
+	// lead, or the empty digest's line.
+	Preheader string
+	// ArchiveURL is the run's page in the web archive of digests ("view
+	// in browser"); "" for previews and test messages, which have none,
+	// and on that page itself.
+	ArchiveURL string
 	// UnsubscribeURL is unsubscribeSentinel in a body rendered for many
-	// recipients.
+	// recipients; "" on the archive page, which has no reader, so it
+	// shows neither the link nor why the reader receives the mail.
 	UnsubscribeURL string
 }
 
@@ -107,6 +131,13 @@ type digestPage struct {
 	digest   string
 	list     string
 	articles []content.Article
+	// archiveURL is the run's archive page, linked from the message.
+	archiveURL string
+	// archive renders that page: no reader, so no personal parts.
+	archive bool
+	// at is when the run's dates are written from (its slot), so the
+	// archive page, rendered later, says what the mail said; zero: now.
+	at time.Time
 }
 
 // render lays out the digest so that its encoded message stays under
@@ -117,21 +148,7 @@ type digestPage struct {
 // reserved, and every article is shown or counted: the intro's and the
 // subject's count stay true.
 func (m *Digests) render(p digestPage) (*body, error) {
-	items := make([]itemView, 0, len(p.articles))
-	news := make([]content.Article, 0, len(p.articles))
-	var photos []content.Article
-	for _, a := range p.articles {
-		if a.Kind == content.KindPhoto {
-			photos = append(photos, a)
-		} else {
-			news = append(news, a)
-		}
-	}
-	// News first, then photo news: the order the sections appear in, so
-	// the articles that lose their lead first are the last ones shown.
-	for _, a := range append(news, photos...) {
-		items = append(items, m.item(a))
-	}
+	items := m.items(p.articles)
 	n := len(items)
 	fits := func(b *body) bool { return encodedSize(b.size) <= m.cfg.MaxMessageBytes-headerAllowance }
 	if b, err := m.renderItems(p, items, n, n); err != nil || fits(b) || n <= 1 {
@@ -160,6 +177,42 @@ func (m *Digests) render(p digestPage) (*body, error) {
 		return nil, err
 	}
 	return m.renderItems(p, items, 1, n-min(counted, n-1))
+}
+
+// renderArchive is the web copy of the digest mailed as p: laid out as
+// the message was (the same articles in full, as headlines and counted),
+// without the reader's parts (unsubscribe link, why they receive it).
+func (m *Digests) renderArchive(p digestPage) (string, error) {
+	mailed, err := m.render(p)
+	if err != nil {
+		return "", err
+	}
+	p.archive, p.archiveURL = true, ""
+	b, err := m.renderItems(p, m.items(p.articles), mailed.full, mailed.full+mailed.headlines)
+	if err != nil {
+		return "", err
+	}
+	return b.htmlFor(""), nil
+}
+
+// items are the articles as the templates show them, news first, then
+// photo news: the order the sections appear in, so the articles that lose
+// their lead first are the last ones shown.
+func (m *Digests) items(articles []content.Article) []itemView {
+	items := make([]itemView, 0, len(articles))
+	news := make([]content.Article, 0, len(articles))
+	var photos []content.Article
+	for _, a := range articles {
+		if a.Kind == content.KindPhoto {
+			photos = append(photos, a)
+		} else {
+			news = append(news, a)
+		}
+	}
+	for _, a := range append(news, photos...) {
+		items = append(items, m.item(a))
+	}
+	return items
 }
 
 // smallestFitting is the smallest k in [0, n] for which fits(k) holds
@@ -201,10 +254,28 @@ func (m *Digests) renderItems(p digestPage, items []itemView, full, limit int) (
 		Publisher:      content.OneLine(fill(cat.Publisher, "address", m.cfg.Site.PublisherAddress)),
 		Why:            content.OneLine(fill(cat.Why, "site", m.cfg.Site.Title, "digest", p.digest, "list", p.list)),
 		UnsubscribeURL: unsubscribeSentinel,
+		ArchiveURL:     p.archiveURL,
+	}
+	if p.archive {
+		v.UnsubscribeURL = ""
+	}
+	at := p.at
+	if at.IsZero() {
+		at = m.cfg.Now()
 	}
 	// An empty digest has no date to count from; its one line says it all.
 	if len(items) > 0 {
-		v.Intro = content.OneLine(fill(cat.Intro, "site", p.site, "date", cat.EditionDate(newestDate(p.articles), m.cfg.Now().In(m.cfg.Site.Location)), "count", strconv.Itoa(len(items))))
+		v.Intro = content.OneLine(fill(cat.Intro, "site", p.site, "date", cat.EditionDate(newestDate(p.articles), at.In(m.cfg.Site.Location)), "count", strconv.Itoa(len(items))))
+	}
+	v.Preheader = cat.EmptyDigest
+	if len(items) > 0 {
+		v.Preheader = v.Intro
+	}
+	for _, it := range items {
+		if it.Lead != "" {
+			v.Preheader = it.Lead
+			break
+		}
 	}
 	for i, it := range items {
 		switch {

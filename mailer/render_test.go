@@ -78,7 +78,7 @@ func TestLead(t *testing.T) {
 		{"short text whole", content.Article{Paragraphs: []string{"第一段。", "第二段。"}}, "第一段。第二段。"},
 		{"latin joined with space", content.Article{Paragraphs: []string{"One.", "Two."}}, "One. Two."},
 		{"cut at sentence end", content.Article{Paragraphs: []string{strings.Repeat("字", 80) + "。" + strings.Repeat("后", 50)}}, strings.Repeat("字", 80) + "。"},
-		{"cut with ellipsis", content.Article{Paragraphs: []string{long}}, string([]rune(long)[:100]) + "…"},
+		{"cut at a clause break with the Chinese ellipsis", content.Article{Paragraphs: []string{long}}, string([]rune(long)[:91]) + "……"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

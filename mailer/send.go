@@ -11,6 +11,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/paperboy-news/paperboy/content"
+	"github.com/paperboy-news/paperboy/site"
 	"github.com/paperboy-news/paperboy/store"
 )
 
@@ -69,6 +70,7 @@ func (m *Digests) deliver(ctx context.Context, d *digestConf, run store.DigestRu
 		m: m, d: d, run: run, rec: context.WithoutCancel(ctx), fail: fail,
 		bodies: &bodies{m: m, by: map[string]*body{}, page: digestPage{
 			subject: run.Subject, site: m.cfg.Site.Title, digest: d.Title, articles: arts,
+			archiveURL: m.cfg.Site.URL(site.DigestIssuePath(d.Name, m.issueDate(run.Slot))), at: run.Slot,
 		}},
 	}
 	if m.cfg.RatePerSecond > 0 {
@@ -212,7 +214,7 @@ func (s *sendRun) deliverOne(ctx context.Context, sender Sender, dl store.Delive
 		s.fail(fmt.Errorf("render digest: %w", err))
 		return
 	}
-	msg, err := m.message(s.d, s.run.Subject, b, envelope{to: dl.Recipient, list: dl.List, messageID: dl.MessageID}, m.cfg.Now())
+	msg, err := m.message(s.d, s.run.Subject, b, envelope{to: dl.Recipient, name: m.lists.name(dl.Recipient), list: dl.List, messageID: dl.MessageID}, m.cfg.Now())
 	if err != nil {
 		s.record(m.store.MarkDeliveryFailed(s.rec, s.run.ID, dl.Recipient, 0, err.Error()))
 		s.failed.Add(1)

@@ -113,6 +113,7 @@ func (s *smtpSender) Send(ctx context.Context, msg *mail.Msg) error {
 		if se != nil {
 			code = se.ErrorCode()
 		}
+		s.endTransaction(se)
 		switch {
 		case code >= 500:
 			return &DeliveryError{Code: code, Err: err}
@@ -124,6 +125,35 @@ func (s *smtpSender) Send(ctx context.Context, msg *mail.Msg) error {
 			s.drop()
 			return &DeliveryError{Temporary: true, Err: err}
 		}
+	}
+}
+
+// endTransaction leaves the connection ready for the next message after
+// msg failed, so that its failure is never charged to the next recipient.
+// go-mail resets after a refused MAIL or RCPT, but not after an error at
+// or after DATA: a server that refused the DATA command still holds the
+// sender and recipients (the next MAIL meets 503, or worse, adds a
+// recipient to the old transaction), and one that failed mid-data is in
+// an unknown state. A refused DATA is followed by RSET; anything else, or
+// a failed RSET, by a new connection on the next message.
+func (s *smtpSender) endTransaction(se *mail.SendError) {
+	if s.client == nil {
+		return
+	}
+	reason := mail.ErrWriteContent // unknown: assume the worst
+	if se != nil {
+		reason = se.Reason
+	}
+	switch reason {
+	case mail.ErrSMTPMailFrom, mail.ErrSMTPRcptTo:
+		// go-mail said RSET already; if that failed, the NOOP before the
+		// next message finds out and it re-dials.
+	case mail.ErrSMTPData, mail.ErrSMTPDataClose:
+		if err := s.client.Reset(); err != nil {
+			s.drop()
+		}
+	default:
+		s.drop()
 	}
 }
 

@@ -115,7 +115,7 @@ func TestConfigErrorsAreListedTogether(t *testing.T) {
 	cfg := Config{
 		From:      "not an address",
 		Transport: "pigeon",
-		Lists:     map[string][]string{"residents": {"ok@example.org", "Bad Name <x@example.org>"}},
+		Lists:     map[string][]string{"residents": {"ok@example.org", "张三 <x@example.org>", "not an address"}},
 		Digests: []Digest{
 			{Name: "daily", Lists: []string{"residents", "missing"}, Subject: "{{.Nope}}"},
 			{Name: "daily", Lists: []string{"residents"}},
@@ -126,7 +126,7 @@ func TestConfigErrorsAreListedTogether(t *testing.T) {
 		t.Fatal("bad config accepted")
 	}
 	for _, want := range []string{"site: ", "smtp.from: ", "unsubscribe secret", `smtp.transport: "pigeon"`,
-		"list residents: recipient \"Bad Name <x@example.org>\"", `list "missing" is not defined`, "subject: bad template", "used twice"} {
+		"list residents: recipient \"not an address\"", `list "missing" is not defined`, "subject: bad template", "used twice"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}

@@ -167,7 +167,7 @@ func TestHeadlinesAndLeads(t *testing.T) {
 		wantTitle, wantMain, wantLead string
 	}{
 		{"summary field wins", content.Article{Title: "T", Summary: "摘要", Paragraphs: []string{"正文"}}, "T", "T", "摘要"},
-		{"lead is cut", content.Article{Title: "T", Paragraphs: []string{"", long}}, "T", "T", strings.Repeat("长", 100) + "…"},
+		{"lead is cut", content.Article{Title: "T", Paragraphs: []string{"", long}}, "T", "T", strings.Repeat("长", 100) + "……"},
 		{"photo without title", content.Article{Kind: content.KindPhoto, Paragraphs: []string{"短说明"}}, "图片新闻：短说明", "短说明", "短说明"},
 		{"photo with title", content.Article{Kind: content.KindPhoto, Title: "抢险", Paragraphs: []string{"说明"}}, "图片新闻：抢险", "抢险", "说明"},
 		{"article without title", content.Article{Paragraphs: []string{"正文"}}, "正文", "正文", "正文"},

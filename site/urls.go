@@ -68,3 +68,15 @@ func (s *Site) SitePath(requestPath string) (string, bool) {
 	}
 	return "/" + rest, true
 }
+
+// DigestsPath is the archive of sent digests, "/digests/".
+const DigestsPath = "/digests/"
+
+// DigestPath lists digest name's past issues, "/digests/{name}/". Digest
+// names are URL-safe (letters, digits, "_.-").
+func DigestPath(name string) string { return DigestsPath + name + "/" }
+
+// DigestIssuePath is the web copy of digest name's issue of date
+// (YYYY-MM-DD in the site's time zone), "/digests/{name}/{date}/": what
+// was mailed, without the reader's parts; every message links to it.
+func DigestIssuePath(name, date string) string { return DigestPath(name) + date + "/" }

@@ -70,6 +70,16 @@ type Words struct {
 	Publisher     string // {address}
 	Unsubscribe   string
 	WebsiteLink   string
+	// ViewInBrowser links a message to its page in the digest archive.
+	ViewInBrowser string
+	// EmptySubject is the subject of a digest with no articles, whatever
+	// the digest's subject template: {site} {date}. No subject ever
+	// counts 0 items.
+	EmptySubject string
+	// Digest archive pages.
+	DigestArchive      string // {digest}: the list of a digest's past issues
+	DigestArchiveIndex string // the list of every digest
+	NoDigests          string
 
 	UnsubscribeConfirmTitle  string
 	UnsubscribeConfirmText   string // {address} {list} {site}
@@ -117,19 +127,24 @@ var wordsZH = Words{
 	NoArticles:     "暂无文章。",
 	BackHome:       "返回首页",
 
-	DefaultSubject: "{{.Site}} {{.Date}}：{{.Lead}} 等{{.Count}}条",
-	DigestTitle:    "每日新闻摘要",
-	Intro:          "{date}，共{count}条新闻。",
-	EmptyDigest:    "今天没有新的新闻。",
-	NewsSection:    "要闻",
-	PhotoSection:   "图片新闻",
-	MoreHeadlines:  "更多新闻",
-	Remaining:      "还有{count}条新闻，请到网站阅读",
-	ReadMore:       "阅读全文",
-	Why:            "您收到这封邮件，是因为您订阅了{site}的“{digest}”（订阅名单：{list}）。",
-	Publisher:      "发行：{address}",
-	Unsubscribe:    "退订",
-	WebsiteLink:    "访问网站",
+	DefaultSubject:     "{{.Site}} {{.Date}}：{{.Lead}} 等{{.Count}}条",
+	DigestTitle:        "每日新闻摘要",
+	Intro:              "{date}，共{count}条新闻。",
+	EmptyDigest:        "今天没有新的新闻。",
+	NewsSection:        "要闻",
+	PhotoSection:       "图片新闻",
+	MoreHeadlines:      "更多新闻",
+	Remaining:          "还有{count}条新闻，请到网站阅读",
+	ReadMore:           "阅读全文",
+	Why:                "您收到这封邮件，是因为您订阅了{site}的“{digest}”（订阅名单：{list}）。",
+	Publisher:          "发行：{address}",
+	Unsubscribe:        "退订",
+	WebsiteLink:        "访问网站",
+	ViewInBrowser:      "在浏览器中查看",
+	EmptySubject:       "{site} {date}：今天没有新的新闻",
+	DigestArchive:      "{digest} 往期",
+	DigestArchiveIndex: "邮件摘要往期",
+	NoDigests:          "还没有发出过邮件摘要。",
 
 	UnsubscribeConfirmTitle:  "确认退订",
 	UnsubscribeConfirmText:   "确定让 {address} 不再收到{site}的“{list}”邮件吗？",
@@ -177,19 +192,24 @@ var wordsEN = Words{
 	NoArticles:     "No articles yet.",
 	BackHome:       "Back to the home page",
 
-	DefaultSubject: "{{.Site}}, {{.Date}}: {{.Lead}} ({{.Count}} articles)",
-	DigestTitle:    "Daily digest",
-	Intro:          "{date}: {count} articles.",
-	EmptyDigest:    "Nothing new today.",
-	NewsSection:    "News",
-	PhotoSection:   "Photo news",
-	MoreHeadlines:  "More news",
-	Remaining:      "{count} more articles on the website",
-	ReadMore:       "Read more",
-	Why:            "You receive this email because you subscribed to {site}'s \u201c{digest}\u201d (list: {list}).",
-	Publisher:      "Published by {address}",
-	Unsubscribe:    "Unsubscribe",
-	WebsiteLink:    "Visit the website",
+	DefaultSubject:     "{{.Site}}, {{.Date}}: {{.Lead}} ({{.Count}} articles)",
+	DigestTitle:        "Daily digest",
+	Intro:              "{date}: {count} articles.",
+	EmptyDigest:        "Nothing new today.",
+	NewsSection:        "News",
+	PhotoSection:       "Photo news",
+	MoreHeadlines:      "More news",
+	Remaining:          "{count} more articles on the website",
+	ReadMore:           "Read more",
+	Why:                "You receive this email because you subscribed to {site}'s \u201c{digest}\u201d (list: {list}).",
+	Publisher:          "Published by {address}",
+	Unsubscribe:        "Unsubscribe",
+	WebsiteLink:        "Visit the website",
+	ViewInBrowser:      "View in your browser",
+	EmptySubject:       "{site}, {date}: nothing new today",
+	DigestArchive:      "{digest}: past issues",
+	DigestArchiveIndex: "Past email digests",
+	NoDigests:          "No digest has been sent yet.",
 
 	UnsubscribeConfirmTitle:  "Unsubscribe?",
 	UnsubscribeConfirmText:   "Stop sending {site}'s \u201c{list}\u201d emails to {address}?",

@@ -500,3 +500,29 @@ func (s *Store) OutboxCounts(ctx context.Context) (map[string]int, error) {
 	}
 	return counts, nil
 }
+
+// SentDigestRuns returns up to limit runs of digest ("" for every digest)
+// that delivered at least one message, newest slot first: the web archive
+// of digests lists them.
+func (s *Store) SentDigestRuns(ctx context.Context, digest string, limit int) ([]DigestRun, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+runColumns+` FROM digest_runs r
+		WHERE (? = '' OR digest = ?)
+		AND EXISTS (SELECT 1 FROM deliveries d WHERE d.run_id = r.id AND d.status = 'sent')
+		ORDER BY slot DESC, id DESC LIMIT ?`, digest, digest, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: sent digest runs: %w", err)
+	}
+	defer rows.Close()
+	var runs []DigestRun
+	for rows.Next() {
+		r, err := scanRun(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: sent digest runs: %w", err)
+		}
+		runs = append(runs, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: sent digest runs: %w", err)
+	}
+	return runs, nil
+}

@@ -244,6 +244,9 @@ func (s *Site) exportTo(ctx context.Context, root string) (int, error) {
 			return n, err
 		}
 	}
+	if err := s.exportDigests(ctx, page, write); err != nil {
+		return n, err
+	}
 	eds, err := s.src.Editions(ctx, s.cfg.ExportEditions)
 	if err != nil {
 		return n, fmt.Errorf("list editions: %w", err)

@@ -44,6 +44,11 @@ type pageData struct {
 	Months   []monthView
 	Articles []articleView
 	Article  *articleView
+	// Issues are sent digests, on the archive of digests' pages.
+	Issues []issueView
+	// DigestsPath links the archive of digests from the footer; "" when
+	// the site has none.
+	DigestsPath string
 
 	// modified is the newest change shown, for Last-Modified.
 	modified time.Time
@@ -145,6 +150,7 @@ func (s *Site) base(slug, title, path string) *pageData {
 		FeedGroups:      feedGroups(feeds),
 		Topics:          s.site.Topics,
 		CurrentTopic:    slug,
+		DigestsPath:     s.digestsPath(),
 	}
 }
 

@@ -60,6 +60,9 @@ type Config struct {
 	ExportEditions int
 	// CacheControl is sent with pages; default "public, max-age=60".
 	CacheControl string
+	// Digests, if set, is the archive of sent digests, served under
+	// /digests/ and exported with the site.
+	Digests DigestArchive
 	// Logger receives page errors; default slog.Default().
 	Logger *slog.Logger
 }
@@ -114,7 +117,7 @@ func New(cfg Config, src Source, feeds *feed.Service) (*Site, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: parse layout: %w", err)
 	}
-	for _, name := range []string{"index", "edition", "article", "error"} {
+	for _, name := range []string{"index", "edition", "article", "error", "digests"} {
 		t, err := template.Must(base.Clone()).ParseFS(templateFS, "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("web: parse %s page: %w", name, err)
@@ -126,7 +129,8 @@ func New(cfg Config, src Source, feeds *feed.Service) (*Site, error) {
 
 // Register mounts the feeds and every page on mux, under the base URL's
 // path: "/", "/editions/{date}/", "/articles/{id}/", "/topics/{slug}/",
-// "/archive/{month}/", the feed paths, and a 404 page for everything else;
+// "/archive/{month}/", the archive of sent digests ("/digests/..."), the
+// feed paths, and a 404 page for everything else;
 // "/healthz" is at the root. The slashless forms of page paths redirect.
 //
 // Every route is GET (which answers HEAD too); any other method gets 405
@@ -146,6 +150,7 @@ func (s *Site) Register(mux *http.ServeMux) {
 	for _, p := range []string{site.EditionPath("{x}"), site.ArticlePath("{x}"), site.TopicPath("{x}"), site.MonthPath("{x}")} {
 		mux.HandleFunc("GET "+s.site.Path(strings.TrimSuffix(p, "/")), addSlash)
 	}
+	s.registerDigests(mux)
 	mux.HandleFunc("GET /healthz", serveHealth)
 	// Not "GET /": other packages mount method-less paths (unsubscribe)
 	// on the same mux, which a method pattern here would conflict with.

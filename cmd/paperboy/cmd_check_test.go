@@ -106,7 +106,7 @@ func TestCheckAgreesWithServe(t *testing.T) {
 			}
 			defer st.Close()
 			logger := slog.New(slog.DiscardHandler)
-			if _, err := newSite(c, st, logger); err != nil {
+			if _, err := newSite(c, st, logger, nil); err != nil {
 				t.Errorf("check accepted it, the site refuses: %v", err)
 			}
 			mc, err := mailerConfig(c, logger)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/mail"
 	"os"
 	"sync"
 	"time"
@@ -193,9 +194,13 @@ func readList(l config.List) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	// With the reader's name, for the To header.
 	addrs := make([]string, len(rs))
 	for i, r := range rs {
 		addrs[i] = r.Address
+		if r.Name != "" {
+			addrs[i] = (&mail.Address{Name: r.Name, Address: r.Address}).String()
+		}
 	}
 	return addrs, nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/paperboy-news/paperboy/config"
 	"github.com/paperboy-news/paperboy/feed"
+	"github.com/paperboy-news/paperboy/mailer"
 	"github.com/paperboy-news/paperboy/store"
 	"github.com/paperboy-news/paperboy/web"
 )
@@ -32,7 +33,12 @@ func runFeeds(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer st.Close()
-	site, err := newSite(c, st, c.Logger(stderr))
+	logger := c.Logger(stderr)
+	archive, err := archiveDigests(c, st, logger)
+	if err != nil {
+		return err
+	}
+	site, err := newSite(c, st, logger, archive)
 	if err != nil {
 		return err
 	}
@@ -67,10 +73,21 @@ func exportProtected(c *config.Config) []web.ProtectedPath {
 // newSite builds the feeds and the website from the configuration; the
 // server mounts the result with Register and calls Feeds().Refresh after
 // every ingest that changed something.
-func newSite(c *config.Config, st *store.Store, logger *slog.Logger) (*web.Site, error) {
+func newSite(c *config.Config, st *store.Store, logger *slog.Logger, digests web.DigestArchive) (*web.Site, error) {
 	feeds, err := feed.NewService(c.Feed(logger), st)
 	if err != nil {
 		return nil, err
 	}
-	return web.New(web.Config{Logger: logger}, st, feeds)
+	return web.New(web.Config{Logger: logger, Digests: digests}, st, feeds)
+}
+
+// archiveDigests is the mailer as the archive of sent digests, for a
+// static export: it renders the pages of digests already sent and sends
+// nothing, so it needs neither the SMTP password nor the unsubscribe
+// secret (the pages carry no unsubscribe link) nor the lists.
+func archiveDigests(c *config.Config, st *store.Store, logger *slog.Logger) (*mailer.Digests, error) {
+	mc := c.Mailer()
+	mc.Logger = logger
+	mc.UnsubscribeSecret = processSecret()
+	return mailer.New(mc, st, st)
 }

@@ -81,6 +81,10 @@ func serve(ctx context.Context, c *config.Config, stdout, stderr io.Writer) erro
 	}
 	d.st = st
 	defer st.Close()
+	if err := d.metrics.CountSuppressions(st); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	logProduction(logger, c)
 
 	d.sched, err = schedule.New(schedule.Config{
 		Store:    st,
@@ -101,13 +105,14 @@ func serve(ctx context.Context, c *config.Config, stdout, stderr io.Writer) erro
 		return fmt.Errorf("serve: %w", err)
 	}
 	d.admin, err = admin.New(admin.Config{
-		Token:       c.Server.AdminToken(),
-		TokenEnv:    c.Server.AdminTokenEnv,
-		Scheduler:   d.sched,
-		ConfigState: d.watcher,
-		Outbox:      d.st,
-		Metrics:     d.metrics,
-		Logger:      d.logger,
+		Token:        c.Server.AdminToken(),
+		TokenEnv:     c.Server.AdminTokenEnv,
+		Scheduler:    d.sched,
+		ConfigState:  d.watcher,
+		Outbox:       d.st,
+		Suppressions: d.st,
+		Metrics:      d.metrics,
+		Logger:       d.logger,
 	})
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
@@ -250,19 +255,19 @@ func (d *daemon) serveAdmin(c *config.Config) (stop func(), err error) {
 // mailer (built once per generation; it reads list files at each run) and
 // the HTTP routes. It changes nothing the daemon serves.
 func (d *daemon) build(ctx context.Context, c *config.Config) (*generation, error) {
-	site, err := newSite(c, d.st, d.logger)
-	if err != nil {
-		return nil, err
-	}
-	if err := site.Feeds().Refresh(ctx); err != nil {
-		return nil, err
-	}
 	mc, err := mailerConfig(c, d.logger)
 	if err != nil {
 		return nil, err
 	}
 	digests, err := mailer.New(mc, d.st, d.st)
 	if err != nil {
+		return nil, err
+	}
+	site, err := newSite(c, d.st, d.logger, digests)
+	if err != nil {
+		return nil, err
+	}
+	if err := site.Feeds().Refresh(ctx); err != nil {
 		return nil, err
 	}
 	mux := http.NewServeMux()
@@ -289,6 +294,7 @@ func (d *daemon) reload(ctx context.Context) error {
 	for _, k := range restartKeys(old.cfg, c) {
 		d.logger.Warn("config_change_needs_restart", "key", k)
 	}
+	logProduction(d.logger, c)
 	g, err := d.build(ctx, c)
 	if err != nil {
 		return err

@@ -34,6 +34,21 @@ func checkProduction(c *config.Config, stderr io.Writer) error {
 	return nil
 }
 
+// logProduction logs what `paperboy check` says about sending real mail
+// with c, for a daemon started (or reloaded) without running check: the
+// warnings (DKIM off, no bounce handling) and the problems, which check
+// refuses but the daemon runs with, so that a test setup against a local
+// server still works.
+func logProduction(logger *slog.Logger, c *config.Config) {
+	for _, w := range c.Production.Warnings {
+		logger.Warn("production_warning", "file", w.File, "line", w.Line, "key", w.Key, "problem", w.Message)
+	}
+	for _, p := range c.Production.Problems {
+		logger.Warn("production_problem", "file", p.File, "line", p.Line, "key", p.Key, "problem", p.Message,
+			"action", "real mail needs this fixed; run 'paperboy check'")
+	}
+}
+
 // deliverabilitySummary adds DKIM (with the DNS record to publish) and
 // bounce handling to check's summary.
 func deliverabilitySummary(p *summaryWriter, c *config.Config) {

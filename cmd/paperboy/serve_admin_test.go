@@ -2,14 +2,18 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/paperboy-news/paperboy/internal/smtptest"
+	"github.com/paperboy-news/paperboy/store"
 )
 
 // TestServeRefusesAShortAdminToken: a guessable token stops the daemon
@@ -72,5 +76,54 @@ func TestServeAdminListen(t *testing.T) {
 	}
 	if code := get(adminBase + "/rss.xml"); code != http.StatusNotFound {
 		t.Errorf("the feed on the admin listener = %d, want 404", code)
+	}
+}
+
+// TestServeReportsSuppressionsAndProductionWarnings: the daemon logs what
+// check would warn about at start (this file sends with transport smtp and
+// no DKIM key), and /admin/status and /metrics count the suppression list.
+func TestServeReportsSuppressionsAndProductionWarnings(t *testing.T) {
+	sink := smtptest.Start(t, smtptest.Config{})
+	dir, cfgPath := e2eSetup(t)
+	writeConfig(t, cfgPath, daemonConfig{SMTPPort: sink.Port, Schedule: evenSeconds, Addresses: []string{"r1@example.org"}})
+	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	st := openStore(t, dir)
+	for _, sup := range []store.Suppression{
+		{Address: "gone@example.org", Reason: store.SuppressHardBounce, Evidence: "550 5.1.1"},
+		{Address: "angry@example.org", Reason: store.SuppressComplaint, Evidence: "ARF report"},
+	} {
+		if _, err := st.Suppress(context.Background(), sup); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+
+	d := startDaemon(t, cfgPath)
+	var warned string
+	for _, line := range strings.Split(d.log.String(), "\n") {
+		if strings.Contains(line, "production_warning") && strings.Contains(line, "dkim.key_file") {
+			warned = line
+		}
+	}
+	if warned == "" || !strings.Contains(warned, cfgPath) {
+		t.Errorf("no production warning about dkim.key_file naming %s in the log:\n%s", cfgPath, d.log.String())
+	}
+
+	code, body := d.request(t, http.MethodGet, "/admin/status", e2eToken)
+	var doc struct {
+		Suppressions map[string]int `json:"suppressions"`
+	}
+	if code != http.StatusOK || json.Unmarshal(body, &doc) != nil {
+		t.Fatalf("status = %d %s", code, body)
+	}
+	if doc.Suppressions[store.SuppressHardBounce] != 1 || doc.Suppressions[store.SuppressComplaint] != 1 {
+		t.Errorf("status suppressions = %v, want one hard bounce and one complaint", doc.Suppressions)
+	}
+	code, body = d.request(t, http.MethodGet, "/metrics", e2eToken)
+	if code != http.StatusOK || !strings.Contains(string(body), `paperboy_suppressed_addresses{reason="hard-bounce"} 1`) ||
+		!strings.Contains(string(body), `paperboy_suppressed_addresses{reason="soft-bounces"} 0`) {
+		t.Errorf("metrics = %d, suppression gauges:\n%s", code, grepLines(string(body), "paperboy_suppressed"))
 	}
 }

@@ -1,7 +1,8 @@
 // Package smtptest runs a real SMTP server (github.com/emersion/go-smtp) on
 // 127.0.0.1 for tests: it records the messages it accepts per recipient,
 // and can answer chosen recipients with temporary (451) or permanent (550)
-// failures, drop the connection, require AUTH PLAIN, or accept slowly.
+// failures, refuse chosen messages with 554 (at the DATA command or after
+// the data), drop the connection, require AUTH PLAIN, or accept slowly.
 // Tests of the mailer and of the daemon deliver to it over TCP, as they
 // would to a mail server.
 package smtptest
@@ -62,6 +63,16 @@ type Config struct {
 	// offer what real servers do (e.g. CRAM-MD5) and see whether a client
 	// tries it.
 	Mechanisms []string
+	// RejectData, if set, is asked about each message at the end of its
+	// DATA (n counts the server's messages, 1-based, whatever the
+	// connection): true answers 554 5.6.0 and the message is not kept.
+	RejectData func(n int) bool
+	// RefuseDataCommand, if set, is asked about each DATA command (n
+	// counts the server's DATA commands, 1-based): true answers it 554
+	// 5.7.1 instead of 354, as Postfix's smtpd_data_restrictions do. The
+	// transaction (MAIL, RCPT) stays open on the server, as on a real
+	// one: a client that sends MAIL next without RSET gets 503.
+	RefuseDataCommand func(n int) bool
 	// OnAccept, if set, is called with each recipient of each accepted
 	// message, after the message is recorded.
 	OnAccept func(rcpt string)
@@ -86,6 +97,8 @@ type Server struct {
 	count    int
 	auths    int
 	attempts map[string]int
+	datas    int
+	dataCmds int
 }
 
 // Start starts a server on 127.0.0.1 with a free port; tb's cleanup
@@ -107,6 +120,9 @@ func Start(tb testing.TB, cfg Config) *Server {
 		tb.Fatalf("smtptest: listen: %v", err)
 	}
 	s.Port = l.Addr().(*net.TCPAddr).Port
+	if cfg.RefuseDataCommand != nil {
+		l = &refusingListener{Listener: l, s: s}
+	}
 	go s.srv.Serve(l) //nolint:errcheck // returns ErrServerClosed at cleanup
 	tb.Cleanup(func() { s.srv.Close() })
 	return s
@@ -276,6 +292,11 @@ func (ss *session) Data(r io.Reader) error {
 		time.Sleep(s.cfg.DataDelay)
 	}
 	s.mu.Lock()
+	s.datas++
+	if s.cfg.RejectData != nil && s.cfg.RejectData(s.datas) {
+		s.mu.Unlock()
+		return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: "message content rejected"}
+	}
 	for _, rc := range ss.rcpts {
 		if !s.cfg.CountOnly {
 			s.msgs[rc] = append(s.msgs[rc], raw)
@@ -294,4 +315,47 @@ func (ss *session) Data(r io.Reader) error {
 		}
 	}
 	return nil
+}
+
+// refusingListener hands go-smtp connections that answer chosen DATA
+// commands themselves (Config.RefuseDataCommand): go-smtp always answers
+// DATA with 354, so the refusal is made on the wire, before it.
+type refusingListener struct {
+	net.Listener
+	s *Server
+}
+
+func (l *refusingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &refusingConn{Conn: c, s: l.s}, nil
+}
+
+type refusingConn struct {
+	net.Conn
+	s *Server
+}
+
+// Read passes the client's bytes on, except a read that is a DATA command
+// alone (clients flush each command; a message body never arrives as the
+// one line "DATA") which it may answer 554 and swallow.
+func (c *refusingConn) Read(p []byte) (int, error) {
+	for {
+		n, err := c.Conn.Read(p)
+		if n == 0 || err != nil || !strings.EqualFold(string(p[:n]), "DATA\r\n") {
+			return n, err
+		}
+		c.s.mu.Lock()
+		c.s.dataCmds++
+		refuse := c.s.cfg.RefuseDataCommand(c.s.dataCmds)
+		c.s.mu.Unlock()
+		if !refuse {
+			return n, err
+		}
+		if _, err := io.WriteString(c.Conn, "554 5.7.1 DATA refused by policy\r\n"); err != nil {
+			return 0, err
+		}
+	}
 }

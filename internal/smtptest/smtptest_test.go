@@ -76,3 +76,33 @@ func TestServerRequiresAuth(t *testing.T) {
 		t.Fatalf("accepted %d messages without auth", s.Total())
 	}
 }
+
+// Every second message is refused with 554, at the DATA command or at the
+// end of its data; the others are kept.
+func TestServerRefusesData(t *testing.T) {
+	second := func(n int) bool { return n%2 == 0 }
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+	}{
+		{"at the DATA command", Config{RefuseDataCommand: second}},
+		{"after the data", Config{RejectData: second}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := Start(t, tc.cfg)
+			for i, to := range []string{"a@example.org", "b@example.org", "c@example.org", "d@example.org"} {
+				err := send(t, s, to, to)
+				var te *textproto.Error
+				switch {
+				case i%2 == 0 && err != nil:
+					t.Fatalf("message %d: %v", i+1, err)
+				case i%2 == 1 && (!errors.As(err, &te) || te.Code != 554):
+					t.Fatalf("message %d: %v, want 554", i+1, err)
+				}
+			}
+			if got, want := s.Recipients(), []string{"a@example.org", "c@example.org"}; !slices.Equal(got, want) {
+				t.Errorf("Recipients() = %q, want %q", got, want)
+			}
+		})
+	}
+}
