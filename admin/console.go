@@ -50,6 +50,8 @@ type ConsoleStore interface {
 type DigestMailer interface {
 	Preview(ctx context.Context, name, recipient, dir string) (mailer.PreviewResult, error)
 	SendTest(ctx context.Context, name, to string) (string, error)
+	// IssueURL is the web archive page of a run that sent anything.
+	IssueURL(name string, slot time.Time) string
 }
 
 // ConsoleConfig configures the console.

@@ -44,6 +44,9 @@ type runData struct {
 	// CanResume: unfinished and within its window; CanRetry: finished
 	// with failures, within its window.
 	CanResume, CanRetry bool
+	// ArchiveURL is the run's page in the web archive of digests, once
+	// it has sent anything.
+	ArchiveURL string
 }
 
 func (c *Console) loadRun(r *http.Request) (runData, error) {
@@ -66,7 +69,10 @@ func (c *Console) loadRun(r *http.Request) (runData, error) {
 		d.Duration = d.Run.Finished.Sub(d.Run.Created).Round(time.Millisecond).String()
 	}
 	d.Job = string(mailer.JobName(d.Run.Digest))
-	cfg, _ := c.cfg.Current()
+	cfg, m := c.cfg.Current()
+	if d.Counts.Sent > 0 && m != nil {
+		d.ArchiveURL = m.IssueURL(d.Run.Digest, d.Run.Slot)
+	}
 	if dg, err := cfg.Digest(d.Run.Digest); err == nil {
 		end, open := mailer.WindowEnd(d.Run.Slot, dg.CatchUp)
 		open = open && !c.cfg.Now().After(end)

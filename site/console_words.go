@@ -23,6 +23,8 @@ type ConsoleWords struct {
 	RunNow, RunStarted, RunBusy, PreviewMail, TestSend, TestSendTo, TestSent, TestFailed, PreviewFailed string // RunStarted: {job}; TestSent: {to}
 	Run, Deliveries, Recipient, List, Status, Attempts, Reply, Subject, Articles                        string // Run: {id}
 	RetryFailed, RetryHint, ResumeRun, Retried, NoDeliveries                                            string // Retried: {count}
+	// ArchivedIssue links a run's page in the web archive of digests.
+	ArchivedIssue string
 
 	When, Who, Action, Key, Change string
 	Colon                          string // after a label
@@ -131,6 +133,7 @@ var consoleZH = ConsoleWords{
 	ResumeRun:     "继续发送",
 	Retried:       "{count} 封重新排队，正在发送。",
 	NoDeliveries:  "没有投递。",
+	ArchivedIssue: "网页版（往期存档）",
 
 	When:       "时间",
 	Who:        "操作人",
@@ -251,6 +254,7 @@ var consoleEN = ConsoleWords{
 	ResumeRun:     "Resume sending",
 	Retried:       "{count} message(s) queued again and sending.",
 	NoDeliveries:  "No deliveries.",
+	ArchivedIssue: "Web copy (archive)",
 
 	When:       "When",
 	Who:        "Who",

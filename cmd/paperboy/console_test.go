@@ -343,7 +343,10 @@ func TestConsole(t *testing.T) {
 	})
 }
 
-var runLinkRE = regexp.MustCompile(`href="/admin/runs/(\d+)"`)
+var (
+	runLinkRE = regexp.MustCompile(`href="/admin/runs/(\d+)"`)
+	archiveRE = regexp.MustCompile(`href="https?://[^/"]+(/[^"]*)" id="archive"`)
+)
 
 // TestConsoleRetryFailed: a run whose messages failed for good offers
 // "retry failed"; it sends those again, and only those, in the same run.
@@ -393,6 +396,15 @@ func TestConsoleRetryFailed(t *testing.T) {
 		if !strings.Contains(page, want) {
 			t.Errorf("run page lacks %q", want)
 		}
+	}
+	// The run's page links its copy in the web archive of digests, which
+	// the daemon serves.
+	m := archiveRE.FindStringSubmatch(page)
+	today := time.Now().In(mustZone(t, "Asia/Shanghai")).Format(time.DateOnly)
+	if m == nil || m[1] != "/digests/daily/"+today+"/" {
+		t.Errorf("run page's archive link %q, want /digests/daily/%s/", m, today)
+	} else if code, body := cc.get(m[1]); code != http.StatusOK || !strings.Contains(body, "示范区党政联席会议召开") {
+		t.Errorf("GET %s = %d:\n%.300s", m[1], code, body)
 	}
 	waitForCounts(t, sink, map[string]int{"r1@example.org": 1})
 
