@@ -61,6 +61,9 @@ type Article struct {
 	Lines [2]int `json:"lines"`
 	// Source names the file the item came from, relative to its directory.
 	Source string `json:"source,omitempty"`
+	// Image is a photo item's picture, set at ingest when the newsroom
+	// supplied the file (see package ingest); nil otherwise.
+	Image *Image `json:"image,omitempty"`
 
 	// Topics, Created and Updated are set by the store.
 	Topics  []string  `json:"topics,omitempty"`

@@ -3,6 +3,7 @@ package feed
 import (
 	"fmt"
 	"html"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,10 +14,16 @@ import (
 // ContentHTML is the article body as an HTML fragment: one <p> per
 // paragraph; a photo's caption and credit (in w's words) inside
 // <figure><figcaption>. All text is escaped.
-func ContentHTML(a content.Article, w *site.Words) string {
+func ContentHTML(a content.Article, w *site.Words) string { return contentHTML(a, w, "") }
+
+// contentHTML is ContentHTML with a photo's <img> (img, trusted HTML) at
+// the top of its figure.
+func contentHTML(a content.Article, w *site.Words, img string) string {
 	var b strings.Builder
 	if a.Kind == content.KindPhoto {
-		b.WriteString("<figure><figcaption>")
+		b.WriteString("<figure>")
+		b.WriteString(img)
+		b.WriteString("<figcaption>")
 		for _, p := range a.Paragraphs {
 			if p = strings.TrimSpace(site.Clean(p)); p != "" {
 				b.WriteString("<p>")
@@ -72,4 +79,23 @@ func (c Config) Updated(a content.Article, published time.Time, ordinal int) tim
 		return published
 	}
 	return u.In(c.Site.Location)
+}
+
+// FeedImageWidth is the width of the rendition a feed item carries as its
+// enclosure and in its content: sharp in a reader's column on a phone at
+// 2x, a tenth of the original's bytes.
+const FeedImageWidth = 960
+
+// imageHTML is the <img> of a's picture with absolute URLs, or "". Readers
+// that know srcset pick their size; width and height keep their layout
+// from jumping.
+func (c Config) imageHTML(a content.Article) string {
+	if a.Image == nil || len(a.Image.Renditions) == 0 {
+		return ""
+	}
+	r := a.Image.AtLeast(FeedImageWidth)
+	return `<img src="` + html.EscapeString(c.URL(site.ImagePath(r.Name))) +
+		`" srcset="` + html.EscapeString(site.SrcSet(a.Image, c.URL)) +
+		`" width="` + strconv.Itoa(r.Width) + `" height="` + strconv.Itoa(r.Height) +
+		`" alt="` + html.EscapeString(site.Clean(a.Alt())) + `">`
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"html"
+	"strconv"
 	"strings"
 	"time"
 
@@ -55,6 +56,14 @@ type item struct {
 	topics    []site.Topic
 	published time.Time
 	updated   time.Time
+	// image is the picture's rendition the item encloses; nil without.
+	image *imageEnclosure
+}
+
+// imageEnclosure is a picture rendition with its absolute URL.
+type imageEnclosure struct {
+	content.Rendition
+	url string
 }
 
 // placeAll numbers articles given as whole editions in page order, as
@@ -85,10 +94,14 @@ func (c Config) items(arts []store.PlacedArticle) ([]item, error) {
 			link:      c.URL(site.ArticlePath(a.ID)),
 			title:     w.Title(a.Article),
 			summary:   site.Lead(a.Article),
-			content:   ContentHTML(a.Article, w),
+			content:   contentHTML(a.Article, w, c.imageHTML(a.Article)),
 			authors:   site.AuthorNames(a.Article),
 			published: pub,
 			updated:   c.Updated(a.Article, pub, a.Ordinal),
+		}
+		if a.Image != nil && len(a.Image.Renditions) > 0 {
+			r := a.Image.AtLeast(FeedImageWidth)
+			it.image = &imageEnclosure{Rendition: r, url: c.URL(site.ImagePath(r.Name))}
 		}
 		for _, slug := range a.Topics {
 			it.topics = append(it.topics, site.Topic{Slug: site.Clean(slug), Name: site.Clean(c.Site.TopicName(slug))})
@@ -165,6 +178,11 @@ func (c Config) gorillaFeed(m Meta, items []item, htmlSummary bool) *feeds.Feed 
 			Created:     it.published,
 			Updated:     it.updated,
 		}
+		// One enclosure: RSS allows no more. Atom gets it as a link
+		// rel="enclosure", JSON Feed as the item's "image".
+		if im := it.image; im != nil {
+			f.Items[i].Enclosure = &feeds.Enclosure{Url: im.url, Length: strconv.Itoa(im.Size), Type: im.Type}
+		}
 	}
 	return f
 }
@@ -214,6 +232,7 @@ const (
 	nsAtom    = "http://www.w3.org/2005/Atom"
 	nsHistory = "http://purl.org/syndication/history/1.0" // RFC 5005
 	nsSy      = "http://purl.org/rss/1.0/modules/syndication/"
+	nsMedia   = "http://search.yahoo.com/mrss/"
 )
 
 // atomLinks are the links an XML document carries for its place in the
@@ -261,6 +280,7 @@ type rssRoot struct {
 	NSAtom    string   `xml:"xmlns:atom,attr"`
 	NSSy      string   `xml:"xmlns:sy,attr"`
 	NSHistory string   `xml:"xmlns:fh,attr,omitempty"`
+	NSMedia   string   `xml:"xmlns:media,attr,omitempty"`
 	Channel   rssChannel
 }
 
@@ -289,8 +309,20 @@ type rssAtomLink struct {
 type rssItem struct {
 	XMLName xml.Name `xml:"item"`
 	*feeds.RssItem
-	Creators   []string `xml:"dc:creator"`
-	Categories []string `xml:"category"`
+	Creators   []string      `xml:"dc:creator"`
+	Categories []string      `xml:"category"`
+	Media      *mediaContent `xml:"media:content"`
+}
+
+// mediaContent is Media RSS's picture: the enclosure again, with its
+// size, which readers such as Feedly and Inoreader use for thumbnails.
+type mediaContent struct {
+	URL      string `xml:"url,attr"`
+	Type     string `xml:"type,attr"`
+	Medium   string `xml:"medium,attr"`
+	FileSize int    `xml:"fileSize,attr"`
+	Width    int    `xml:"width,attr"`
+	Height   int    `xml:"height,attr"`
 }
 
 func (c Config) rss(m Meta, items []item, l docLinks) ([]byte, error) {
@@ -327,6 +359,10 @@ func (c Config) rss(m Meta, items []item, l docLinks) ([]byte, error) {
 		ri.Author = ""
 		ri.PubDate = items[i].published.Format(time.RFC1123Z)
 		x := rssItem{RssItem: ri, Creators: items[i].authors}
+		if im := items[i].image; im != nil {
+			root.NSMedia = nsMedia
+			x.Media = &mediaContent{URL: im.url, Type: im.Type, Medium: "image", FileSize: im.Size, Width: im.Width, Height: im.Height}
+		}
 		for _, t := range items[i].topics {
 			x.Categories = append(x.Categories, t.Name)
 		}

@@ -97,6 +97,7 @@ type jsonItemDoc struct {
 	DateModified  string       `json:"date_modified"`
 	Authors       []jsonAuthor `json:"authors"`
 	Tags          []string     `json:"tags"`
+	Image         string       `json:"image"`
 }
 
 // TestRenderReadable renders the sample edition plus a hostile article in

@@ -49,6 +49,9 @@ type Store interface {
 	SavePrepared(ctx context.Context, p *store.PreparedEdition, sourceHash string) (store.EditionChange, error)
 	// RemoveSource deletes a source file's articles.
 	RemoveSource(ctx context.Context, name string) (int, error)
+	// Image returns a picture stored before, by the hash of its file; an
+	// error wrapping store.ErrNotFound when there is none.
+	Image(ctx context.Context, id string) (content.Image, error)
 }
 
 // Topic tags articles: an article gets Slug when any of Keywords appears
@@ -118,8 +121,12 @@ type Summary struct {
 	// were skipped because their hash had not changed.
 	Editions, Unchanged int
 	// Added, Updated and Removed count articles, Retagged the unchanged
-	// articles whose topics changed; Warnings counts parser warnings.
+	// articles whose topics changed; Warnings counts parser (and picture)
+	// warnings.
 	Added, Updated, Removed, Retagged, Warnings int
+	// Pictures counts the photos of the saved editions that have their
+	// picture.
+	Pictures int
 	// Gone lists the files ingested before that are no longer there; with
 	// Config.Prune their articles were removed (and counted in Removed).
 	Gone []string
@@ -148,8 +155,12 @@ func (s Summary) String() string {
 	if len(s.Gone) > 0 {
 		gone = fmt.Sprintf(", %d gone", len(s.Gone))
 	}
-	return fmt.Sprintf("%d file(s): %d edition(s) saved, %d unchanged, %d failed%s; articles %d added, %d updated, %d removed, %d retagged; %d warning(s) in %s",
-		s.Files, s.Editions, s.Unchanged, len(s.Failed), gone, s.Added, s.Updated, s.Removed, s.Retagged, s.Warnings, s.Elapsed.Round(time.Millisecond))
+	pictures := ""
+	if s.Pictures > 0 {
+		pictures = fmt.Sprintf("%d picture(s), ", s.Pictures)
+	}
+	return fmt.Sprintf("%d file(s): %d edition(s) saved, %d unchanged, %d failed%s; articles %d added, %d updated, %d removed, %d retagged; %s%d warning(s) in %s",
+		s.Files, s.Editions, s.Unchanged, len(s.Failed), gone, s.Added, s.Updated, s.Removed, s.Retagged, pictures, s.Warnings, s.Elapsed.Round(time.Millisecond))
 }
 
 // prune finds the stored sources whose files are gone from the scanned
@@ -227,7 +238,8 @@ func Run(ctx context.Context, cfg Config, st Store, progress func(Progress)) (Su
 	if maxSize <= 0 {
 		maxSize = DefaultMaxFileSize
 	}
-	for next := range prepareAhead(ctx, files, stored, newTagger(cfg.Topics), maxSize) {
+	storedImage := func(id string) (content.Image, error) { return st.Image(ctx, id) }
+	for next := range prepareAhead(ctx, files, stored, newTagger(cfg.Topics), maxSize, storedImage) {
 		p := <-next
 		if ctx.Err() != nil {
 			break
@@ -273,7 +285,7 @@ type prepared struct {
 // prepareAhead prepares files on as many workers as there are CPUs. It
 // sends one channel per file, in scan order, each of which delivers that
 // file's result; a bounded window keeps memory flat on large archives.
-func prepareAhead(ctx context.Context, files []file, stored map[string]string, tag *tagger, maxSize int64) <-chan chan prepared {
+func prepareAhead(ctx context.Context, files []file, stored map[string]string, tag *tagger, maxSize int64, storedImage imageLookup) <-chan chan prepared {
 	workers := runtime.GOMAXPROCS(0)
 	out := make(chan chan prepared, 4*workers)
 	go func() {
@@ -288,7 +300,7 @@ func prepareAhead(ctx context.Context, files []file, stored map[string]string, t
 			result := make(chan prepared, 1)
 			go func() {
 				defer func() { <-sem }()
-				result <- prepare(f, stored[f.name], tag, maxSize)
+				result <- prepare(f, stored[f.name], tag, maxSize, storedImage)
 			}()
 			select {
 			case out <- result:
@@ -302,16 +314,28 @@ func prepareAhead(ctx context.Context, files []file, stored map[string]string, t
 
 // prepare reads and hashes a file and, if its hash is not storedHash,
 // parses and tags it.
-func prepare(f file, storedHash string, tag *tagger, maxSize int64) prepared {
+func prepare(f file, storedHash string, tag *tagger, maxSize int64, storedImage imageLookup) prepared {
 	p := prepared{f: f}
 	data, err := readLimited(f.path, maxSize)
 	if err != nil {
 		p.err = err
 		return p
 	}
+	var set imageSet
+	var pictures []byte
+	var picturesErr error
+	if !f.markdown {
+		// An unreadable picture directory costs the pictures, not the
+		// page: it is saved without them, with a warning, and ingested
+		// again once the directory can be read (its fingerprint changes).
+		set, pictures, picturesErr = readImageSet(f.path)
+	}
 	h := sha256.New()
 	h.Write(data)
 	h.Write(tag.fingerprint)
+	// Only a page with pictures hashes them, so pages without keep the
+	// hashes they were stored with.
+	h.Write(pictures)
 	p.hash = hex.EncodeToString(h.Sum(nil))
 	if p.hash == storedHash {
 		p.unchanged = true
@@ -332,7 +356,13 @@ func prepare(f file, storedHash string, tag *tagger, maxSize int64) prepared {
 		p.ed.Articles[i].Source = f.name
 		p.ed.Articles[i].Topics = tag.topics(p.ed.Articles[i])
 	}
-	p.enc, p.err = store.PrepareEdition(p.ed)
+	if picturesErr != nil {
+		p.ed.Warnings = append(p.ed.Warnings, content.Warning{File: set.dir, Message: fmt.Sprintf("pictures skipped, photos published without them: %v", picturesErr)})
+	}
+	images := attachImages(&p.ed, set, storedImage)
+	if p.enc, p.err = store.PrepareEdition(p.ed); p.err == nil {
+		p.err = p.enc.AttachImages(images)
+	}
 	return p
 }
 
@@ -408,6 +438,11 @@ func save(ctx context.Context, p prepared, st Store, logger *slog.Logger, sum *S
 	sum.Removed += change.Removed
 	sum.Retagged += change.Retagged
 	sum.Warnings += len(p.ed.Warnings)
+	for _, a := range p.ed.Articles {
+		if a.Image != nil {
+			sum.Pictures++
+		}
+	}
 	return nil
 }
 
@@ -422,6 +457,13 @@ func scan(dir, prefix, ext string, markdown bool) ([]file, error) {
 		if d.IsDir() {
 			if path != dir && strings.HasPrefix(d.Name(), ".") {
 				return filepath.SkipDir
+			}
+			// A page's image directory (pages/2021-07-20/ beside
+			// 2021-07-20.txt) holds pictures and their sidecar, no pages.
+			if path != dir && !markdown {
+				if fi, err := os.Stat(path + ext); err == nil && fi.Mode().IsRegular() {
+					return filepath.SkipDir
+				}
 			}
 			return nil
 		}

@@ -69,9 +69,24 @@ type itemView struct {
 	Authors  string
 	Lead     string
 	Photo    bool
+	// Image is a photo's picture, loaded from the site; nil without one.
+	Image *imageView
 	// date is the article's edition, for the link to the rest.
 	date string
 }
+
+// imageView is a picture as the digest shows it: Width and Height are
+// what the <img> takes on a wide screen (clients that ignore CSS, Outlook
+// for Windows, use them; the others keep the ratio and never reflow).
+type imageView struct {
+	Src           string
+	Alt           string
+	Width, Height int
+}
+
+// MailImageWidth is the widest a picture shows in the digest: the 600px
+// card less its padding.
+const MailImageWidth = 560
 
 // digestView is what the digest templates see.
 type digestView struct {
@@ -326,7 +341,24 @@ func (m *Digests) item(a content.Article) itemView {
 		Lead:    site.Lead(a),
 		Authors: m.cat.Credit(a),
 		Photo:   a.Kind == content.KindPhoto,
+		Image:   m.imageOf(a),
 		date:    a.Date,
+	}
+}
+
+// imageOf is the digest's <img> for a's picture: a rendition sharp on a
+// phone at 2x, linked from the site, never attached.
+func (m *Digests) imageOf(a content.Article) *imageView {
+	if a.Image == nil || len(a.Image.Renditions) == 0 {
+		return nil
+	}
+	r := a.Image.AtLeast(2 * 480)
+	w := min(r.Width, MailImageWidth)
+	return &imageView{
+		Src:    m.cfg.Site.URL(site.ImagePath(r.Name)),
+		Alt:    content.OneLine(site.Clean(a.Alt())),
+		Width:  w,
+		Height: max(1, (r.Height*w+r.Width/2)/r.Width),
 	}
 }
 

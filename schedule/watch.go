@@ -3,17 +3,20 @@ package schedule
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
 )
 
-// WatchDir calls fn once things settle after files in dir whose base name
-// satisfies match are created or written: events are debounced, so a file
-// copied in many writes, or an editor's write-to-temp-then-rename, makes one
-// call. It watches the directory rather than the files because editors
+// WatchDir calls fn once things settle after files in dir, or in its
+// subdirectories (a page's picture directory), whose base name satisfies
+// match are created or written: events are debounced, so a file copied in
+// many writes, or an editor's write-to-temp-then-rename, makes one call.
+// It watches the directories rather than the files because editors
 // replace files, which drops a watch on the file itself. fn runs on
 // WatchDir's goroutine. WatchDir returns when ctx is done (nil) or the
 // watch cannot be set up.
@@ -26,7 +29,7 @@ func WatchDir(ctx context.Context, dir string, match func(name string) bool, deb
 		return fmt.Errorf("schedule: watch %s: %w", dir, err)
 	}
 	defer w.Close()
-	if err := w.Add(dir); err != nil {
+	if err := watchTree(w, dir); err != nil {
 		return fmt.Errorf("schedule: watch %s: %w", dir, err)
 	}
 	timer := time.NewTimer(time.Hour)
@@ -46,6 +49,15 @@ func WatchDir(ctx context.Context, dir string, match func(name string) bool, deb
 			if !match(filepath.Base(ev.Name)) {
 				continue
 			}
+			if ev.Has(fsnotify.Create) {
+				if fi, err := os.Stat(ev.Name); err == nil && fi.IsDir() {
+					// A new directory (pictures for a page) is watched
+					// too; files already in it count as written now.
+					if err := watchTree(w, ev.Name); err != nil {
+						log.Warn("watch_error", "dir", ev.Name, "error", err)
+					}
+				}
+			}
 			timer.Reset(debounce)
 		case err, ok := <-w.Errors:
 			if !ok {
@@ -57,6 +69,22 @@ func WatchDir(ctx context.Context, dir string, match func(name string) bool, deb
 			fn()
 		}
 	}
+}
+
+// watchTree adds dir and every directory under it that is not hidden.
+func watchTree(w *fsnotify.Watcher, dir string) error {
+	return filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() {
+			return nil
+		}
+		if path != dir && d.Name()[0] == '.' {
+			return filepath.SkipDir
+		}
+		return w.Add(path)
+	})
 }
 
 // PageFile is a WatchDir filter for a pages directory: it ignores hidden

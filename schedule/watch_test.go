@@ -53,3 +53,29 @@ func TestPageFile(t *testing.T) {
 		}
 	}
 }
+
+// TestWatchDirPictures: a picture dropped into a page's picture
+// directory, existing or new, fires the watch as a page does.
+func TestWatchDirPictures(t *testing.T) {
+	dir := t.TempDir()
+	existing := filepath.Join(dir, "2021-07-20")
+	if err := os.Mkdir(existing, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var fired atomic.Int32
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go WatchDir(ctx, dir, PageFile, 50*time.Millisecond, nil, func() { fired.Add(1) })
+	time.Sleep(100 * time.Millisecond)
+	os.WriteFile(filepath.Join(existing, "1.jpg"), []byte("jpeg"), 0o644)
+	fixture.WaitUntil(t, "the watch to fire for a picture in an existing directory", func() bool { return fired.Load() == 1 })
+
+	fresh := filepath.Join(dir, "2021-07-21")
+	if err := os.Mkdir(fresh, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	fixture.WaitUntil(t, "the watch to fire for a new directory", func() bool { return fired.Load() == 2 })
+	time.Sleep(100 * time.Millisecond) // the new directory is being watched by now
+	os.WriteFile(filepath.Join(fresh, "1.jpg"), []byte("jpeg"), 0o644)
+	fixture.WaitUntil(t, "the watch to fire for a picture in the new directory", func() bool { return fired.Load() == 3 })
+}

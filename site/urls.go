@@ -1,6 +1,11 @@
 package site
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+
+	"github.com/paperboy-news/paperboy/content"
+)
 
 // The URL scheme. Every page is a directory with an index.html, so a static
 // export works on any web server without rewrites. The functions return
@@ -67,6 +72,24 @@ func (s *Site) SitePath(requestPath string) (string, bool) {
 		return "", false
 	}
 	return "/" + rest, true
+}
+
+// ImagePath is a picture rendition's file, "/images/{name}"; the name is
+// the file's content hash, so the URL may be cached forever.
+func ImagePath(name string) string { return "/images/" + name }
+
+// SrcSet is an <img srcset> listing every rendition of im by width, each
+// URL made by url from its site path (Site.Path for pages, Site.URL for
+// feeds and mail).
+func SrcSet(im *content.Image, url func(string) string) string {
+	if im == nil {
+		return ""
+	}
+	parts := make([]string, len(im.Renditions))
+	for i, r := range im.Renditions {
+		parts[i] = url(ImagePath(r.Name)) + " " + strconv.Itoa(r.Width) + "w"
+	}
+	return strings.Join(parts, ", ")
 }
 
 // DigestsPath is the archive of sent digests, "/digests/".

@@ -55,7 +55,7 @@ var dateRE = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
 
 // articleColumns are the columns scanArticle reads, in its order.
 const articleColumns = `id, kind, title, kicker, subtitle, byline, authors, paragraphs, summary,
-	edition_date, line_first, line_last, source, created_at, updated_at`
+	edition_date, line_first, line_last, source, created_at, updated_at, image`
 
 // pageOrder is the order of articles within and across editions: newest
 // edition first, then each source file's items in page order.
@@ -69,6 +69,8 @@ type row struct {
 	authors, paragraphs string
 	hash                string
 	topics              []string
+	// image is the id of the article's picture, "" for none.
+	image string
 }
 
 func newRow(a content.Article, pos int) (row, error) {
@@ -87,14 +89,22 @@ func newRow(a content.Article, pos int) (row, error) {
 		n += len(p) + 3
 	}
 	r.paragraphs = string(appendJSONStrings(make([]byte, 0, n), a.Paragraphs))
-	r.hash = contentHash(a, r.authors, r.paragraphs)
+	if a.Image != nil {
+		r.image = a.Image.ID
+	}
+	r.hash = contentHash(a, r.authors, r.paragraphs, r.image)
 	return r, nil
 }
 
 // contentHash is the SHA-256 of an article's content fields: what a
 // correction changes. Lines, position and topics are left out on purpose.
-func contentHash(a content.Article, authors, paragraphs string) string {
+// The picture's id counts only when there is one, so the articles stored
+// before pictures existed keep their hashes.
+func contentHash(a content.Article, authors, paragraphs, image string) string {
 	fields := []string{string(a.Kind), a.Title, a.Kicker, a.Subtitle, a.Byline, authors, paragraphs, a.Summary, a.Date}
+	if image != "" {
+		fields = append(fields, "image:"+image)
+	}
 	n := 0
 	for _, f := range fields {
 		n += len(f) + 1
@@ -224,8 +234,9 @@ func (s *Store) SaveEdition(ctx context.Context, ed content.Edition, sourceHash 
 
 // PreparedEdition is an edition checked and encoded for SavePrepared.
 type PreparedEdition struct {
-	ed   content.Edition
-	rows []row
+	ed     content.Edition
+	rows   []row
+	images []NewImage
 }
 
 // PrepareEdition checks an edition and encodes its articles (JSON columns,
@@ -262,6 +273,9 @@ func (s *Store) SavePrepared(ctx context.Context, p *PreparedEdition, sourceHash
 			return err
 		}
 		if err := s.logBarrier(ctx, tx); err != nil {
+			return err
+		}
+		if err := s.saveImages(ctx, tx, p, now); err != nil {
 			return err
 		}
 		if _, err := s.exec(ctx, tx, `INSERT INTO sources (name, edition_date, content_hash, warnings, ingested_at)
@@ -529,16 +543,16 @@ const batchRows = 50
 // insertArticles inserts new articles, many rows per statement.
 func (s *Store) insertArticles(ctx context.Context, tx *sql.Tx, ed content.Edition, rows []row, now string) error {
 	const cols = `INSERT INTO articles (id, source, edition_date, position, kind, title, kicker, subtitle, byline,
-		authors, paragraphs, summary, line_first, line_last, content_hash, created_at, updated_at) VALUES `
-	const values = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		authors, paragraphs, summary, line_first, line_last, content_hash, created_at, updated_at, image) VALUES `
+	const values = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	for len(rows) > 0 {
 		batch := rows[:min(batchRows, len(rows))]
 		rows = rows[len(batch):]
-		args := make([]any, 0, 17*len(batch))
+		args := make([]any, 0, 18*len(batch))
 		for _, r := range batch {
 			a := r.a
 			args = append(args, a.ID, ed.Source, ed.Date, r.pos, string(a.Kind), a.Title, a.Kicker, a.Subtitle,
-				a.Byline, r.authors, r.paragraphs, a.Summary, a.Lines[0], a.Lines[1], r.hash, now, now)
+				a.Byline, r.authors, r.paragraphs, a.Summary, a.Lines[0], a.Lines[1], r.hash, now, now, r.image)
 		}
 		if _, err := s.exec(ctx, tx, cols+repeatJoin(values, len(batch)), args...); err != nil {
 			return fmt.Errorf("insert articles: %w", err)
@@ -578,9 +592,9 @@ func updateArticle(ctx context.Context, tx *sql.Tx, ed content.Edition, r row, n
 	a := r.a
 	if _, err := tx.ExecContext(ctx, `UPDATE articles SET source = ?, edition_date = ?, position = ?, kind = ?, title = ?,
 		kicker = ?, subtitle = ?, byline = ?, authors = ?, paragraphs = ?, summary = ?, line_first = ?, line_last = ?,
-		content_hash = ?, updated_at = CASE WHEN content_hash = ? THEN updated_at ELSE ? END WHERE id = ?`,
+		content_hash = ?, updated_at = CASE WHEN content_hash = ? THEN updated_at ELSE ? END, image = ? WHERE id = ?`,
 		ed.Source, ed.Date, r.pos, string(a.Kind), a.Title, a.Kicker, a.Subtitle, a.Byline, r.authors, r.paragraphs,
-		a.Summary, a.Lines[0], a.Lines[1], r.hash, r.hash, now, a.ID); err != nil {
+		a.Summary, a.Lines[0], a.Lines[1], r.hash, r.hash, now, r.image, a.ID); err != nil {
 		return fmt.Errorf("update article %s: %w", a.ID, err)
 	}
 	return nil
@@ -757,6 +771,9 @@ func (s *Store) queryArticles(ctx context.Context, query string, args ...any) ([
 	if err := s.loadTopics(ctx, as); err != nil {
 		return nil, err
 	}
+	if err := s.loadImages(ctx, as); err != nil {
+		return nil, err
+	}
 	return as, nil
 }
 
@@ -766,12 +783,16 @@ func scanArticle(rows *sql.Rows, extra ...any) (content.Article, error) {
 	var (
 		a                         content.Article
 		kind, authors, paragraphs string
-		created, updated          string
+		created, updated, image   string
 	)
 	dest := []any{&a.ID, &kind, &a.Title, &a.Kicker, &a.Subtitle, &a.Byline, &authors, &paragraphs, &a.Summary,
-		&a.Date, &a.Lines[0], &a.Lines[1], &a.Source, &created, &updated}
+		&a.Date, &a.Lines[0], &a.Lines[1], &a.Source, &created, &updated, &image}
 	if err := rows.Scan(append(dest, extra...)...); err != nil {
 		return a, err
+	}
+	if image != "" {
+		// loadImages fills in the renditions.
+		a.Image = &content.Image{ID: image}
 	}
 	a.Kind = content.Kind(kind)
 	if err := json.Unmarshal([]byte(authors), &a.Authors); err != nil {

@@ -218,8 +218,12 @@ func (s *Store) EditionRange(ctx context.Context, topic, from, to string) ([]Pla
 	if err := s.loadTopics(ctx, as); err != nil {
 		return nil, fmt.Errorf("store: editions %s to %s of topic %q: %w", from, to, topic, err)
 	}
+	if err := s.loadImages(ctx, as); err != nil {
+		return nil, fmt.Errorf("store: editions %s to %s of topic %q: %w", from, to, topic, err)
+	}
 	for i := range out {
 		out[i].Topics = as[i].Topics
+		out[i].Image = as[i].Image
 	}
 	return out, nil
 }

@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/paperboy-news/paperboy/content"
 	"github.com/paperboy-news/paperboy/feed"
 	"github.com/paperboy-news/paperboy/site"
 )
@@ -247,6 +248,9 @@ func (s *Site) exportTo(ctx context.Context, root string) (int, error) {
 	if err := s.exportDigests(ctx, page, write); err != nil {
 		return n, err
 	}
+	// Pictures are written once each, however many articles show them,
+	// without a .gz sibling: JPEG and PNG do not compress further.
+	written := map[string]bool{}
 	eds, err := s.src.Editions(ctx, s.cfg.ExportEditions)
 	if err != nil {
 		return n, fmt.Errorf("list editions: %w", err)
@@ -268,7 +272,40 @@ func (s *Site) exportTo(ctx context.Context, root string) (int, error) {
 			if err := page(site.ArticlePath(a.ID), name, d); err != nil {
 				return n, err
 			}
+			k, err := s.exportImage(ctx, root, a, written)
+			n += k
+			if err != nil {
+				return n, err
+			}
 		}
+	}
+	return n, nil
+}
+
+// exportImage writes the renditions of a's picture that are not written
+// yet, each dated when it was stored, and says how many it wrote.
+func (s *Site) exportImage(ctx context.Context, root string, a content.Article, written map[string]bool) (int, error) {
+	n := 0
+	if a.Image == nil {
+		return n, nil
+	}
+	for _, r := range a.Image.Renditions {
+		if written[r.Name] {
+			continue
+		}
+		f, err := s.src.ImageFile(ctx, r.Name)
+		if err != nil {
+			return n, fmt.Errorf("article %s: %w", a.ID, err)
+		}
+		p := filepath.Join(root, filepath.FromSlash(strings.TrimPrefix(site.ImagePath(r.Name), "/")))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return n, err
+		}
+		if err := writeWithTime(p, f.Data, f.Created); err != nil {
+			return n, err
+		}
+		written[r.Name] = true
+		n++
 	}
 	return n, nil
 }

@@ -133,6 +133,40 @@ type articleView struct {
 	EditionPath string
 	UpdatedISO  string
 	UpdatedText string
+	// Image is a photo's picture; nil without one.
+	Image *imageView
+}
+
+// imageView is an <img>: Src is the rendition the width and height are
+// those of (the browser picks from SrcSet by Sizes, and the width and
+// height keep the page from jumping as it loads).
+type imageView struct {
+	Src, SrcSet, Sizes, Alt string
+	Width, Height           int
+}
+
+// imageSizes says how wide a picture shows: the column less the figure's
+// padding, at most the 42rem column.
+const (
+	articleImageSizes = "(max-width: 42rem) calc(100vw - 4.2rem), 37.8rem"
+	listImageSizes    = "(max-width: 42rem) calc(100vw - 2rem), 40rem"
+)
+
+// imageOf is the <img> of a's picture with a src at least width pixels
+// wide, or nil.
+func (s *Site) imageOf(a content.Article, width int, sizes string) *imageView {
+	if a.Image == nil || len(a.Image.Renditions) == 0 {
+		return nil
+	}
+	r := a.Image.AtLeast(width)
+	return &imageView{
+		Src:    s.site.Path(site.ImagePath(r.Name)),
+		SrcSet: site.SrcSet(a.Image, s.site.Path),
+		Sizes:  sizes,
+		Alt:    site.Clean(a.Alt()),
+		Width:  r.Width,
+		Height: r.Height,
+	}
 }
 
 func (s *Site) base(slug, title, path string) *pageData {
@@ -173,6 +207,7 @@ func (s *Site) view(a content.Article) articleView {
 	if v.Photo && v.Kicker == "" {
 		v.Kicker = s.site.Words.PhotoLabel
 	}
+	v.Image = s.imageOf(a, 960, articleImageSizes)
 	for _, p := range a.Paragraphs {
 		if p = site.Clean(p); p != "" {
 			v.Paragraphs = append(v.Paragraphs, p)
@@ -199,6 +234,7 @@ func (s *Site) view(a content.Article) articleView {
 // news marked by a badge rather than a title prefix.
 func (s *Site) listView(a content.Article) articleView {
 	v := s.view(a)
+	v.Image = s.imageOf(a, 480, listImageSizes)
 	v.Title = site.Headline(a)
 	if v.Photo {
 		v.Badge = s.site.Words.PhotoLabel

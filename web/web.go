@@ -17,6 +17,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"path"
 	"regexp"
 	"strings"
 
@@ -46,6 +47,9 @@ type Source interface {
 	// to, or "" when it is gone; an error wrapping store.ErrNotFound for an
 	// id never stored.
 	GoneArticle(ctx context.Context, id string) (string, error)
+	// ImageFile returns a picture rendition by its file name; an error
+	// wrapping store.ErrNotFound when there is none.
+	ImageFile(ctx context.Context, name string) (store.ImageFile, error)
 }
 
 // Config is what the pages need besides the site settings, which they
@@ -150,6 +154,7 @@ func (s *Site) Register(mux *http.ServeMux) {
 	for _, p := range []string{site.EditionPath("{x}"), site.ArticlePath("{x}"), site.TopicPath("{x}"), site.MonthPath("{x}")} {
 		mux.HandleFunc("GET "+s.site.Path(strings.TrimSuffix(p, "/")), addSlash)
 	}
+	mux.HandleFunc("GET "+s.site.Path(site.ImagePath("{name}")), s.serveImage)
 	s.registerDigests(mux)
 	mux.HandleFunc("GET /healthz", serveHealth)
 	// Not "GET /": other packages mount method-less paths (unsubscribe)
@@ -227,6 +232,25 @@ func (s *Site) serveTopic(w http.ResponseWriter, r *http.Request) {
 	s.respond(w, r, func(ctx context.Context) (string, *pageData, error) { return s.topicPage(ctx, slug) })
 }
 
+// ImmutableCache is the Cache-Control of picture files: their names are
+// their content hashes, so a name never names other bytes.
+const ImmutableCache = "public, max-age=31536000, immutable"
+
+// serveImage serves a picture rendition from the store.
+func (s *Site) serveImage(w http.ResponseWriter, r *http.Request) {
+	f, err := s.src.ImageFile(r.Context(), r.PathValue("name"))
+	if err != nil {
+		s.writeFailure(w, r, "image_failed", err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", f.Type)
+	h.Set("Cache-Control", ImmutableCache)
+	h.Set("ETag", `"`+strings.TrimSuffix(f.Name, path.Ext(f.Name))+`"`)
+	h.Set("X-Content-Type-Options", "nosniff")
+	http.ServeContent(w, r, f.Name, f.Created, bytes.NewReader(f.Data))
+}
+
 func (s *Site) serveNotFound(w http.ResponseWriter, r *http.Request) {
 	s.writeError(w, r, http.StatusNotFound)
 }
@@ -235,14 +259,8 @@ func (s *Site) serveNotFound(w http.ResponseWriter, r *http.Request) {
 // becomes the 404 page, any other the 500 page, logged here once.
 func (s *Site) respond(w http.ResponseWriter, r *http.Request, build func(context.Context) (string, *pageData, error)) {
 	name, data, err := build(r.Context())
-	if errors.Is(err, store.ErrNotFound) {
-		s.writeError(w, r, http.StatusNotFound)
-		return
-	}
 	if err != nil {
-		s.cfg.Logger.LogAttrs(r.Context(), slog.LevelError, "page_failed",
-			slog.String("path", r.URL.Path), slog.String("error", err.Error()))
-		s.writeError(w, r, http.StatusInternalServerError)
+		s.writeFailure(w, r, "page_failed", err)
 		return
 	}
 	body, err := s.render(name, data)
@@ -254,6 +272,18 @@ func (s *Site) respond(w http.ResponseWriter, r *http.Request, build func(contex
 	}
 	setPageHeaders(w.Header())
 	feed.NewResource("text/html; charset=utf-8", body, data.modified, s.cfg.CacheControl).ServeHTTP(w, r)
+}
+
+// writeFailure answers a failed lookup: the 404 page for a not-found
+// error, else the 500 page, the error logged here once under msg.
+func (s *Site) writeFailure(w http.ResponseWriter, r *http.Request, msg string, err error) {
+	if errors.Is(err, store.ErrNotFound) {
+		s.writeError(w, r, http.StatusNotFound)
+		return
+	}
+	s.cfg.Logger.LogAttrs(r.Context(), slog.LevelError, msg,
+		slog.String("path", r.URL.Path), slog.String("error", err.Error()))
+	s.writeError(w, r, http.StatusInternalServerError)
 }
 
 func (s *Site) writeError(w http.ResponseWriter, r *http.Request, code int) {

@@ -89,6 +89,11 @@ func (m *memSource) GoneArticle(ctx context.Context, id string) (string, error) 
 	return "", fmt.Errorf("gone article %s: %w", id, store.ErrNotFound)
 }
 
+// ImageFile has no pictures: the picture tests use a real store.
+func (m *memSource) ImageFile(ctx context.Context, name string) (store.ImageFile, error) {
+	return store.ImageFile{}, fmt.Errorf("image file %s: %w", name, store.ErrNotFound)
+}
+
 func (m *memSource) Editions(ctx context.Context, limit int) ([]EditionSummary, error) {
 	if m.err != nil {
 		return nil, m.err

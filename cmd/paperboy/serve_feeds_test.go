@@ -42,8 +42,8 @@ func runPaperboy(t *testing.T, args ...string) {
 	}
 }
 
-// atomEntries is the daemon's /atom.xml as id -> title.
-func atomEntries(t *testing.T, d *runningDaemon) map[string]string {
+// atomItems is the daemon's /atom.xml, read by gofeed.
+func atomItems(t *testing.T, d *runningDaemon) []*gofeed.Item {
 	t.Helper()
 	code, body := d.request(t, "GET", "/atom.xml", "")
 	if code != 200 {
@@ -53,8 +53,14 @@ func atomEntries(t *testing.T, d *runningDaemon) map[string]string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return fd.Items
+}
+
+// atomEntries is the daemon's /atom.xml as id -> title.
+func atomEntries(t *testing.T, d *runningDaemon) map[string]string {
+	t.Helper()
 	out := map[string]string{}
-	for _, it := range fd.Items {
+	for _, it := range atomItems(t, d) {
 		out[it.GUID] = it.Title
 	}
 	return out
