@@ -473,13 +473,17 @@ func TestConsoleNamedAdmin(t *testing.T) {
 	}
 }
 
-// `paperboy check` says a paused digest is paused instead of listing runs
-// it will not make.
+// `paperboy check` and `paperboy schedule` say a paused digest is paused
+// instead of listing runs it will not make.
 func TestCheckPausedDigest(t *testing.T) {
 	cfgPath := freshClone(t)
 	writeAtomic(t, cfgPath, []byte(strings.Replace(readFile(t, cfgPath), "paused = false", "paused = true", 1)))
 	out, _, err := runCmd(t, "check", "-config", cfgPath)
 	if err != nil || !strings.Contains(out, `daily: "0 7 * * *" to demo; paused (paused = true): not run on its schedule`) {
 		t.Errorf("check of a paused digest: %v\n%s", err, out)
+	}
+	out, _, err = runCmd(t, "schedule", "-config", cfgPath)
+	if err != nil || !strings.Contains(out, "digest:daily\n  spec      0 7 * * *, paused (paused = true): not run on its schedule\n") || strings.Contains(out, "digest:daily\n  spec      0 7 * * *, paused (paused = true): not run on its schedule\n  next") {
+		t.Errorf("schedule of a paused digest: %v\n%s", err, out)
 	}
 }
