@@ -21,7 +21,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
 	"golang.org/x/time/rate"
 
@@ -55,9 +54,9 @@ type SuppressionCounter interface {
 	SuppressionCounts(ctx context.Context) (map[string]int, error)
 }
 
-// MinTokenLength is the shortest admin token accepted: 32 characters, e.g.
-// openssl rand -hex 32 (64), so guessing it is out of reach even unthrottled.
-const MinTokenLength = 32
+// MinTokenLength is the shortest admin token accepted; the rule is
+// config.CheckAdminToken, so that check judges what serve refuses.
+const MinTokenLength = config.MinAdminTokenLength
 
 // Config configures the admin endpoints.
 type Config struct {
@@ -106,9 +105,8 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.TokenEnv == "" {
 		cfg.TokenEnv = "PAPERBOY_ADMIN_TOKEN"
 	}
-	if n := utf8.RuneCountInString(cfg.Token); cfg.Token != "" && n < MinTokenLength {
-		return nil, fmt.Errorf("admin: the token in %s has %d characters, want at least %d: set it to a random string such as the output of 'openssl rand -hex 32', or unset it to turn the admin endpoints off",
-			cfg.TokenEnv, n, MinTokenLength)
+	if err := config.CheckAdminToken(cfg.Token, cfg.TokenEnv); err != nil {
+		return nil, fmt.Errorf("admin: %w", err)
 	}
 	if cfg.FailureDelay <= 0 {
 		cfg.FailureDelay = time.Second

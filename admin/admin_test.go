@@ -320,8 +320,11 @@ func TestShortTokenRefused(t *testing.T) {
 			t.Errorf("token of %d characters: err = %v, want a refusal naming the variable and the minimum", len(tok), err)
 		}
 	}
-	if _, err := New(Config{Token: strings.Repeat("x", MinTokenLength)}); err != nil {
+	if _, err := New(Config{Token: strings.Repeat("xy", MinTokenLength/2)}); err != nil {
 		t.Errorf("a 32-character token: %v", err)
+	}
+	if _, err := New(Config{Token: strings.Repeat("a", 36), TokenEnv: "MY_ADMIN_TOKEN"}); err == nil || !strings.Contains(err.Error(), "one character repeated") {
+		t.Errorf("36 times a: err = %v, want a refusal", err)
 	}
 	if _, err := New(Config{}); err != nil {
 		t.Errorf("no token (admin off): %v", err)

@@ -73,8 +73,12 @@ type Config struct {
 	SMTP        SMTP
 	Unsubscribe Unsubscribe
 	Lists       []List
-	Digests     []Digest
-	Jobs        Jobs
+	// ListWarnings are the list-file lines left out as Load read them (see
+	// ReadRecipients): check prints them, the daemon logs them at each
+	// read, and none of them refuses the file.
+	ListWarnings Problems
+	Digests      []Digest
+	Jobs         Jobs
 	// DKIM, Bounces and Production: hook (mail, issue 13); see
 	// deliverability.go and production.go.
 	DKIM       DKIM
@@ -102,9 +106,31 @@ type Content struct {
 
 // Store is the database: [store].
 type Store struct {
+	// Driver is "sqlite" (the default) or "postgres".
+	Driver string
 	// Path is the SQLite database file.
 	Path string
+	// DSNEnv names the environment variable holding the PostgreSQL
+	// connection string (it may carry a password, so it never sits in
+	// config.toml).
+	DSNEnv string
+	// FailoverTimeout bounds how long the scheduler of a dead instance
+	// keeps others waiting (PostgreSQL).
+	FailoverTimeout time.Duration
 }
+
+// Describe names the database for messages: the SQLite file, or
+// PostgreSQL and the variable holding its connection string (never the
+// string, which may carry a password).
+func (s Store) Describe() string {
+	if s.Driver == "postgres" {
+		return "postgres (connection string in $" + s.DSNEnv + ")"
+	}
+	return s.Path
+}
+
+// DSN is the PostgreSQL connection string, read from the environment.
+func (s Store) DSN() string { return os.Getenv(s.DSNEnv) }
 
 // Server is the HTTP server: [server].
 type Server struct {
@@ -188,9 +214,10 @@ type SMTP struct {
 }
 
 // Password reads the SMTP password from its environment variable. It is an
-// error for a configured user to have no password set.
+// error for a configured user to have no password set, unless the
+// transport is not "smtp": the file transport logs in nowhere.
 func (s SMTP) Password() (string, error) {
-	if s.PasswordEnv == "" {
+	if s.PasswordEnv == "" || s.Transport != "smtp" {
 		return "", nil
 	}
 	p := os.Getenv(s.PasswordEnv)

@@ -166,13 +166,17 @@ func TestProblems(t *testing.T) {
 		{"user without password env", "[smtp]\nuser = \"news\"\npassword_env = \"\"\n", 3, "smtp.password_env", "environment variable"},
 		{"duplicate list", "[[lists]]\nname = \"a\"\naddresses = [\"a@example.org\"]\n[[lists]]\nname = \"a\"\naddresses = [\"b@example.org\"]\n", 5, "lists.name", "used twice"},
 		{"empty list", "[[lists]]\nname = \"a\"\n", 2, "lists.addresses", "needs addresses"},
-		{"missing list file", "[[lists]]\nname = \"a\"\nfile = \"nowhere.txt\"\n", 3, "lists.file", "no such file"},
 		{"undefined list", "[[digests]]\nname = \"d\"\nschedule = \"0 7 * * *\"\nlists = [\"nobody\"]\n", 4, "digests.lists", `list "nobody" is not defined`},
 		{"undefined topic", "[[lists]]\nname = \"a\"\naddresses = [\"a@example.org\"]\n[[digests]]\nname = \"d\"\nschedule = \"0 7 * * *\"\nlists = [\"a\"]\ntopics = [\"sport\"]\n", 8, "digests.topics", `topic "sport" is not defined`},
 		{"duplicate digest", "[[lists]]\nname = \"a\"\naddresses = [\"a@example.org\"]\n[[digests]]\nname = \"d\"\nschedule = \"0 7 * * *\"\nlists = [\"a\"]\n[[digests]]\nname = \"d\"\nschedule = \"0 8 * * *\"\nlists = [\"a\"]\n", 9, "digests.name", "used twice"},
 		{"bad subject field", "[[lists]]\nname = \"a\"\naddresses = [\"a@example.org\"]\n[[digests]]\nname = \"d\"\nschedule = \"0 7 * * *\"\nlists = [\"a\"]\nsubject = \"{{.Titel}}\"\n", 8, "digests.subject", "Titel"},
 		{"bad catch_up", "[[lists]]\nname = \"a\"\naddresses = [\"a@example.org\"]\n[[digests]]\nname = \"d\"\nschedule = \"0 7 * * *\"\nlists = [\"a\"]\ncatch_up = \"soon\"\n", 8, "digests.catch_up", "not a duration"},
 		{"misspelled digest key", "[[lists]]\nname = \"a\"\naddresses = [\"a@example.org\"]\n[[digests]]\nname = \"d\"\nschedule = \"0 7 * * *\"\nlists = [\"a\"]\nskip_emtpy = true\n", 8, "digests.skip_emtpy", "did you mean skip_empty?"},
+		{"unknown store driver", "[store]\ndriver = \"mysql\"\n", 2, "store.driver", `use "sqlite" (the default) or "postgres"`},
+		{"postgres without dsn_env", "[store]\ndriver = \"postgres\"\n", 1, "store.dsn_env", "must name an environment variable"},
+		{"dsn in file", "[store]\ndriver = \"postgres\"\ndsn_env = \"postgres://u:pw@db/paperboy\"\n", 3, "store.dsn_env", "environment variable name"},
+		{"bad failover timeout", "[store]\nfailover_timeout = \"soon\"\n", 2, "store.failover_timeout", "not a duration"},
+		{"short failover timeout", "[store]\nfailover_timeout = \"1s\"\n", 2, "store.failover_timeout", "between 3s and 10m"},
 		{"syntax error", "[site\n", 1, "", "expected"},
 		{"wrong type", "[feeds]\nitems = \"many\"\n", 2, "feeds.items", "incompatible types"},
 	}
@@ -218,22 +222,33 @@ func TestDefaultsAndResolution(t *testing.T) {
 	}
 }
 
+// TestLoadRecipientsFile: bad lines of a list file are left out with a
+// warning each at file:line, a missing file gives a warning and no
+// recipients from it, and a bad inline address is a Problem.
 func TestLoadRecipientsFile(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "list.txt")
-	body := "# residents\na@Example.ORG\n\n张三 <b@example.org>  # a comment\na@example.org\nnot-an-address\nc@\n"
+	body := "# residents\na@Example.ORG\n\n张三 <b@example.org>  # a comment\na@example.org\nnot-an-address\nc@\nx@y.z;\n"
 	if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := LoadRecipients(List{Name: "residents", File: file})
+	rs, ws, err := ReadRecipients(List{Name: "residents", File: file})
+	if err != nil || len(ws) != 3 || ws[0].Line != 6 || ws[1].Line != 7 || ws[2].Line != 8 || ws[0].File != file || len(rs) != 2 {
+		t.Fatalf("ReadRecipients = %+v, %v, %v; want 2 recipients and warnings at %s:6, :7 and :8", rs, ws, err, file)
+	}
+	rs, ws, err = ReadRecipients(List{Name: "residents", Addresses: []string{"z@example.org"}, File: filepath.Join(dir, "nowhere.txt")})
+	if err != nil || len(ws) != 1 || !strings.Contains(ws[0].Error(), "nowhere.txt: ") || len(rs) != 1 {
+		t.Fatalf("missing file: ReadRecipients = %+v, %v, %v; want z@example.org and one warning", rs, ws, err)
+	}
+	_, _, err = ReadRecipients(List{Name: "residents", Addresses: []string{"bad-address"}, File: file, cfgPath: "config.toml", line: 4})
 	var ps Problems
-	if !errors.As(err, &ps) || len(ps) != 2 || ps[0].Line != 6 || ps[1].Line != 7 || ps[0].File != file {
-		t.Fatalf("err = %v, want problems at %s:6 and :7", err, file)
+	if !errors.As(err, &ps) || len(ps) != 1 || ps[0].Line != 4 || ps[0].Key != "lists.addresses" {
+		t.Fatalf("bad inline address: err = %v, want a problem at config.toml:4", err)
 	}
 	if err := os.WriteFile(file, []byte(body[:strings.Index(body, "not-an")]), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	rs, err := LoadRecipients(List{Name: "residents", Addresses: []string{"z@example.org"}, File: file})
+	rs, err = LoadRecipients(List{Name: "residents", Addresses: []string{"z@example.org"}, File: file})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -331,5 +346,60 @@ func TestTagAuthority(t *testing.T) {
 				t.Errorf("tag authority = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestOneMessagePerBadDuration: a duration out of range gets one problem
+// at its line, not the file's rule and the mailer's both.
+func TestOneMessagePerBadDuration(t *testing.T) {
+	const digest = "[[lists]]\nname = \"a\"\naddresses = [\"a@example.org\"]\n[[digests]]\nname = \"d\"\nschedule = \"0 7 * * *\"\nlists = [\"a\"]\n"
+	tests := []struct {
+		name, toml string
+		line       int
+		want       string
+	}{
+		{"negative catch_up", digest + "catch_up = \"-1h\"\n", 8, `digests.catch_up: must be zero or longer, got -1h0m0s`},
+		{"negative period", digest + "period = \"-1h\"\n", 8, `digests.period: must be longer than zero, got -1h0m0s`},
+		{"zero period", digest + "period = \"0s\"\n", 8, `digests.period: must be longer than zero, got "0s"`},
+		{"negative shutdown_timeout", "[server]\nshutdown_timeout = \"-1s\"\n", 2, `server.shutdown_timeout: must be longer than zero, got "-1s"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := loadWith(t, tt.toml)
+			var ps Problems
+			if !errors.As(err, &ps) {
+				t.Fatalf("err = %v, want Problems", err)
+			}
+			var at []string
+			for _, p := range ps {
+				if p.Line == tt.line {
+					at = append(at, p.Key+": "+p.Message)
+				}
+			}
+			if len(at) != 1 || at[0] != tt.want {
+				t.Errorf("problems at line %d: %q, want only %q", tt.line, at, tt.want)
+			}
+		})
+	}
+}
+
+func TestStorePostgres(t *testing.T) {
+	c, err := loadWith(t, "[store]\ndriver = \"postgres\"\ndsn_env = \"PAPERBOY_DSN\"\nfailover_timeout = \"20s\"\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PAPERBOY_DSN", "postgres://news@db.example.org/paperboy")
+	if c.Store.Driver != "postgres" || c.Store.DSN() != "postgres://news@db.example.org/paperboy" || c.Store.FailoverTimeout != 20*time.Second {
+		t.Errorf("store = %+v, dsn %q", c.Store, c.Store.DSN())
+	}
+	if d := c.Store.Describe(); strings.Contains(d, "news@") || !strings.Contains(d, "PAPERBOY_DSN") {
+		t.Errorf("Describe() = %q: names the variable, never the connection string", d)
+	}
+	c, err = loadWith(t, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Store.Driver != "sqlite" || c.Store.FailoverTimeout != 15*time.Second {
+		t.Errorf("default store = %+v; want sqlite, failover 15s", c.Store)
 	}
 }

@@ -43,7 +43,10 @@ type fileContent struct {
 }
 
 type fileStore struct {
-	Path string `toml:"path"`
+	Driver          string `toml:"driver"`
+	Path            string `toml:"path"`
+	DSNEnv          string `toml:"dsn_env"`
+	FailoverTimeout string `toml:"failover_timeout"`
 }
 
 type fileServer struct {

@@ -20,21 +20,38 @@ type Recipient struct {
 	Name string
 }
 
-// LoadRecipients reads a list's inline addresses and then its file, one
-// address per line with # comments, and returns them in that order without
-// duplicates. A bad address is a Problem naming its file and line; all of
-// them are reported at once. A list with neither addresses nor a file is a
-// mistake, not an empty list: an empty file is how a list is emptied.
+// LoadRecipients is ReadRecipients for a caller that only needs the
+// addresses (a preview's first recipient, bounce matching): the lines
+// ReadRecipients warns about are left out just the same, unreported; the
+// daemon and `paperboy check` report them.
 func LoadRecipients(l List) ([]Recipient, error) {
+	rs, _, err := ReadRecipients(l)
+	return rs, err
+}
+
+// ReadRecipients reads a list's inline addresses and then its file, one
+// address per line with # comments, and returns them in that order without
+// duplicates.
+//
+// The list file is the subscribers' side of the configuration, edited
+// often and by more hands than config.toml, so nothing in it is fatal: a
+// line that is not an address is left out, and a file that cannot be read
+// gives no recipients, each with a warning naming the file and line. A run
+// never mails a skipped line. Inline addresses are config.toml itself,
+// judged as strictly as any other key: a bad one is a Problem at its line,
+// and all of them are reported at once (err is then Problems). A list with
+// neither addresses nor a file is a mistake, not an empty list: an empty
+// file is how a list is emptied.
+func ReadRecipients(l List) (rs []Recipient, warnings Problems, err error) {
 	var (
 		out      []Recipient
 		problems Problems
 		seen     = map[string]bool{}
 	)
-	addOne := func(file string, line int, key, text string) {
+	addOne := func(list *Problems, file string, line int, key, text string) {
 		a, err := mail.ParseAddress(text)
 		if err != nil {
-			problems = append(problems, Problem{File: file, Line: line, Key: key,
+			*list = append(*list, Problem{File: file, Line: line, Key: key,
 				Message: fmt.Sprintf("list %q: %q is not an email address: %v", l.Name, text, err)})
 			return
 		}
@@ -46,33 +63,44 @@ func LoadRecipients(l List) ([]Recipient, error) {
 		out = append(out, Recipient{Address: addr, Name: content.OneLine(a.Name)})
 	}
 	if len(l.Addresses) == 0 && l.File == "" {
-		return nil, Problems{{File: l.cfgPath, Line: l.line, Key: "lists.addresses",
+		return nil, nil, Problems{{File: l.cfgPath, Line: l.line, Key: "lists.addresses",
 			Message: fmt.Sprintf("list %q needs addresses or a file of addresses", l.Name)}}
 	}
 	for _, a := range l.Addresses {
-		addOne(l.cfgPath, l.line, "lists.addresses", a)
-	}
-	if l.File != "" {
-		f, err := os.Open(l.File)
-		if err != nil {
-			return nil, fmt.Errorf("list %q: %w", l.Name, err)
-		}
-		defer f.Close()
-		sc := bufio.NewScanner(f)
-		for n := 1; sc.Scan(); n++ {
-			text, _, _ := strings.Cut(sc.Text(), "#")
-			if text = strings.TrimSpace(text); text != "" {
-				addOne(l.File, n, "", text)
-			}
-		}
-		if err := sc.Err(); err != nil {
-			return nil, fmt.Errorf("list %q: read %s: %w", l.Name, l.File, err)
-		}
+		addOne(&problems, l.cfgPath, l.line, "lists.addresses", a)
 	}
 	if len(problems) > 0 {
-		return nil, problems
+		return nil, nil, problems
 	}
-	return out, nil
+	if l.File != "" {
+		var skipped Problems
+		fileWarnings := readListFile(l, func(n int, text string) { addOne(&skipped, l.File, n, "", text) })
+		warnings = append(skipped, fileWarnings...)
+	}
+	return out, warnings, nil
+}
+
+// readListFile calls add for each address line of l's file and returns
+// its own warnings, with the skipped lines add reported.
+func readListFile(l List, add func(line int, text string)) Problems {
+	var warnings Problems
+	f, err := os.Open(l.File)
+	if err != nil {
+		return append(warnings, Problem{File: l.File, Message: fmt.Sprintf("list %q gets no recipients from this file: %v", l.Name, err)})
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	n := 1
+	for ; sc.Scan(); n++ {
+		text, _, _ := strings.Cut(sc.Text(), "#")
+		if text = strings.TrimSpace(text); text != "" {
+			add(n, text)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		warnings = append(warnings, Problem{File: l.File, Line: n, Message: fmt.Sprintf("list %q: the lines from here on are left out: %v", l.Name, err)})
+	}
+	return warnings
 }
 
 // normalizeAddress lower-cases an address's domain; the local part is

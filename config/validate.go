@@ -100,10 +100,7 @@ func (v *validator) build(f *fileConfig, dir string) *Config {
 	if f.Content.PagesDir == "" {
 		v.add("content.pages_dir", "must name the directory of page text files")
 	}
-	c.Store = Store{Path: resolve(dir, f.Store.Path)}
-	if f.Store.Path == "" {
-		v.add("store.path", "must name the database file")
-	}
+	v.store(f.Store, dir, c)
 	v.server(f.Server, c)
 	v.admins(f.Server.AdminsFile, dir, c)
 	v.log(f.Log, c)
@@ -123,6 +120,7 @@ func (v *validator) build(f *fileConfig, dir string) *Config {
 	// Hook (mail, issue 13): [dkim] and [bounces] before the mailer's
 	// settings, which carry them.
 	v.deliverability(f, dir, c)
+	v.environment(c)
 	v.packageProblems(c.Feed(nil).Validate())
 	v.packageProblems(c.Mailer().Validate())
 	v.packageProblems(c.BouncePoller().Validate()) // hook (mail, issue 13)
@@ -258,7 +256,9 @@ func (v *validator) lists(fs []fileList, dir string, c *Config) {
 			ps.Distinct(at("name"), "list name", f.Name, names)
 		}
 		v.packageProblems(ps)
-		if _, err := LoadRecipients(l); err != nil {
+		_, warnings, err := ReadRecipients(l)
+		c.ListWarnings = append(c.ListWarnings, warnings...)
+		if err != nil {
 			if ps, ok := err.(Problems); ok {
 				v.problems = append(v.problems, ps...)
 			} else {
@@ -285,9 +285,14 @@ func (v *validator) digests(fs []fileDigest, c *Config) {
 		if f.CatchUp == "" {
 			f.CatchUp = defaultCatchUp
 		}
-		d.CatchUp = v.duration(at("catch_up"), f.CatchUp, true)
+		// The mailer judges a digest's durations (mailer.Config.Validate);
+		// here they are only parsed, so a bad one gets one message.
+		d.CatchUp, _ = v.parseDuration(at("catch_up"), f.CatchUp)
 		if f.Period != "" {
-			d.Period = v.duration(at("period"), f.Period, false)
+			var ok bool
+			if d.Period, ok = v.parseDuration(at("period"), f.Period); ok && d.Period == 0 {
+				v.add(at("period"), "must be longer than zero, got %q", f.Period)
+			}
 		} else if d.Cron != nil {
 			d.Period = derivePeriod(d.Cron, c.location())
 		}
@@ -329,16 +334,28 @@ func (v *validator) schedule(path, spec string, loc *time.Location, required boo
 }
 
 // duration parses a Go duration such as "3h" or "90s"; zero is allowed
-// only if zeroOK.
+// only if zeroOK, a negative one never.
 func (v *validator) duration(path, s string, zeroOK bool) time.Duration {
-	d, err := time.ParseDuration(s)
+	d, ok := v.parseDuration(path, s)
 	switch {
-	case err != nil:
-		v.add(path, "%q is not a duration, e.g. \"30s\", \"15m\", \"3h\"", s)
+	case !ok:
+	case d < 0 && zeroOK:
+		v.add(path, "must be zero or longer, got %q", s)
 	case d < 0 || (d == 0 && !zeroOK):
 		v.add(path, "must be longer than zero, got %q", s)
 	}
 	return d
+}
+
+// parseDuration parses a duration whose range another package judges;
+// ok is false if it is not one, which it reports.
+func (v *validator) parseDuration(path, s string) (d time.Duration, ok bool) {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		v.add(path, "%q is not a duration, e.g. \"30s\", \"15m\", \"3h\"", s)
+		return 0, false
+	}
+	return d, true
 }
 
 // size parses a size such as "8MB", "512KB" or a plain number of bytes.
@@ -368,5 +385,33 @@ func (v *validator) envVar(path, name string, required bool) {
 		v.add(path, "must name an environment variable (secrets never go in this file)")
 	case name != "" && !envVarRE.MatchString(name):
 		v.add(path, "%q is not an environment variable name; put the secret in the environment and its name here", name)
+	}
+}
+
+// store checks [store]: SQLite needs a path, PostgreSQL the variable
+// holding its connection string.
+func (v *validator) store(f fileStore, dir string, c *Config) {
+	c.Store = Store{Driver: f.Driver, Path: resolve(dir, f.Path), DSNEnv: f.DSNEnv, FailoverTimeout: 15 * time.Second}
+	switch f.Driver {
+	case "", "sqlite":
+		c.Store.Driver = "sqlite"
+		if f.Path == "" {
+			v.add("store.path", "must name the database file")
+		}
+	case "postgres":
+		v.envVar("store.dsn_env", f.DSNEnv, true)
+	default:
+		v.add("store.driver", "%q is not a database driver: use \"sqlite\" (the default) or \"postgres\"", f.Driver)
+	}
+	if f.FailoverTimeout != "" {
+		d, err := time.ParseDuration(f.FailoverTimeout)
+		switch {
+		case err != nil:
+			v.add("store.failover_timeout", "%q is not a duration (e.g. \"15s\")", f.FailoverTimeout)
+		case d < 3*time.Second || d > 10*time.Minute:
+			v.add("store.failover_timeout", "%s is out of range: between 3s and 10m", d)
+		default:
+			c.Store.FailoverTimeout = d
+		}
 	}
 }

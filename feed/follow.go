@@ -82,11 +82,12 @@ func (s *Service) syncFrom(ctx context.Context, cs ChangeSource) error {
 }
 
 // Follow keeps the service current returns up to date with the store
-// until ctx ends: every interval it calls Sync, and pings the configured
-// WebSub hubs with the feeds that changed. current is asked each time, so
-// a config reload's new service is followed from then on. Errors are
-// logged and the next tick tries again.
-func Follow(ctx context.Context, interval time.Duration, current func() *Service, logger *slog.Logger) {
+// until ctx ends: every interval, and at once when wake receives (the
+// store's change notifications; nil for none), it calls Sync, and pings
+// the configured WebSub hubs with the feeds that changed. current is asked
+// each time, so a config reload's new service is followed from then on.
+// Errors are logged and the next tick tries again.
+func Follow(ctx context.Context, interval time.Duration, wake <-chan struct{}, current func() *Service, logger *slog.Logger) {
 	client := &http.Client{Timeout: 10 * time.Second}
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -95,6 +96,7 @@ func Follow(ctx context.Context, interval time.Duration, current func() *Service
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-wake:
 		}
 		svc := current()
 		changed, err := svc.Sync(ctx)

@@ -10,6 +10,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/paperboy-news/paperboy/content"
+	"github.com/paperboy-news/paperboy/store"
 )
 
 // hub is an in-process WebSub hub that records publish pings.
@@ -41,31 +44,20 @@ func (h *hub) seen() ([][]string, int) {
 // new edition saved by anyone makes Follow ping the hub with the changed
 // feeds; without a change, no ping. Off (no hubs) by default.
 func TestFollowPingsHub(t *testing.T) {
-	s, eds := archiveStore(t)
-	h := &hub{}
-	hsrv := httptest.NewServer(h)
-	t.Cleanup(hsrv.Close)
-	cfg := testConfig(t)
-	cfg.Hubs = []string{hsrv.URL + "/hub"}
-	svc, err := NewService(cfg, s)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, eds, h, svc := hubService(t)
+	hubURL := svc.cfg.Hubs[0]
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	if err := svc.Refresh(ctx); err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range cfg.Formats {
+	for _, f := range svc.cfg.Formats {
 		body := resource(t, svc, FeedPath("", f)).Body
-		if !strings.Contains(string(body), hsrv.URL+"/hub") {
+		if !strings.Contains(string(body), hubURL) {
 			t.Errorf("%s does not link the hub", f)
 		}
 	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		Follow(ctx, 20*time.Millisecond, func() *Service { return svc }, slog.New(slog.DiscardHandler))
+		Follow(ctx, 20*time.Millisecond, nil, func() *Service { return svc }, slog.New(slog.DiscardHandler))
 	}()
 	time.Sleep(100 * time.Millisecond)
 	if pings, _ := h.seen(); len(pings) != 0 {
@@ -116,4 +108,52 @@ func TestSyncReportsRefreshChanges(t *testing.T) {
 	if urls, _ := svc.Sync(ctx); len(urls) != 0 {
 		t.Errorf("reported twice: %v", urls)
 	}
+}
+
+// TestFollowWakesOnNotice: a receive on wake (the store's change
+// notification) makes Follow sync at once, not at the next interval.
+func TestFollowWakesOnNotice(t *testing.T) {
+	s, eds, h, svc := hubService(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	wake := make(chan struct{}, 1)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		Follow(ctx, time.Hour, wake, func() *Service { return svc }, slog.New(slog.DiscardHandler))
+	}()
+	saveTestEdition(t, s, "2021-07-21", 5, eds)
+	wake <- struct{}{}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if pings, _ := h.seen(); len(pings) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no sync within 5s of the notice (the interval is an hour)")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	<-done
+}
+
+// hubService is a refreshed Service on the archive store whose config names
+// a recording hub.
+func hubService(t *testing.T) (*store.Store, map[string][]content.Article, *hub, *Service) {
+	t.Helper()
+	s, eds := archiveStore(t)
+	h := &hub{}
+	hsrv := httptest.NewServer(h)
+	t.Cleanup(hsrv.Close)
+	cfg := testConfig(t)
+	cfg.Hubs = []string{hsrv.URL + "/hub"}
+	svc, err := NewService(cfg, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return s, eds, h, svc
 }

@@ -69,6 +69,11 @@ type Config struct {
 
 	// Connections is how many SMTP connections send in parallel; default 4.
 	Connections int
+	// Share, when set, makes this instance claim a run's deliveries in
+	// small batches that expire (the store's ClaimDeliveries), so that
+	// several instances on one PostgreSQL database send a run together
+	// (Help). Nil: this process sends its runs alone, page by page.
+	Share *Sharing
 	// RatePerSecond caps messages per second over all connections; 0 means
 	// no limit.
 	RatePerSecond float64
@@ -360,21 +365,34 @@ func (cfg Config) Validate() site.Problems {
 	return ps
 }
 
-// withDefaults validates cfg and fills in its defaults, reporting every
-// problem at once.
-func (cfg Config) withDefaults() (Config, map[string]*digestConf, error) {
-	ps := cfg.Validate()
-	if cfg.UnsubscribeSecretEnv == "" {
-		cfg.UnsubscribeSecretEnv = "PAPERBOY_UNSUBSCRIBE_SECRET"
+// SecretProblems is what New refuses in the unsubscribe secrets, which
+// come from the environment, not the file: config.Load applies it to the
+// variables' values so that check judges what serve would refuse.
+func (cfg Config) SecretProblems() site.Problems {
+	var ps site.Problems
+	env := cfg.UnsubscribeSecretEnv
+	if env == "" {
+		env = "PAPERBOY_UNSUBSCRIBE_SECRET"
 	}
 	if len(cfg.UnsubscribeSecret) < minSecretBytes {
 		ps.Add("unsubscribe.secret_env", "the unsubscribe secret has %d bytes, want at least %d: set the environment variable %s to a random string of %d or more characters (e.g. the output of: openssl rand -hex 32)",
-			len(cfg.UnsubscribeSecret), minSecretBytes, cfg.UnsubscribeSecretEnv, minSecretBytes)
+			len(cfg.UnsubscribeSecret), minSecretBytes, env, minSecretBytes)
 	}
 	for i, old := range cfg.UnsubscribeOldSecrets {
 		if len(old) < minSecretBytes {
 			ps.Add("unsubscribe.previous_secret_envs", "previous unsubscribe secret %d has %d bytes, want at least %d", i+1, len(old), minSecretBytes)
 		}
+	}
+	return ps
+}
+
+// withDefaults validates cfg and fills in its defaults, reporting every
+// problem at once.
+func (cfg Config) withDefaults() (Config, map[string]*digestConf, error) {
+	ps := cfg.Validate()
+	ps = append(ps, cfg.SecretProblems()...)
+	if cfg.UnsubscribeSecretEnv == "" {
+		cfg.UnsubscribeSecretEnv = "PAPERBOY_UNSUBSCRIBE_SECRET"
 	}
 	if s := &cfg.SMTP; s.CAFile != "" {
 		if pool, err := loadCAFile(s.CAFile); err != nil {
@@ -500,4 +518,13 @@ func ParseSubject(text string) (*template.Template, error) {
 		return nil, err
 	}
 	return tmpl, nil
+}
+
+// Sharing is how an instance takes part in sending runs with others.
+type Sharing struct {
+	// Holder names this instance in its claims.
+	Holder string
+	// ClaimTTL is how long a claimed batch stays this instance's: a batch
+	// of an instance that died is sent by another after it.
+	ClaimTTL time.Duration
 }

@@ -459,3 +459,36 @@ func (m *Digests) close(ctx context.Context, name string, run store.DigestRun, r
 	res.Sent, res.Failed, res.Skipped, res.Pending = c.Sent, c.Failed, c.Skipped, c.Pending
 	return res, nil
 }
+
+// Help sends with the instances sending runs (Config.Share): for every
+// run still sending whose digest this configuration has and whose window
+// is open, it claims and sends batches until none is left to claim. It
+// never creates, finishes or closes a run: the scheduler's instance does.
+// It returns how many messages it sent.
+func (m *Digests) Help(ctx context.Context) (int, error) {
+	if m.cfg.Share == nil {
+		return 0, errors.New("mailer: help: this instance does not share sending (Config.Share)")
+	}
+	runs, err := m.store.UnfinishedDigestRuns(ctx)
+	if err != nil {
+		return 0, err
+	}
+	sent := 0
+	for _, run := range runs {
+		d, ok := m.digests[run.Digest]
+		if !ok || !m.open(d, run.Slot) {
+			continue
+		}
+		arts, err := m.frozenArticles(ctx, run.ArticleIDs)
+		if err != nil {
+			return sent, err
+		}
+		var last Progress
+		err = m.deliver(ctx, d, run, arts, func(p Progress) { last = p })
+		sent += last.Sent
+		if err != nil && !errors.Is(err, errWindowClosed) {
+			return sent, err
+		}
+	}
+	return sent, nil
+}

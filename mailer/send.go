@@ -144,7 +144,7 @@ func (s *sendRun) passes(ctx context.Context, jobs chan<- store.Delivery, inPass
 		after := ""
 	pages:
 		for ctx.Err() == nil {
-			page, err := s.m.store.DueDeliveries(ctx, s.run.ID, after, s.m.cfg.Now(), pageSize)
+			page, err := s.page(ctx, after)
 			if err != nil {
 				inPass.Wait()
 				return err
@@ -177,7 +177,13 @@ func (s *sendRun) passes(ctx context.Context, jobs chan<- store.Delivery, inPass
 		if s.closed(c.NextAttempt) {
 			return nil
 		}
-		if wait := c.NextAttempt.Sub(s.m.cfg.Now()); wait > 0 {
+		wait := c.NextAttempt.Sub(s.m.cfg.Now())
+		if share := s.m.cfg.Share; share != nil && wait <= 0 {
+			// Pending but not due: others' claims. Look again soon; a
+			// claim of an instance that died runs out.
+			wait = min(share.ClaimTTL/4, time.Second)
+		}
+		if wait > 0 {
 			t := time.NewTimer(wait)
 			select {
 			case <-t.C:
@@ -187,6 +193,18 @@ func (s *sendRun) passes(ctx context.Context, jobs chan<- store.Delivery, inPass
 			}
 		}
 	}
+}
+
+// page is the next deliveries to send: sending alone, the due ones after
+// recipient after (keyset paging); sharing, a batch claimed for this
+// instance, a few per connection, so that a batch is sent well within its
+// claim.
+func (s *sendRun) page(ctx context.Context, after string) ([]store.Delivery, error) {
+	now := s.m.cfg.Now()
+	if share := s.m.cfg.Share; share != nil {
+		return s.m.store.ClaimDeliveries(ctx, s.run.ID, share.Holder, now, now.Add(share.ClaimTTL), 4*s.m.cfg.Connections)
+	}
+	return s.m.store.DueDeliveries(ctx, s.run.ID, after, now, pageSize)
 }
 
 // deliverOne sends one delivery and records the outcome.

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -179,6 +180,8 @@ func parseBaseURL(s string) (*url.URL, string) {
 		return nil, "has a query (?…); links are built by appending paths, so it cannot have one"
 	case u.Fragment != "" || strings.Contains(s, "#"):
 		return nil, "has a fragment (#…); links are built by appending paths, so it cannot have one"
+	case !validPort(u.Port()):
+		return nil, fmt.Sprintf("has port %q, not a number from 1 to 65535", u.Port())
 	}
 	if !strings.HasSuffix(u.Path, "/") {
 		u.Path += "/"
@@ -187,6 +190,17 @@ func parseBaseURL(s string) (*url.URL, string) {
 		}
 	}
 	return u, ""
+}
+
+// validPort reports whether port, as a URL carries it, is absent or one a
+// reader's browser can connect to (the listen rule of package config, but
+// for 0, which a link cannot use).
+func validPort(port string) bool {
+	if port == "" {
+		return true
+	}
+	n, err := strconv.Atoi(port)
+	return err == nil && n >= 1 && n <= 65535
 }
 
 func validateTopics(ts []Topic) Problems {

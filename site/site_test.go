@@ -34,6 +34,8 @@ func TestNew(t *testing.T) {
 		{"base URL with a password", func(s *Settings) { s.BaseURL = "https://a:b@example.org/" }, "site.base_url"},
 		{"relative base URL", func(s *Settings) { s.BaseURL = "/news/" }, "site.base_url"},
 		{"ftp base URL", func(s *Settings) { s.BaseURL = "ftp://example.org/" }, "site.base_url"},
+		{"base URL with port 99999", func(s *Settings) { s.BaseURL = "http://127.0.0.1:99999/" }, "site.base_url"},
+		{"base URL with port 0", func(s *Settings) { s.BaseURL = "http://127.0.0.1:0/" }, "site.base_url"},
 		{"no title", func(s *Settings) { s.Title = " " }, "site.title"},
 		{"two-line title", func(s *Settings) { s.Title = "a\nb" }, "site.title"},
 		{"English", func(s *Settings) { s.Language = "en" }, ""},

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -14,59 +13,61 @@ import (
 // which Open folds; and SQLite's lower() agrees with address.Key on the
 // stored rows.
 func TestUnsubscribeMatchesAddressesCaseInsensitively(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "paperboy.db")
-	s, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Unsubscribe(ctx, "residents", "Zhang@Example.org"); err != nil {
-		t.Fatal(err)
-	}
-	// As an older paperboy stored them: the local part as written, and a
-	// spelling twice.
-	for _, a := range []string{"Li.Si@example.org", "LI.SI@example.org", "wang@example.org"} {
-		if _, err := s.db.ExecContext(ctx, `INSERT INTO unsubscribes (list, address, created_at) VALUES ('residents', ?, '')`, a); err != nil {
+	eachDriver(t, func(t *testing.T, db testDB) {
+		ctx := context.Background()
+		path := db.fresh(t)
+		s, err := db.reopen(ctx, path)
+		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	s.Close()
-	if s, err = Open(ctx, path); err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	var stored []string
-	rows, err := s.db.QueryContext(ctx, `SELECT address FROM unsubscribes ORDER BY address`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var a string
-		rows.Scan(&a)
-		stored = append(stored, a)
-	}
-	rows.Close()
-	if want := []string{"li.si@example.org", "wang@example.org", "zhang@example.org"}; !slices.Equal(stored, want) {
-		t.Fatalf("stored unsubscribes = %q, want %q", stored, want)
-	}
-	for _, a := range []string{"zhang@example.org", "ZHANG@EXAMPLE.ORG", "li.si@Example.org", "Wang@example.org"} {
-		if ok, err := s.IsUnsubscribed(ctx, "residents", a); err != nil || !ok {
-			t.Errorf("IsUnsubscribed(%q) = %v, %v; want true", a, ok, err)
+		if err := s.Unsubscribe(ctx, "residents", "Zhang@Example.org"); err != nil {
+			t.Fatal(err)
 		}
-	}
-	slot := time.Date(2021, 7, 20, 23, 0, 0, 0, time.UTC)
-	run := DigestRun{Digest: "daily", Slot: slot, Status: RunSending, WindowEnd: slot, Lists: []string{"residents"}}
-	rcpts := []OutboxRecipient{
-		{Address: "zhang@example.org", List: "residents", MessageID: "m1@x"},
-		{Address: "Li.Si@example.org", List: "residents", MessageID: "m2@x"},
-		{Address: "stays@example.org", List: "residents", MessageID: "m3@x"},
-	}
-	got, _, err := s.CreateDigestRun(ctx, run, slices.Values(rcpts))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := s.DeliveryCounts(ctx, got.ID)
-	if err != nil || c.Pending != 1 {
-		t.Fatalf("counts = %+v, %v; want only stays@ pending", c, err)
-	}
+		// As an older paperboy stored them: the local part as written, and a
+		// spelling twice.
+		for _, a := range []string{"Li.Si@example.org", "LI.SI@example.org", "wang@example.org"} {
+			if _, err := s.db.ExecContext(ctx, `INSERT INTO unsubscribes (list, address, created_at) VALUES ('residents', ?, '')`, a); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s.Close()
+		if s, err = db.reopen(ctx, path); err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		var stored []string
+		rows, err := s.db.QueryContext(ctx, `SELECT address FROM unsubscribes ORDER BY address`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var a string
+			rows.Scan(&a)
+			stored = append(stored, a)
+		}
+		rows.Close()
+		if want := []string{"li.si@example.org", "wang@example.org", "zhang@example.org"}; !slices.Equal(stored, want) {
+			t.Fatalf("stored unsubscribes = %q, want %q", stored, want)
+		}
+		for _, a := range []string{"zhang@example.org", "ZHANG@EXAMPLE.ORG", "li.si@Example.org", "Wang@example.org"} {
+			if ok, err := s.IsUnsubscribed(ctx, "residents", a); err != nil || !ok {
+				t.Errorf("IsUnsubscribed(%q) = %v, %v; want true", a, ok, err)
+			}
+		}
+		slot := time.Date(2021, 7, 20, 23, 0, 0, 0, time.UTC)
+		run := DigestRun{Digest: "daily", Slot: slot, Status: RunSending, WindowEnd: slot, Lists: []string{"residents"}}
+		rcpts := []OutboxRecipient{
+			{Address: "zhang@example.org", List: "residents", MessageID: "m1@x"},
+			{Address: "Li.Si@example.org", List: "residents", MessageID: "m2@x"},
+			{Address: "stays@example.org", List: "residents", MessageID: "m3@x"},
+		}
+		got, _, err := s.CreateDigestRun(ctx, run, slices.Values(rcpts))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := s.DeliveryCounts(ctx, got.ID)
+		if err != nil || c.Pending != 1 {
+			t.Fatalf("counts = %+v, %v; want only stays@ pending", c, err)
+		}
+	})
 }

@@ -263,6 +263,7 @@ func (s *Store) SavePrepared(ctx context.Context, p *PreparedEdition, sourceHash
 	var change EditionChange
 	ed, rows := p.ed, p.rows
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		change = EditionChange{} // afresh when PostgreSQL runs the transaction again
 		// Stamped once the write lock is held (BEGIN IMMEDIATE), not
 		// before waiting for it, and after every stamp already committed
 		// even if the clock stepped back: stamps then follow commit order,
@@ -351,6 +352,15 @@ func (s *Store) SavePrepared(ctx context.Context, p *PreparedEdition, sourceHash
 	if err != nil {
 		return EditionChange{}, fmt.Errorf("store: save edition %s: %w", ed.Source, err)
 	}
+	if s.driver == DriverPostgres && change.Added >= analyzeAfter {
+		// PostgreSQL plans by its statistics, which autovacuum refreshes
+		// only later: until then a table that grew from nothing at once
+		// looks empty, and the next save's look-up by id scans it whole
+		// for every batch (40,000 articles: a second per batch).
+		if _, err := s.db.ExecContext(ctx, `ANALYZE articles, article_topics`); err != nil {
+			return EditionChange{}, fmt.Errorf("store: save edition %s: analyze: %w", ed.Source, err)
+		}
+	}
 	return change, nil
 }
 
@@ -359,7 +369,7 @@ func (s *Store) SavePrepared(ctx context.Context, p *PreparedEdition, sourceHash
 // the clock is behind it; it records the stamp as the newest.
 func (s *Store) nextStamp(ctx context.Context, tx *sql.Tx) (string, error) {
 	var latest string
-	if err := tx.QueryRowContext(ctx, `SELECT stamp FROM stamps WHERE name = 'articles'`).Scan(&latest); err != nil {
+	if err := tx.QueryRowContext(ctx, s.sql(lockStamp)).Scan(&latest); err != nil {
 		return "", fmt.Errorf("latest stamp: %w", err)
 	}
 	last, err := parseTime(latest)
@@ -535,6 +545,10 @@ func (s *Store) query(ctx context.Context, tx *sql.Tx, query string, args ...any
 	}
 	return st.QueryContext(ctx, args...)
 }
+
+// analyzeAfter is how many articles one save adds before it refreshes
+// PostgreSQL's statistics itself.
+const analyzeAfter = 5000
 
 // batchRows bounds the rows of one multi-row INSERT, keeping its bound
 // parameters under every database's limit.

@@ -186,7 +186,7 @@ func (s *Store) EditionRange(ctx context.Context, topic, from, to string) ([]Pla
 	inner := `SELECT ` + cols + `, position, ROW_NUMBER() OVER (PARTITION BY edition_date ORDER BY source, position) - 1 AS ordinal
 		FROM articles WHERE edition_date BETWEEN ? AND ?`
 	args := []any{from, to}
-	q := `SELECT ` + cols + `, ordinal FROM (` + inner + `)`
+	q := `SELECT ` + cols + `, ordinal FROM (` + inner + `) AS ranked`
 	if topic != "" {
 		q += ` WHERE id IN (SELECT article_id FROM article_topics WHERE topic = ? AND edition_date BETWEEN ? AND ?)`
 		args = append(args, topic, from, to)

@@ -113,7 +113,8 @@ func (s *Store) RunDeliveries(ctx context.Context, runID int64, limit int) ([]De
 func (s *Store) RetryFailedDeliveries(ctx context.Context, runID int64) (int, error) {
 	var n int
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'pending', next_attempt_at = ?, attempts = 0
+		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'pending', next_attempt_at = ?, attempts = 0,
+				claimed_by = '', claimed_until = ''
 			WHERE run_id = ? AND status = 'failed'`, formatTime(s.now()), runID); err != nil {
 			return err
 		}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"slices"
 	"strings"
 	"time"
 
@@ -164,15 +165,11 @@ func (s *Store) CreateDigestRun(ctx context.Context, run DigestRun, recipients i
 		if run.Status != RunSending {
 			finished = formatTime(now)
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO digest_runs
+		if err := tx.QueryRowContext(ctx, `INSERT INTO digest_runs
 			(digest, slot, status, subject, article_ids, window_start, window_end, error, created_at, finished_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			run.Digest, formatTime(run.Slot), run.Status, run.Subject, string(idsJSON),
-			formatTime(run.WindowStart), formatTime(run.WindowEnd), run.Error, formatTime(now), finished)
-		if err != nil {
-			return err
-		}
-		if run.ID, err = res.LastInsertId(); err != nil {
+			formatTime(run.WindowStart), formatTime(run.WindowEnd), run.Error, formatTime(now), finished).Scan(&run.ID); err != nil {
 			return err
 		}
 		// The run's lists are bound once as a JSON array; the recipient's
@@ -186,9 +183,9 @@ func (s *Store) CreateDigestRun(ctx context.Context, run DigestRun, recipients i
 			return err
 		}
 		stmt, err := tx.PrepareContext(ctx, `INSERT INTO deliveries (run_id, recipient, list, message_id, status)
-			SELECT ?, ?, ?, ?, 'pending'
+			SELECT CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), 'pending'
 			WHERE NOT EXISTS (SELECT 1 FROM unsubscribes WHERE address = ?
-				AND (list = ? OR list IN (SELECT value FROM json_each(?))))
+				AND (list = ? OR list IN (`+s.sql(listsOfRun)+`)))
 			ON CONFLICT (run_id, recipient) DO NOTHING`)
 		if err != nil {
 			return err
@@ -282,25 +279,56 @@ func (s *Store) DueDeliveries(ctx context.Context, runID int64, after string, no
 		FROM deliveries d
 		WHERE d.run_id = ? AND d.status = 'pending' AND d.recipient > ? AND d.next_attempt_at <= ?
 		ORDER BY d.recipient LIMIT ?`, runID, after, formatTime(now), limit)
+	ds, err := runOf(runID).scanDeliveries(rows, err)
 	if err != nil {
 		return nil, fmt.Errorf("store: due deliveries of run %d: %w", runID, err)
+	}
+	return ds, nil
+}
+
+// runOf is a run's id, for reading its deliveries.
+type runOf int64
+
+// scanDeliveries reads the deliveries of run runID a query returned
+// (recipient, list, message_id, status, attempts, next_attempt_at,
+// last_code, last_error, unsubscribed), passing on the query's error.
+func (runID runOf) scanDeliveries(rows *sql.Rows, err error) ([]Delivery, error) {
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	var ds []Delivery
 	for rows.Next() {
-		d := Delivery{RunID: runID}
+		d := Delivery{RunID: int64(runID)}
 		var next string
 		if err := rows.Scan(&d.Recipient, &d.List, &d.MessageID, &d.Status, &d.Attempts, &next, &d.LastCode, &d.LastError, &d.Unsubscribed); err != nil {
-			return nil, fmt.Errorf("store: due deliveries of run %d: %w", runID, err)
+			return nil, err
 		}
 		if d.NextAttempt, err = parseTime(next); err != nil {
-			return nil, fmt.Errorf("store: due deliveries of run %d: %w", runID, err)
+			return nil, err
 		}
 		ds = append(ds, d)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: due deliveries of run %d: %w", runID, err)
+	return ds, rows.Err()
+}
+
+// ClaimDeliveries claims up to limit pending deliveries of run that may be
+// tried at now and are not claimed by anyone until after now, for holder
+// until until, and returns them in recipient order. Instances sending one
+// run together each claim their own batches: on PostgreSQL rows another
+// claimer is taking are skipped, not waited for (FOR UPDATE SKIP LOCKED);
+// on SQLite the claim is one write and so one at a time. A batch whose
+// holder died is claimed again once until has passed; its messages keep
+// their Message-IDs. Marking a delivery retried ends its claim.
+func (s *Store) ClaimDeliveries(ctx context.Context, runID int64, holder string, now, until time.Time, limit int) ([]Delivery, error) {
+	nowS := formatTime(now)
+	// One statement, outside withTx: on PostgreSQL it runs read committed,
+	// so claimers skip each other's rows instead of failing to serialize.
+	ds, err := runOf(runID).scanDeliveries(s.db.QueryContext(ctx, s.sql(claimDeliveries), holder, formatTime(until), runID, nowS, nowS, limit))
+	if err != nil {
+		return nil, fmt.Errorf("store: claim deliveries of run %d: %w", runID, err)
 	}
+	slices.SortFunc(ds, func(a, b Delivery) int { return strings.Compare(a.Recipient, b.Recipient) })
 	return ds, nil
 }
 
@@ -335,7 +363,7 @@ func (s *Store) MarkDeliverySent(ctx context.Context, runID int64, recipient str
 // error) and when to try again; the delivery stays pending.
 func (s *Store) MarkDeliveryRetry(ctx context.Context, runID int64, recipient string, code int, reply string, next time.Time) error {
 	return s.updateDelivery(ctx, "retry", runID, recipient,
-		`UPDATE deliveries SET attempts = attempts + 1, last_code = ?, last_error = ?, next_attempt_at = ?
+		`UPDATE deliveries SET attempts = attempts + 1, last_code = ?, last_error = ?, next_attempt_at = ?, claimed_until = ''
 		WHERE run_id = ? AND recipient = ?`, code, reply, formatTime(next))
 }
 
@@ -361,8 +389,8 @@ func (s *Store) DeliveryCounts(ctx context.Context, runID int64) (DeliveryCounts
 		next string
 	)
 	err := s.db.QueryRowContext(ctx, `SELECT
-			COALESCE(SUM(status = 'pending'), 0), COALESCE(SUM(status = 'sent'), 0),
-			COALESCE(SUM(status = 'failed'), 0), COALESCE(SUM(status = 'skipped'), 0),
+			COUNT(CASE WHEN status = 'pending' THEN 1 END), COUNT(CASE WHEN status = 'sent' THEN 1 END),
+			COUNT(CASE WHEN status = 'failed' THEN 1 END), COUNT(CASE WHEN status = 'skipped' THEN 1 END),
 			COALESCE(MIN(CASE WHEN status = 'pending' THEN next_attempt_at END), '')
 		FROM deliveries WHERE run_id = ?`, runID).Scan(&c.Pending, &c.Sent, &c.Failed, &c.Skipped, &next)
 	if err == nil {

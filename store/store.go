@@ -1,9 +1,7 @@
 // Package store keeps paperboy's articles, outbox and job history in SQLite
-// (modernc.org/sqlite, pure Go). It is the only package that speaks SQL; the
-// rest of the program calls its methods.
-//
-// The SQL sticks to standard forms where one exists, so that a PostgreSQL
-// backend can follow with the same methods.
+// (modernc.org/sqlite, pure Go; the default) or PostgreSQL (pgx). It is the
+// only package that speaks SQL; the rest of the program calls its methods,
+// the same on both engines (what differs between them is in dialect.go).
 package store
 
 import (
@@ -19,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/paperboy-news/paperboy/internal/fsutil"
@@ -27,7 +26,7 @@ import (
 // ErrNotFound is returned, wrapped, when a looked-up row does not exist.
 var ErrNotFound = errors.New("not found")
 
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql migrations/postgres/*.sql
 var migrationFiles embed.FS
 
 // timeLayout is how times are stored: UTC, fixed width, so TEXT sorts in
@@ -36,8 +35,9 @@ const timeLayout = "2006-01-02T15:04:05.000000Z"
 
 // Store is an open paperboy database.
 type Store struct {
-	db   *sql.DB
-	path string
+	db     *sql.DB
+	path   string // the SQLite file, or a description of the PostgreSQL database without its password
+	driver string // DriverSQLite or DriverPostgres
 	// now is the clock; tests may replace it.
 	now func() time.Time
 	// stmts caches prepared statements; see stmtCache.
@@ -71,17 +71,44 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	s := &Store{db: db, path: path, now: time.Now}
+	return open(ctx, &Store{db: db, path: path, driver: DriverSQLite, now: time.Now})
+}
+
+// OpenPostgres opens the PostgreSQL database dsn names and brings its
+// schema up to date; several processes may do so at once.
+func OpenPostgres(ctx context.Context, dsn string) (*Store, error) {
+	db, err := openPostgres(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: open postgres: %w", err)
+	}
+	return open(ctx, &Store{db: db, path: describeDSN(dsn), driver: DriverPostgres, now: time.Now})
+}
+
+// open migrates and checks the freshly opened s.
+func open(ctx context.Context, s *Store) (*Store, error) {
 	if err := s.migrateRetryingBusy(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
+		s.db.Close()
+		return nil, fmt.Errorf("store: open %s: %w", s.path, err)
 	}
 	if err := s.foldUnsubscribes(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
+		s.db.Close()
+		return nil, fmt.Errorf("store: open %s: %w", s.path, err)
 	}
 	return s, nil
 }
+
+// describeDSN names the database dsn points at for messages: host, port
+// and database, never the password.
+func describeDSN(dsn string) string {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return "postgres"
+	}
+	return fmt.Sprintf("postgres %s:%d/%s", cfg.Host, cfg.Port, cfg.Database)
+}
+
+// Driver is the engine the store runs on: DriverSQLite or DriverPostgres.
+func (s *Store) Driver() string { return s.driver }
 
 // foldUnsubscribes brings unsubscribes recorded before addresses were
 // matched by one rule (internal/address: ASCII case folded) into that
@@ -99,10 +126,7 @@ func (s *Store) foldUnsubscribes(ctx context.Context) error {
 	}
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
 		// A row whose folded form is already there is a duplicate: it goes.
-		if _, err := tx.ExecContext(ctx, `UPDATE OR IGNORE unsubscribes SET address = lower(address) WHERE address <> lower(address)`); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM unsubscribes WHERE address <> lower(address)`)
+		_, err := tx.ExecContext(ctx, s.sql(foldUnsubscribesSQL))
 		return err
 	})
 	if err != nil {
@@ -120,7 +144,7 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// Path is the database file's path.
+// Path is the database file's path (PostgreSQL: its host, port and name).
 func (s *Store) Path() string { return s.path }
 
 type migration struct {
@@ -129,19 +153,26 @@ type migration struct {
 	sql     string
 }
 
-func loadMigrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrationFiles, "migrations")
+// migrationDir holds each driver's migrations.
+var migrationDir = map[string]string{DriverSQLite: "migrations", DriverPostgres: "migrations/postgres"}
+
+func loadMigrations(driver string) ([]migration, error) {
+	dir := migrationDir[driver]
+	entries, err := fs.ReadDir(migrationFiles, dir)
 	if err != nil {
 		return nil, err
 	}
 	var ms []migration
 	for _, e := range entries {
+		if e.IsDir() {
+			continue
+		}
 		num, _, ok := strings.Cut(e.Name(), "_")
 		v, err := strconv.Atoi(num)
 		if !ok || err != nil {
 			return nil, fmt.Errorf("migration %s: name must start with a number and '_'", e.Name())
 		}
-		body, err := fs.ReadFile(migrationFiles, "migrations/"+e.Name())
+		body, err := fs.ReadFile(migrationFiles, dir+"/"+e.Name())
 		if err != nil {
 			return nil, err
 		}
@@ -162,11 +193,21 @@ func loadMigrations() ([]migration, error) {
 // it (busy timeout) and then finds the schema current, and a failed
 // upgrade leaves the database as it was.
 func (s *Store) migrate(ctx context.Context) error {
-	ms, err := loadMigrations()
+	ms, err := loadMigrations(s.driver)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	err = s.withTx(ctx, func(tx *sql.Tx) error {
+	// Read committed on PostgreSQL (nil options): after waiting for the
+	// lock, the version is read as the process before left it.
+	err = runTx(ctx, s.db, nil, func(tx *sql.Tx) error {
+		if s.driver == DriverPostgres {
+			// PostgreSQL's counterpart of SQLite's immediate transaction:
+			// processes migrating at once take turns (the lock goes with
+			// the transaction).
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(`+advisoryMigrate+`)`); err != nil {
+				return err
+			}
+		}
 		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 			version    INTEGER PRIMARY KEY,
 			name       TEXT NOT NULL,
@@ -205,7 +246,7 @@ func (s *Store) migrateRetryingBusy(ctx context.Context) error {
 	deadline := time.Now().Add(10 * time.Second)
 	for delay := 5 * time.Millisecond; ; delay = min(2*delay, 200*time.Millisecond) {
 		err := s.migrate(ctx)
-		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+		if err == nil || !retryable(err) || time.Now().After(deadline) {
 			return err
 		}
 		select {
@@ -237,8 +278,32 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 
 // withTx runs fn in a transaction, committing if it returns nil and rolling
 // back otherwise.
+//
+// On SQLite the transaction is immediate: it holds the write lock from the
+// start, so transactions run one after another. On PostgreSQL it is
+// serializable, the same guarantee without the single writer: when the
+// server cannot keep it (another transaction interfered) fn runs again
+// from the start, so fn must set nothing outside but what it sets afresh.
 func (s *Store) withTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	if s.driver != DriverPostgres {
+		return runTx(ctx, s.db, nil, fn)
+	}
+	opts := &sql.TxOptions{Isolation: sql.LevelSerializable}
+	for delay := time.Millisecond; ; delay = min(2*delay, 100*time.Millisecond) {
+		err := runTx(ctx, s.db, opts, fn)
+		if err == nil || !retryable(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(delay):
+		}
+	}
+}
+
+func runTx(ctx context.Context, db *sql.DB, opts *sql.TxOptions, fn func(tx *sql.Tx) error) error {
+	tx, err := db.BeginTx(ctx, opts)
 	if err != nil {
 		return err
 	}
@@ -248,6 +313,13 @@ func (s *Store) withTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	}
 	return tx.Commit()
 }
+
+// PostgreSQL advisory lock keys the store takes (one 64-bit space per
+// database): arbitrary, fixed numbers.
+const (
+	advisoryMigrate   = "7316000001" // migrations, one process at a time
+	advisoryChangeLog = "7316000002" // change_log writers, so seq follows commit order (in the triggers)
+)
 
 func formatTime(t time.Time) string {
 	if t.IsZero() {

@@ -17,6 +17,10 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if help || err != nil {
 		return err
 	}
+	// Left-out list lines do not stop serve, so they do not fail check.
+	for _, w := range c.ListWarnings {
+		fmt.Fprintf(stderr, "warning: %s (left out)\n", w)
+	}
 	// Hook (mail, issue 13): refuse what would go wrong with real mail.
 	if err := checkProduction(c, stderr); err != nil {
 		return err
@@ -35,7 +39,7 @@ func printSummary(w io.Writer, c *config.Config, now time.Time) error {
 		markdown = "in " + c.Content.MarkdownDir
 	}
 	p.f("content: page files in %s, Markdown %s\n", c.Content.PagesDir, markdown)
-	p.f("store: %s\n", c.Store.Path)
+	p.f("store: %s\n", c.Store.Describe())
 	p.f("server: http://%s, feeds %s with %d items\n", c.Server.Listen, strings.Join(c.Feeds.Formats, "/"), c.Feeds.Items)
 	switch c.SMTP.Transport {
 	case "file":
@@ -58,11 +62,15 @@ func printSummary(w io.Writer, c *config.Config, now time.Time) error {
 	}
 	p.f("\n%d list(s):\n", len(c.Lists))
 	for _, l := range c.Lists {
-		rs, err := config.LoadRecipients(l)
+		rs, warnings, err := config.ReadRecipients(l)
 		if err != nil {
 			return fmt.Errorf("list %s: %w", l.Name, err)
 		}
-		p.f("  %s: %d recipient(s)\n", l.Name, len(rs))
+		p.f("  %s: %d recipient(s)", l.Name, len(rs))
+		if len(warnings) > 0 {
+			p.f(", %d line(s) left out (see the warnings)", len(warnings))
+		}
+		p.f("\n")
 	}
 	p.f("%d digest(s):\n", len(c.Digests))
 	for _, d := range c.Digests {

@@ -71,6 +71,8 @@ func TestCheckAgreesWithServe(t *testing.T) {
 		{"base_url with a path", `base_url = "http://127.0.0.1:8080/"`, `base_url = "https://example.org/paper/"`, ""},
 		{"English", `language = "zh-CN"`, `language = "en"`, ""},
 		{"base_url with a query", `base_url = "http://127.0.0.1:8080/"`, `base_url = "https://example.org/?from=rss"`, "config.toml:%d: site.base_url: "},
+		{"base_url with port 99999", `base_url = "http://127.0.0.1:8080/"`, `base_url = "http://127.0.0.1:99999/"`, "config.toml:%d: site.base_url: \"http://127.0.0.1:99999/\" has port \"99999\", not a number from 1 to 65535"},
+		{"base_url with port 65535", `base_url = "http://127.0.0.1:8080/"`, `base_url = "http://127.0.0.1:65535/"`, ""},
 		{"tag authority without a date", `tag_authority = "example.org,2021"`, `tag_authority = "example.org"`, "config.toml:%d: feeds.tag_authority: "},
 	}
 	for _, tc := range tests {
@@ -144,6 +146,7 @@ func TestCheckExplainsTLSForALogin(t *testing.T) {
 			text = strings.NewReplacer(`base_url = "http://127.0.0.1:8080/"`, `base_url = "https://news.paper.cn/"`,
 				`from = "news@example.org"`, `from = "news@paper.cn"`).Replace(text)
 			t.Setenv("PAPERBOY_UNSUBSCRIBE_SECRET", "cmd-test-secret-0123456789")
+			t.Setenv("PAPERBOY_SMTP_PASSWORD", "cmd-test-password") // the user's, without which serve refuses
 			text = strings.Replace(text, `tls = "mandatory"`, `tls = "`+tc.tls+`"`, 1)
 			text = strings.Replace(text, `user = ""`, `user = "news"`, 1)
 			if tc.allow {

@@ -16,6 +16,7 @@ import (
 	"github.com/paperboy-news/paperboy/config"
 	"github.com/paperboy-news/paperboy/mailer"
 	"github.com/paperboy-news/paperboy/schedule"
+	"github.com/paperboy-news/paperboy/store"
 )
 
 // runDigest runs, previews or test-sends one digest.
@@ -159,25 +160,35 @@ func mailerConfig(c *config.Config, logger *slog.Logger) (mailer.Config, error) 
 	// stays a defined list with no one on it.
 	mc := c.Mailer()
 	for _, l := range c.Lists {
-		addrs, err := readList(l)
+		addrs, err := readList(l, logger)
 		if err != nil {
 			return mailer.Config{}, err
 		}
 		mc.Lists[l.Name] = append(mc.Lists[l.Name], addrs...)
 		if l.File != "" {
-			mc.ListReader = listReader{c}
+			mc.ListReader = listReader{c, logger}
 		}
 	}
 	mc.UnsubscribeSecret = secret
 	mc.UnsubscribeOldSecrets = c.Unsubscribe.PreviousSecrets()
 	mc.SMTP.Password = password
 	mc.Logger = logger
+	if c.Store.Driver == store.DriverPostgres {
+		// Instances on one database send runs together, each its own
+		// claimed batches; a dead one's are taken over after the same
+		// time as its schedule.
+		host, _ := os.Hostname()
+		mc.Share = &mailer.Sharing{Holder: fmt.Sprintf("%s:%d", host, os.Getpid()), ClaimTTL: c.Store.FailoverTimeout}
+	}
 	return mc, nil
 }
 
 // listReader reads the configuration's recipient lists, files included,
 // for the mailer at each run.
-type listReader struct{ c *config.Config }
+type listReader struct {
+	c   *config.Config
+	log *slog.Logger
+}
 
 // ReadList implements mailer.ListReader.
 func (r listReader) ReadList(name string) ([]string, error) {
@@ -185,14 +196,20 @@ func (r listReader) ReadList(name string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return readList(l)
+	return readList(l, r.log)
 }
 
-// readList is list l's addresses as config parsed them.
-func readList(l config.List) ([]string, error) {
-	rs, err := config.LoadRecipients(l)
+// readList is list l's addresses as config parsed them. The lines left out
+// are logged at each read, so a typo in a list file shows in the log of
+// every run until it is fixed.
+func readList(l config.List, logger *slog.Logger) ([]string, error) {
+	rs, warnings, err := config.ReadRecipients(l)
 	if err != nil {
 		return nil, err
+	}
+	for _, w := range warnings {
+		logger.Warn("recipient_skipped", "list", l.Name, "file", w.File, "line", w.Line, "problem", w.Message,
+			"action", "fix the line; the address gets no mail until then")
 	}
 	// With the reader's name, for the To header.
 	addrs := make([]string, len(rs))

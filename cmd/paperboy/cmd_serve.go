@@ -86,10 +86,17 @@ func serve(ctx context.Context, c *config.Config, stdout, stderr io.Writer) erro
 	}
 	logProduction(logger, c)
 
+	var leaseTTL time.Duration // the scheduler's default
+	if st.Driver() == store.DriverPostgres {
+		// Instances share the database: the lease's life is how long a
+		// dead leader keeps the others waiting.
+		leaseTTL = c.Store.FailoverTimeout
+	}
 	d.sched, err = schedule.New(schedule.Config{
 		Store:    st,
 		Location: c.Site.Location,
 		Logger:   logger,
+		LeaseTTL: leaseTTL,
 		OnRun:    func(r store.JobRun) { d.metrics.JobRun(r.Job, string(r.Outcome), r.Duration) },
 	})
 	if err != nil {
@@ -160,24 +167,56 @@ func serve(ctx context.Context, c *config.Config, stdout, stderr io.Writer) erro
 
 	// Jobs get a context of their own: SIGTERM stops new runs at once but
 	// lets running ones finish, up to server.shutdown_timeout.
-	jobs, err := d.scheduled(g)
-	if err != nil {
-		return fmt.Errorf("serve: %w", err)
+	startSched := func() error {
+		g := d.gen.Load()
+		jobs, err := d.scheduled(g)
+		if err != nil {
+			return err
+		}
+		if err := d.sched.Start(context.WithoutCancel(ctx), jobs); err != nil {
+			return err
+		}
+		d.closeRemovedDigestRuns(ctx, g)
+		if err := d.sched.Trigger(jobIngest, schedule.TriggerStartup); err != nil {
+			logger.Warn("startup_ingest_not_triggered", "err", err)
+		}
+		return nil
 	}
-	if err := d.sched.Start(context.WithoutCancel(ctx), jobs); err != nil {
+	standby := make(chan struct{})
+	err = startSched()
+	switch {
+	case err == nil:
+		close(standby)
+	case errors.Is(err, schedule.ErrLeaseHeld):
+		// Another instance runs the schedule (on SQLite: a second daemon,
+		// or a hand-run digest sending): serve the site and feeds, and
+		// take the schedule over when it is free. Only PostgreSQL's
+		// instances share the sending meanwhile.
+		logger.Info("scheduler_standby", "leader", err.Error(), "failover_timeout", c.Store.FailoverTimeout)
+		hctx, stopHelping := context.WithCancel(ctx)
+		helped := make(chan struct{})
+		go func() {
+			defer close(helped)
+			if st.Driver() == store.DriverPostgres {
+				d.helpSend(hctx)
+			}
+		}()
+		go func() {
+			defer close(standby)
+			defer func() { stopHelping(); <-helped }()
+			d.awaitSchedule(ctx, c.Store.FailoverTimeout, startSched)
+		}()
+	default:
 		return fmt.Errorf("serve: %w", err)
 	}
 	defer func() {
+		<-standby
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.gen.Load().cfg.Server.ShutdownTimeout)
 		defer cancel()
 		if err := d.sched.Stop(sctx); err != nil {
 			logger.Warn("scheduler_stop_failed", "err", err)
 		}
 	}()
-	d.closeRemovedDigestRuns(ctx, g)
-	if err := d.sched.Trigger(jobIngest, schedule.TriggerStartup); err != nil {
-		logger.Warn("startup_ingest_not_triggered", "err", err)
-	}
 
 	wctx, stopWatching := context.WithCancel(ctx)
 	// The pages watch starts before the config watcher, whose reloads move
@@ -187,7 +226,10 @@ func serve(ctx context.Context, c *config.Config, stdout, stderr io.Writer) erro
 	followed := make(chan struct{})
 	go func() {
 		defer close(followed)
-		feed.Follow(wctx, time.Second, func() *feed.Service { return d.gen.Load().site.Feeds() }, logger)
+		// PostgreSQL notifies changes (another instance's ingest) at once;
+		// the one-second poll stays the rule, and SQLite's only way.
+		changes := st.Changes(wctx, func(err error) { logger.Warn("store_listen_failed", "err", err) })
+		feed.Follow(wctx, time.Second, changes, func() *feed.Service { return d.gen.Load().site.Feeds() }, logger)
 	}()
 	watched := make(chan struct{})
 	go func() {
@@ -203,7 +245,7 @@ func serve(ctx context.Context, c *config.Config, stdout, stderr io.Writer) erro
 		d.stopPagesWatch()
 	}()
 
-	logger.Info("serving", "addr", ln.Addr().String(), "config", c.Path, "store", c.Store.Path)
+	logger.Info("serving", "addr", ln.Addr().String(), "config", c.Path, "store", c.Store.Describe())
 	fmt.Fprintf(stdout, "paperboy: serving http://%s\n", ln.Addr())
 
 	select {
@@ -322,8 +364,8 @@ func restartKeys(a, b *config.Config) []string {
 	if a.Server.AdminListen != b.Server.AdminListen {
 		keys = append(keys, "server.admin_listen")
 	}
-	if a.Store.Path != b.Store.Path {
-		keys = append(keys, "store.path")
+	if a.Store != b.Store {
+		keys = append(keys, "store")
 	}
 	if a.Log != b.Log {
 		keys = append(keys, "log")
@@ -442,4 +484,50 @@ func (d *daemon) stopPagesWatch() {
 		<-d.pages.done
 	}
 	d.pages = pagesWatch{}
+}
+
+// awaitSchedule tries start (taking the scheduler lease) every sixth of
+// the failover timeout until it succeeds or ctx ends, so that a standby
+// instance takes over within the timeout and a little more after the
+// leader's last renewal.
+func (d *daemon) awaitSchedule(ctx context.Context, failover time.Duration, start func() error) {
+	t := time.NewTicker(max(failover/6, 500*time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		err := start()
+		switch {
+		case err == nil:
+			d.logger.Info("scheduler_took_over")
+			return
+		case !errors.Is(err, schedule.ErrLeaseHeld):
+			d.logger.Error("scheduler_start_failed", "err", err)
+		}
+	}
+}
+
+// helpSend sends with the leader while this instance stands by: every
+// second it joins the runs being sent (mailer.Digests.Help), until ctx
+// ends (this instance took the schedule over, or stops).
+func (d *daemon) helpSend(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		n, err := d.gen.Load().digests.Help(ctx)
+		if err != nil && ctx.Err() == nil {
+			d.logger.Warn("digest_help_failed", "err", err)
+		}
+		if n > 0 {
+			d.logger.Info("digest_helped", "sent", n)
+		}
+	}
 }

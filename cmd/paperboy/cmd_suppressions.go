@@ -104,9 +104,14 @@ func runSuppressions(ctx context.Context, args []string, stdout, stderr io.Write
 			return fmt.Errorf("%s: bounces.imap_host is not set: there is no bounce mailbox to read", c.Path)
 		}
 		res, err := readBounces(ctx, c, st, c.Logger(stderr))
+		if err != nil {
+			// What it read before failing is in its log line; a summary
+			// here would read as success.
+			return err
+		}
 		fmt.Fprintf(stdout, "read %d message(s): %d hard bounce(s), %d soft, %d delayed, %d complaint(s), %d left alone; %d address(es) suppressed\n",
 			res.Read, res.Hard, res.Soft, res.Delayed, res.Complaints, res.Unknown, res.Suppressed)
-		return err
+		return nil
 	}
 	list, err := st.Suppressions(ctx)
 	if err != nil {

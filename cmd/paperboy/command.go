@@ -100,6 +100,13 @@ func loadConfig(path string, w io.Writer) (*config.Config, error) {
 // openConfiguredStore opens the configured database, creating its
 // directory if needed.
 func openConfiguredStore(ctx context.Context, c *config.Config) (*store.Store, error) {
+	if c.Store.Driver == store.DriverPostgres {
+		dsn := c.Store.DSN()
+		if dsn == "" {
+			return nil, fmt.Errorf("store: %s (store.dsn_env) is empty: set it to the PostgreSQL connection string", c.Store.DSNEnv)
+		}
+		return store.OpenPostgres(ctx, dsn)
+	}
 	if err := fsutil.MkdirPrivate(filepath.Dir(c.Store.Path)); err != nil {
 		return nil, fmt.Errorf("store directory: %w", err)
 	}

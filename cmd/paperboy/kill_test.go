@@ -202,23 +202,7 @@ func TestKilledRunIsResumedInsideTheWindowAndClosedPastIt(t *testing.T) {
 				if r.Status != store.RunDone || counts.Sent != n || counts.Skipped != 0 {
 					t.Errorf("killed run %s %q with %+v; want done with all %d sent", r.Status, r.Error, counts, n)
 				}
-				dups := 0
-				for _, rcpt := range residents {
-					ids := sink.MessageIDs(rcpt)
-					if len(ids) == 0 {
-						t.Errorf("%s got no digest", rcpt)
-						continue
-					}
-					for _, id := range ids[1:] {
-						dups++
-						if id != ids[0] {
-							t.Errorf("%s got two different messages: %s and %s", rcpt, ids[0], id)
-						}
-					}
-				}
-				if dups > conns {
-					t.Errorf("%d messages sent twice; at most one per connection (%d) may be in flight at a kill", dups, conns)
-				}
+				checkResent(t, sink, residents, conns)
 				if want := fmt.Sprintf("done     sent %d, pending 0, failed 0, skipped 0", n); !strings.Contains(status, want) {
 					t.Errorf("status lacks %q:\n%s", want, status)
 				}
@@ -240,4 +224,29 @@ func TestKilledRunIsResumedInsideTheWindowAndClosedPastIt(t *testing.T) {
 			}
 		})
 	}
+}
+
+// checkResent checks that every recipient got the digest, and that at most
+// conns got it twice (one in flight per connection at a kill), with the
+// same Message-ID; it returns how many were sent twice.
+func checkResent(t *testing.T, sink *smtptest.Server, recipients []string, conns int) int {
+	t.Helper()
+	dups := 0
+	for _, rcpt := range recipients {
+		ids := sink.MessageIDs(rcpt)
+		if len(ids) == 0 {
+			t.Errorf("%s got no digest", rcpt)
+			continue
+		}
+		for _, id := range ids[1:] {
+			dups++
+			if id != ids[0] {
+				t.Errorf("%s got two different messages: %s and %s", rcpt, ids[0], id)
+			}
+		}
+	}
+	if dups > conns {
+		t.Errorf("%d messages sent twice; at most one per connection (%d) may be in flight at a kill", dups, conns)
+	}
+	return dups
 }

@@ -33,6 +33,7 @@ func commands() []command {
 		{"schedule", "list the jobs with their next runs and last run", runSchedule},
 		{"admin-password", "print a named admin's line for server.admins_file (password on stdin)", runAdminPassword},
 		{"suppressions", "list, add, remove or export suppressed addresses; read the bounce mailbox", runSuppressions},
+		{"store", "copy a SQLite database into PostgreSQL (store copy -from sqlite:PATH -to postgres)", runStore},
 	}
 }
 
