@@ -28,6 +28,10 @@ func (c *Console) runNow(w http.ResponseWriter, r *http.Request, ss *session, v 
 		redirect(w, r, back, site.Fill(v.W.RunStarted, "job", job))
 	case errors.Is(err, schedule.ErrBusy):
 		redirect(w, r, back, site.Fill(v.W.RunBusy, "job", job))
+	case errors.Is(err, schedule.ErrStopped):
+		// A standby instance, or one shutting down: the schedule runs
+		// elsewhere.
+		redirect(w, r, back, v.W.RunElsewhere)
 	case errors.Is(err, schedule.ErrUnknownJob):
 		http.Error(w, err.Error(), http.StatusNotFound)
 	default:

@@ -294,3 +294,20 @@ func TestConsoleRunActions(t *testing.T) {
 		t.Errorf("a refused retry changed the deliveries: %+v", counts)
 	}
 }
+
+// "Run now" on an instance whose scheduler is not running (a standby)
+// says where to go instead of failing.
+func TestConsoleRunNowOnStandby(t *testing.T) {
+	s := startConsole(t)
+	c := s.client(t)
+	_, page := get(t, c, s.url+"/admin/")
+	resp, err := c.PostForm(s.url+"/admin/run/digest:daily", url.Values{"csrf": {csrfField.FindStringSubmatch(page)[1]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "这个实例没有在运行调度") {
+		t.Errorf("run now on a standby = %d:\n%s", resp.StatusCode, body)
+	}
+}

@@ -23,6 +23,9 @@ type ConsoleWords struct {
 	RunNow, RunStarted, RunBusy, PreviewMail, TestSend, TestSendTo, TestSent, TestFailed, PreviewFailed string // RunStarted: {job}; TestSent: {to}
 	Run, Deliveries, Recipient, List, Status, Attempts, Reply, Subject, Articles                        string // Run: {id}
 	RetryFailed, RetryHint, ResumeRun, Retried, NoDeliveries                                            string // Retried: {count}
+	// RunElsewhere answers "run now" on an instance that does not run the
+	// schedule (a standby).
+	RunElsewhere string
 	// ArchivedIssue links a run's page in the web archive of digests.
 	ArchivedIssue string
 
@@ -133,6 +136,7 @@ var consoleZH = ConsoleWords{
 	ResumeRun:     "继续发送",
 	Retried:       "{count} 封重新排队，正在发送。",
 	NoDeliveries:  "没有投递。",
+	RunElsewhere:  "这个实例没有在运行调度（备用实例，或正在关闭）：请到运行调度的那个实例上操作。",
 	ArchivedIssue: "网页版（往期存档）",
 
 	When:       "时间",
@@ -254,6 +258,7 @@ var consoleEN = ConsoleWords{
 	ResumeRun:     "Resume sending",
 	Retried:       "{count} message(s) queued again and sending.",
 	NoDeliveries:  "No deliveries.",
+	RunElsewhere:  "This instance does not run the schedule (a standby, or shutting down): use the instance that does.",
 	ArchivedIssue: "Web copy (archive)",
 
 	When:       "When",
