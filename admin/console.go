@@ -49,7 +49,7 @@ type ConsoleStore interface {
 // DigestMailer previews and test-sends digests; *mailer.Digests has it.
 type DigestMailer interface {
 	Preview(ctx context.Context, name, recipient, dir string) (mailer.PreviewResult, error)
-	SendTest(ctx context.Context, name, to string) (string, error)
+	SendTest(ctx context.Context, name, to string) (mailer.TestSent, error)
 	// IssueURL is the web archive page of a run that sent anything.
 	IssueURL(name string, slot time.Time) string
 }

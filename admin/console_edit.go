@@ -293,11 +293,16 @@ func (c *Console) testSend(w http.ResponseWriter, r *http.Request, ss *session, 
 	to := strings.TrimSpace(r.PostFormValue("to"))
 	_, m := c.cfg.Current()
 	back := "/admin/digests/" + url.PathEscape(name)
-	if _, err := m.SendTest(r.Context(), name, to); err != nil {
+	sent, err := m.SendTest(r.Context(), name, to)
+	if err != nil {
 		redirect(w, r, back, v.W.TestFailed+" "+err.Error())
 		return
 	}
 	ss.testTo.Store(&to)
 	c.audit1(r.Context(), ss, "test_send", string(mailer.JobName(name)), "", to)
-	redirect(w, r, back, site.Fill(v.W.TestSent, "to", to))
+	flash := site.Fill(v.W.TestSent, "to", to)
+	if sent.Fallback != "" {
+		flash += " " + site.Fill(v.W.TestFallback, "date", sent.Fallback)
+	}
+	redirect(w, r, back, flash)
 }

@@ -32,6 +32,10 @@ func nameDate(base string) (date string, from, to int, ok bool) {
 	return "", 0, 0, false
 }
 
+// PageLabel is pageLabel, for ingest to tell a renamed page file (same
+// label, another date) from another page of the day.
+func PageLabel(name string) string { return pageLabel(name) }
+
 // pageLabel names a page among the pages of its day: the file's base name
 // without its date and extension, separators trimmed ("20210720-A3.txt"
 // gives "A3", "2021-07-20.txt" gives ""). Ids include it, so two pages of

@@ -1,6 +1,7 @@
 <?xml version="1.0" encoding="utf-8"?>
 <!-- Shown when a person opens a feed in a browser: what a feed is, how to
-     subscribe, and the latest articles. Feed readers ignore it. -->
+     subscribe, and the latest articles. Feed readers ignore it. A Go
+     text/template over site.Words: every word is the site's language. -->
 <xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
     xmlns:atom="http://www.w3.org/2005/Atom" exclude-result-prefixes="atom">
   <xsl:output method="html" encoding="utf-8" doctype-system="about:legacy-compat"/>
@@ -8,11 +9,11 @@
     <xsl:variable name="title" select="atom:feed/atom:title | rss/channel/title"/>
     <xsl:variable name="self" select="atom:feed/atom:link[@rel='self']/@href | rss/channel/atom:link[@rel='self']/@href"/>
     <xsl:variable name="home" select="atom:feed/atom:link[@rel='alternate']/@href | rss/channel/link"/>
-    <html lang="zh-CN">
+    <html lang="{{x .Lang}}">
       <head>
         <meta charset="utf-8"/>
         <meta name="viewport" content="width=device-width, initial-scale=1"/>
-        <title><xsl:value-of select="$title"/>（订阅源）</title>
+        <title>{{title .FeedPageTitle}}</title>
         <style>
           body { margin: 0 auto; max-width: 40em; padding: 1em; font: 17px/1.7 system-ui, "PingFang SC", "Microsoft YaHei", sans-serif; color: #222; background: #fff; }
           .note { background: #fff6d6; border-radius: 6px; padding: .6em .9em; }
@@ -22,15 +23,15 @@
         </style>
       </head>
       <body>
-        <p class="note">这是一个订阅源（RSS / Atom），供新闻阅读器使用，不是普通网页。</p>
+        <p class="note">{{x .FeedNote}}</p>
         <h1><xsl:value-of select="$title"/></h1>
-        <h2>如何订阅</h2>
+        <h2>{{x .FeedHowTo}}</h2>
         <ol>
-          <li>复制本页地址：<code><xsl:value-of select="$self"/></code></li>
-          <li>在阅读器（如 Feedly、Inoreader、NetNewsWire、Thunderbird、Miniflux）中选择“添加订阅”，粘贴这个地址。</li>
-          <li>之后每天的新文章会自动出现在阅读器里。</li>
+          <li>{{x .FeedCopyURL}}<code><xsl:value-of select="$self"/></code></li>
+          <li>{{x .FeedAdd}}</li>
+          <li>{{x .FeedDaily}}</li>
         </ol>
-        <h2>最新文章</h2>
+        <h2>{{x .LatestArticles}}</h2>
         <ul>
           <xsl:for-each select="atom:feed/atom:entry">
             <li><a href="{atom:link[@rel='alternate']/@href}"><xsl:value-of select="atom:title"/></a>
@@ -40,7 +41,7 @@
             <li><a href="{link}"><xsl:value-of select="title"/></a></li>
           </xsl:for-each>
         </ul>
-        <p><a href="{$home}">返回网站</a></p>
+        <p><a href="{$home}">{{x .BackToSite}}</a></p>
       </body>
     </html>
   </xsl:template>

@@ -1,15 +1,36 @@
 package feed
 
 import (
+	"bytes"
 	_ "embed"
 	"encoding/xml"
+	"fmt"
+	"strings"
+	"text/template"
 	"time"
 
 	"github.com/paperboy-news/paperboy/site"
 )
 
 //go:embed feed.xsl
-var feedXSL []byte
+var feedXSL string
+
+// feedXSLTemplate fills the style sheet with the site's words: x escapes
+// a word for XML; title puts the feed's title (an XSLT value) into
+// FeedPageTitle's {title}.
+var feedXSLTemplate = template.Must(template.New("feed.xsl").Funcs(template.FuncMap{
+	"x": xmlEscape,
+	"title": func(s string) string {
+		before, after, _ := strings.Cut(s, "{title}")
+		return xmlEscape(before) + `<xsl:value-of select="$title"/>` + xmlEscape(after)
+	},
+}).Parse(feedXSL))
+
+func xmlEscape(s string) string {
+	var b strings.Builder
+	xml.EscapeText(&b, []byte(s)) // a strings.Builder never fails
+	return b.String()
+}
 
 // IconPath is the site's icon (a newspaper in the site's red, SVG): the
 // pages' favicon and the feeds' icon.
@@ -19,9 +40,19 @@ const IconPath = "/favicon.svg"
 var iconSVG []byte
 
 // stylesheet is the XSLT style sheet the XML feeds name, so that a
-// browser shows a page saying how to subscribe (in Chinese, the site's
-// default language) instead of raw XML.
-func stylesheet(Config) []byte { return feedXSL }
+// browser shows a page saying how to subscribe, in the site's language,
+// instead of raw XML.
+func stylesheet(c Config) ([]byte, error) {
+	w := site.WordsFor("zh-CN")
+	if c.Site != nil && c.Site.Words != nil {
+		w = c.Site.Words
+	}
+	var b bytes.Buffer
+	if err := feedXSLTemplate.Execute(&b, w); err != nil {
+		return nil, fmt.Errorf("feed: render feed.xsl: %w", err)
+	}
+	return b.Bytes(), nil
+}
 
 // OPMLPath is where the OPML list of every feed is served and exported.
 const OPMLPath = "/feeds.opml"

@@ -431,7 +431,11 @@ func (s *Service) static(old map[string]*Resource) (map[string]*Resource, error)
 		if r := old[s.cfg.Stylesheet]; r != nil {
 			out[s.cfg.Stylesheet] = r
 		} else {
-			out[s.cfg.Stylesheet] = NewResource("text/xsl; charset=utf-8", stylesheet(s.cfg), s.cfg.Epoch(), s.cfg.CacheControl)
+			xsl, err := stylesheet(s.cfg)
+			if err != nil {
+				return nil, err
+			}
+			out[s.cfg.Stylesheet] = NewResource("text/xsl; charset=utf-8", xsl, s.cfg.Epoch(), s.cfg.CacheControl)
 		}
 	}
 	return out, nil

@@ -71,7 +71,8 @@ type Config struct {
 	// Prune removes the articles of files that were ingested before but
 	// are gone from the directories now. Off, they are kept (a page file
 	// deleted to save disk space leaves its edition in the archive) and
-	// counted in Summary.Gone.
+	// counted in Summary.Gone, unless a new file is recognised as the gone
+	// one renamed (see Summary.Renamed): its articles then move.
 	Prune bool
 	// Logger receives the parsers' warnings; nil discards them.
 	Logger *slog.Logger
@@ -127,9 +128,15 @@ type Summary struct {
 	// Pictures counts the photos of the saved editions that have their
 	// picture.
 	Pictures int
-	// Gone lists the files ingested before that are no longer there; with
-	// Config.Prune their articles were removed (and counted in Removed).
+	// Gone lists the files ingested before that are no longer there and
+	// that no new file is a rename of; with Config.Prune their articles
+	// were removed (and counted in Removed).
 	Gone []string
+	// Renamed counts new files recognised as renames of gone ones: same
+	// page label, and the same bytes or mostly the same articles. Their
+	// articles moved to the new edition (the old ones counted in Removed,
+	// their permalinks redirecting), even without Config.Prune.
+	Renamed int
 	// Failed lists the files skipped for errors, in scan order.
 	Failed []FileError
 	// Elapsed is the run's duration.
@@ -152,8 +159,11 @@ func (s Summary) Err() error {
 // String is the one-line summary.
 func (s Summary) String() string {
 	gone := ""
+	if s.Renamed > 0 {
+		gone = fmt.Sprintf(", %d renamed", s.Renamed)
+	}
 	if len(s.Gone) > 0 {
-		gone = fmt.Sprintf(", %d gone", len(s.Gone))
+		gone += fmt.Sprintf(", %d gone", len(s.Gone))
 	}
 	pictures := ""
 	if s.Pictures > 0 {
@@ -163,25 +173,27 @@ func (s Summary) String() string {
 		s.Files, s.Editions, s.Unchanged, len(s.Failed), gone, s.Added, s.Updated, s.Removed, s.Retagged, pictures, s.Warnings, s.Elapsed.Round(time.Millisecond))
 }
 
-// prune finds the stored sources whose files are gone from the scanned
-// directories and, with cfg.Prune, removes their articles.
-func prune(ctx context.Context, cfg Config, files []file, stored map[string]string, st Store, logger *slog.Logger, sum *Summary) error {
+// goneFiles lists the stored sources whose files are gone from the
+// scanned directories, sorted.
+func goneFiles(cfg Config, files []file, stored map[string]string) []string {
 	present := make(map[string]bool, len(files))
 	for _, f := range files {
 		present[f.name] = true
 	}
+	var gone []string
 	for name := range stored {
 		scanned := strings.HasPrefix(name, "pages/") || cfg.MarkdownDir != "" && strings.HasPrefix(name, "markdown/")
 		if scanned && !present[name] {
-			sum.Gone = append(sum.Gone, name)
+			gone = append(gone, name)
 		}
 	}
-	slices.Sort(sum.Gone)
-	for _, name := range sum.Gone {
-		if !cfg.Prune {
-			logger.Info("source_file_gone", "file", name, "action", "articles kept; ingest -prune removes them")
-			continue
-		}
+	slices.Sort(gone)
+	return gone
+}
+
+// prune removes the articles of the gone files (Config.Prune).
+func prune(ctx context.Context, gone []string, st Store, logger *slog.Logger, sum *Summary) error {
+	for _, name := range gone {
 		n, err := st.RemoveSource(ctx, name)
 		if err != nil {
 			return fmt.Errorf("ingest: prune: %w", err)
@@ -190,6 +202,24 @@ func prune(ctx context.Context, cfg Config, files []file, stored map[string]stri
 		logger.Info("source_file_pruned", "file", name, "articles_removed", n)
 	}
 	return nil
+}
+
+// renameCandidates are the gone files a new file f may be a rename of:
+// same directory kind and same page label (the label is part of every id,
+// so another page of the day is never one).
+func renameCandidates(f file, gone []string, stored map[string]string) []string {
+	if _, ok := stored[f.name]; ok {
+		return nil
+	}
+	prefix, _, _ := strings.Cut(f.name, "/")
+	label := content.PageLabel(f.name)
+	var out []string
+	for _, g := range gone {
+		if strings.HasPrefix(g, prefix+"/") && content.PageLabel(g) == label {
+			out = append(out, g)
+		}
+	}
+	return out
 }
 
 // file is one source file found by the scan.
@@ -225,9 +255,16 @@ func Run(ctx context.Context, cfg Config, st Store, progress func(Progress)) (Su
 		return Summary{}, fmt.Errorf("ingest: %w", err)
 	}
 	sum := Summary{Files: len(files)}
-	if err := prune(ctx, cfg, files, stored, st, logger, &sum); err != nil {
-		return sum, err
+	gone := goneFiles(cfg, files, stored)
+	if cfg.Prune {
+		// Pruned first, so that a renamed file's articles find their
+		// tombstones and their old permalinks redirect.
+		if err := prune(ctx, gone, st, logger, &sum); err != nil {
+			return sum, err
+		}
+		sum.Gone, gone = gone, nil
 	}
+	renamed := map[string]bool{}
 	// Workers read, hash and parse files ahead while this goroutine saves
 	// them one at a time in scan order: parsing and writing overlap, and
 	// the store sees a single writer.
@@ -246,7 +283,12 @@ func Run(ctx context.Context, cfg Config, st Store, progress func(Progress)) (Su
 		}
 		err := p.err
 		if err == nil && !p.unchanged {
-			err = save(ctx, p, st, logger, &sum)
+			p.enc.MayReplace(slices.DeleteFunc(renameCandidates(p.f, gone, stored), func(g string) bool { return renamed[g] })...)
+			var replaced string
+			replaced, err = save(ctx, p, st, logger, &sum)
+			if replaced != "" {
+				renamed[replaced] = true
+			}
 		}
 		if ctx.Err() != nil {
 			break
@@ -261,6 +303,12 @@ func Run(ctx context.Context, cfg Config, st Store, progress func(Progress)) (Su
 		if progress != nil {
 			sum.Elapsed = time.Since(start)
 			progress(Progress{Done: done, Total: len(files), File: p.f.path, Summary: sum})
+		}
+	}
+	for _, name := range gone {
+		if !renamed[name] {
+			sum.Gone = append(sum.Gone, name)
+			logger.Info("source_file_gone", "file", name, "action", "articles kept; ingest -prune removes them")
 		}
 	}
 	sum.Elapsed = time.Since(start)
@@ -423,11 +471,16 @@ func truncate(s string, max int) string {
 	return fmt.Sprintf("%s… (%d more bytes; paperboy parse FILE shows all)", s[:cut], len(s)-cut)
 }
 
-// save writes a prepared edition and adds what it did to sum.
-func save(ctx context.Context, p prepared, st Store, logger *slog.Logger, sum *Summary) error {
+// save writes a prepared edition and adds what it did to sum; it returns
+// the gone source the file was recognised as a rename of, or "".
+func save(ctx context.Context, p prepared, st Store, logger *slog.Logger, sum *Summary) (string, error) {
 	change, err := st.SavePrepared(ctx, p.enc, p.hash)
 	if err != nil {
-		return err
+		return "", err
+	}
+	if change.Replaced != "" {
+		sum.Renamed++
+		logger.Info("source_file_renamed", "file", p.f.path, "renamed_from", change.Replaced)
 	}
 	for _, w := range p.ed.Warnings {
 		logger.Warn("parse_warning", "file", p.f.path, "warning", truncate(w.String(), maxLoggedWarning))
@@ -443,7 +496,7 @@ func save(ctx context.Context, p prepared, st Store, logger *slog.Logger, sum *S
 			sum.Pictures++
 		}
 	}
-	return nil
+	return change.Replaced, nil
 }
 
 // scan lists the files with the extension under dir, sorted, named in the

@@ -166,7 +166,7 @@ func (m *Digests) selectArticles(ctx context.Context, d *digestConf, slot time.T
 			}
 		}
 		if len(sel.articles) == 0 {
-			sel.empty = fmt.Sprintf("nothing new within the digest's period (%s, editions from %s on)", d.Period, minDate)
+			sel.empty = fmt.Sprintf("nothing new within the digest's period (%s, editions from %s on)", periodString(d.Period), minDate)
 		}
 		return sel, nil
 	case !errors.Is(err, store.ErrNotFound):
@@ -181,22 +181,45 @@ func (m *Digests) selectArticles(ctx context.Context, d *digestConf, slot time.T
 		return sel, nil
 	}
 	if eds[0].Date < minDate {
-		sel.empty = fmt.Sprintf("nothing within the digest's period (%s): the latest edition, %s, is older than %s", d.Period, eds[0].Date, minDate)
+		sel.empty = fmt.Sprintf("nothing within the digest's period (%s): the latest edition, %s, is older than %s", periodString(d.Period), eds[0].Date, minDate)
 		return sel, nil
 	}
-	all, err := m.articles.EditionArticles(ctx, eds[0].Date)
-	if err != nil {
+	if sel.articles, err = m.editionArticles(ctx, d, eds[0].Date); err != nil {
 		return selection{}, err
-	}
-	for _, a := range all {
-		if (d.MaxArticles == 0 || len(sel.articles) < d.MaxArticles) && hasTopic(a, d.Topics) {
-			sel.articles = append(sel.articles, a)
-		}
 	}
 	if len(sel.articles) == 0 {
 		sel.empty = "nothing in the digest's topics in the latest edition, " + eds[0].Date
 	}
 	return sel, nil
+}
+
+// editionArticles is the edition's articles in the digest's topics, at
+// most its MaxArticles.
+func (m *Digests) editionArticles(ctx context.Context, d *digestConf, date string) ([]content.Article, error) {
+	all, err := m.articles.EditionArticles(ctx, date)
+	if err != nil {
+		return nil, err
+	}
+	var arts []content.Article
+	for _, a := range all {
+		if (d.MaxArticles == 0 || len(arts) < d.MaxArticles) && hasTopic(a, d.Topics) {
+			arts = append(arts, a)
+		}
+	}
+	return arts, nil
+}
+
+// periodString is a period as config.toml writes it: "24h", not
+// "24h0m0s".
+func periodString(p time.Duration) string {
+	s := p.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 func maxTime(a, b time.Time) time.Time {
@@ -261,19 +284,44 @@ type draft struct {
 	subject  string
 	body     *body
 	articles int
+	// empty says why a run now would send no articles, when the draft
+	// shows the latest edition instead (fallback, its date).
+	empty, fallback string
 }
 
+// draft renders what a run for slot would send. When that is nothing, it
+// renders the latest edition (in the digest's topics) instead, so that an
+// admin previewing or test-sending sees a real digest even when the only
+// edition is older than the period, as on a fresh install; draft.fallback
+// says so. Scheduled runs never draft.
 func (m *Digests) draft(ctx context.Context, d *digestConf, list string, slot time.Time) (draft, error) {
 	sel, err := m.selectArticles(ctx, d, slot)
 	if err != nil {
 		return draft{}, err
+	}
+	var dr draft
+	if len(sel.articles) == 0 {
+		eds, err := m.articles.Editions(ctx, 1)
+		if err != nil {
+			return draft{}, err
+		}
+		if len(eds) > 0 {
+			arts, err := m.editionArticles(ctx, d, eds[0].Date)
+			if err != nil {
+				return draft{}, err
+			}
+			if len(arts) > 0 {
+				sel.articles, dr.empty, dr.fallback = arts, sel.empty, eds[0].Date
+			}
+		}
 	}
 	subject, err := m.subject(d, sel.articles, slot)
 	if err != nil {
 		return draft{}, err
 	}
 	b, err := m.render(digestPage{subject: subject, site: m.cfg.Site.Title, digest: d.Title, list: list, articles: sel.articles})
-	return draft{subject: subject, body: b, articles: len(sel.articles)}, err
+	dr.subject, dr.body, dr.articles = subject, b, len(sel.articles)
+	return dr, err
 }
 
 // listOf is the digest's list naming address, else its first list.
@@ -292,15 +340,20 @@ func (m *Digests) listOf(d *digestConf, addr string) string {
 type PreviewResult struct {
 	Subject                 string
 	HTMLPath, TextPath, EML string
-	// Articles is how many articles the digest would list; with none and
+	// Articles is how many articles the preview lists; with none and
 	// SkipEmpty, WouldSkip says a run now would send nothing.
 	Articles  int
 	WouldSkip bool
+	// Fallback is the latest edition's date when a run now would send no
+	// articles (Empty says why) and the preview shows that edition
+	// instead; "" when it shows what a run would send.
+	Fallback, Empty string
 }
 
 // Preview renders the digest a run would send now to recipient and writes
-// NAME.html, NAME.txt and NAME.eml into dir. It sends nothing and records
-// nothing.
+// NAME.html, NAME.txt and NAME.eml into dir; when a run now would send no
+// articles, it renders the latest edition instead and says so in
+// PreviewResult.Fallback. It sends nothing and records nothing.
 func (m *Digests) Preview(ctx context.Context, name, recipient, dir string) (PreviewResult, error) {
 	res, err := m.preview(ctx, name, recipient, dir)
 	if err != nil {
@@ -337,6 +390,8 @@ func (m *Digests) preview(ctx context.Context, name, recipient, dir string) (Pre
 		Subject:   dr.subject,
 		Articles:  dr.articles,
 		WouldSkip: dr.articles == 0 && d.SkipEmpty,
+		Fallback:  dr.fallback,
+		Empty:     dr.empty,
 		HTMLPath:  filepath.Join(dir, name+".html"),
 		TextPath:  filepath.Join(dir, name+".txt"),
 		EML:       filepath.Join(dir, name+".eml"),
@@ -356,43 +411,52 @@ func (m *Digests) preview(ctx context.Context, name, recipient, dir string) (Pre
 	return res, nil
 }
 
-// SendTest sends the digest a run would send now to one address through
-// the configured transport, outside the outbox, and returns its
-// Message-ID.
-func (m *Digests) SendTest(ctx context.Context, name, to string) (string, error) {
-	id, err := m.sendTest(ctx, name, to)
-	if err != nil {
-		return "", fmt.Errorf("mailer: send test of digest %s to %s: %w", name, to, err)
-	}
-	return id, nil
+// TestSent is what SendTest sent.
+type TestSent struct {
+	MessageID string
+	// Articles, Fallback and Empty are as in PreviewResult.
+	Articles        int
+	Fallback, Empty string
 }
 
-func (m *Digests) sendTest(ctx context.Context, name, to string) (string, error) {
+// SendTest sends the digest a run would send now to one address through
+// the configured transport, outside the outbox (and to nobody on the
+// lists); when a run now would send no articles, it sends the latest
+// edition instead and says so in TestSent.Fallback.
+func (m *Digests) SendTest(ctx context.Context, name, to string) (TestSent, error) {
+	sent, err := m.sendTest(ctx, name, to)
+	if err != nil {
+		return TestSent{}, fmt.Errorf("mailer: send test of digest %s to %s: %w", name, to, err)
+	}
+	return sent, nil
+}
+
+func (m *Digests) sendTest(ctx context.Context, name, to string) (TestSent, error) {
 	d, err := m.digest(name)
 	if err != nil {
-		return "", err
+		return TestSent{}, err
 	}
 	addr, err := parseRecipient(to)
 	if err != nil {
-		return "", err
+		return TestSent{}, err
 	}
 	now := m.cfg.Now()
 	list := m.listOf(d, addr)
 	dr, err := m.draft(ctx, d, list, now)
 	if err != nil {
-		return "", err
+		return TestSent{}, err
 	}
 	id := fmt.Sprintf("test.%d.%s", now.UnixNano(), m.messageID(d.Name, now, addr))
 	msg, err := m.message(d, dr.subject, dr.body, envelope{to: addr, list: list, messageID: id}, now)
 	if err != nil {
-		return "", err
+		return TestSent{}, err
 	}
 	s := m.newSender()
 	if err := s.Send(ctx, msg); err != nil {
 		s.Close()
-		return "", err
+		return TestSent{}, err
 	}
-	return id, s.Close()
+	return TestSent{MessageID: id, Articles: dr.articles, Fallback: dr.fallback, Empty: dr.empty}, s.Close()
 }
 
 // bodies renders a run's body once per list (the footer names the list)

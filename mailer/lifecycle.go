@@ -448,8 +448,17 @@ func (m *Digests) close(ctx context.Context, name string, run store.DigestRun, r
 		if c.Sent == 0 {
 			status = store.RunFailed
 		}
-		msg := fmt.Sprintf("closed with %d of %d sent, %d not sent (skipped): %s",
-			c.Sent, c.Sent+c.Failed+c.Skipped+c.Pending, c.Pending+c.Skipped, reason)
+		notSent := c.Pending + c.Skipped
+		why := "skipped"
+		if inFlight := min(m.cfg.Connections, notSent); inFlight > 0 && c.Sent+c.Failed > 0 {
+			// A sender stopped (killed, or at the window's end) while
+			// each connection had a message on the wire: the server may
+			// have taken those before their outcome was recorded, so
+			// they count as not sent here but may have arrived.
+			why = fmt.Sprintf("skipped; up to %d of them may have been in flight when the sender stopped", inFlight)
+		}
+		msg := fmt.Sprintf("closed with %d of %d sent, %d not sent (%s): %s",
+			c.Sent, c.Sent+c.Failed+c.Skipped+c.Pending, notSent, why, reason)
 		if c, err = m.store.CloseDigestRun(ctx, run.ID, status, msg, "not sent: "+reason); err != nil {
 			return res, err
 		}

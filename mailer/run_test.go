@@ -320,7 +320,7 @@ func TestFirstRunHonoursPeriod(t *testing.T) {
 		article int
 	}{
 		{"years later", 24 * time.Hour, time.Date(2026, 7, 20, 23, 0, 0, 0, time.UTC), store.RunSkipped,
-			"nothing within the digest's period (24h0m0s): the latest edition, 2021-07-20, is older than 2026-07-20", 0, 0},
+			"nothing within the digest's period (24h): the latest edition, 2021-07-20, is older than 2026-07-20", 0, 0},
 		{"two days later, period a day", 24 * time.Hour, slot.Add(48 * time.Hour), store.RunSkipped,
 			"the latest edition, 2021-07-20, is older than 2021-07-22", 0, 0},
 		{"two days later, period a week", 7 * 24 * time.Hour, slot.Add(48 * time.Hour), store.RunDone, "", 2, 13},

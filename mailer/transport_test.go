@@ -88,7 +88,8 @@ func TestPreviewAndSendTest(t *testing.T) {
 	raw, _ := os.ReadFile(pv.EML)
 	checkMessage(t, raw, "r0001@example.org", wantSubject, 13)
 
-	id, err := m.SendTest(ctx, "daily", "editor@example.org")
+	sent, err := m.SendTest(ctx, "daily", "editor@example.org")
+	id := sent.MessageID
 	if err != nil {
 		t.Fatal(err)
 	}

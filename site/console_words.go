@@ -23,6 +23,9 @@ type ConsoleWords struct {
 	RunNow, RunStarted, RunBusy, PreviewMail, TestSend, TestSendTo, TestSent, TestFailed, PreviewFailed string // RunStarted: {job}; TestSent: {to}
 	Run, Deliveries, Recipient, List, Status, Attempts, Reply, Subject, Articles                        string // Run: {id}
 	RetryFailed, RetryHint, ResumeRun, Retried, NoDeliveries                                            string // Retried: {count}
+	// TestFallback follows TestSent when nothing was new and the test
+	// carried the latest edition ({date}) instead.
+	TestFallback string
 	// RunElsewhere answers "run now" on an instance that does not run the
 	// schedule (a standby).
 	RunElsewhere string
@@ -136,6 +139,7 @@ var consoleZH = ConsoleWords{
 	ResumeRun:     "继续发送",
 	Retried:       "{count} 封重新排队，正在发送。",
 	NoDeliveries:  "没有投递。",
+	TestFallback:  "现在没有新文章，测试邮件用的是 {date} 的版面。",
 	RunElsewhere:  "这个实例没有在运行调度（备用实例，或正在关闭）：请到运行调度的那个实例上操作。",
 	ArchivedIssue: "网页版（往期存档）",
 
@@ -258,6 +262,7 @@ var consoleEN = ConsoleWords{
 	ResumeRun:     "Resume sending",
 	Retried:       "{count} message(s) queued again and sending.",
 	NoDeliveries:  "No deliveries.",
+	TestFallback:  "Nothing is new now: the test carried the edition of {date}.",
 	RunElsewhere:  "This instance does not run the schedule (a standby, or shutting down): use the instance that does.",
 	ArchivedIssue: "Web copy (archive)",
 

@@ -53,6 +53,15 @@ type Words struct {
 	NoArticles     string
 	BackHome       string
 
+	// The page a browser shows for a feed (the feeds' XSLT style sheet).
+	FeedPageTitle string // {title}: the feed's title
+	FeedNote      string // what a feed is
+	FeedHowTo     string
+	FeedCopyURL   string // before the feed's address
+	FeedAdd       string
+	FeedDaily     string
+	BackToSite    string
+
 	// Mail.
 	// DefaultSubject is the subject template used when a digest sets none
 	// (text/template over mailer.SubjectData).
@@ -127,6 +136,14 @@ var wordsZH = Words{
 	NoArticles:     "暂无文章。",
 	BackHome:       "返回首页",
 
+	FeedPageTitle: "{title}（订阅源）",
+	FeedNote:      "这是一个订阅源（RSS / Atom），供新闻阅读器使用，不是普通网页。",
+	FeedHowTo:     "如何订阅",
+	FeedCopyURL:   "复制本页地址：",
+	FeedAdd:       "在阅读器（如 Feedly、Inoreader、NetNewsWire、Thunderbird、Miniflux）中选择“添加订阅”，粘贴这个地址。",
+	FeedDaily:     "之后每天的新文章会自动出现在阅读器里。",
+	BackToSite:    "返回网站",
+
 	DefaultSubject:     "{{.Site}} {{.Date}}：{{.Lead}} 等{{.Count}}条",
 	DigestTitle:        "每日新闻摘要",
 	Intro:              "{date}，共{count}条新闻。",
@@ -191,6 +208,14 @@ var wordsEN = Words{
 	Archive:        "Archive",
 	NoArticles:     "No articles yet.",
 	BackHome:       "Back to the home page",
+
+	FeedPageTitle: "{title} (feed)",
+	FeedNote:      "This is a feed (RSS / Atom) for news readers, not an ordinary web page.",
+	FeedHowTo:     "How to subscribe",
+	FeedCopyURL:   "Copy this page's address: ",
+	FeedAdd:       "In your feed reader (Feedly, Inoreader, NetNewsWire, Thunderbird, Miniflux…) choose “Add subscription” and paste the address.",
+	FeedDaily:     "New articles then appear in your reader every day.",
+	BackToSite:    "Back to the website",
 
 	DefaultSubject:     "{{.Site}}, {{.Date}}: {{.Lead}} ({{.Count}} articles)",
 	DigestTitle:        "Daily digest",

@@ -23,7 +23,12 @@ import (
 
 // EditionChange counts what SaveEdition did to one source file's articles.
 // Retagged counts the Unchanged ones whose topics changed.
-type EditionChange struct{ Added, Updated, Removed, Unchanged, Retagged int }
+type EditionChange struct {
+	Added, Updated, Removed, Unchanged, Retagged int
+	// Replaced is the source the edition was recognised as a rename of
+	// (PreparedEdition.MayReplace), or "".
+	Replaced string
+}
 
 // Changed reports whether any article was added, updated, removed or
 // retagged.
@@ -237,6 +242,22 @@ type PreparedEdition struct {
 	ed     content.Edition
 	rows   []row
 	images []NewImage
+	// candidates are sources whose files are gone that this one may be a
+	// rename of: see MayReplace.
+	candidates []string
+}
+
+// MayReplace names stored sources whose files are gone and that this
+// edition's file may be a rename of (a page file renamed to fix its
+// date). SavePrepared takes the one whose recorded hash is the file's, or
+// most of whose articles the edition's match (the similarity that keeps
+// corrected articles' ids), as renamed: in the same transaction its
+// articles are removed, and their permalinks redirect to the new ids (an
+// edition of the same date simply takes its articles over), and its
+// source row goes, so no article is left twice. A candidate that matches
+// neither is left alone.
+func (p *PreparedEdition) MayReplace(sources ...string) {
+	p.candidates = append(p.candidates, sources...)
 }
 
 // PrepareEdition checks an edition and encodes its articles (JSON columns,
@@ -286,6 +307,24 @@ func (s *Store) SavePrepared(ctx context.Context, p *PreparedEdition, sourceHash
 			ed.Source, ed.Date, sourceHash, len(ed.Warnings), now); err != nil {
 			return fmt.Errorf("record source: %w", err)
 		}
+		renamed, renamedDate, err := s.findRenamed(ctx, tx, p, sourceHash)
+		if err != nil {
+			return err
+		}
+		var renamedTo map[string]string
+		if renamed != "" && renamedDate != ed.Date {
+			// Other date, other ids: the old articles go, their
+			// permalinks redirecting to the new ids they pair with.
+			if renamedTo, err = s.renamedMoves(ctx, tx, renamed, rows); err != nil {
+				return err
+			}
+			n, err := s.removeSourceTx(ctx, tx, renamed)
+			if err != nil {
+				return err
+			}
+			change.Removed += n
+		}
+		change.Replaced = renamed
 		existing, err := s.storedArticles(ctx, tx, ed)
 		if err != nil {
 			return err
@@ -346,6 +385,18 @@ func (s *Store) SavePrepared(ctx context.Context, p *PreparedEdition, sourceHash
 		}
 		if err := recordMoves(ctx, tx, moved); err != nil {
 			return err
+		}
+		if err := recordMoves(ctx, tx, renamedTo); err != nil {
+			return err
+		}
+		if renamed != "" && renamedDate == ed.Date {
+			// Same date, same label: same ids, taken over above; what
+			// the new file no longer has goes with the old source row.
+			n, err := s.removeSourceTx(ctx, tx, renamed)
+			if err != nil {
+				return err
+			}
+			change.Removed += n
 		}
 		return s.trimChangeLog(ctx, tx)
 	})

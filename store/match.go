@@ -119,34 +119,7 @@ func (s *Store) matchCorrections(ctx context.Context, tx *sql.Tx, ed string, sou
 		if err != nil {
 			return nil, err
 		}
-		type pair struct {
-			row, orphan int
-			score       float64
-		}
-		var pairs []pair
-		for _, i := range fresh {
-			r := rows[i]
-			text := matchText(r.a.Kicker, r.a.Title, r.a.Subtitle, r.paragraphs)
-			for j, o := range orphans {
-				if o.kind != string(r.a.Kind) {
-					continue
-				}
-				sim := similarity(text, o.text)
-				if sim >= matchAnywhere || (sim >= matchInPlace && o.position == r.pos) {
-					// Position breaks ties between equally similar texts.
-					pairs = append(pairs, pair{i, j, sim - 0.001*float64(abs(o.position-r.pos))})
-				}
-			}
-		}
-		sort.Slice(pairs, func(a, b int) bool { return pairs[a].score > pairs[b].score })
-		usedRow, usedOrphan := map[int]bool{}, map[int]bool{}
-		for _, p := range pairs {
-			if usedRow[p.row] || usedOrphan[p.orphan] {
-				continue
-			}
-			usedRow[p.row], usedOrphan[p.orphan] = true, true
-			rows[p.row].a.ID = orphans[p.orphan].id
-		}
+		usedRow := pairOrphans(rows, fresh, orphans, func(row, orphan int) { rows[row].a.ID = orphans[orphan].id })
 		var left []int
 		for _, i := range fresh {
 			if !usedRow[i] {
@@ -159,6 +132,72 @@ func (s *Store) matchCorrections(ctx context.Context, tx *sql.Tx, ed string, sou
 		return nil, nil
 	}
 	return s.matchRemoved(ctx, tx, ed, rows, fresh)
+}
+
+// pairOrphans pairs rows (those at the indexes fresh) with the stored
+// articles they correct: same kind, similar text anywhere on the page, or
+// less similar at the same position; the most similar pairs first. It
+// calls match for each pair and returns the rows paired.
+func pairOrphans(rows []row, fresh []int, orphans []orphan, match func(row, orphan int)) map[int]bool {
+	type pair struct {
+		row, orphan int
+		score       float64
+	}
+	var pairs []pair
+	for _, i := range fresh {
+		r := rows[i]
+		text := matchText(r.a.Kicker, r.a.Title, r.a.Subtitle, r.paragraphs)
+		for j, o := range orphans {
+			if o.kind != string(r.a.Kind) {
+				continue
+			}
+			sim := similarity(text, o.text)
+			if sim >= matchAnywhere || (sim >= matchInPlace && o.position == r.pos) {
+				// Position breaks ties between equally similar texts.
+				pairs = append(pairs, pair{i, j, sim - 0.001*float64(abs(o.position-r.pos))})
+			}
+		}
+	}
+	sort.Slice(pairs, func(a, b int) bool { return pairs[a].score > pairs[b].score })
+	usedRow, usedOrphan := map[int]bool{}, map[int]bool{}
+	for _, p := range pairs {
+		if usedRow[p.row] || usedOrphan[p.orphan] {
+			continue
+		}
+		usedRow[p.row], usedOrphan[p.orphan] = true, true
+		match(p.row, p.orphan)
+	}
+	return usedRow
+}
+
+// renamedMoves pairs the articles of source, a renamed file of another
+// date, with the new edition's rows as corrections of one page are paired
+// (a lower bar than matchRemoved's for any removed article: these are
+// known to be the same page), and returns old id -> new id.
+func (s *Store) renamedMoves(ctx context.Context, tx *sql.Tx, source string, rows []row) (map[string]string, error) {
+	var ids []any
+	err := s.scanRows(ctx, tx, `SELECT id FROM articles WHERE source = ?`, []any{source}, func(r *sql.Rows) error {
+		var id string
+		if err := r.Scan(&id); err != nil {
+			return err
+		}
+		ids = append(ids, id)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load articles of %s: %w", source, err)
+	}
+	orphans, err := loadOrphans(ctx, tx, ids)
+	if err != nil {
+		return nil, err
+	}
+	all := make([]int, len(rows))
+	for i := range rows {
+		all[i] = i
+	}
+	moved := map[string]string{}
+	pairOrphans(rows, all, orphans, func(row, orphan int) { moved[orphans[orphan].id] = rows[row].a.ID })
+	return moved, nil
 }
 
 // matchRemoved compares still unmatched new items with the most recently

@@ -58,6 +58,9 @@ func runDigest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if err != nil {
 			return err
 		}
+		if res.Fallback != "" {
+			fmt.Fprintf(stdout, "%s; previewing the latest edition, %s (a run now would send nothing)\n", res.Empty, res.Fallback)
+		}
 		fmt.Fprintf(stdout, "preview of %s for %s: %s (%d article(s))\n  %s\n  %s\n  %s\n",
 			name, recipient, res.Subject, res.Articles, res.HTMLPath, res.TextPath, res.EML)
 		if res.WouldSkip {
@@ -65,11 +68,14 @@ func runDigest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		return nil
 	case *to != "":
-		id, err := m.SendTest(ctx, name, *to)
+		sent, err := m.SendTest(ctx, name, *to)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "sent a test of %s to %s (Message-ID <%s>)\n", name, *to, id)
+		if sent.Fallback != "" {
+			fmt.Fprintf(stdout, "%s; sending the latest edition, %s (a run now would send nothing)\n", sent.Empty, sent.Fallback)
+		}
+		fmt.Fprintf(stdout, "sent a test of %s to %s: %d article(s) (Message-ID <%s>)\n", name, *to, sent.Articles, sent.MessageID)
 		return nil
 	}
 

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -182,7 +183,7 @@ func TestDigestCommandOnFreshInstallWithOnlyOldEditions(t *testing.T) {
 	if err := run(ctx, []string{"digest", "daily", "-config", cfgPath}, &stdout, &stderr); err != nil {
 		t.Fatalf("digest: %v\n%s", err, stderr.String())
 	}
-	const why = "nothing within the digest's period (24h0m0s): the latest edition, 2021-07-20, is older than "
+	const why = "nothing within the digest's period (24h): the latest edition, 2021-07-20, is older than "
 	if !strings.Contains(stdout.String(), "skipped, 0 article(s); sent 0") || !strings.Contains(stdout.String(), why) {
 		t.Errorf("digest output = %q; want skipped, nothing sent, and why", stdout.String())
 	}
@@ -195,5 +196,55 @@ func TestDigestCommandOnFreshInstallWithOnlyOldEditions(t *testing.T) {
 	}
 	if !strings.Contains(stdout.String(), "skipped  sent 0, pending 0, failed 0, skipped 0  (nothing new)") || !strings.Contains(stdout.String(), "error: skipped: "+why) {
 		t.Errorf("status = %q; want the skipped run and why", stdout.String())
+	}
+
+	// A preview and a test message show the latest edition instead, and
+	// say so: a new admin sees a real digest.
+	sample := fixture.SampleArticles(t)
+	stdout.Reset()
+	preview := filepath.Join(dir, "preview")
+	if err := run(ctx, []string{"digest", "daily", "-config", cfgPath, "-preview", preview}, &stdout, &stderr); err != nil {
+		t.Fatalf("preview: %v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), why) || !strings.Contains(stdout.String(), "previewing the latest edition, 2021-07-20") ||
+		!strings.Contains(stdout.String(), fmt.Sprintf("(%d article(s))", len(sample))) {
+		t.Errorf("preview output = %q; want the latest edition's %d articles, and why", stdout.String(), len(sample))
+	}
+	html, err := os.ReadFile(filepath.Join(preview, "daily.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(html), "今天没有新的新闻") || !strings.Contains(string(html), sample[0].Title) {
+		t.Errorf("preview is empty or lacks %q", sample[0].Title)
+	}
+	stdout.Reset()
+	if err := run(ctx, []string{"digest", "daily", "-config", cfgPath, "-to", "editor@example.org"}, &stdout, &stderr); err != nil {
+		t.Fatalf("-to: %v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "sending the latest edition, 2021-07-20") || !strings.Contains(stdout.String(), fmt.Sprintf("%d article(s)", len(sample))) {
+		t.Errorf("-to output = %q; want the latest edition sent, and why", stdout.String())
+	}
+	emls, _ := filepath.Glob(filepath.Join(dir, "outbox", "*.eml"))
+	if len(emls) != 1 {
+		t.Fatalf("%d messages written by -to; want the one test", len(emls))
+	}
+	msg, err := os.ReadFile(emls[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(msg, []byte("editor@example.org")) || bytes.Contains(msg, []byte("r0001@")) {
+		t.Errorf("test message not to the test address alone:\n%.600s", msg)
+	}
+
+	// The digest itself still honours its period.
+	stdout.Reset()
+	if err := run(ctx, []string{"digest", "daily", "-config", cfgPath}, &stdout, &stderr); err != nil {
+		t.Fatalf("second digest: %v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "skipped, 0 article(s); sent 0") {
+		t.Errorf("second digest output = %q; want skipped", stdout.String())
+	}
+	if emls, _ := filepath.Glob(filepath.Join(dir, "outbox", "*.eml")); len(emls) != 1 {
+		t.Errorf("%d messages in the outbox after the run; want only the test", len(emls))
 	}
 }
