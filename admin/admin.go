@@ -158,28 +158,57 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "admin endpoints are disabled: set the admin token environment variable", http.StatusNotFound)
 		return
 	}
-	// The check takes one unit of the failure budget and gives it back
-	// if the token is right, so simultaneous guesses cannot all slip
-	// through on one unit.
-	if !h.guard.take() {
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		token = ""
+	}
+	switch h.checkToken(r, token) {
+	case tokenThrottled:
 		w.Header().Set("Retry-After", strconv.Itoa(int(h.cfg.FailureDelay.Seconds()+1)))
 		http.Error(w, "too many failed admin logins; try again later", http.StatusTooManyRequests)
-		h.failed(r, "throttled")
-		return
+	case tokenWrong:
+		w.Header().Set("WWW-Authenticate", `Bearer realm="paperboy admin"`)
+		http.Error(w, "unauthorized: send Authorization: Bearer <admin token>", http.StatusUnauthorized)
+	default:
+		h.mux.ServeHTTP(w, r)
 	}
-	if !h.authorized(r) {
+}
+
+// tokenCheck is how a presented admin token fared.
+type tokenCheck int
+
+const (
+	tokenRight tokenCheck = iota
+	tokenWrong
+	tokenThrottled
+)
+
+// checkToken judges a presented token, for the bearer endpoints and the
+// console's login form alike. The check takes one unit of the failure
+// budget and gives it back if the token is right, so simultaneous
+// guesses cannot all slip through on one unit; a wrong token is answered
+// only after FailureDelay.
+func (h *Handler) checkToken(r *http.Request, token string) tokenCheck {
+	return h.check(r, func() bool { return h.authorized(token) })
+}
+
+// check is checkToken for any secret: right says whether it is right.
+func (h *Handler) check(r *http.Request, right func() bool) tokenCheck {
+	if !h.guard.take() {
+		h.failed(r, "throttled")
+		return tokenThrottled
+	}
+	if !right() {
 		h.failed(r, "wrong_token")
 		// Slow each wrong guess down; a client that gives up frees it.
 		select {
 		case <-time.After(h.cfg.FailureDelay):
 		case <-r.Context().Done():
 		}
-		w.Header().Set("WWW-Authenticate", `Bearer realm="paperboy admin"`)
-		http.Error(w, "unauthorized: send Authorization: Bearer <admin token>", http.StatusUnauthorized)
-		return
+		return tokenWrong
 	}
 	h.guard.refund()
-	h.mux.ServeHTTP(w, r)
+	return tokenRight
 }
 
 // failed logs a failed attempt, at most one line per minute with the
@@ -238,9 +267,8 @@ func (g *guard) refund() {
 
 // authorized compares hashes in constant time, so neither the token's
 // bytes nor its length leak through timing.
-func (h *Handler) authorized(r *http.Request) bool {
-	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
+func (h *Handler) authorized(token string) bool {
+	if token == "" {
 		return false
 	}
 	got := sha256.Sum256([]byte(strings.TrimSpace(token)))

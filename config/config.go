@@ -151,6 +151,11 @@ type Server struct {
 	// limits and the confirmation IP use it. Empty: the connection's
 	// address is the client.
 	TrustedProxies []netip.Prefix
+	// AdminsFile, if set, lists the admin console's named admins with
+	// their password hashes, read into Admins; the admin token logs in
+	// too.
+	AdminsFile string
+	Admins     []Admin
 }
 
 // AdminToken reads the admin bearer token from its environment variable.

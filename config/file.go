@@ -57,6 +57,8 @@ type fileServer struct {
 	AdminListen string `toml:"admin_listen"`
 	// Sign-up (issue 14).
 	TrustedProxies []string `toml:"trusted_proxies"`
+	// Admin console.
+	AdminsFile string `toml:"admins_file"`
 }
 
 type fileLog struct {
@@ -124,6 +126,7 @@ type fileDigest struct {
 	CatchUp     string   `toml:"catch_up"`
 	Period      string   `toml:"period"`
 	MaxArticles int      `toml:"max_articles"`
+	Paused      bool     `toml:"paused"`
 }
 
 type fileJobs struct {

@@ -112,3 +112,26 @@ func normalizeAddress(a string) string {
 	}
 	return a[:i+1] + strings.ToLower(a[i+1:])
 }
+
+// FirstRecipient is the first address of the digest's first list that
+// has one, for a preview made for nobody in particular.
+func (c *Config) FirstRecipient(digest string) (string, error) {
+	d, err := c.Digest(digest)
+	if err != nil {
+		return "", err
+	}
+	for _, name := range d.Lists {
+		l, err := c.List(name)
+		if err != nil {
+			return "", err
+		}
+		rs, err := LoadRecipients(l)
+		if err != nil {
+			return "", err
+		}
+		if len(rs) > 0 {
+			return rs[0].Address, nil
+		}
+	}
+	return "", fmt.Errorf("config: digest %s: its lists are empty", digest)
+}

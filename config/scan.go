@@ -172,28 +172,39 @@ func valueDepth(s string) (int, string) {
 		case ']', '}':
 			depth--
 		case '"', '\'':
-			delim := string(c)
-			if strings.HasPrefix(s[i:], strings.Repeat(delim, 3)) {
-				delim = strings.Repeat(delim, 3)
-				end := strings.Index(s[i+3:], delim)
-				if end < 0 {
-					return depth, delim
-				}
-				i += 3 + end + 2
-				continue
+			end, open := skipString(s, i)
+			if open != "" {
+				return depth, open
 			}
-			j := i + 1
-			for ; j < len(s); j++ {
-				if c == '"' && s[j] == '\\' {
-					j++
-					continue
-				}
-				if s[j] == c {
-					break
-				}
-			}
-			i = j
+			i = end
 		}
 	}
 	return depth, ""
+}
+
+// skipString returns the index of the closing quote of the string that
+// opens at s[i]; for a multi-line string left open on this line, len(s)
+// and its delimiter.
+func skipString(s string, i int) (end int, open string) {
+	c := s[i]
+	delim := string(c)
+	if strings.HasPrefix(s[i:], strings.Repeat(delim, 3)) {
+		delim = strings.Repeat(delim, 3)
+		j := strings.Index(s[i+3:], delim)
+		if j < 0 {
+			return len(s), delim
+		}
+		return i + 3 + j + 2, ""
+	}
+	j := i + 1
+	for ; j < len(s); j++ {
+		if c == '"' && s[j] == '\\' {
+			j++
+			continue
+		}
+		if s[j] == c {
+			break
+		}
+	}
+	return j, ""
 }

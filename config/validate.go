@@ -104,6 +104,7 @@ func (v *validator) build(f *fileConfig, dir string) *Config {
 	}
 	v.store(f.Store, dir, c)
 	v.server(f.Server, c)
+	v.admins(f.Server.AdminsFile, dir, c)
 	v.log(f.Log, c)
 	c.Feeds = Feeds{Items: f.Feeds.Items, Formats: f.Feeds.Formats, TagAuthority: f.Feeds.TagAuthority, Hubs: f.Feeds.Hubs}
 	v.smtp(f.SMTP, dir, c)
@@ -296,6 +297,7 @@ func (v *validator) digests(fs []fileDigest, c *Config) {
 			Subject:     f.Subject,
 			SkipEmpty:   f.SkipEmpty == nil || *f.SkipEmpty,
 			MaxArticles: f.MaxArticles,
+			Paused:      f.Paused,
 		}
 		d.Cron = v.schedule(at("schedule"), f.Schedule, c.location(), true)
 		if f.CatchUp == "" {

@@ -29,6 +29,12 @@ func (m *Digests) issueDate(slot time.Time) string {
 	return slot.In(m.cfg.Site.Location).Format(time.DateOnly)
 }
 
+// IssueURL is the address of the archive page of digest name's run for
+// slot, which its messages link to.
+func (m *Digests) IssueURL(name string, slot time.Time) string {
+	return m.cfg.Site.URL(site.DigestIssuePath(name, m.issueDate(slot)))
+}
+
 // Issues lists the sent digests, newest first: for each digest and day,
 // the latest run that delivered anything (a day with a scheduled run and
 // one started by hand has one page, the later). Runs of digests no longer

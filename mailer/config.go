@@ -238,6 +238,19 @@ type Digest struct {
 	// MaxArticles caps the articles in one digest; 0 means no cap (a long
 	// digest lists the articles past the size limit as headlines only).
 	MaxArticles int
+	// Paused digests are not scheduled: no slot runs (nor is caught up
+	// when the digest is resumed) until paused is false again. A run
+	// asked for by hand still goes out.
+	Paused bool
+}
+
+// ScheduledSpec is the cron spec the scheduler runs the digest on: its
+// Schedule, or "" (run only when asked) while it is paused.
+func (d Digest) ScheduledSpec() string {
+	if d.Paused {
+		return ""
+	}
+	return d.Schedule
 }
 
 // SubjectData is what a subject template sees.

@@ -79,7 +79,13 @@ func (m *Digests) Job(name, spec string, loc *time.Location, progress func() fun
 		return schedule.Job{}, err
 	}
 	job := DigestJob(name, spec, loc, d.CatchUp)
-	job.Run = func(ctx context.Context, slot time.Time, _ schedule.Trigger) error {
+	job.Run = func(ctx context.Context, slot time.Time, trigger schedule.Trigger) error {
+		if trigger == schedule.TriggerManual {
+			// A run asked for by hand (the admin console's "run now")
+			// is `paperboy digest NAME`'s: an unfinished run within its
+			// window is resumed as the run, else one starts for now.
+			slot = time.Time{}
+		}
 		var p func(Progress)
 		if progress != nil {
 			p = progress()

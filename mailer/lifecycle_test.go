@@ -190,3 +190,43 @@ func TestJobMapsOutcomesForTheScheduler(t *testing.T) {
 		t.Fatal("a job for an unknown digest")
 	}
 }
+
+// TestManualJobRunIsRunNow: the job run by hand (the admin console's "run
+// now", POST /admin/jobs/digest:NAME/run) is `paperboy digest NAME`: an
+// unfinished run within its window is resumed as the run, and no other
+// starts; with none, a run starts for now, not for the manual slot.
+func TestManualJobRunIsRunNow(t *testing.T) {
+	s := startSink(t, true, nil)
+	st := sampleStore(t)
+	cfg := testConfig(s, 2)
+	cfg.Digests[0].CatchUp = 3 * time.Hour
+	cfg.Digests[0].Period = 10 * 365 * 24 * time.Hour // the 2021 sample counts
+	now := slot.Add(24 * time.Hour)
+	cfg.Now = clockAt(now)
+	m := newDigests(t, cfg, st, st)
+	ctx := context.Background()
+	job, err := m.Job("daily", "0 7 * * *", shanghai, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	open, _, err := st.CreateDigestRun(ctx, store.DigestRun{Digest: "daily", Slot: now.Add(-time.Hour), Status: store.RunSending, Subject: "left open"},
+		slices.Values([]store.OutboxRecipient{{Address: "retry@example.org", List: "residents", MessageID: "retry.id@example.cn"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	manualSlot := now.Add(-time.Second)
+	if err := job.Run(ctx, manualSlot, schedule.TriggerManual); err != nil {
+		t.Fatal(err)
+	}
+	runs, err := st.RecentDigestRuns(ctx, "daily", 10)
+	if err != nil || len(runs) != 1 || runs[0].ID != open.ID || runs[0].Status != store.RunDone || len(s.messages("retry@example.org")) != 1 {
+		t.Fatalf("runs after a manual run = %+v, %v; want the open run resumed and done, no other", runs, err)
+	}
+	if err := job.Run(ctx, manualSlot, schedule.TriggerManual); err != nil {
+		t.Fatal(err)
+	}
+	runs, err = st.RecentDigestRuns(ctx, "daily", 10)
+	if err != nil || len(runs) != 2 || !runs[0].Slot.Equal(now) {
+		t.Fatalf("runs after a second manual run = %+v, %v; want a new run for now (%s)", runs, err, now)
+	}
+}

@@ -12,7 +12,6 @@ import (
 
 	"github.com/paperboy-news/paperboy/content"
 	"github.com/paperboy-news/paperboy/internal/address"
-	"github.com/paperboy-news/paperboy/site"
 	"github.com/paperboy-news/paperboy/store"
 )
 
@@ -73,7 +72,7 @@ func (m *Digests) deliver(ctx context.Context, d *digestConf, run store.DigestRu
 		m: m, d: d, run: run, rec: context.WithoutCancel(ctx), fail: fail,
 		bodies: &bodies{m: m, by: map[string]*body{}, page: digestPage{
 			subject: run.Subject, site: m.cfg.Site.Title, digest: d.Title, articles: arts,
-			archiveURL: m.cfg.Site.URL(site.DigestIssuePath(d.Name, m.issueDate(run.Slot))), at: run.Slot,
+			archiveURL: m.IssueURL(d.Name, run.Slot), at: run.Slot,
 		}},
 		topics: m.readTopics(ctx, d.Lists),
 	}

@@ -199,3 +199,7 @@ func WithLease(ctx context.Context, st LeaseStore, ttl time.Duration, fn func(ct
 	}
 	return err
 }
+
+// LeaseName is the name of the lease the scheduler holds in the database,
+// for status pages that watch it.
+const LeaseName = leaseName

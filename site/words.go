@@ -366,7 +366,11 @@ var catalogue = map[string]*Words{
 // same primary language ("zh-TW" gets "zh-CN", "en-GB" "en"), else nil:
 // New refuses a language paperboy has no words for rather than show
 // readers another one.
-func WordsFor(lang string) *Words {
+func WordsFor(lang string) *Words { return forLanguage(catalogue, lang) }
+
+// forLanguage picks lang's entry of a catalogue: an exact match, else one
+// of the same primary language, else nil.
+func forLanguage[T any](catalogue map[string]*T, lang string) *T {
 	if w, ok := catalogue[lang]; ok {
 		return w
 	}

@@ -18,6 +18,7 @@ var copyTables = []string{
 	"job_runs", "job_state",
 	"suppressions", "bounces", "mailbox_marks",
 	"images", "image_files",
+	"admin_audit",
 }
 
 // copyBatch is how many rows one INSERT of Copy carries.

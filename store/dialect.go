@@ -84,7 +84,8 @@ var (
 		sqlite: ``,
 		postgres: `SELECT setval(pg_get_serial_sequence('digest_runs', 'id'), COALESCE((SELECT MAX(id) FROM digest_runs), 0) + 1, false);
 			SELECT setval(pg_get_serial_sequence('job_runs', 'id'), COALESCE((SELECT MAX(id) FROM job_runs), 0) + 1, false);
-			SELECT setval(pg_get_serial_sequence('bounces', 'id'), COALESCE((SELECT MAX(id) FROM bounces), 0) + 1, false)`,
+			SELECT setval(pg_get_serial_sequence('bounces', 'id'), COALESCE((SELECT MAX(id) FROM bounces), 0) + 1, false);
+			SELECT setval(pg_get_serial_sequence('admin_audit', 'id'), COALESCE((SELECT MAX(id) FROM admin_audit), 0) + 1, false)`,
 	}
 	// foldUnsubscribesSQL lower-cases stored unsubscribed addresses, one
 	// row per folded address staying. SQLite's UPDATE OR IGNORE keeps the

@@ -78,7 +78,11 @@ func printSummary(w io.Writer, c *config.Config, now time.Time) error {
 	}
 	p.f("%d digest(s):\n", len(c.Digests))
 	for _, d := range c.Digests {
-		p.f("  %s: %q to %s; next %s\n", d.Name, d.Schedule, strings.Join(d.Lists, ", "), formatRuns(schedule.NextRuns(d.Cron, now, 3), c.Site.Location))
+		next := "next " + formatRuns(schedule.NextRuns(d.Cron, now, 3), c.Site.Location)
+		if d.Paused {
+			next = "paused (paused = true): not run on its schedule"
+		}
+		p.f("  %s: %q to %s; %s\n", d.Name, d.Schedule, strings.Join(d.Lists, ", "), next)
 	}
 	if c.Jobs.IngestCron != nil {
 		p.f("ingest: %q; next %s", c.Jobs.Ingest, formatRuns(schedule.NextRuns(c.Jobs.IngestCron, now, 1), c.Site.Location))

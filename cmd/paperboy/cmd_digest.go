@@ -241,24 +241,11 @@ var processSecret = sync.OnceValue(func() []byte {
 // firstRecipient is the first address of the digest's first list, for a
 // preview without -to.
 func firstRecipient(c *config.Config, digest string) (string, error) {
-	d, err := c.Digest(digest)
+	to, err := c.FirstRecipient(digest)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("%w; give -to ADDRESS", err)
 	}
-	for _, name := range d.Lists {
-		l, err := c.List(name)
-		if err != nil {
-			return "", err
-		}
-		rs, err := config.LoadRecipients(l)
-		if err != nil {
-			return "", err
-		}
-		if len(rs) > 0 {
-			return rs[0].Address, nil
-		}
-	}
-	return "", fmt.Errorf("digest %s: its lists are empty; give -to ADDRESS", digest)
+	return to, nil
 }
 
 // isTerminal reports whether w is a terminal (a character device), for

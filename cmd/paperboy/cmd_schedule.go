@@ -69,7 +69,7 @@ func runSchedule(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	notHere := func(context.Context, time.Time, schedule.Trigger) error { return errNotHere }
 	jobs, err := scheduleJobs(c, jobWork{ingest: notHere, feeds: notHere, bounces: notHere,
 		digest: func(d config.Digest) (schedule.Job, error) {
-			j := mailer.DigestJob(d.Name, d.Schedule, c.Site.Location, d.CatchUp)
+			j := mailer.DigestJob(d.Name, d.ScheduledSpec(), c.Site.Location, d.CatchUp)
 			j.Run = notHere
 			return j, nil
 		}})
@@ -83,11 +83,17 @@ func runSchedule(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	return printJobs(stdout, status, c.Site.Location)
+	paused := map[schedule.JobName]string{}
+	for _, d := range c.Digests {
+		if d.Paused {
+			paused[mailer.JobName(d.Name)] = d.Schedule
+		}
+	}
+	return printJobs(stdout, status, c.Site.Location, paused)
 }
 
 // printJobs writes one block per job.
-func printJobs(w io.Writer, jobs []schedule.JobStatus, site *time.Location) error {
+func printJobs(w io.Writer, jobs []schedule.JobStatus, site *time.Location, paused map[schedule.JobName]string) error {
 	p := &summaryWriter{w: w}
 	for i, j := range jobs {
 		if i > 0 {
@@ -95,7 +101,10 @@ func printJobs(w io.Writer, jobs []schedule.JobStatus, site *time.Location) erro
 		}
 		p.f("%s\n", j.Name)
 		loc := site
+		spec, isPaused := paused[j.Name]
 		switch {
+		case isPaused:
+			p.f("  spec      %s, paused (paused = true): not run on its schedule\n", spec)
 		case j.Spec == "":
 			p.f("  spec      none: runs when triggered\n")
 		case j.TimeZone == "":

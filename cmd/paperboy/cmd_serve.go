@@ -52,6 +52,7 @@ type daemon struct {
 	metrics *admin.Metrics
 	sched   *schedule.Scheduler
 	watcher *config.Watcher
+	console *admin.Console
 	gen     atomic.Pointer[generation]
 	// admin serves /admin and /metrics, on every generation's mux or, with
 	// server.admin_listen (adminListen, fixed at start), on its own.
@@ -117,7 +118,6 @@ func serve(ctx context.Context, c *config.Config, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
-
 	d.admin, err = admin.New(admin.Config{
 		Token:        c.Server.AdminToken(),
 		TokenEnv:     c.Server.AdminTokenEnv,
@@ -133,6 +133,7 @@ func serve(ctx context.Context, c *config.Config, stdout, stderr io.Writer) erro
 		return fmt.Errorf("serve: %w", err)
 	}
 	d.adminListen = c.Server.AdminListen
+	d.console = d.newConsole(logger)
 
 	g, err := d.build(ctx, c)
 	if err != nil {
@@ -290,6 +291,7 @@ func (d *daemon) serveAdmin(c *config.Config) (stop func(), err error) {
 	}
 	mux := http.NewServeMux()
 	d.admin.Register(mux)
+	d.console.Register(mux)
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -338,6 +340,7 @@ func (d *daemon) build(ctx context.Context, c *config.Config) (*generation, erro
 	signup.Register(mux)
 	if d.admin != nil && d.adminListen == "" {
 		d.admin.Register(mux)
+		d.console.Register(mux)
 	}
 	return &generation{cfg: c, site: site, digests: digests, signup: signup, handler: web.AccessLog(d.logger, mux)}, nil
 }
@@ -404,7 +407,7 @@ func (d *daemon) scheduled(g *generation) ([]schedule.Job, error) {
 			return err
 		},
 		digest: func(dc config.Digest) (schedule.Job, error) {
-			return g.digests.Job(dc.Name, dc.Schedule, g.cfg.Site.Location, func() func(mailer.Progress) { return d.countMessages(dc.Name) })
+			return g.digests.Job(dc.Name, dc.ScheduledSpec(), g.cfg.Site.Location, func() func(mailer.Progress) { return d.countMessages(dc.Name) })
 		},
 	})
 }

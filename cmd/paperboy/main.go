@@ -32,6 +32,7 @@ func commands() []command {
 		{"status", "show recent digest runs with sent, pending and failed counts", runStatus},
 		{"schedule", "list the jobs with their next runs and last run", runSchedule},
 		{"subscribers", "list, add, remove, import or export the subscribers of a list open for sign-up", runSubscribers},
+		{"admin-password", "print a named admin's line for server.admins_file (password on stdin)", runAdminPassword},
 		{"suppressions", "list, add, remove or export suppressed addresses; read the bounce mailbox", runSuppressions},
 		{"store", "copy a SQLite database into PostgreSQL (store copy -from sqlite:PATH -to postgres)", runStore},
 	}

@@ -37,7 +37,7 @@ func TestServeRefusesAShortAdminToken(t *testing.T) {
 var adminAddrRE = regexp.MustCompile(`msg=serving_admin addr=(\S+)`)
 
 // TestServeAdminListen: with server.admin_listen, /admin and /metrics are
-// served there and nowhere on the public listener.
+// served there and nowhere on the public listener, and so is the console.
 func TestServeAdminListen(t *testing.T) {
 	sink := smtptest.Start(t, smtptest.Config{})
 	_, cfgPath := e2eSetup(t)
@@ -64,7 +64,7 @@ func TestServeAdminListen(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode
 	}
-	for _, path := range []string{"/admin/status", "/metrics"} {
+	for _, path := range []string{"/admin/status", "/metrics", "/admin/login"} {
 		if code := get(adminBase + path); code != http.StatusOK {
 			t.Errorf("%s on admin_listen = %d, want 200", path, code)
 		}
