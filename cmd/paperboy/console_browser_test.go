@@ -10,7 +10,6 @@ import (
 	"flag"
 	"image/png"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,56 +17,18 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/paperboy-news/paperboy/internal/browsertest"
 	"github.com/paperboy-news/paperboy/internal/linediff"
 )
 
 var screenshotDir = flag.String("screenshots", "", "write the console's screenshots into `dir` (e.g. ../../docs/screenshots)")
 
-// chromiumPath finds Chromium, or skips the test (fails it in CI).
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	msg := "no Chromium on PATH (chromium, chromium-browser, google-chrome): install it, e.g. `apt-get install -y chromium`, to run the browser test"
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
-}
-
-// browser starts headless Chromium with a fresh profile and returns a
-// context for chromedp actions.
+// browser starts headless Chromium (internal/browsertest: the one way
+// the browser tests start it; it skips without Chromium, except in CI)
+// and returns a context for chromedp actions.
 func browser(t *testing.T) context.Context {
 	t.Helper()
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath(t)),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		// A phone shows no scroll bar; the desktop one would take 15 px
-		// of the 375.
-		chromedp.Flag("hide-scrollbars", true),
-		chromedp.UserDataDir(t.TempDir()),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
-	t.Cleanup(func() {
-		cancelTimeout()
-		cancel()
-		cancelAlloc()
-	})
-	return ctx
+	return browsertest.Start(t, 375, 812, 90*time.Second)
 }
 
 func screenshot(t *testing.T, ctx context.Context, name string) {
