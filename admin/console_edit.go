@@ -52,7 +52,7 @@ func (c *Console) fileDigest(name string) (data []byte, cfg *config.Config, d co
 }
 
 func (c *Console) formFor(cfg *config.Config, d config.Digest, data []byte) editData {
-	e := editData{Name: d.Name, Version: config.Version(data), Schedule: d.Schedule, CatchUp: shortDuration(d.CatchUp),
+	e := editData{Name: d.Name, Version: config.Version(data), Schedule: d.Schedule, CatchUp: site.ConfigDuration(d.CatchUp),
 		Skip: d.SkipEmpty, Paused: d.Paused, Lists: d.Lists, Topics: d.Topics}
 	for _, l := range cfg.Lists {
 		e.AllLists = append(e.AllLists, l.Name)
@@ -61,18 +61,6 @@ func (c *Console) formFor(cfg *config.Config, d config.Digest, data []byte) edit
 		e.AllTopics = append(e.AllTopics, [2]string{t.Slug, t.Name})
 	}
 	return e
-}
-
-// shortDuration writes 3h0m0s as 3h and 1h30m0s as 1h30m.
-func shortDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }
 
 func (c *Console) editForm(w http.ResponseWriter, r *http.Request, _ *session, v *view) {

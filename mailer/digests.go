@@ -24,6 +24,7 @@ import (
 	"github.com/paperboy-news/paperboy/content"
 	"github.com/paperboy-news/paperboy/internal/address"
 	"github.com/paperboy-news/paperboy/internal/fsutil"
+	"github.com/paperboy-news/paperboy/site"
 	"github.com/paperboy-news/paperboy/store"
 )
 
@@ -168,7 +169,7 @@ func (m *Digests) selectArticles(ctx context.Context, d *digestConf, slot time.T
 			}
 		}
 		if len(sel.articles) == 0 {
-			sel.empty = fmt.Sprintf("nothing new within the digest's period (%s, editions from %s on)", periodString(d.Period), minDate)
+			sel.empty = fmt.Sprintf("nothing new within the digest's period (%s, editions from %s on)", site.ConfigDuration(d.Period), minDate)
 		}
 		return sel, nil
 	case !errors.Is(err, store.ErrNotFound):
@@ -183,7 +184,7 @@ func (m *Digests) selectArticles(ctx context.Context, d *digestConf, slot time.T
 		return sel, nil
 	}
 	if eds[0].Date < minDate {
-		sel.empty = fmt.Sprintf("nothing within the digest's period (%s): the latest edition, %s, is older than %s", periodString(d.Period), eds[0].Date, minDate)
+		sel.empty = fmt.Sprintf("nothing within the digest's period (%s): the latest edition, %s, is older than %s", site.ConfigDuration(d.Period), eds[0].Date, minDate)
 		return sel, nil
 	}
 	if sel.articles, err = m.editionArticles(ctx, d, eds[0].Date); err != nil {
@@ -209,19 +210,6 @@ func (m *Digests) editionArticles(ctx context.Context, d *digestConf, date strin
 		}
 	}
 	return arts, nil
-}
-
-// periodString is a period as config.toml writes it: "24h", not
-// "24h0m0s".
-func periodString(p time.Duration) string {
-	s := p.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }
 
 func maxTime(a, b time.Time) time.Time {

@@ -258,3 +258,17 @@ func Languages() []string {
 	sort.Strings(tags)
 	return tags
 }
+
+// ConfigDuration writes a duration as config.toml does: "24h" and "1h30m",
+// not Go's "24h0m0s" and "1h30m0s", so messages and forms quote a setting
+// the way its admin wrote it.
+func ConfigDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}

@@ -214,3 +214,25 @@ func TestCredit(t *testing.T) {
 		}
 	}
 }
+
+func TestConfigDuration(t *testing.T) {
+	tests := []struct {
+		name string
+		in   time.Duration
+		want string
+	}{
+		{"whole hours", 24 * time.Hour, "24h"},
+		{"hours and minutes", 90 * time.Minute, "1h30m"},
+		{"minutes", 15 * time.Minute, "15m"},
+		{"seconds stay", 8 * time.Second, "8s"},
+		{"hours minutes seconds", time.Hour + time.Minute + time.Second, "1h1m1s"},
+		{"zero", 0, "0s"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := ConfigDuration(tt.in); got != tt.want {
+				t.Errorf("ConfigDuration(%v) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
