@@ -1,7 +1,6 @@
 package admin
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -336,7 +334,7 @@ func TestShortTokenRefused(t *testing.T) {
 // right token too, until the budget refills); failures are logged, one
 // line per minute at most, with their count.
 func TestWrongTokensAreSlowedThrottledAndLogged(t *testing.T) {
-	var logs syncBuffer
+	var logs fixture.SyncBuffer
 	const delay = 200 * time.Millisecond
 	h, err := New(Config{Token: token, Scheduler: nopScheduler{}, FailureDelay: delay, FailureBurst: 3,
 		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
@@ -395,21 +393,4 @@ type nopScheduler struct{}
 func (nopScheduler) Status(context.Context) ([]schedule.JobStatus, error) { return nil, nil }
 func (nopScheduler) RunNow(context.Context, string) (store.JobRun, error) {
 	return store.JobRun{}, schedule.ErrUnknownJob
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

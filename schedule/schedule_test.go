@@ -1,7 +1,6 @@
 package schedule
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paperboy-news/paperboy/internal/fixture"
 	"github.com/paperboy-news/paperboy/store"
 	"github.com/robfig/cron/v3"
 )
@@ -49,27 +49,9 @@ func openStore(tb testing.TB) (*store.Store, string) {
 	return st, path
 }
 
-// syncBuffer is a log destination safe for concurrent writers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 type testOpts struct {
 	now    func() time.Time
-	logs   *syncBuffer
+	logs   *fixture.SyncBuffer
 	holder string
 }
 
@@ -343,7 +325,7 @@ func TestStopInterruptsAndNextStartResumes(t *testing.T) {
 func TestLiveRunsAndPanic(t *testing.T) {
 	ctx := context.Background()
 	st, _ := openStore(t)
-	logs := &syncBuffer{}
+	logs := &fixture.SyncBuffer{}
 	var calls atomic.Int32
 	done := make(chan struct{})
 	job := Job{Name: "flaky", Spec: "* * * * * *", SlotKeyed: true, Run: func(ctx context.Context, slot time.Time, trig Trigger) error {
@@ -582,7 +564,7 @@ func TestRunNowAndTrigger(t *testing.T) {
 func TestSlotRunsOnce(t *testing.T) {
 	ctx := context.Background()
 	st, _ := openStore(t)
-	logs := &syncBuffer{}
+	logs := &fixture.SyncBuffer{}
 	clock := &fakeClock{t: time.Date(2026, 7, 20, 7, 0, 0, 0, time.UTC)}
 	var rl runLog
 	s := newScheduler(t, st, testOpts{now: clock.Now, logs: logs})

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/json"
@@ -13,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -80,7 +78,7 @@ func TestServeConventions(t *testing.T) {
 	if err := ws.Feeds().Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	logBuf := &lockedBuffer{}
+	logBuf := &fixture.SyncBuffer{}
 	mux := http.NewServeMux()
 	ws.Register(mux)
 	srv := httptest.NewServer(AccessLog(slog.New(slog.NewJSONHandler(logBuf, nil)), mux))
@@ -244,23 +242,4 @@ func TestMonthPage(t *testing.T) {
 			t.Errorf("%s: %d, want 404", path, resp.StatusCode)
 		}
 	}
-}
-
-// lockedBuffer is a bytes.Buffer the server's goroutines write while the
-// test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

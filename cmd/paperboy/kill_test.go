@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paperboy-news/paperboy/internal/fixture"
 	"github.com/paperboy-news/paperboy/internal/smtptest"
 	"github.com/paperboy-news/paperboy/store"
 )
@@ -24,7 +25,7 @@ import (
 // child is paperboy running as a child process.
 type child struct {
 	cmd    *exec.Cmd
-	out    *syncBuffer
+	out    *fixture.SyncBuffer
 	waited chan error
 }
 
@@ -33,7 +34,7 @@ type child struct {
 func startChild(t *testing.T, args ...string) *child {
 	t.Helper()
 	// This test binary runs paperboy itself (TestMain, mainArgsEnv).
-	c := &child{cmd: exec.Command(os.Args[0], "-test.run=^$"), out: &syncBuffer{}, waited: make(chan error, 1)}
+	c := &child{cmd: exec.Command(os.Args[0], "-test.run=^$"), out: &fixture.SyncBuffer{}, waited: make(chan error, 1)}
 	c.cmd.Env = append(os.Environ(), mainArgsEnv+"="+strings.Join(args, "\x1f"))
 	c.cmd.Stdout, c.cmd.Stderr = c.out, c.out
 	if err := c.cmd.Start(); err != nil {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paperboy-news/paperboy/internal/fixture"
 	"github.com/paperboy-news/paperboy/internal/smtptest"
 	"github.com/paperboy-news/paperboy/store"
 )
@@ -23,7 +24,7 @@ func TestServeRefusesAShortAdminToken(t *testing.T) {
 	_, cfgPath := e2eSetup(t)
 	writeConfig(t, cfgPath, daemonConfig{SMTPPort: sink.Port, Schedule: evenSeconds, Addresses: []string{"r1@example.org"}})
 	t.Setenv(e2eTokenEnv, "a")
-	var stdout, stderr syncBuffer
+	var stdout, stderr fixture.SyncBuffer
 	err := run(context.Background(), []string{"serve", "-config", cfgPath}, &stdout, &stderr)
 	// The problem is printed with its line, as check prints it.
 	if err == nil || !strings.Contains(stderr.String(), e2eTokenEnv) || !strings.Contains(stderr.String(), "at least 32") {

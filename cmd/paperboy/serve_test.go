@@ -217,30 +217,12 @@ func writeList(t *testing.T, dir string, addrs []string) {
 	writeAtomic(t, filepath.Join(dir, "lists", "residents.txt"), []byte("# residents\n"+strings.Join(addrs, "\n")+"\n"))
 }
 
-// syncBuffer is a bytes.Buffer safe for the daemon's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // daemon is one `paperboy serve` running in-process.
 type runningDaemon struct {
 	base   string // http://127.0.0.1:port
 	cancel context.CancelFunc
 	done   chan error
-	log    *syncBuffer
+	log    *fixture.SyncBuffer
 
 	stopOnce sync.Once
 	stopErr  error
@@ -253,8 +235,8 @@ var servingRE = regexp.MustCompile(`paperboy: serving (http://\S+)\n`)
 func startDaemon(t *testing.T, cfgPath string) *runningDaemon {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	var stdout syncBuffer
-	d := &runningDaemon{cancel: cancel, done: make(chan error, 1), log: &syncBuffer{}}
+	var stdout fixture.SyncBuffer
+	d := &runningDaemon{cancel: cancel, done: make(chan error, 1), log: &fixture.SyncBuffer{}}
 	go func() { d.done <- run(ctx, []string{"serve", "-config", cfgPath}, &stdout, d.log) }()
 	t.Cleanup(func() {
 		if err := d.stop(t); err != nil {
@@ -986,7 +968,7 @@ func TestDigestRunRereadsListFiles(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(dir, "data"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	var log syncBuffer
+	var log fixture.SyncBuffer
 	logger := slog.New(slog.NewTextHandler(&log, nil))
 	st := openStore(t, dir)
 	mc, err := mailerConfig(c, logger)
