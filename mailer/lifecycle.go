@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/paperboy-news/paperboy/content"
-	"github.com/paperboy-news/paperboy/internal/address"
 	"github.com/paperboy-news/paperboy/schedule"
 	"github.com/paperboy-news/paperboy/store"
 )
@@ -358,14 +357,10 @@ func (m *Digests) createRun(ctx context.Context, d *digestConf, slot time.Time) 
 // again after a crash has the same one.
 func (m *Digests) recipients(d *digestConf, slot time.Time, lists map[string][]string) iter.Seq[store.OutboxRecipient] {
 	return func(yield func(store.OutboxRecipient) bool) {
-		// One message per reader, however the lists spell the address.
-		seen := map[string]bool{}
+		// One message per reader, however the lists spell the address:
+		// the store keeps the first delivery per address.Key.
 		for _, list := range d.Lists {
 			for _, addr := range lists[list] {
-				if seen[address.Key(addr)] {
-					continue
-				}
-				seen[address.Key(addr)] = true
 				if !yield(store.OutboxRecipient{Address: addr, List: list, MessageID: m.messageID(d.Name, slot, addr)}) {
 					return
 				}
