@@ -71,8 +71,23 @@ func BenchmarkDigestPeakRSS(b *testing.B) {
 					}
 					b.StartTimer()
 					start := time.Now()
+					// A long run shows its progress on stderr as it goes.
+					done := make(chan struct{})
+					go func() {
+						t := time.NewTicker(10 * time.Second)
+						defer t.Stop()
+						for {
+							select {
+							case <-done:
+								return
+							case <-t.C:
+								fmt.Fprintf(os.Stderr, "%s %d: %d sent after %.0fs\n", driver, n, sink.Total(), time.Since(start).Seconds())
+							}
+						}
+					}()
 					rss, log := runChild(b, bin, "digest", "daily", "-config", cfgPath)
 					elapsed := time.Since(start)
+					close(done)
 					b.StopTimer()
 					if got := sink.Total(); got != n {
 						b.Fatalf("sink got %d messages, want %d\n%s", got, n, tail(log))
