@@ -69,6 +69,10 @@ type OutboxRecipient struct {
 	Address   string
 	List      string
 	MessageID string
+	// Err, if set, is why the recipients could not all be read (a list
+	// streamed as the outbox is written): CreateDigestRun then writes
+	// nothing and returns it.
+	Err error
 }
 
 // Delivery is one recipient's row of a run.
@@ -195,6 +199,9 @@ func (s *Store) CreateDigestRun(ctx context.Context, run DigestRun, recipients i
 		defer stmt.Close()
 		if recipients != nil {
 			for r := range recipients {
+				if r.Err != nil {
+					return r.Err
+				}
 				key := address.Key(r.Address)
 				if _, err := stmt.ExecContext(ctx, run.ID, r.Address, key, r.List, r.MessageID, key, r.List, string(listsJSON)); err != nil {
 					return fmt.Errorf("delivery to %s: %w", r.Address, err)
