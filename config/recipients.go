@@ -148,12 +148,12 @@ func (c *Config) FirstRecipient(digest string) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		rs, err := LoadRecipients(l)
-		if err != nil {
+		var first string
+		if _, err := StreamRecipients(l, func(r Recipient) bool { first = r.Address; return false }); err != nil {
 			return "", err
 		}
-		if len(rs) > 0 {
-			return rs[0].Address, nil
+		if first != "" {
+			return first, nil
 		}
 	}
 	return "", fmt.Errorf("config: digest %s: its lists are empty", digest)
