@@ -80,9 +80,15 @@ func (r Recipients) StreamList(ctx context.Context, name string, yield func(entr
 	if !more || !r.Open[name] {
 		return nil
 	}
+	// The subscribers are streamed if the store can (*store.Store can).
 	// The expired sign-ups were deleted by PrepareLists: the outbox's
 	// transaction is open now, and on SQLite a second writer would wait
 	// for it.
+	if each, ok := r.Store.(interface {
+		EachConfirmedSubscriber(ctx context.Context, list string, yield func(string) bool) error
+	}); ok {
+		return each.EachConfirmedSubscriber(ctx, name, yield)
+	}
 	subs, err := r.Store.ConfirmedSubscribers(ctx, name)
 	if err != nil {
 		return err
