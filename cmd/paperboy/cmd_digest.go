@@ -171,6 +171,13 @@ func mailerConfig(c *config.Config, logger *slog.Logger) (mailer.Config, error) 
 	for _, l := range c.Lists {
 		if l.File != "" {
 			mc.ListReader = listReader{c, logger}
+			// Read through once all the same, without keeping it, so
+			// the lines left out are logged at start.
+			warnings, err := config.StreamRecipients(l, func(config.Recipient) bool { return true })
+			if err != nil {
+				return mailer.Config{}, err
+			}
+			logSkipped(logger, l, warnings)
 			if len(l.Addresses) == 0 {
 				continue
 			}
