@@ -43,46 +43,69 @@ func LoadRecipients(l List) ([]Recipient, error) {
 // neither addresses nor a file is a mistake, not an empty list: an empty
 // file is how a list is emptied.
 func ReadRecipients(l List) (rs []Recipient, warnings Problems, err error) {
-	var (
-		out      []Recipient
-		problems Problems
-		seen     = map[string]bool{}
-	)
-	addOne := func(list *Problems, file string, line int, key, text string) {
+	seen := map[string]bool{}
+	warnings, err = StreamRecipients(l, func(r Recipient) bool {
+		if !seen[address.Key(r.Address)] {
+			seen[address.Key(r.Address)] = true
+			rs = append(rs, r)
+		}
+		return true
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return rs, warnings, nil
+}
+
+// StreamRecipients is ReadRecipients for a list too long to hold: it
+// calls yield with each recipient as it reads the line, duplicates
+// included (the outbox keeps one delivery per reader), until yield returns
+// false. Inline addresses are all checked before the first is yielded, so
+// a bad one yields nothing.
+func StreamRecipients(l List, yield func(Recipient) bool) (warnings Problems, err error) {
+	if len(l.Addresses) == 0 && l.File == "" && !l.Signup {
+		return nil, Problems{{File: l.cfgPath, Line: l.line, Key: "lists.addresses",
+			Message: fmt.Sprintf("list %q needs addresses, a file of addresses, or signup = true", l.Name)}}
+	}
+	parse := func(list *Problems, file string, line int, key, text string) (Recipient, bool) {
 		a, err := mail.ParseAddress(text)
 		if err != nil {
 			*list = append(*list, Problem{File: file, Line: line, Key: key,
 				Message: fmt.Sprintf("list %q: %q is not an email address: %v", l.Name, text, err)})
-			return
+			return Recipient{}, false
 		}
-		addr := normalizeAddress(a.Address)
-		if seen[address.Key(addr)] {
-			return
-		}
-		seen[address.Key(addr)] = true
-		out = append(out, Recipient{Address: addr, Name: content.OneLine(a.Name)})
+		return Recipient{Address: normalizeAddress(a.Address), Name: content.OneLine(a.Name)}, true
 	}
-	if len(l.Addresses) == 0 && l.File == "" && !l.Signup {
-		return nil, nil, Problems{{File: l.cfgPath, Line: l.line, Key: "lists.addresses",
-			Message: fmt.Sprintf("list %q needs addresses, a file of addresses, or signup = true", l.Name)}}
-	}
+	var problems Problems
+	inline := make([]Recipient, 0, len(l.Addresses))
 	for _, a := range l.Addresses {
-		addOne(&problems, l.cfgPath, l.line, "lists.addresses", a)
+		if r, ok := parse(&problems, l.cfgPath, l.line, "lists.addresses", a); ok {
+			inline = append(inline, r)
+		}
 	}
 	if len(problems) > 0 {
-		return nil, nil, problems
+		return nil, problems
+	}
+	for _, r := range inline {
+		if !yield(r) {
+			return nil, nil
+		}
 	}
 	if l.File != "" {
 		var skipped Problems
-		fileWarnings := readListFile(l, func(n int, text string) { addOne(&skipped, l.File, n, "", text) })
+		fileWarnings := readListFile(l, func(n int, text string) bool {
+			r, ok := parse(&skipped, l.File, n, "", text)
+			return !ok || yield(r)
+		})
 		warnings = append(skipped, fileWarnings...)
 	}
-	return out, warnings, nil
+	return warnings, nil
 }
 
-// readListFile calls add for each address line of l's file and returns
-// its own warnings, with the skipped lines add reported.
-func readListFile(l List, add func(line int, text string)) Problems {
+// readListFile calls add for each address line of l's file, until add
+// returns false, and returns its own warnings, with the skipped lines add
+// reported.
+func readListFile(l List, add func(line int, text string) bool) Problems {
 	var warnings Problems
 	f, err := os.Open(l.File)
 	if err != nil {
@@ -93,8 +116,8 @@ func readListFile(l List, add func(line int, text string)) Problems {
 	n := 1
 	for ; sc.Scan(); n++ {
 		text, _, _ := strings.Cut(sc.Text(), "#")
-		if text = strings.TrimSpace(text); text != "" {
-			add(n, text)
+		if text = strings.TrimSpace(text); text != "" && !add(n, text) {
+			return warnings
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -125,12 +148,12 @@ func (c *Config) FirstRecipient(digest string) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		rs, err := LoadRecipients(l)
-		if err != nil {
+		var first string
+		if _, err := StreamRecipients(l, func(r Recipient) bool { first = r.Address; return false }); err != nil {
 			return "", err
 		}
-		if len(rs) > 0 {
-			return rs[0].Address, nil
+		if first != "" {
+			return first, nil
 		}
 	}
 	return "", fmt.Errorf("config: digest %s: its lists are empty", digest)

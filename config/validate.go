@@ -274,7 +274,8 @@ func (v *validator) lists(fs []fileList, dir string, c *Config) {
 			ps.Distinct(at("name"), "list name", f.Name, names)
 		}
 		v.packageProblems(ps)
-		_, warnings, err := ReadRecipients(l)
+		// Only the warnings are wanted: the list is streamed, not held.
+		warnings, err := StreamRecipients(l, func(Recipient) bool { return true })
 		c.ListWarnings = append(c.ListWarnings, warnings...)
 		if err != nil {
 			if ps, ok := err.(Problems); ok {

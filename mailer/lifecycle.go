@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/paperboy-news/paperboy/content"
-	"github.com/paperboy-news/paperboy/internal/address"
 	"github.com/paperboy-news/paperboy/schedule"
 	"github.com/paperboy-news/paperboy/store"
 )
@@ -339,7 +338,7 @@ func (m *Digests) createRun(ctx context.Context, d *digestConf, slot time.Time) 
 		run.Status, run.Error = store.RunSkipped, "skipped: "+sel.empty
 		m.log.Info("digest_run_skipped", "digest", d.Name, "reason", sel.empty)
 	} else {
-		rcpts = m.recipients(d, slot, m.lists.read(ctx, d.Lists))
+		rcpts = m.recipients(ctx, d, slot)
 	}
 	run, created, err := m.store.CreateDigestRun(ctx, run, rcpts)
 	if err != nil {
@@ -355,17 +354,43 @@ func (m *Digests) createRun(ctx context.Context, d *digestConf, slot time.Time) 
 
 // recipients yields the digest's recipients with their Message-IDs, which
 // depend only on the digest, the slot and the address: a message sent
-// again after a crash has the same one.
-func (m *Digests) recipients(d *digestConf, slot time.Time, lists map[string][]string) iter.Seq[store.OutboxRecipient] {
+// again after a crash has the same one. One message per reader, however
+// the lists spell the address: the store keeps the first delivery per
+// address.Key. A reader that can stream its lists is read as the outbox
+// is written, so a long list is never held; a list it cannot read ends
+// the sequence with a recipient carrying the error, and the run is not
+// created (nothing of the list is kept to fall back on).
+func (m *Digests) recipients(ctx context.Context, d *digestConf, slot time.Time) iter.Seq[store.OutboxRecipient] {
+	if s, ok := m.lists.reader.(ListStreamer); ok {
+		var prepared error
+		if p, ok := s.(listPreparer); ok {
+			prepared = p.PrepareLists(ctx, d.Lists)
+		}
+		return func(yield func(store.OutboxRecipient) bool) {
+			if prepared != nil {
+				yield(store.OutboxRecipient{Err: fmt.Errorf("mailer: prepare lists: %w", prepared)})
+				return
+			}
+			for _, list := range d.Lists {
+				more := true
+				err := m.lists.stream(ctx, s, list, func(addr string) bool {
+					more = yield(store.OutboxRecipient{Address: addr, List: list, MessageID: m.messageID(d.Name, slot, addr)})
+					return more
+				})
+				if err != nil {
+					yield(store.OutboxRecipient{List: list, Err: fmt.Errorf("mailer: read list %s: %w", list, err)})
+					return
+				}
+				if !more {
+					return
+				}
+			}
+		}
+	}
+	lists := m.lists.read(ctx, d.Lists)
 	return func(yield func(store.OutboxRecipient) bool) {
-		// One message per reader, however the lists spell the address.
-		seen := map[string]bool{}
 		for _, list := range d.Lists {
 			for _, addr := range lists[list] {
-				if seen[address.Key(addr)] {
-					continue
-				}
-				seen[address.Key(addr)] = true
 				if !yield(store.OutboxRecipient{Address: addr, List: list, MessageID: m.messageID(d.Name, slot, addr)}) {
 					return
 				}

@@ -114,3 +114,45 @@ func (m *Digests) readTopics(ctx context.Context, lists []string) map[string]map
 	}
 	return out
 }
+
+// ListStreamer is a ListReader that can also hand a list's entries over
+// one at a time, so that a run to a long list holds neither the list nor
+// a set of the addresses seen: the outbox keeps one delivery per reader.
+// The daemon's reader of config.toml's lists and sign-ups is one.
+type ListStreamer interface {
+	ListReader
+	// StreamList calls yield with each of list's entries, as ReadList
+	// would return them but duplicates allowed, until yield returns
+	// false.
+	StreamList(ctx context.Context, name string, yield func(entry string) bool) error
+}
+
+// listPreparer is a ListStreamer with work to do before a run streams
+// its lists (subscribe.Recipients deletes expired sign-ups): the lists
+// are streamed inside the outbox's transaction, where on SQLite another
+// write would wait for it.
+type listPreparer interface {
+	PrepareLists(ctx context.Context, names []string) error
+}
+
+// stream calls yield with each entry of list read through s, a bare
+// address, recording the display names, until yield returns false; a bad
+// entry is skipped with a warning.
+func (c *listCache) stream(ctx context.Context, s ListStreamer, list string, yield func(addr string) bool) error {
+	return s.StreamList(ctx, list, func(entry string) bool {
+		addr, display, err := parseMailbox(entry)
+		if err != nil {
+			c.log.Warn("recipient_skipped", "list", list, "err", err)
+			return true
+		}
+		if display != "" {
+			c.mu.Lock()
+			if c.names == nil {
+				c.names = map[string]string{}
+			}
+			c.names[address.Key(addr)] = display
+			c.mu.Unlock()
+		}
+		return yield(addr)
+	})
+}

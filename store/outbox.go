@@ -69,6 +69,10 @@ type OutboxRecipient struct {
 	Address   string
 	List      string
 	MessageID string
+	// Err, if set, is why the recipients could not all be read (a list
+	// streamed as the outbox is written): CreateDigestRun then writes
+	// nothing and returns it.
+	Err error
 }
 
 // Delivery is one recipient's row of a run.
@@ -134,7 +138,9 @@ func scanRun(row interface{ Scan(...any) error }) (DigestRun, error) {
 // so a crash leaves either the whole outbox or none of it. Addresses that
 // unsubscribed from their list or from any of run.Lists are left out; an
 // address on several lists gets one delivery, from the first list naming
-// it.
+// it: the database keeps the first of a run's deliveries with one
+// address.Key, so the recipients may be streamed without a set of those
+// seen.
 //
 // If a run for (run.Digest, run.Slot) exists already, CreateDigestRun
 // changes nothing and returns that run with created false.
@@ -182,18 +188,22 @@ func (s *Store) CreateDigestRun(ctx context.Context, run DigestRun, recipients i
 		if err != nil {
 			return err
 		}
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO deliveries (run_id, recipient, list, message_id, status)
-			SELECT CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), 'pending'
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO deliveries (run_id, recipient, recipient_key, list, message_id, status)
+			SELECT CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), 'pending'
 			WHERE NOT EXISTS (SELECT 1 FROM unsubscribes WHERE address = ?
 				AND (list = ? OR list IN (`+s.sql(listsOfRun)+`)))
-			ON CONFLICT (run_id, recipient) DO NOTHING`)
+			ON CONFLICT DO NOTHING`)
 		if err != nil {
 			return err
 		}
 		defer stmt.Close()
 		if recipients != nil {
 			for r := range recipients {
-				if _, err := stmt.ExecContext(ctx, run.ID, r.Address, r.List, r.MessageID, address.Key(r.Address), r.List, string(listsJSON)); err != nil {
+				if r.Err != nil {
+					return r.Err
+				}
+				key := address.Key(r.Address)
+				if _, err := stmt.ExecContext(ctx, run.ID, r.Address, key, r.List, r.MessageID, key, r.List, string(listsJSON)); err != nil {
 					return fmt.Errorf("delivery to %s: %w", r.Address, err)
 				}
 			}

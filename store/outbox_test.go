@@ -23,6 +23,9 @@ func TestCreateDigestRunIsOneOutboxPerSlot(t *testing.T) {
 			{Address: "gone@example.com", List: "residents", MessageID: "m2@x"},
 			{Address: "a@example.com", List: "staff", MessageID: "m3@x"},
 			{Address: "b@example.com", List: "staff", MessageID: "m4@x"},
+			// The same reader spelled otherwise: the database, not the
+			// caller, keeps one delivery per address.Key.
+			{Address: "B@Example.com", List: "residents", MessageID: "m6@x"},
 		}
 		got, created, err := s.CreateDigestRun(ctx, run, slices.Values(rcpts))
 		if err != nil || !created {

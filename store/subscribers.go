@@ -193,23 +193,37 @@ func (s *Store) SetTopics(ctx context.Context, list, addr string, topics []strin
 
 // ConfirmedSubscribers lists list's confirmed subscribers' addresses.
 func (s *Store) ConfirmedSubscribers(ctx context.Context, list string) ([]string, error) {
+	var out []string
+	err := s.EachConfirmedSubscriber(ctx, list, func(a string) bool {
+		out = append(out, a)
+		return true
+	})
+	return out, err
+}
+
+// EachConfirmedSubscriber calls yield with each of list's confirmed
+// subscribers' addresses, oldest first, as the rows are read, until yield
+// returns false: a run streams a long list into its outbox without
+// holding it.
+func (s *Store) EachConfirmedSubscriber(ctx context.Context, list string, yield func(addr string) bool) error {
 	rows, err := s.db.QueryContext(ctx, `SELECT address FROM subscribers WHERE list = ? AND status = ? ORDER BY created_at, address`, list, SubConfirmed)
 	if err != nil {
-		return nil, fmt.Errorf("store: subscribers of %s: %w", list, err)
+		return fmt.Errorf("store: subscribers of %s: %w", list, err)
 	}
 	defer rows.Close()
-	var out []string
 	for rows.Next() {
 		var a string
 		if err := rows.Scan(&a); err != nil {
-			return nil, fmt.Errorf("store: subscribers of %s: %w", list, err)
+			return fmt.Errorf("store: subscribers of %s: %w", list, err)
 		}
-		out = append(out, a)
+		if !yield(a) {
+			return nil
+		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: subscribers of %s: %w", list, err)
+		return fmt.Errorf("store: subscribers of %s: %w", list, err)
 	}
-	return out, nil
+	return nil
 }
 
 // Subscribers lists list's subscribers in every state, oldest first.

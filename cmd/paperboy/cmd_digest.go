@@ -165,16 +165,29 @@ func mailerConfig(c *config.Config, logger *slog.Logger) (mailer.Config, error) 
 	}
 	// Every list is in mc.Lists already, so a list whose file is empty
 	// stays a defined list with no one on it.
+	// A list file is not read here: the listReader streams it into the
+	// outbox at each run, so a long one is never held in memory.
 	mc := c.Mailer()
 	for _, l := range c.Lists {
+		if l.File != "" {
+			mc.ListReader = listReader{c, logger}
+			// Read through once all the same, without keeping it, so
+			// the lines left out are logged at start.
+			warnings, err := config.StreamRecipients(l, func(config.Recipient) bool { return true })
+			if err != nil {
+				return mailer.Config{}, err
+			}
+			logSkipped(logger, l, warnings)
+			if len(l.Addresses) == 0 {
+				continue
+			}
+			l.File = ""
+		}
 		addrs, err := readList(l, logger)
 		if err != nil {
 			return mailer.Config{}, err
 		}
 		mc.Lists[l.Name] = append(mc.Lists[l.Name], addrs...)
-		if l.File != "" {
-			mc.ListReader = listReader{c, logger}
-		}
 	}
 	mc.UnsubscribeSecret = secret
 	mc.UnsubscribeOldSecrets = c.Unsubscribe.PreviousSecrets()
@@ -206,6 +219,40 @@ func (r listReader) ReadList(_ context.Context, name string) ([]string, error) {
 	return readList(l, r.log)
 }
 
+// StreamList implements mailer.ListStreamer: the list's addresses are
+// handed over as the file is read, so a run to a long list never holds it.
+func (r listReader) StreamList(_ context.Context, name string, yield func(entry string) bool) error {
+	l, err := r.c.List(name)
+	if err != nil {
+		return err
+	}
+	warnings, err := config.StreamRecipients(l, func(rc config.Recipient) bool { return yield(entryOf(rc)) })
+	if err != nil {
+		return err
+	}
+	logSkipped(r.log, l, warnings)
+	return nil
+}
+
+// entryOf is a recipient as a list entry: with the reader's name, for the
+// To header.
+func entryOf(rc config.Recipient) string {
+	if rc.Name != "" {
+		return (&mail.Address{Name: rc.Name, Address: rc.Address}).String()
+	}
+	return rc.Address
+}
+
+// logSkipped logs the lines of l's file left out. They are logged at each
+// read, so a typo in a list file shows in the log of every run until it
+// is fixed.
+func logSkipped(logger *slog.Logger, l config.List, warnings config.Problems) {
+	for _, w := range warnings {
+		logger.Warn("recipient_skipped", "list", l.Name, "file", w.File, "line", w.Line, "problem", w.Message,
+			"action", "fix the line; the address gets no mail until then")
+	}
+}
+
 // readList is list l's addresses as config parsed them. The lines left out
 // are logged at each read, so a typo in a list file shows in the log of
 // every run until it is fixed.
@@ -214,17 +261,10 @@ func readList(l config.List, logger *slog.Logger) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, w := range warnings {
-		logger.Warn("recipient_skipped", "list", l.Name, "file", w.File, "line", w.Line, "problem", w.Message,
-			"action", "fix the line; the address gets no mail until then")
-	}
-	// With the reader's name, for the To header.
+	logSkipped(logger, l, warnings)
 	addrs := make([]string, len(rs))
 	for i, r := range rs {
-		addrs[i] = r.Address
-		if r.Name != "" {
-			addrs[i] = (&mail.Address{Name: r.Name, Address: r.Address}).String()
-		}
+		addrs[i] = entryOf(r)
 	}
 	return addrs, nil
 }

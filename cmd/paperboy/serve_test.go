@@ -147,7 +147,7 @@ feeds = ""
 // e2eSetup makes a site directory with the sample page, the environment
 // the config names, and returns the config's path. The config itself is
 // written by writeConfig.
-func e2eSetup(t *testing.T) (dir, cfgPath string) {
+func e2eSetup(t testing.TB) (dir, cfgPath string) {
 	t.Helper()
 	dir = t.TempDir()
 	for _, d := range []string{"pages", "lists"} {
@@ -166,14 +166,14 @@ func e2eSetup(t *testing.T) (dir, cfgPath string) {
 
 // copyPage puts the sample page into the pages directory as the edition of
 // date, atomically, as a careful uploader would.
-func copyPage(t *testing.T, dir, date string) {
+func copyPage(t testing.TB, dir, date string) {
 	t.Helper()
 	writeAtomic(t, filepath.Join(dir, "pages", date+".txt"), fixture.SamplePage())
 }
 
 // writeAtomic replaces path by renaming a temporary file over it, as
 // editors do.
-func writeAtomic(t *testing.T, path string, data []byte) {
+func writeAtomic(t testing.TB, path string, data []byte) {
 	t.Helper()
 	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
 	if err := os.WriteFile(tmp, data, 0o644); err != nil {
@@ -185,7 +185,7 @@ func writeAtomic(t *testing.T, path string, data []byte) {
 }
 
 // renderConfig renders c as config.toml text.
-func renderConfig(t *testing.T, c daemonConfig) string {
+func renderConfig(t testing.TB, c daemonConfig) string {
 	t.Helper()
 	if c.FromName == "" {
 		c.FromName = "示范区新闻"
@@ -206,13 +206,13 @@ func renderConfig(t *testing.T, c daemonConfig) string {
 	return b.String()
 }
 
-func writeConfig(t *testing.T, path string, c daemonConfig) {
+func writeConfig(t testing.TB, path string, c daemonConfig) {
 	t.Helper()
 	writeAtomic(t, path, []byte(renderConfig(t, c)))
 }
 
 // writeList writes the list file lists/residents.txt.
-func writeList(t *testing.T, dir string, addrs []string) {
+func writeList(t testing.TB, dir string, addrs []string) {
 	t.Helper()
 	writeAtomic(t, filepath.Join(dir, "lists", "residents.txt"), []byte("# residents\n"+strings.Join(addrs, "\n")+"\n"))
 }
@@ -694,7 +694,7 @@ func grepLines(text, prefix string) string {
 	return strings.Join(out, "\n")
 }
 
-func mustZone(t *testing.T, name string) *time.Location {
+func mustZone(t testing.TB, name string) *time.Location {
 	t.Helper()
 	loc, err := time.LoadLocation(name)
 	if err != nil {
