@@ -21,7 +21,10 @@ func TestRunStopsWhenItsWindowCloses(t *testing.T) {
 	const n = 60
 	var mu sync.Mutex
 	var acceptedAt []time.Time
-	s := startSinkWith(t, smtptest.Config{DataDelay: 20 * time.Millisecond})
+	// 60 messages at 100ms each outlast the 2s window by far, and 2s leaves
+	// room for the run's start on a loaded machine (under -race it took
+	// more than 400ms to send the first message).
+	s := startSinkWith(t, smtptest.Config{DataDelay: 100 * time.Millisecond})
 	s.onAccept = func(string) {
 		mu.Lock()
 		acceptedAt = append(acceptedAt, time.Now())
@@ -31,7 +34,7 @@ func TestRunStopsWhenItsWindowCloses(t *testing.T) {
 	cfg := testConfig(s, n)
 	cfg.Connections = 1
 	cfg.Now = time.Now
-	cfg.Digests[0].CatchUp = 400 * time.Millisecond
+	cfg.Digests[0].CatchUp = 2 * time.Second
 	cfg.Digests[0].Period = 10 * 365 * 24 * time.Hour // the 2021 sample counts
 	m := newDigests(t, cfg, st, st)
 	start := time.Now().UTC()
