@@ -2,8 +2,6 @@ package mailer
 
 import (
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -14,6 +12,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/paperboy-news/paperboy/internal/seal"
 	"github.com/paperboy-news/paperboy/site"
 )
 
@@ -35,10 +34,8 @@ var b64 = base64.RawURLEncoding
 // in inboxes. Tokens of the earlier format ("list.address.mac", base64url
 // parts, HMAC-SHA256) still open while their secret is listed.
 type UnsubscribeKeys struct {
-	site    string
-	secrets [][]byte
-	aeads   []cipher.AEAD
-	nonces  [][]byte // per secret: the HMAC key that derives nonces
+	secrets [][]byte // for tokens of the earlier format
+	keys    *seal.Keys
 }
 
 // NewUnsubscribeKeys returns the keys of the site at baseURL with secrets,
@@ -48,20 +45,11 @@ func NewUnsubscribeKeys(baseURL string, secrets ...[]byte) *UnsubscribeKeys {
 	if len(secrets) == 0 {
 		panic("mailer: NewUnsubscribeKeys without a secret")
 	}
-	k := &UnsubscribeKeys{site: siteOf(baseURL), secrets: secrets}
-	for _, sec := range secrets {
-		block, err := aes.NewCipher(derive(sec, "paperboy unsubscribe v2 seal"))
-		if err != nil {
-			panic(err) // a 32-byte key always makes a cipher
-		}
-		aead, err := cipher.NewGCM(block)
-		if err != nil {
-			panic(err)
-		}
-		k.aeads = append(k.aeads, aead)
-		k.nonces = append(k.nonces, derive(sec, "paperboy unsubscribe v2 nonce"))
+	keys, err := seal.New("paperboy unsubscribe v2", []byte(siteOf(baseURL)), secrets)
+	if err != nil {
+		panic(err) // only without a secret, ruled out above
 	}
-	return k
+	return &UnsubscribeKeys{secrets: secrets, keys: keys}
 }
 
 // siteOf is what a token is bound to: the base URL's host and path, not
@@ -75,25 +63,11 @@ func siteOf(baseURL string) string {
 	return strings.ToLower(u.Host) + strings.TrimRight(u.EscapedPath(), "/")
 }
 
-// derive is a 32-byte key for purpose, from secret.
-func derive(secret []byte, purpose string) []byte {
-	h := hmac.New(sha256.New, secret)
-	h.Write([]byte(purpose))
-	return h.Sum(nil)
-}
-
 // Token is the token that takes address off list. It is deterministic
 // (its nonce is derived from the sealed values, as in SIV), so a message
 // sent again carries the same link.
 func (k *UnsubscribeKeys) Token(list, address string) string {
-	plain := []byte(list + "\x00" + address)
-	ad := []byte(k.site)
-	m := hmac.New(sha256.New, k.nonces[0])
-	m.Write(ad)
-	m.Write([]byte{0})
-	m.Write(plain)
-	nonce := m.Sum(nil)[:k.aeads[0].NonceSize()]
-	return b64.EncodeToString(k.aeads[0].Seal(nonce, nonce, plain, ad))
+	return k.keys.SealDeterministic([]byte(list + "\x00" + address))
 }
 
 // Parse opens a token made by Token (with any listed secret) or of the
@@ -108,26 +82,15 @@ func (k *UnsubscribeKeys) Parse(token string) (list, address string, err error) 
 		}
 		return "", "", errBadToken
 	}
-	raw, err := b64.DecodeString(token)
+	plain, err := k.keys.Open(token)
 	if err != nil {
 		return "", "", errBadToken
 	}
-	for _, aead := range k.aeads {
-		n := aead.NonceSize()
-		if len(raw) < n+aead.Overhead() {
-			return "", "", errBadToken
-		}
-		plain, err := aead.Open(nil, raw[:n], raw[n:], []byte(k.site))
-		if err != nil {
-			continue
-		}
-		list, address, ok := strings.Cut(string(plain), "\x00")
-		if !ok {
-			return "", "", errBadToken
-		}
-		return list, address, nil
+	list, address, ok := strings.Cut(string(plain), "\x00")
+	if !ok {
+		return "", "", errBadToken
 	}
-	return "", "", errBadToken
+	return list, address, nil
 }
 
 // legacyToken is a token of the earlier format, "list.address.mac" with

@@ -1,8 +1,6 @@
 package subscribe
 
 import (
-	"crypto/aes"
-	"crypto/cipher"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -10,6 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"time"
+
+	"github.com/paperboy-news/paperboy/internal/seal"
 )
 
 var b64 = base64.RawURLEncoding
@@ -33,35 +33,19 @@ type confirmation struct {
 // Every secret opens, so that secrets rotate as the unsubscribe links'
 // do; the first seals.
 type sealer struct {
-	site  []byte
-	aeads []cipher.AEAD
-	csrf  []byte
+	keys *seal.Keys
+	csrf []byte
 }
 
 func newSealer(site string, secrets [][]byte) (*sealer, error) {
 	if len(secrets) == 0 {
 		return nil, errors.New("no secret to sign confirmation links")
 	}
-	s := &sealer{site: []byte("paperboy confirm v1\x00" + site), csrf: derive(secrets[0], "paperboy csrf v1")}
-	for _, sec := range secrets {
-		block, err := aes.NewCipher(derive(sec, "paperboy confirm v1 seal"))
-		if err != nil {
-			return nil, err
-		}
-		aead, err := cipher.NewGCM(block)
-		if err != nil {
-			return nil, err
-		}
-		s.aeads = append(s.aeads, aead)
+	keys, err := seal.New("paperboy confirm v1", []byte("paperboy confirm v1\x00"+site), secrets)
+	if err != nil {
+		return nil, err
 	}
-	return s, nil
-}
-
-// derive is a 32-byte key for purpose, from secret.
-func derive(secret []byte, purpose string) []byte {
-	h := hmac.New(sha256.New, secret)
-	h.Write([]byte(purpose))
-	return h.Sum(nil)
+	return &sealer{keys: keys, csrf: seal.Derive(secrets[0], "paperboy csrf v1")}, nil
 }
 
 func (s *sealer) seal(c confirmation) (string, error) {
@@ -69,39 +53,25 @@ func (s *sealer) seal(c confirmation) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	aead := s.aeads[0]
-	nonce := make([]byte, aead.NonceSize())
-	_, _ = rand.Read(nonce) // crypto/rand.Read never fails
-	return b64.EncodeToString(aead.Seal(nonce, nonce, plain, s.site)), nil
+	return s.keys.Seal(plain), nil
 }
 
 // open returns the confirmation token carries: errBadToken if it is
 // malformed, altered or of another site, errExpiredToken (with the
 // confirmation) if it is past its time.
 func (s *sealer) open(token string, now time.Time) (confirmation, error) {
-	raw, err := b64.DecodeString(token)
+	plain, err := s.keys.Open(token)
 	if err != nil {
 		return confirmation{}, errBadToken
 	}
-	for _, aead := range s.aeads {
-		n := aead.NonceSize()
-		if len(raw) < n+aead.Overhead() {
-			return confirmation{}, errBadToken
-		}
-		plain, err := aead.Open(nil, raw[:n], raw[n:], s.site)
-		if err != nil {
-			continue
-		}
-		var c confirmation
-		if err := json.Unmarshal(plain, &c); err != nil || c.Address == "" || len(c.Lists) == 0 {
-			return confirmation{}, errBadToken
-		}
-		if now.Unix() > c.Expires {
-			return c, errExpiredToken
-		}
-		return c, nil
+	var c confirmation
+	if err := json.Unmarshal(plain, &c); err != nil || c.Address == "" || len(c.Lists) == 0 {
+		return confirmation{}, errBadToken
 	}
-	return confirmation{}, errBadToken
+	if now.Unix() > c.Expires {
+		return c, errExpiredToken
+	}
+	return c, nil
 }
 
 // csrfFor is the form token that goes with a browser's CSRF cookie: a MAC
