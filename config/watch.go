@@ -2,12 +2,14 @@ package config
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -54,6 +56,11 @@ type Watcher struct {
 
 	mu     sync.Mutex
 	status LoadStatus
+	// applied is the hash of the file's bytes at the latest reload attempt
+	// (or at start), so that a file event that brings no new bytes (an
+	// editor touching the file, the write of the console's own save, which
+	// reloads at once) does not reload again.
+	applied [32]byte
 }
 
 // NewWatcher returns a watcher; Run starts it.
@@ -73,7 +80,19 @@ func NewWatcher(cfg WatcherConfig) (*Watcher, error) {
 	if cfg.LoadedAt.IsZero() {
 		cfg.LoadedAt = cfg.Now()
 	}
-	return &Watcher{cfg: cfg, log: cfg.Logger, status: LoadStatus{Path: cfg.Path, LoadedAt: cfg.LoadedAt}}, nil
+	w := &Watcher{cfg: cfg, log: cfg.Logger, status: LoadStatus{Path: cfg.Path, LoadedAt: cfg.LoadedAt}}
+	w.applied, _ = w.fileSum()
+	return w, nil
+}
+
+// fileSum is the hash of the file's bytes now; ok is false when it can't
+// be read (then a reload runs and reports why).
+func (w *Watcher) fileSum() (sum [32]byte, ok bool) {
+	data, err := os.ReadFile(w.cfg.Path)
+	if err != nil {
+		return sum, false
+	}
+	return sha256.Sum256(data), true
 }
 
 // Status is the config load state: when the running configuration was
@@ -87,6 +106,11 @@ func (w *Watcher) Status() LoadStatus {
 // ReloadNow reloads at once and records the outcome, as a file change or
 // SIGHUP would.
 func (w *Watcher) ReloadNow(ctx context.Context) error {
+	if sum, ok := w.fileSum(); ok {
+		w.mu.Lock()
+		w.applied = sum
+		w.mu.Unlock()
+	}
 	err := w.cfg.Reload(ctx)
 	now := w.cfg.Now()
 	w.mu.Lock()
@@ -107,6 +131,14 @@ func (w *Watcher) ReloadNow(ctx context.Context) error {
 	return nil
 }
 
+// unchanged reports whether the file holds the bytes of the latest reload.
+func (w *Watcher) unchanged() bool {
+	sum, ok := w.fileSum()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return ok && sum == w.applied
+}
+
 // Run watches until ctx is done. Reloads happen one at a time on Run's
 // goroutines; a change during a reload triggers another.
 func (w *Watcher) Run(ctx context.Context) error {
@@ -120,6 +152,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	requests := make(chan struct{}, 1)
+	var signalled atomic.Bool // a SIGHUP reloads even when the bytes are the same
 	request := func() {
 		select {
 		case requests <- struct{}{}:
@@ -145,8 +178,13 @@ func (w *Watcher) Run(ctx context.Context) error {
 			return nil
 		case <-sigs:
 			w.log.Info("config_reload_signal", "path", w.cfg.Path)
+			signalled.Store(true)
 			request()
 		case <-requests:
+			if !signalled.Swap(false) && w.unchanged() {
+				w.log.Debug("config_unchanged", "path", w.cfg.Path)
+				continue
+			}
 			_ = w.ReloadNow(ctx) // logged and kept in Status
 		}
 	}

@@ -95,4 +95,26 @@ func TestWatcher(t *testing.T) {
 		sigs <- nil
 		fixture.WaitUntil(t, "reload of ok 3", func() bool { return applied.Load() == "ok 3" && w.Status().LastError == "" })
 	})
+	t.Run("bytes already applied do not reload again", func(t *testing.T) {
+		// The console saves and reloads at once; the write's own file
+		// event, or a rewrite of the same bytes, must not reload again.
+		writeAtomically(t, path, "ok 4")
+		if err := w.ReloadNow(ctx); err != nil {
+			t.Fatal(err)
+		}
+		before := calls.Load()
+		writeAtomically(t, path, "ok 4")
+		time.Sleep(300 * time.Millisecond)
+		if n := calls.Load(); n != before {
+			t.Errorf("reloads after rewriting the applied bytes = %d, want 0", n-before)
+		}
+		writeAtomically(t, path, "ok 5")
+		fixture.WaitUntil(t, "reload of ok 5", func() bool { return applied.Load() == "ok 5" })
+	})
+	t.Run("SIGHUP reloads the same bytes", func(t *testing.T) {
+		time.Sleep(200 * time.Millisecond) // the ok 5 event has settled
+		before := calls.Load()
+		sigs <- nil
+		fixture.WaitUntil(t, "reload on SIGHUP", func() bool { return calls.Load() == before+1 })
+	})
 }
