@@ -59,6 +59,23 @@ func width(s string) int {
 			i++
 			continue
 		}
+		if c >= 0xE1 && c <= 0xEF && c != 0xED && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 {
+			// A well-formed three-byte character, the bulk of a page,
+			// measured without a call: U+3000–EFFF (lead E3–EE) is all
+			// wide, U+1000–1FFF (E1) all narrow; the rest is decoded.
+			switch {
+			case c == 0xE1:
+				w++
+			case c >= 0xE3 && c <= 0xEE:
+				w += 2
+			case isWide(rune(c&0x0F)<<12 | rune(s[i+1]&0x3F)<<6 | rune(s[i+2]&0x3F)):
+				w += 2
+			default:
+				w++
+			}
+			i += 3
+			continue
+		}
 		r, n := utf8.DecodeRuneInString(s[i:])
 		i += n
 		if isWide(r) {
@@ -74,71 +91,126 @@ func width(s string) int {
 // character (or at either end) goes, runs of white space between narrow
 // characters (Latin words, numbers) become one space.
 func cleanLine(s string) string {
-	// Fast path: nothing to do for a line without white space.
-	if !hasSpace(s) {
-		return s
+	i := indexSpace(s)
+	if i < 0 {
+		return s // most lines of a page hold no white space once decoded
 	}
 	var b strings.Builder
 	b.Grow(len(s))
+	b.WriteString(s[:i])
 	var prev rune = -1 // last rune written, -1 at the start
-	pending := false   // white space seen since prev
-	for _, r := range s {
+	if i > 0 {
+		prev, _ = utf8.DecodeLastRuneInString(s[:i])
+	}
+	pending := false // white space seen since prev
+	for i < len(s) {
+		r, n := decodeRune(s, i)
 		if isSpace(r) {
 			pending = true
+			i += n
 			continue
 		}
 		if pending && prev >= 0 && !isWide(prev) && !isWide(r) {
 			b.WriteByte(' ')
 		}
 		pending = false
-		b.WriteRune(r)
+		b.WriteString(s[i : i+n])
 		prev = r
+		i += n
 	}
 	return b.String()
 }
 
-// hasSpace reports whether s holds white space (isSpace). Only runes whose
-// UTF-8 lead byte is C2, E1, E2, E3 or EF can be multi-byte white space,
-// so other runes are skipped without decoding.
-func hasSpace(s string) bool {
+// decodeRune decodes the rune at s[i:] like utf8.DecodeRuneInString,
+// with the one-byte and three-byte (all Chinese text) forms in line: the
+// parser decodes every character of a page several times over.
+func decodeRune(s string, i int) (rune, int) {
+	if c := s[i]; c < utf8.RuneSelf {
+		return rune(c), 1
+	} else if c >= 0xE1 && c <= 0xEF && c != 0xED && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 {
+		// The lead bytes left out (E0, ED) have narrower rules for the
+		// second byte, which DecodeRuneInString applies.
+		return rune(c&0x0F)<<12 | rune(s[i+1]&0x3F)<<6 | rune(s[i+2]&0x3F), 3
+	}
+	return utf8.DecodeRuneInString(s[i:])
+}
+
+// indexSpace returns the byte offset of the first white space (isSpace)
+// in s, or -1. It looks at bytes: the multi-byte white space characters
+// are few and known by their bytes, so no rune is decoded.
+func indexSpace(s string) int {
 	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
+		c := s[i]
+		if !spaceLead[c] {
+			continue
+		}
+		switch c {
 		case ' ', '\t', '\n', '\v', '\f', '\r':
-			return true
-		case 0xC2, 0xE1, 0xE2, 0xE3, 0xEF:
-			if r, _ := utf8.DecodeRuneInString(s[i:]); isSpace(r) {
-				return true
+			return i
+		case 0xC2: // U+0085, U+00A0
+			if i+1 < len(s) && (s[i+1] == 0x85 || s[i+1] == 0xA0) {
+				return i
+			}
+		case 0xE1: // U+1680
+			if i+2 < len(s) && s[i+1] == 0x9A && s[i+2] == 0x80 {
+				return i
+			}
+		case 0xE2: // U+2000–200B, U+2028, U+2029, U+202F, U+205F
+			if i+2 < len(s) {
+				b1, b2 := s[i+1], s[i+2]
+				if b1 == 0x80 && (b2 <= 0x8B || b2 == 0xA8 || b2 == 0xA9 || b2 == 0xAF) || b1 == 0x81 && b2 == 0x9F {
+					return i
+				}
+			}
+		case 0xE3: // U+3000, the ideographic space
+			if i+2 < len(s) && s[i+1] == 0x80 && s[i+2] == 0x80 {
+				return i
+			}
+		case 0xEF: // U+FEFF
+			if i+2 < len(s) && s[i+1] == 0xBB && s[i+2] == 0xBF {
+				return i
 			}
 		}
 	}
-	return false
+	return -1
 }
+
+// spaceLead marks the bytes that open white space in UTF-8.
+var spaceLead = [256]bool{' ': true, '\t': true, '\n': true, '\v': true, '\f': true, '\r': true,
+	0xC2: true, 0xE1: true, 0xE2: true, 0xE3: true, 0xEF: true}
 
 // textJoiner joins wrapped lines: no space between wide characters or
 // digits (a number can wrap mid-way: "76" + "4万元"), one space between
-// two Latin letters, which wrap at word ends.
-type textJoiner struct{ b []byte }
+// two Latin letters, which wrap at word ends. The texts it takes share one
+// buffer, so an article's paragraphs cost one allocation (grow sizes it).
+type textJoiner struct {
+	b     strings.Builder
+	start int // where the text being joined starts in b
+}
+
+// grow makes room for n more bytes.
+func (j *textJoiner) grow(n int) { j.b.Grow(n) }
 
 func (j *textJoiner) add(s string) {
 	if s == "" {
 		return
 	}
-	if len(j.b) > 0 {
-		last, _ := utf8.DecodeLastRune(j.b)
+	if !j.empty() {
+		last, _ := utf8.DecodeLastRuneInString(j.b.String()[j.start:])
 		first, _ := utf8.DecodeRuneInString(s)
 		if isLatinLetter(last) && isLatinLetter(first) {
-			j.b = append(j.b, ' ')
+			j.b.WriteByte(' ')
 		}
 	}
-	j.b = append(j.b, s...)
+	j.b.WriteString(s)
 }
 
-func (j *textJoiner) empty() bool { return len(j.b) == 0 }
+func (j *textJoiner) empty() bool { return j.b.Len() == j.start }
 
 // take returns the joined text and starts over.
 func (j *textJoiner) take() string {
-	s := string(j.b)
-	j.b = j.b[:0]
+	s := j.b.String()[j.start:]
+	j.start = j.b.Len()
 	return s
 }
 
@@ -225,6 +297,41 @@ func letterSpaced(fields []string) bool {
 		}
 	}
 	return single*4 >= len(fields)*3
+}
+
+// containsAny reports whether s holds any of subs. It stands in for
+// strings.ContainsAny with a set of non-ASCII characters, which decodes
+// every rune of s and looks it up in the set: searching for each one with
+// strings.Contains (a fast byte search) is several times quicker on the
+// short lines the parser asks about.
+func containsAny(s string, subs ...string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// nextField returns the first white-space-separated field of s and the
+// rest of s after it; field is "" when s holds none.
+func nextField(s string) (field, rest string) {
+	start := -1
+	for i, r := range s {
+		if isSpace(r) {
+			if start >= 0 {
+				return s[start:i], s[i:]
+			}
+			continue
+		}
+		if start < 0 {
+			start = i
+		}
+	}
+	if start < 0 {
+		return "", ""
+	}
+	return s[start:], ""
 }
 
 // fieldsSpace splits s at white space (isSpace).

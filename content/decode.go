@@ -1,7 +1,6 @@
 package content
 
 import (
-	"bytes"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -39,6 +38,12 @@ func (e *DecodeError) Error() string {
 // nor GB18030 give a *DecodeError naming the file and the byte offset, so
 // nothing is half-parsed.
 func DecodeText(b []byte, name string) (string, error) {
+	return decodeOwned(string(b), name)
+}
+
+// decodeOwned is DecodeText of the file's bytes held in a string, which
+// spares a copy when the caller read the file into one (readPage).
+func decodeOwned(b string, name string) (string, error) {
 	s, err := decodeText(b, name)
 	if err != nil {
 		return "", err
@@ -48,14 +53,15 @@ func DecodeText(b []byte, name string) (string, error) {
 	return StripFormat(s), nil
 }
 
-func decodeText(b []byte, name string) (string, error) {
+// decodeText decodes a file's bytes, given as a string.
+func decodeText(b string, name string) (string, error) {
 	switch {
-	case bytes.HasPrefix(b, []byte{0xEF, 0xBB, 0xBF}):
+	case strings.HasPrefix(b, "\xEF\xBB\xBF"):
 		if off := invalidUTF8(b[3:]); off >= 0 {
 			return "", &DecodeError{Name: name, Offset: 3 + off, Reason: "invalid UTF-8 after a UTF-8 byte-order mark"}
 		}
-		return checkControls(string(b[3:]), 3, name)
-	case bytes.HasPrefix(b, []byte{0xFF, 0xFE}), bytes.HasPrefix(b, []byte{0xFE, 0xFF}):
+		return checkControls(b[3:], 3, name)
+	case strings.HasPrefix(b, "\xFF\xFE"), strings.HasPrefix(b, "\xFE\xFF"):
 		return decodeUTF16(b, name)
 	}
 	// Control bytes mean binary in either encoding: neither UTF-8 nor
@@ -65,7 +71,7 @@ func decodeText(b []byte, name string) (string, error) {
 	}
 	utfBad := invalidUTF8(b)
 	if utfBad < 0 {
-		return normalizeLineEnds(string(b)), nil
+		return normalizeLineEnds(b), nil
 	}
 	if gbBad := invalidGB18030(b); gbBad >= 0 {
 		// Report where the more successful reading broke down: for a GBK
@@ -73,17 +79,17 @@ func decodeText(b []byte, name string) (string, error) {
 		off := max(gbBad, utfBad)
 		return "", &DecodeError{Name: name, Offset: off, Reason: fmt.Sprintf("byte 0x%02X is neither UTF-8 nor GB18030 text; convert the file to UTF-8", b[off])}
 	}
-	out, err := simplifiedchinese.GB18030.NewDecoder().Bytes(b)
+	out, err := simplifiedchinese.GB18030.NewDecoder().String(b)
 	if err != nil {
 		return "", &DecodeError{Name: name, Offset: 0, Reason: fmt.Sprintf("GB18030: %v", err)}
 	}
-	return normalizeLineEnds(string(out)), nil
+	return normalizeLineEnds(out), nil
 }
 
 // invalidUTF8 returns the offset of the first byte that is not valid UTF-8,
 // or -1.
-func invalidUTF8(b []byte) int {
-	if utf8.Valid(b) { // the common case, and the standard library's is faster
+func invalidUTF8(b string) int {
+	if utf8.ValidString(b) { // the common case, and the standard library's is faster
 		return -1
 	}
 	for i := 0; i < len(b); {
@@ -91,7 +97,7 @@ func invalidUTF8(b []byte) int {
 			i++
 			continue
 		}
-		r, size := utf8.DecodeRune(b[i:])
+		r, size := utf8.DecodeRuneInString(b[i:])
 		if r == utf8.RuneError && size <= 1 {
 			return i
 		}
@@ -103,7 +109,7 @@ func invalidUTF8(b []byte) int {
 // invalidGB18030 returns the offset of the first byte sequence that is not
 // well-formed GB18030 (one byte 00-7F; two bytes 81-FE + 40-7E/80-FE; four
 // bytes 81-FE 30-39 81-FE 30-39), or -1.
-func invalidGB18030(b []byte) int {
+func invalidGB18030(b string) int {
 	for i := 0; i < len(b); {
 		c := b[i]
 		switch {
@@ -125,14 +131,23 @@ func invalidGB18030(b []byte) int {
 // controlByte returns the offset of the first ASCII control byte that text
 // files do not contain (all but tab, line feed, vertical tab, form feed and
 // carriage return), or -1.
-func controlByte(b []byte) int {
-	for i, c := range b {
-		if isBinaryByte(c) {
+func controlByte(b string) int {
+	for i := 0; i < len(b); i++ {
+		if binaryByte[b[i]] {
 			return i
 		}
 	}
 	return -1
 }
+
+// binaryByte marks the bytes isBinaryByte reports, for scanning whole
+// files a byte at a time.
+var binaryByte = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = isBinaryByte(byte(c))
+	}
+	return t
+}()
 
 func isBinaryByte(c byte) bool {
 	return c < 0x20 && c != '\t' && c != '\n' && c != '\v' && c != '\f' && c != '\r' || c == 0x7F
@@ -141,10 +156,8 @@ func isBinaryByte(c byte) bool {
 // checkControls rejects decoded text holding control characters and
 // normalises line ends. base is added to reported offsets (a skipped BOM).
 func checkControls(s string, base int, name string) (string, error) {
-	for i := 0; i < len(s); i++ {
-		if isBinaryByte(s[i]) {
-			return "", &DecodeError{Name: name, Offset: base + i, Reason: fmt.Sprintf("binary data (byte 0x%02X), not a text file", s[i])}
-		}
+	if i := controlByte(s); i >= 0 {
+		return "", &DecodeError{Name: name, Offset: base + i, Reason: fmt.Sprintf("binary data (byte 0x%02X), not a text file", s[i])}
 	}
 	return normalizeLineEnds(s), nil
 }
@@ -158,7 +171,7 @@ func normalizeLineEnds(s string) string {
 	return s
 }
 
-func decodeUTF16(b []byte, name string) (string, error) {
+func decodeUTF16(b string, name string) (string, error) {
 	if len(b)%2 != 0 {
 		return "", &DecodeError{Name: name, Offset: len(b) - 1, Reason: "UTF-16 text with an odd number of bytes"}
 	}

@@ -3,6 +3,7 @@ package content
 import (
 	"fmt"
 	"io"
+	"io/fs"
 	"regexp"
 	"slices"
 	"strconv"
@@ -112,12 +113,24 @@ func ParsePage(r io.Reader, opts ParseOptions) (Edition, error) {
 }
 
 // readPage reads and decodes a page's text.
+//
+// The bytes go straight into a strings.Builder, sized up front when the
+// reader knows its length, so the text is not copied again to become a
+// string.
 func readPage(r io.Reader, opts ParseOptions) (string, error) {
-	b, err := io.ReadAll(r)
-	if err != nil {
+	var b strings.Builder
+	switch r := r.(type) {
+	case interface{ Len() int }: // bytes.Reader, strings.Reader, bytes.Buffer
+		b.Grow(r.Len())
+	case interface{ Stat() (fs.FileInfo, error) }: // *os.File
+		if fi, err := r.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() < 1<<30 {
+			b.Grow(int(fi.Size()))
+		}
+	}
+	if _, err := io.Copy(&b, r); err != nil {
 		return "", fmt.Errorf("content: read %s: %w", nameOrInput(opts.Name), err)
 	}
-	return DecodeText(b, opts.Name)
+	return decodeOwned(b.String(), opts.Name)
 }
 
 func nameOrInput(name string) string {
@@ -169,14 +182,12 @@ func parsePage(text string, opts ParseOptions, notes *Explanation) (ed Edition, 
 		return Edition{}, nil, err
 	}
 
-	rawLines := strings.Split(text, "\n")
-	if len(rawLines) > 0 && rawLines[len(rawLines)-1] == "" {
-		rawLines = rawLines[:len(rawLines)-1]
-	}
-	lines := make([]pline, len(rawLines))
-	for i, raw := range rawLines {
+	lines := make([]pline, 0, strings.Count(text, "\n")+1)
+	for rest := text; rest != ""; {
+		raw, after, _ := strings.Cut(rest, "\n")
+		rest = after
 		t := cleanLine(raw)
-		lines[i] = pline{n: i + 1, raw: raw, text: t, w: width(t) + indentCells(raw)}
+		lines = append(lines, pline{n: len(lines) + 1, raw: raw, text: t, w: width(t) + indentCells(raw)})
 	}
 	if !ok {
 		d, at, found := inferDate(lines)
@@ -197,6 +208,8 @@ func parsePage(text string, opts ParseOptions, notes *Explanation) (ed Edition, 
 	blocks := p.dropPageFurniture(splitBlocks(lines))
 	p.classify(blocks)
 	units := p.units(blocks)
+	ed.Articles = make([]Article, 0, len(units))
+	p.derived = make([]bool, 0, len(units))
 	p.build(units)
 	if notes != nil {
 		notes.Placement = p.placement
@@ -363,7 +376,7 @@ scan:
 			n = i + 1
 		case c.kind == furnitureNumber && n == i:
 			if in := c.inner; in == nil || i+1 < len(cand) && cand[i+1].l.n == in.n ||
-				finished(in.text) || !strings.ContainsAny(in.text, "，,、") {
+				finished(in.text) || !containsAny(in.text, "，", ",", "、") {
 				n = i + 1
 			}
 		}
@@ -437,13 +450,13 @@ func pageFurniture(l pline) bool {
 
 // furnitureOf grades a cleaned line as furniture and says why.
 func furnitureOf(t string) (furnitureKind, string) {
-	if t == "" || utf8.RuneCountInString(t) > 40 || strings.ContainsAny(t, "。！？!?") || bylineLen(t) > 0 {
+	if t == "" || utf8.RuneCountInString(t) > 40 || containsAny(t, "。", "！", "？", "!", "?") || bylineLen(t) > 0 {
 		return notFurniture, ""
 	}
 	if furnitureEditors.MatchString(t) {
 		return furnitureStrong, "the editors' line"
 	}
-	if strings.ContainsAny(t, "，,、；;") {
+	if containsAny(t, "，", ",", "、", "；", ";") {
 		return notFurniture, ""
 	}
 	date := furnitureDate.MatchString(t)
@@ -639,7 +652,7 @@ func blockText(b *block) string {
 // headline-shaped block that has one is more likely a sentence's start.
 func commaFree(b *block) bool {
 	for _, l := range b.lines {
-		if strings.ContainsAny(l.text, "，,、") {
+		if containsAny(l.text, "，", ",", "、") {
 			return false
 		}
 	}
@@ -655,7 +668,7 @@ func headlineShaped(b *block) bool {
 	}
 	n := 0
 	for _, l := range b.lines {
-		if strings.ContainsAny(l.text, "。；;") {
+		if containsAny(l.text, "。", "；", ";") {
 			return false
 		}
 		n += utf8.RuneCountInString(l.text)
@@ -916,6 +929,11 @@ func paragraphs(ls []bodyLine, explain func(i, para int, start bool, why string)
 	}
 	var paras []string
 	var cur textJoiner
+	size := 0
+	for _, l := range ls {
+		size += len(l.text) + 1 // +1: a space between Latin words
+	}
+	cur.grow(size)
 	for i, l := range ls {
 		if i > 0 && !cur.empty() {
 			prev := ls[i-1]
@@ -958,7 +976,11 @@ func (p *pageParser) article(head *unit, u unit) {
 		first = min(first, head.blocks[0].lines[0].n)
 		last = max(last, head.blocks[len(head.blocks)-1].last().n)
 	}
-	var ls []bodyLine
+	n := 0
+	for _, b := range u.blocks {
+		n += len(b.lines)
+	}
+	ls := make([]bodyLine, 0, n)
 	skip := 0  // lines of the first block the byline took whole
 	rest := "" // the byline's last line after the byline, cleaned
 	if u.byline {
@@ -1020,7 +1042,7 @@ func (p *pageParser) add(a Article, derivedTitle bool) {
 func splitByline(lines []pline) (raw, rest string, n int) {
 	first := lines[0]
 	end := lineBylineLen(first.text, first.raw)
-	if len(lines) > 1 && strings.ContainsAny(first.text[end:], "（(") && !strings.ContainsAny(first.text[end:], "）)") {
+	if len(lines) > 1 && containsAny(first.text[end:], "（", "(") && !containsAny(first.text[end:], "）", ")") {
 		joined := first.text + lines[1].text
 		if e := bylineLen(joined); e > len(first.text) {
 			// Join like body lines: a wrap can fall mid-name ("通讯员王小"

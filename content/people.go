@@ -15,6 +15,16 @@ var agencies = []string{"本报", "新华社", "中新社"}
 
 // matchRole returns the role starting s, or "".
 func matchRole(s string) string {
+	// Most positions open no role: every role's first character is one of
+	// a few, and this check runs at every character of a credit.
+	if len(s) < len("记者") {
+		return ""
+	}
+	switch s[:3] {
+	case "特", "见", "首", "摄", "通", "实", "记":
+	default:
+		return ""
+	}
 	for _, r := range roles {
 		if strings.HasPrefix(s, r) {
 			return r
@@ -375,12 +385,15 @@ func spacedBylineLen(text, raw string) int {
 		}
 	}
 	_, rest := splitRawAt(raw, nonSpace(text[:h]))
-	fields := fieldsSpace(rest)
 	// n counts the bytes of text after h that the people take: the fields
 	// are runs of ideographs, which the cleaned text holds without the
 	// white space between them.
 	roles, names, n := 0, 0, 0
-	for k, f := range fields {
+	for k := 0; ; k++ {
+		var f string
+		if f, rest = nextField(rest); f == "" {
+			break
+		}
 		fr, fn, ok := peopleField(f)
 		if !ok || roles+fr == 0 || k == maxSpacedPeople {
 			// Not people, or a name before any role. People glued to a
@@ -406,21 +419,49 @@ func spacedBylineLen(text, raw string) int {
 // peopleField reads one white-space-separated field of a byline without
 // parentheses: how many roles and names it holds, and whether it holds
 // nothing else (names of two to four ideographs).
+//
+// It reads f as splitCredit does, without building the segments, and
+// stops at the first character that cannot be part of a name: the field
+// is often a whole line of article text.
 func peopleField(f string) (roles, names int, ok bool) {
-	segs := splitCredit(f)
-	ok = len(segs) > 0
-	for _, sg := range segs {
-		switch sg.kind {
-		case 'r':
-			roles++
-		case 'n':
-			if c := utf8.RuneCountInString(sg.text); c < 2 || c > 4 || !allWords(sg.text) {
-				ok = false
+	name := 0 // runes of the pending name
+	flush := func() bool {
+		if name == 0 {
+			return true
+		}
+		names++
+		ok := name >= 2 && name <= 4
+		name = 0
+		return ok
+	}
+	for i := 0; i < len(f); {
+		if role := matchRole(f[i:]); role != "" {
+			if !flush() {
+				return 0, 0, false
 			}
-			names++
+			roles++
+			i += len(role)
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(f[i:])
+		i += n
+		switch {
+		case isNameSep(r):
+			if !flush() {
+				return 0, 0, false
+			}
+		case isWord(r) || r == '·':
+			if name++; name > 4 {
+				return 0, 0, false
+			}
+		default:
+			return 0, 0, false
 		}
 	}
-	return roles, names, ok
+	if !flush() {
+		return 0, 0, false
+	}
+	return roles, names, len(f) > 0
 }
 
 // allWords reports a string of ideographs and "·" only: a name.
