@@ -36,7 +36,7 @@ type OutboxStore interface {
 	LastDigestRun(ctx context.Context, digest string) (store.DigestRun, error)
 	UnfinishedDigestRuns(ctx context.Context) ([]store.DigestRun, error)
 	DueDeliveries(ctx context.Context, runID int64, after string, now time.Time, limit int) ([]store.Delivery, error)
-	ClaimDeliveries(ctx context.Context, runID int64, holder string, now, until time.Time, limit int) ([]store.Delivery, error)
+	ClaimDeliveries(ctx context.Context, runID int64, holder, after string, now, until time.Time, limit int) ([]store.Delivery, error)
 	MarkDeliverySent(ctx context.Context, runID int64, recipient string, at time.Time) error
 	MarkDeliveryRetry(ctx context.Context, runID int64, recipient string, code int, reply string, next time.Time) error
 	MarkDeliveryFailed(ctx context.Context, runID int64, recipient string, code int, reply string) error

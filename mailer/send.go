@@ -199,14 +199,15 @@ func (s *sendRun) passes(ctx context.Context, jobs chan<- store.Delivery, inPass
 	}
 }
 
-// page is the next deliveries to send: sending alone, the due ones after
-// recipient after (keyset paging); sharing, a batch claimed for this
+// page is the next deliveries to send after recipient after (keyset
+// paging): sending alone, the due ones; sharing, a batch claimed for this
 // instance, a few per connection, so that a batch is sent well within its
-// claim.
+// claim. What a pass leaves behind (others' claims, retries not yet due)
+// the next pass, from "", takes.
 func (s *sendRun) page(ctx context.Context, after string) ([]store.Delivery, error) {
 	now := s.m.cfg.Now()
 	if share := s.m.cfg.Share; share != nil {
-		return s.m.store.ClaimDeliveries(ctx, s.run.ID, share.Holder, now, now.Add(share.ClaimTTL), 4*s.m.cfg.Connections)
+		return s.m.store.ClaimDeliveries(ctx, s.run.ID, share.Holder, after, now, now.Add(share.ClaimTTL), 4*s.m.cfg.Connections)
 	}
 	return s.m.store.DueDeliveries(ctx, s.run.ID, after, now, pageSize)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -41,15 +42,23 @@ func TestClaimDeliveriesShareARun(t *testing.T) {
 			}
 			holder := fmt.Sprintf("instance-%d", i)
 			wg.Go(func() {
+				// As the mailer does: batch after batch, then a pass from
+				// the start for what others held, until one finds nothing.
+				after := ""
 				for {
-					ds, err := s.ClaimDeliveries(ctx, run.ID, holder, now, now.Add(time.Minute), batch)
+					ds, err := s.ClaimDeliveries(ctx, run.ID, holder, after, now, now.Add(time.Minute), batch)
 					if err != nil {
 						t.Error(err)
 						return
 					}
 					if len(ds) == 0 {
-						return
+						if after == "" {
+							return
+						}
+						after = ""
+						continue
 					}
+					after = ds[len(ds)-1].Recipient
 					if len(ds) > batch {
 						t.Errorf("%s claimed %d, more than the batch of %d", holder, len(ds), batch)
 					}
@@ -104,24 +113,78 @@ func TestClaimExpires(t *testing.T) {
 			t.Fatal(err)
 		}
 		until := now.Add(time.Minute)
-		dead, err := s.ClaimDeliveries(ctx, run.ID, "dead", now, until, 2)
+		dead, err := s.ClaimDeliveries(ctx, run.ID, "dead", "", now, until, 2)
 		if err != nil || len(dead) != 2 || dead[0].Recipient != "a@x.cn" || dead[1].Recipient != "b@x.cn" {
 			t.Fatalf("first claim = %+v, %v; want a and b", dead, err)
 		}
-		live, err := s.ClaimDeliveries(ctx, run.ID, "live", now.Add(time.Second), now.Add(time.Minute), 10)
+		live, err := s.ClaimDeliveries(ctx, run.ID, "live", "", now.Add(time.Second), now.Add(time.Minute), 10)
 		if err != nil || len(live) != 1 || live[0].Recipient != "c@x.cn" {
 			t.Fatalf("claim while a and b are held = %+v, %v; want c only", live, err)
 		}
 		if err := s.MarkDeliveryRetry(ctx, run.ID, "c@x.cn", 451, "try later", now.Add(10*time.Second)); err != nil {
 			t.Fatal(err)
 		}
-		again, err := s.ClaimDeliveries(ctx, run.ID, "live", until, until.Add(time.Minute), 10)
+		again, err := s.ClaimDeliveries(ctx, run.ID, "live", "", until, until.Add(time.Minute), 10)
 		if err != nil || len(again) != 3 {
 			t.Fatalf("claim after the expiry = %+v, %v; want a, b (expired) and c (retry due)", again, err)
 		}
 		for i, d := range again[:2] {
 			if d.MessageID != dead[i].MessageID {
 				t.Errorf("%s retaken with Message-ID %s, first claimed with %s", d.Recipient, d.MessageID, dead[i].MessageID)
+			}
+		}
+	})
+}
+
+// TestClaimAfter: a claim takes the pending deliveries after the given
+// recipient only, in recipient order, passing over the ones sent; a
+// claim from "" then takes what an earlier one passed over.
+func TestClaimAfter(t *testing.T) {
+	eachDriver(t, func(t *testing.T, db testDB) {
+		ctx := context.Background()
+		s := db.open(t)
+		now := time.Date(2021, 7, 20, 23, 0, 0, 0, time.UTC)
+		addrs := []string{"a@x.cn", "b@x.cn", "c@x.cn", "d@x.cn", "e@x.cn", "f@x.cn"}
+		run, _, err := s.CreateDigestRun(ctx, DigestRun{Digest: "daily", Slot: now, Status: RunSending, WindowEnd: now},
+			iter.Seq[OutboxRecipient](func(yield func(OutboxRecipient) bool) {
+				for _, a := range addrs {
+					if !yield(OutboxRecipient{Address: a, List: "l", MessageID: "<" + a + ">"}) {
+						return
+					}
+				}
+			}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.MarkDeliverySent(ctx, run.ID, "d@x.cn", now); err != nil {
+			t.Fatal(err)
+		}
+		recipients := func(ds []Delivery) []string {
+			var rs []string
+			for _, d := range ds {
+				rs = append(rs, d.Recipient)
+			}
+			return rs
+		}
+		until := now.Add(time.Minute)
+		tests := []struct {
+			name, holder, after string
+			limit               int
+			want                []string
+		}{
+			{"after b, d sent", "one", "b@x.cn", 2, []string{"c@x.cn", "e@x.cn"}},
+			{"after e", "one", "e@x.cn", 10, []string{"f@x.cn"}},
+			{"after the last", "one", "f@x.cn", 10, nil},
+			{"from the start: what was passed over", "two", "", 10, []string{"a@x.cn", "b@x.cn"}},
+			{"nothing left", "two", "", 10, nil},
+		}
+		for _, tt := range tests {
+			ds, err := s.ClaimDeliveries(ctx, run.ID, tt.holder, tt.after, now, until, tt.limit)
+			if err != nil {
+				t.Fatalf("%s: %v", tt.name, err)
+			}
+			if got := recipients(ds); !slices.Equal(got, tt.want) {
+				t.Errorf("%s: claimed %q, want %q", tt.name, got, tt.want)
 			}
 		}
 	})

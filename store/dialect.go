@@ -64,15 +64,19 @@ var (
 	// rows another claimer is taking (FOR UPDATE SKIP LOCKED), selected in
 	// a CTE: as an IN sub-select with LIMIT and FOR UPDATE the planner may
 	// evaluate it more than once and claim more than the limit. SQLite's
-	// one writer makes locking needless.
+	// one writer makes locking needless. Both read the pending deliveries
+	// in deliveries_by_status_recipient's order from the recipient after
+	// the previous batch, so a claim steps over neither the deliveries
+	// sent before it nor, on PostgreSQL, the dead index entries they left
+	// until the next vacuum.
 	claimDeliveries = stmt{
 		sqlite: `UPDATE deliveries SET claimed_by = ?1, claimed_until = ?2
 			WHERE run_id = ?3 AND recipient IN (SELECT recipient FROM deliveries
-				WHERE run_id = ?3 AND status = 'pending' AND next_attempt_at <= ?4 AND claimed_until <= ?5
+				WHERE run_id = ?3 AND status = 'pending' AND recipient > ?7 AND next_attempt_at <= ?4 AND claimed_until <= ?5
 				ORDER BY recipient LIMIT ?6)
 			RETURNING ` + claimedColumns,
 		postgres: `WITH c AS (SELECT run_id, recipient FROM deliveries
-				WHERE run_id = $3 AND status = 'pending' AND next_attempt_at <= $4 AND claimed_until <= $5
+				WHERE run_id = $3 AND status = 'pending' AND recipient > $7 AND next_attempt_at <= $4 AND claimed_until <= $5
 				ORDER BY recipient LIMIT $6 FOR UPDATE SKIP LOCKED)
 			UPDATE deliveries SET claimed_by = $1, claimed_until = $2
 			FROM c WHERE deliveries.run_id = c.run_id AND deliveries.recipient = c.recipient

@@ -323,18 +323,22 @@ func (runID runOf) scanDeliveries(rows *sql.Rows, err error) ([]Delivery, error)
 }
 
 // ClaimDeliveries claims up to limit pending deliveries of run that may be
-// tried at now and are not claimed by anyone until after now, for holder
-// until until, and returns them in recipient order. Instances sending one
+// tried at now and are not claimed by anyone until after now, with
+// recipients sorted after the given one (pass the last recipient of the
+// previous batch, "" for the first), for holder until until, and returns
+// them in recipient order. A batch costs the same at the end of a long run
+// as at its start. Deliveries passed over (claimed by another instance, or
+// not yet due) are claimed by a later pass starting again from "". Instances sending one
 // run together each claim their own batches: on PostgreSQL rows another
 // claimer is taking are skipped, not waited for (FOR UPDATE SKIP LOCKED);
 // on SQLite the claim is one write and so one at a time. A batch whose
 // holder died is claimed again once until has passed; its messages keep
 // their Message-IDs. Marking a delivery retried ends its claim.
-func (s *Store) ClaimDeliveries(ctx context.Context, runID int64, holder string, now, until time.Time, limit int) ([]Delivery, error) {
+func (s *Store) ClaimDeliveries(ctx context.Context, runID int64, holder, after string, now, until time.Time, limit int) ([]Delivery, error) {
 	nowS := formatTime(now)
 	// One statement, outside withTx: on PostgreSQL it runs read committed,
 	// so claimers skip each other's rows instead of failing to serialize.
-	ds, err := runOf(runID).scanDeliveries(s.db.QueryContext(ctx, s.sql(claimDeliveries), holder, formatTime(until), runID, nowS, nowS, limit))
+	ds, err := runOf(runID).scanDeliveries(s.db.QueryContext(ctx, s.sql(claimDeliveries), holder, formatTime(until), runID, nowS, nowS, limit, after))
 	if err != nil {
 		return nil, fmt.Errorf("store: claim deliveries of run %d: %w", runID, err)
 	}
