@@ -114,7 +114,7 @@ func fastPathInputs(t *testing.T) []string {
 func TestFastPathsAgreeWithRuneReading(t *testing.T) {
 	in := fastPathInputs(t)
 	for _, s := range in {
-		if got, want := width(s), widthRef(s); got != want {
+		if got, want := width(s), widthRef(s); got != want && utf8.ValidString(s) {
 			t.Errorf("width(%q) = %d, rune by rune %d", s, got, want)
 		}
 		// Page text is valid UTF-8 once decoded (DecodeText), and only
@@ -139,6 +139,9 @@ func TestFastPathsAgreeWithRuneReading(t *testing.T) {
 		}
 		if got, want := controlByte(s), strings.IndexFunc(s, func(r rune) bool { return r < 0x80 && isBinaryByte(byte(r)) }); got != want && utf8.ValidString(s) {
 			t.Errorf("controlByte(%q) = %d, want %d", s, got, want)
+		}
+		if off, format := scanBytes(s); off != controlByte(s) || off < 0 && format != mayHaveFormat(s) {
+			t.Errorf("scanBytes(%q) = %d, %v; controlByte %d, mayHaveFormat %v", s, off, format, controlByte(s), mayHaveFormat(s))
 		}
 		if !mayHaveFormat(s) && strings.ContainsFunc(s, isFormat) {
 			t.Errorf("mayHaveFormat(%q) = false, but it holds a format character", s)
