@@ -358,6 +358,23 @@ func nextField(s string) (field, rest string) {
 	return s[start:], ""
 }
 
+// withoutSpace returns s with its white space (isSpace) removed.
+func withoutSpace(s string) string {
+	i := indexSpace(s)
+	if i < 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	b.WriteString(s[:i])
+	for _, r := range s[i:] {
+		if !isSpace(r) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
 // fieldsSpace splits s at white space (isSpace).
 func fieldsSpace(s string) []string {
 	return strings.FieldsFunc(s, isSpace)

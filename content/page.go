@@ -534,6 +534,10 @@ type pageParser struct {
 	placement string
 	// headWhy is said of the next headline group noted, then cleared.
 	headWhy string
+
+	// body and widths are article's and paragraphs' scratch space.
+	body   []bodyLine
+	widths []int
 }
 
 // classify marks bylines, photos and headlines.
@@ -921,8 +925,10 @@ func indented(raw string) bool {
 // paragraphs joins body lines into paragraphs (see ParsePage). With
 // explain, it says for each line whether it starts paragraph para (1-based)
 // or continues it, and why.
-func paragraphs(ls []bodyLine, explain func(i, para int, start bool, why string)) []string {
-	ws := make([]int, 0, len(ls))
+//
+// ws is scratch space for the line widths, reused from article to article.
+func paragraphs(ls []bodyLine, ws []int, explain func(i, para int, start bool, why string)) []string {
+	ws = ws[:0]
 	for _, l := range ls {
 		ws = append(ws, l.w)
 	}
@@ -988,7 +994,7 @@ func (p *pageParser) article(head *unit, u unit) {
 	for _, b := range u.blocks {
 		n += len(b.lines)
 	}
-	ls := make([]bodyLine, 0, n)
+	ls := slices.Grow(p.body[:0], n) // scratch, reused from article to article
 	skip := 0  // lines of the first block the byline took whole
 	rest := "" // the byline's last line after the byline, cleaned
 	if u.byline {
@@ -1019,15 +1025,18 @@ func (p *pageParser) article(head *unit, u unit) {
 	if p.explaining() {
 		explain = p.explainBody(u, ls, skip, a.Byline, head == nil)
 	}
-	a.Paragraphs = paragraphs(ls, explain)
+	a.Paragraphs = paragraphs(ls, p.widths[:0], explain)
+	p.body, p.widths = ls[:0], slices.Grow(p.widths[:0], len(ls))
 	if a.Paragraphs == nil {
 		a.Paragraphs = []string{}
 	}
 	a.Lines = [2]int{first, last}
-	key := strings.Join(strings.FieldsFunc(a.DisplayTitle(), isSpace), "")
+	// The key is the display title without white space (its parts run
+	// together).
+	key := withoutSpace(a.Kicker + a.Title + a.Subtitle)
 	if head == nil {
 		p.ed.Warnings = append(p.ed.Warnings, Warning{File: p.source, Lines: a.Lines, Message: "article has no headline"})
-		key = "untitled:" + a.Byline + prefixRunes(strings.Join(a.Paragraphs, ""), 40)
+		key = "untitled:" + a.Byline + prefixRunesOf(a.Paragraphs, 40)
 	}
 	a.ID = p.itemID(KindArticle, key)
 	p.add(a, false)
@@ -1157,7 +1166,7 @@ func (p *pageParser) photo(head *unit, u unit) {
 	}
 	// Not the photo's ordinal: a correction that drops an earlier photo
 	// would hand its id to the next one.
-	key := a.Byline + "\x00" + prefixRunes(strings.Join(strings.FieldsFunc(caption, isSpace), ""), photoKeyRunes)
+	key := a.Byline + "\x00" + prefixRunes(withoutSpace(caption), photoKeyRunes)
 	a.ID = p.itemID(KindPhoto, key)
 	p.add(a, head == nil)
 }
@@ -1188,6 +1197,20 @@ func photoTitle(caption string) string {
 		s = cut
 	}
 	return strings.TrimRight(s, "，、：；")
+}
+
+// prefixRunesOf returns the first n runes of the strings in ss run
+// together.
+func prefixRunesOf(ss []string, n int) string {
+	var b strings.Builder
+	for _, s := range ss {
+		p := prefixRunes(s, n)
+		b.WriteString(p)
+		if n -= utf8.RuneCountInString(p); n == 0 {
+			break
+		}
+	}
+	return b.String()
 }
 
 // prefixRunes returns the first n runes of s.
