@@ -162,19 +162,31 @@ var binaryByte = func() (t [256]bool) {
 // hold a format character (meaningful when it is UTF-8).
 func scanBytes(b string) (binary int, format bool) {
 	for i := 0; i < len(b); i++ {
-		c := b[i]
-		if !binaryByte[c] && !formatLead[c] {
-			continue
-		}
-		if binaryByte[c] {
+		switch scanClass[b[i]] {
+		case 0:
+		case scanBinary:
 			return i, format
-		}
-		if !format && formatAt(b, i) {
-			format = true
+		default:
+			format = format || formatAt(b, i)
 		}
 	}
 	return -1, format
 }
+
+// scanClass sorts bytes for scanBytes: most are nothing to it (0).
+const scanBinary, scanFormat = 1, 2
+
+var scanClass = func() (t [256]uint8) {
+	for c := range 256 {
+		switch {
+		case binaryByte[c]:
+			t[c] = scanBinary
+		case formatLead[c]:
+			t[c] = scanFormat
+		}
+	}
+	return t
+}()
 
 func isBinaryByte(c byte) bool {
 	return c < 0x20 && c != '\t' && c != '\n' && c != '\v' && c != '\f' && c != '\r' || c == 0x7F
