@@ -995,8 +995,8 @@ func (p *pageParser) article(head *unit, u unit) {
 		n += len(b.lines)
 	}
 	ls := slices.Grow(p.body[:0], n) // scratch, reused from article to article
-	skip := 0  // lines of the first block the byline took whole
-	rest := "" // the byline's last line after the byline, cleaned
+	skip := 0                        // lines of the first block the byline took whole
+	rest := ""                       // the byline's last line after the byline, cleaned
 	if u.byline {
 		var raw string
 		raw, rest, skip = splitByline(u.blocks[0].lines)
