@@ -994,9 +994,10 @@ func (p *pageParser) article(head *unit, u unit) {
 	for _, b := range u.blocks {
 		n += len(b.lines)
 	}
-	ls := slices.Grow(p.body[:0], n) // scratch, reused from article to article
-	skip := 0                        // lines of the first block the byline took whole
-	rest := ""                       // the byline's last line after the byline, cleaned
+	// ls is scratch space, reused from article to article.
+	ls := slices.Grow(p.body[:0], n)
+	skip := 0  // lines of the first block the byline took whole
+	rest := "" // the byline's last line after the byline, cleaned
 	if u.byline {
 		var raw string
 		raw, rest, skip = splitByline(u.blocks[0].lines)
