@@ -297,7 +297,7 @@ func (s *Site) indexPage(ctx context.Context) (string, *pageData, error) {
 }
 
 func (s *Site) editionPage(ctx context.Context, date string) (string, *pageData, error) {
-	if !dateRE.MatchString(date) {
+	if !content.IsDate(date) {
 		return "", nil, fmt.Errorf("web: edition %q: %w", date, store.ErrNotFound)
 	}
 	arts, err := s.src.EditionArticles(ctx, date)
@@ -317,7 +317,7 @@ func (s *Site) editionPageOf(date string, arts []content.Article) (string, *page
 }
 
 func (s *Site) articlePage(ctx context.Context, id string) (string, *pageData, error) {
-	if !idRE.MatchString(id) {
+	if !content.IsStableID(id) {
 		return "", nil, fmt.Errorf("web: article %q: %w", id, store.ErrNotFound)
 	}
 	a, err := s.src.Article(ctx, id)
