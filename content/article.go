@@ -276,5 +276,38 @@ func StableID(date string, kind Kind, key string) string {
 	h.Write([]byte(kind))
 	h.Write([]byte{0})
 	h.Write([]byte(key))
-	return date + "-" + hex.EncodeToString(h.Sum(nil)[:6])
+	return date + "-" + hex.EncodeToString(h.Sum(nil)[:stableIDHexLen/2])
+}
+
+// stableIDHexLen is how many hex digits of the hash a StableID carries.
+const stableIDHexLen = 12
+
+// IsStableID reports whether id has the form StableID gives: the
+// edition date, a dash and twelve lower-case hex digits. Pages check a
+// requested id with it before asking the store.
+func IsStableID(id string) bool {
+	if len(id) != len("2006-01-02-")+stableIDHexLen || !IsDate(id[:10]) || id[10] != '-' {
+		return false
+	}
+	hash := id[11:]
+	for i := 0; i < len(hash); i++ {
+		if c := hash[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// IsDate reports whether s has the form of an edition date, YYYY-MM-DD
+// (digits and dashes; whether the day exists is the store's question).
+func IsDate(s string) bool {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if i != 4 && i != 7 && (s[i] < '0' || s[i] > '9') {
+			return false
+		}
+	}
+	return true
 }

@@ -50,53 +50,77 @@ func isCJKPunct(r rune) bool {
 // width is the display width of s in half-width cells: 2 for wide
 // characters, 1 for the rest. Column statistics use it so that a line
 // holding half-width digits compares fairly with an all-Chinese line.
+//
+// s is decoded text, valid UTF-8 (a malformed byte counts as its lead
+// byte's character would): every line of a page is measured, so it reads
+// bytes, counting each character at its lead byte (cellWeight), and only
+// decodes the characters whose lead byte leaves it open (E2, EF).
 func width(s string) int {
 	w := 0
-	for i := 0; i < len(s); {
+	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c < utf8.RuneSelf {
-			w++
-			i++
+		if cw := cellWeight[c]; cw != cellsDecode {
+			w += int(cw)
 			continue
 		}
-		if c >= 0xE1 && c <= 0xEF && c != 0xED && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 {
-			// A well-formed three-byte character, the bulk of a page,
-			// measured without a call: U+3000–EFFF (lead E3–EE) is all
-			// wide, U+1000–1FFF (E1) all narrow; the rest is decoded.
-			switch {
-			case c == 0xE1:
-				w++
-			case c >= 0xE3 && c <= 0xEE:
-				w += 2
-			case isWide(rune(c&0x0F)<<12 | rune(s[i+1]&0x3F)<<6 | rune(s[i+2]&0x3F)):
-				w += 2
-			default:
-				w++
-			}
-			i += 3
-			continue
-		}
-		r, n := utf8.DecodeRuneInString(s[i:])
-		i += n
-		if isWide(r) {
+		if i+2 < len(s) && isWide(rune(c&0x0F)<<12|rune(s[i+1]&0x3F)<<6|rune(s[i+2]&0x3F)) {
 			w += 2
 		} else {
 			w++
 		}
+		i += 2
 	}
 	return w
 }
+
+// cellsDecode marks the lead bytes whose characters width decodes.
+const cellsDecode = 0xFF
+
+// cellWeight is the width of the character a byte opens (continuation
+// bytes: 0): U+0000–0FFF and U+1000–1FFF narrow, U+3000–EFFF and beyond
+// U+FFFF wide, U+2000–2FFF and U+F000–FFFF decoded (isWide).
+var cellWeight = func() (t [256]uint8) {
+	for c := range 256 {
+		switch {
+		case c < 0x80:
+			t[c] = 1
+		case c < 0xC0:
+			t[c] = 0 // continuation
+		case c < 0xE2:
+			t[c] = 1
+		case c == 0xE2 || c == 0xEF:
+			t[c] = cellsDecode
+		case c < 0xF0:
+			t[c] = 2
+		default:
+			t[c] = 2
+		}
+	}
+	return t
+}()
 
 // cleanLine removes OCR spacing from one line: white space next to a wide
 // character (or at either end) goes, runs of white space between narrow
 // characters (Latin words, numbers) become one space.
 func cleanLine(s string) string {
+	return cleanLineInto(nil, s)
+}
+
+// cleanLineInto is cleanLine writing into buf, when not nil, whose spare
+// capacity should hold s: a page's lines share one buffer. The result is
+// s itself when s holds no white space.
+func cleanLineInto(buf *strings.Builder, s string) string {
 	i := indexSpace(s)
 	if i < 0 {
 		return s // most lines of a page hold no white space once decoded
 	}
-	var b strings.Builder
-	b.Grow(len(s))
+	var own strings.Builder
+	b := buf
+	if b == nil {
+		b = &own
+		b.Grow(len(s))
+	}
+	start := b.Len()
 	b.WriteString(s[:i])
 	var prev rune = -1 // last rune written, -1 at the start
 	if i > 0 {
@@ -118,7 +142,7 @@ func cleanLine(s string) string {
 		prev = r
 		i += n
 	}
-	return b.String()
+	return b.String()[start:]
 }
 
 // decodeRune decodes the rune at s[i:] like utf8.DecodeRuneInString,
@@ -334,6 +358,23 @@ func nextField(s string) (field, rest string) {
 	return s[start:], ""
 }
 
+// withoutSpace returns s with its white space (isSpace) removed.
+func withoutSpace(s string) string {
+	i := indexSpace(s)
+	if i < 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	b.WriteString(s[:i])
+	for _, r := range s[i:] {
+		if !isSpace(r) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
 // fieldsSpace splits s at white space (isSpace).
 func fieldsSpace(s string) []string {
 	return strings.FieldsFunc(s, isSpace)
@@ -439,30 +480,29 @@ func StripFormat(s string) string {
 // third byte. Most text is answered without decoding a rune.
 func mayHaveFormat(s string) bool {
 	for i := 0; i < len(s); i++ {
-		if !formatLead[s[i]] {
-			continue
-		}
-		switch s[i] {
-		case 0xC2: // U+00AD soft hyphen
-			if i+1 < len(s) && s[i+1] == 0xAD {
-				return true
-			}
-		case 0xE2: // U+200C–200F, U+202A–202E, U+2060–206F
-			if i+2 < len(s) {
-				b1, b2 := s[i+1], s[i+2]
-				if b1 == 0x80 && (b2 >= 0x8C && b2 <= 0x8F || b2 >= 0xAA && b2 <= 0xAE) || b1 == 0x81 && b2 >= 0xA0 && b2 <= 0xAF {
-					return true
-				}
-			}
-		case 0xEF: // U+FFF9–FFFB
-			if i+2 < len(s) && s[i+1] == 0xBF && s[i+2] >= 0xB9 && s[i+2] <= 0xBB {
-				return true
-			}
-		default: // rare scripts' marks, tags
+		if formatLead[s[i]] && formatAt(s, i) {
 			return true
 		}
 	}
 	return false
+}
+
+// formatAt reports whether the character at s[i], whose lead byte is a
+// formatLead, may be a format character (see mayHaveFormat).
+func formatAt(s string, i int) bool {
+	switch s[i] {
+	case 0xC2: // U+00AD soft hyphen
+		return i+1 < len(s) && s[i+1] == 0xAD
+	case 0xE2: // U+200C–200F, U+202A–202E, U+2060–206F
+		if i+2 < len(s) {
+			b1, b2 := s[i+1], s[i+2]
+			return b1 == 0x80 && (b2 >= 0x8C && b2 <= 0x8F || b2 >= 0xAA && b2 <= 0xAE) || b1 == 0x81 && b2 >= 0xA0 && b2 <= 0xAF
+		}
+		return false
+	case 0xEF: // U+FFF9–FFFB
+		return i+2 < len(s) && s[i+1] == 0xBF && s[i+2] >= 0xB9 && s[i+2] <= 0xBB
+	}
+	return true // rare scripts' marks, tags
 }
 
 // formatLead marks the UTF-8 lead bytes of format characters.

@@ -44,46 +44,54 @@ func DecodeText(b []byte, name string) (string, error) {
 // decodeOwned is DecodeText of the file's bytes held in a string, which
 // spares a copy when the caller read the file into one (readPage).
 func decodeOwned(b string, name string) (string, error) {
-	s, err := decodeText(b, name)
+	s, format, err := decodeText(b, name)
 	if err != nil {
 		return "", err
 	}
 	// Invisible format characters (bidi overrides and the like) go here,
 	// once, so no stored article carries them into a page, feed or mail.
-	return StripFormat(s), nil
+	if format {
+		s = StripFormat(s)
+	}
+	return s, nil
 }
 
-// decodeText decodes a file's bytes, given as a string.
-func decodeText(b string, name string) (string, error) {
+// decodeText decodes a file's bytes, given as a string. format is false
+// when the text is known to hold no format character (see StripFormat).
+func decodeText(b string, name string) (text string, format bool, err error) {
 	switch {
 	case strings.HasPrefix(b, "\xEF\xBB\xBF"):
 		if off := invalidUTF8(b[3:]); off >= 0 {
-			return "", &DecodeError{Name: name, Offset: 3 + off, Reason: "invalid UTF-8 after a UTF-8 byte-order mark"}
+			return "", false, &DecodeError{Name: name, Offset: 3 + off, Reason: "invalid UTF-8 after a UTF-8 byte-order mark"}
 		}
-		return checkControls(b[3:], 3, name)
+		text, err = checkControls(b[3:], 3, name)
+		return text, true, err
 	case strings.HasPrefix(b, "\xFF\xFE"), strings.HasPrefix(b, "\xFE\xFF"):
-		return decodeUTF16(b, name)
+		text, err = decodeUTF16(b, name)
+		return text, true, err
 	}
 	// Control bytes mean binary in either encoding: neither UTF-8 nor
-	// GB18030 uses bytes below 0x20 inside a multi-byte character.
-	if off := controlByte(b); off >= 0 {
-		return "", &DecodeError{Name: name, Offset: off, Reason: fmt.Sprintf("binary data (byte 0x%02X), not a text file", b[off])}
+	// GB18030 uses bytes below 0x20 inside a multi-byte character. The
+	// same pass looks for format characters, for UTF-8 text.
+	off, format := scanBytes(b)
+	if off >= 0 {
+		return "", false, &DecodeError{Name: name, Offset: off, Reason: fmt.Sprintf("binary data (byte 0x%02X), not a text file", b[off])}
 	}
 	utfBad := invalidUTF8(b)
 	if utfBad < 0 {
-		return normalizeLineEnds(b), nil
+		return normalizeLineEnds(b), format, nil
 	}
 	if gbBad := invalidGB18030(b); gbBad >= 0 {
 		// Report where the more successful reading broke down: for a GBK
 		// file with one corrupt byte that is the corrupt byte.
 		off := max(gbBad, utfBad)
-		return "", &DecodeError{Name: name, Offset: off, Reason: fmt.Sprintf("byte 0x%02X is neither UTF-8 nor GB18030 text; convert the file to UTF-8", b[off])}
+		return "", false, &DecodeError{Name: name, Offset: off, Reason: fmt.Sprintf("byte 0x%02X is neither UTF-8 nor GB18030 text; convert the file to UTF-8", b[off])}
 	}
 	out, err := simplifiedchinese.GB18030.NewDecoder().String(b)
 	if err != nil {
-		return "", &DecodeError{Name: name, Offset: 0, Reason: fmt.Sprintf("GB18030: %v", err)}
+		return "", false, &DecodeError{Name: name, Offset: 0, Reason: fmt.Sprintf("GB18030: %v", err)}
 	}
-	return normalizeLineEnds(out), nil
+	return normalizeLineEnds(out), true, nil
 }
 
 // invalidUTF8 returns the offset of the first byte that is not valid UTF-8,
@@ -145,6 +153,37 @@ func controlByte(b string) int {
 var binaryByte = func() (t [256]bool) {
 	for c := range 256 {
 		t[c] = isBinaryByte(byte(c))
+	}
+	return t
+}()
+
+// scanBytes is controlByte and mayHaveFormat in one pass over a file:
+// the offset of the first binary byte, or -1, and whether the text may
+// hold a format character (meaningful when it is UTF-8).
+func scanBytes(b string) (binary int, format bool) {
+	for i := 0; i < len(b); i++ {
+		switch scanClass[b[i]] {
+		case 0:
+		case scanBinary:
+			return i, format
+		default:
+			format = format || formatAt(b, i)
+		}
+	}
+	return -1, format
+}
+
+// scanClass sorts bytes for scanBytes: most are nothing to it (0).
+const scanBinary, scanFormat = 1, 2
+
+var scanClass = func() (t [256]uint8) {
+	for c := range 256 {
+		switch {
+		case binaryByte[c]:
+			t[c] = scanBinary
+		case formatLead[c]:
+			t[c] = scanFormat
+		}
 	}
 	return t
 }()

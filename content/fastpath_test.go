@@ -114,7 +114,7 @@ func fastPathInputs(t *testing.T) []string {
 func TestFastPathsAgreeWithRuneReading(t *testing.T) {
 	in := fastPathInputs(t)
 	for _, s := range in {
-		if got, want := width(s), widthRef(s); got != want {
+		if got, want := width(s), widthRef(s); got != want && utf8.ValidString(s) {
 			t.Errorf("width(%q) = %d, rune by rune %d", s, got, want)
 		}
 		// Page text is valid UTF-8 once decoded (DecodeText), and only
@@ -124,6 +124,9 @@ func TestFastPathsAgreeWithRuneReading(t *testing.T) {
 		}
 		if got, want := indexSpace(s), indexSpaceRef(s); got != want {
 			t.Errorf("indexSpace(%q) = %d, rune by rune %d", s, got, want)
+		}
+		if got, want := withoutSpace(s), strings.Join(strings.FieldsFunc(s, isSpace), ""); got != want && utf8.ValidString(s) {
+			t.Errorf("withoutSpace(%q) = %q, want %q", s, got, want)
 		}
 		for i := 0; i < len(s); i++ {
 			r, n := decodeRune(s, i)
@@ -140,9 +143,34 @@ func TestFastPathsAgreeWithRuneReading(t *testing.T) {
 		if got, want := controlByte(s), strings.IndexFunc(s, func(r rune) bool { return r < 0x80 && isBinaryByte(byte(r)) }); got != want && utf8.ValidString(s) {
 			t.Errorf("controlByte(%q) = %d, want %d", s, got, want)
 		}
+		if off, format := scanBytes(s); off != controlByte(s) || off < 0 && format != mayHaveFormat(s) {
+			t.Errorf("scanBytes(%q) = %d, %v; controlByte %d, mayHaveFormat %v", s, off, format, controlByte(s), mayHaveFormat(s))
+		}
 		if !mayHaveFormat(s) && strings.ContainsFunc(s, isFormat) {
 			t.Errorf("mayHaveFormat(%q) = false, but it holds a format character", s)
 		}
+	}
+}
+
+func TestPrefixRunesOf(t *testing.T) {
+	tests := []struct {
+		name string
+		ss   []string
+		n    int
+	}{
+		{"none", nil, 40},
+		{"within the first", []string{"会议召开。", "第二段。"}, 3},
+		{"across two", []string{"会议召开。", "第二段。"}, 7},
+		{"all of them", []string{"会议召开。", "第二段。"}, 40},
+		{"exactly the first", []string{"会议", "召开"}, 2},
+		{"empty strings between", []string{"", "会", "", "议召开"}, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got, want := prefixRunesOf(tt.ss, tt.n), prefixRunes(strings.Join(tt.ss, ""), tt.n); got != want {
+				t.Errorf("prefixRunesOf(%q, %d) = %q, want %q", tt.ss, tt.n, got, want)
+			}
+		})
 	}
 }
 

@@ -3,9 +3,11 @@ package content
 import (
 	"fmt"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // TestFurnitureHandMade checks the hand-made pages with page furniture:
@@ -209,5 +211,21 @@ func TestFurnitureNeedsContext(t *testing.T) {
 				t.Errorf("the number after the wrap left the article: %q", ed.Articles[0].Text())
 			}
 		})
+	}
+}
+
+// TestEditorsFirst checks that editorsFirst, the cheap test before
+// furnitureEditors, holds the first character of every word the regexp
+// matches, so that no editors' line is passed over.
+func TestEditorsFirst(t *testing.T) {
+	words := regexp.MustCompile(`\p{Han}+`).FindAllString(furnitureEditors.String(), -1)
+	if len(words) < 10 {
+		t.Fatalf("found %d words in furnitureEditors, want its whole list", len(words))
+	}
+	for _, w := range words {
+		first, _ := utf8.DecodeRuneInString(w)
+		if !strings.ContainsRune(editorsFirst, first) {
+			t.Errorf("editorsFirst lacks %q, the first character of %q", first, w)
+		}
 	}
 }

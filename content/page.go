@@ -183,10 +183,12 @@ func parsePage(text string, opts ParseOptions, notes *Explanation) (ed Edition, 
 	}
 
 	lines := make([]pline, 0, strings.Count(text, "\n")+1)
+	var cleaned strings.Builder // the cleaned lines, one allocation
+	cleaned.Grow(len(text))
 	for rest := text; rest != ""; {
 		raw, after, _ := strings.Cut(rest, "\n")
 		rest = after
-		t := cleanLine(raw)
+		t := cleanLineInto(&cleaned, raw)
 		lines = append(lines, pline{n: len(lines) + 1, raw: raw, text: t, w: width(t) + indentCells(raw)})
 	}
 	if !ok {
@@ -426,6 +428,10 @@ var (
 	furnitureEditors = regexp.MustCompile(`^(?:责任编辑|责编|本版编辑|值班编辑|美术编辑|图片编辑|(?:编辑|美编|校对|组版|排版|版式|审读|审校|校审|终审|设计|制图|监制)[:：])`)
 )
 
+// editorsFirst holds the first characters of furnitureEditors' words
+// (TestEditorsFirst keeps the two together).
+const editorsFirst = "责编本值美图校组排版审终设制监"
+
 // furnitureKind grades a line as page furniture.
 type furnitureKind uint8
 
@@ -453,14 +459,16 @@ func furnitureOf(t string) (furnitureKind, string) {
 	if t == "" || utf8.RuneCountInString(t) > 40 || containsAny(t, "。", "！", "？", "!", "?") || bylineLen(t) > 0 {
 		return notFurniture, ""
 	}
-	if furnitureEditors.MatchString(t) {
+	// The cheap tests in front of each regexp (the characters it cannot
+	// match without) spare running it on most lines.
+	if first, _ := utf8.DecodeRuneInString(t); strings.ContainsRune(editorsFirst, first) && furnitureEditors.MatchString(t) {
 		return furnitureStrong, "the editors' line"
 	}
 	if containsAny(t, "，", ",", "、", "；", ";") {
 		return notFurniture, ""
 	}
-	date := furnitureDate.MatchString(t)
-	weekday := furnitureWeekday.MatchString(t)
+	date := containsAny(t, "月", "-", ".", "/") && furnitureDate.MatchString(t)
+	weekday := strings.Contains(t, "星期") && furnitureWeekday.MatchString(t)
 	rest := t
 	if date || weekday {
 		rest = furnitureWeekday.ReplaceAllString(furnitureDate.ReplaceAllString(t, " "), " ")
@@ -526,6 +534,10 @@ type pageParser struct {
 	placement string
 	// headWhy is said of the next headline group noted, then cleared.
 	headWhy string
+
+	// body and widths are article's and paragraphs' scratch space.
+	body   []bodyLine
+	widths []int
 }
 
 // classify marks bylines, photos and headlines.
@@ -913,8 +925,10 @@ func indented(raw string) bool {
 // paragraphs joins body lines into paragraphs (see ParsePage). With
 // explain, it says for each line whether it starts paragraph para (1-based)
 // or continues it, and why.
-func paragraphs(ls []bodyLine, explain func(i, para int, start bool, why string)) []string {
-	ws := make([]int, 0, len(ls))
+//
+// ws is scratch space for the line widths, reused from article to article.
+func paragraphs(ls []bodyLine, ws []int, explain func(i, para int, start bool, why string)) []string {
+	ws = ws[:0]
 	for _, l := range ls {
 		ws = append(ws, l.w)
 	}
@@ -980,7 +994,8 @@ func (p *pageParser) article(head *unit, u unit) {
 	for _, b := range u.blocks {
 		n += len(b.lines)
 	}
-	ls := make([]bodyLine, 0, n)
+	// ls is scratch space, reused from article to article.
+	ls := slices.Grow(p.body[:0], n)
 	skip := 0  // lines of the first block the byline took whole
 	rest := "" // the byline's last line after the byline, cleaned
 	if u.byline {
@@ -1011,15 +1026,18 @@ func (p *pageParser) article(head *unit, u unit) {
 	if p.explaining() {
 		explain = p.explainBody(u, ls, skip, a.Byline, head == nil)
 	}
-	a.Paragraphs = paragraphs(ls, explain)
+	a.Paragraphs = paragraphs(ls, p.widths[:0], explain)
+	p.body, p.widths = ls[:0], slices.Grow(p.widths[:0], len(ls))
 	if a.Paragraphs == nil {
 		a.Paragraphs = []string{}
 	}
 	a.Lines = [2]int{first, last}
-	key := strings.Join(strings.FieldsFunc(a.DisplayTitle(), isSpace), "")
+	// The key is the display title without white space (its parts run
+	// together).
+	key := withoutSpace(a.Kicker + a.Title + a.Subtitle)
 	if head == nil {
 		p.ed.Warnings = append(p.ed.Warnings, Warning{File: p.source, Lines: a.Lines, Message: "article has no headline"})
-		key = "untitled:" + a.Byline + prefixRunes(strings.Join(a.Paragraphs, ""), 40)
+		key = "untitled:" + a.Byline + prefixRunesOf(a.Paragraphs, 40)
 	}
 	a.ID = p.itemID(KindArticle, key)
 	p.add(a, false)
@@ -1149,7 +1167,7 @@ func (p *pageParser) photo(head *unit, u unit) {
 	}
 	// Not the photo's ordinal: a correction that drops an earlier photo
 	// would hand its id to the next one.
-	key := a.Byline + "\x00" + prefixRunes(strings.Join(strings.FieldsFunc(caption, isSpace), ""), photoKeyRunes)
+	key := a.Byline + "\x00" + prefixRunes(withoutSpace(caption), photoKeyRunes)
 	a.ID = p.itemID(KindPhoto, key)
 	p.add(a, head == nil)
 }
@@ -1180,6 +1198,20 @@ func photoTitle(caption string) string {
 		s = cut
 	}
 	return strings.TrimRight(s, "，、：；")
+}
+
+// prefixRunesOf returns the first n runes of the strings in ss run
+// together.
+func prefixRunesOf(ss []string, n int) string {
+	var b strings.Builder
+	for _, s := range ss {
+		p := prefixRunes(s, n)
+		b.WriteString(p)
+		if n -= utf8.RuneCountInString(p); n == 0 {
+			break
+		}
+	}
+	return b.String()
 }
 
 // prefixRunes returns the first n runes of s.

@@ -374,6 +374,27 @@ func BenchmarkParse(b *testing.B) {
 	}
 }
 
+// BenchmarkParseEachPage parses each test page on its own: short pages
+// dense with bylines and headlines cost more per byte than long ones, and
+// BenchmarkParse's one figure hides which page got slower.
+func BenchmarkParseEachPage(b *testing.B) {
+	for _, name := range testPages(b) {
+		p, err := os.ReadFile(name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(filepath.Base(name), func(b *testing.B) {
+			b.SetBytes(int64(len(p)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := ParsePage(bytes.NewReader(p), ParseOptions{Name: "2021-07-20.txt"}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
 // TestStableIDsAcrossPages checks that ids tell the pages of one day apart
 // by their label (the file name without date and extension), that a
 // renamed file keeps its ids only when its label stays, and that a

@@ -112,7 +112,8 @@ func peopleFields(raw string) []string {
 
 // hasShortName reports a run whose roles leave a one-character name.
 func hasShortName(run string) bool {
-	return slices.ContainsFunc(splitCredit(run), func(sg segment) bool {
+	var buf [8]segment
+	return slices.ContainsFunc(appendCredit(buf[:0], run), func(sg segment) bool {
 		return sg.kind == 'n' && utf8.RuneCountInString(sg.text) < 2
 	})
 }
@@ -195,7 +196,12 @@ type segment struct {
 
 // splitCredit splits one field of a credit into roles, names and separators.
 func splitCredit(f string) []segment {
-	var segs []segment
+	return appendCredit(nil, f)
+}
+
+// appendCredit is splitCredit appending to segs, so that a caller can
+// pass a buffer on its stack.
+func appendCredit(segs []segment, f string) []segment {
 	name := 0 // start of the pending name
 	flush := func(end int) {
 		if end > name {
@@ -232,7 +238,8 @@ func parsePeople(raw, roleSep string) (authors []Author, text string) {
 	role := ""
 	var prev byte
 	for _, f := range peopleFields(raw) {
-		for _, s := range splitCredit(f) {
+		var buf [8]segment
+		for _, s := range appendCredit(buf[:0], f) {
 			switch {
 			case prev == 'r' && s.kind == 'n':
 				b.WriteString(roleSep)

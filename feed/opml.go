@@ -33,7 +33,7 @@ func xmlEscape(s string) string {
 }
 
 // IconPath is the site's icon (a newspaper in the site's red, SVG): the
-// pages' favicon and the feeds' icon.
+// pages' favicon. The feeds name its bitmaps (icon.go).
 const IconPath = "/favicon.svg"
 
 //go:embed favicon.svg

@@ -67,7 +67,7 @@ func TestOPMLAndStylesheet(t *testing.T) {
 	if resp, _ := get(IconPath); resp.Header.Get("Content-Type") != "image/svg+xml" {
 		t.Errorf("icon served as %q", resp.Header.Get("Content-Type"))
 	}
-	if _, atom := get("/atom.xml"); !bytes.Contains(atom, []byte("<icon>"+cfg.URL(IconPath)+"</icon>")) {
+	if _, atom := get("/atom.xml"); !bytes.Contains(atom, []byte("<icon>"+cfg.URL(IconSmallPath)+"</icon>")) {
 		t.Error("Atom feed has no icon")
 	}
 	resp, xsl := get("/feed.xsl")

@@ -335,6 +335,9 @@ func (c Config) rss(m Meta, items []item, l docLinks) ([]byte, error) {
 	ch.Ttl = int(c.TTL / time.Minute)
 	ch.PubDate = f.Created.Format(time.RFC1123Z)
 	ch.LastBuildDate = f.Updated.Format(time.RFC1123Z)
+	// The image's title and link are the channel's, as RSS asks, so a
+	// reader can show it in the channel's place.
+	ch.Image = &feeds.RssImage{Url: c.URL(IconSmallPath), Title: ch.Title, Link: ch.Link, Width: IconSmallSize, Height: IconSmallSize}
 	root := rssRoot{
 		Version:   "2.0",
 		NSContent: "http://purl.org/rss/1.0/modules/content/",
@@ -409,7 +412,7 @@ func (c Config) atom(m Meta, items []item, l docLinks) ([]byte, error) {
 	af.Id = c.TagURI(feedSpecific(m.Slug))
 	af.Link = nil
 	af.Rights = c.rights()
-	af.Icon = c.URL(IconPath)
+	af.Icon = c.URL(IconSmallPath)
 	af.Updated = f.Updated.Format(time.RFC3339Nano)
 	// The site is every entry's author unless the entry names its own,
 	// so an entry without a byline still meets RFC 4287's author rule.
@@ -487,7 +490,8 @@ func (c Config) json(m Meta, items []item, l docLinks) ([]byte, error) {
 	jf.Language = c.Site.Language
 	jf.FeedUrl = l.self
 	jf.NextUrl = l.prevArchive
-	jf.Favicon = c.URL(IconPath)
+	jf.Favicon = c.URL(IconSmallPath)
+	jf.Icon = c.URL(IconLargePath)
 	jf.Authors = []*feeds.JSONAuthor{{Name: site.Clean(c.Site.Title), Url: c.URL("/")}}
 	for i, ji := range jf.Items {
 		it := items[i]

@@ -72,6 +72,7 @@ type jsonFeedDoc struct {
 	FeedURL     string `json:"feed_url"`
 	NextURL     string `json:"next_url"`
 	Favicon     string `json:"favicon"`
+	Icon        string `json:"icon"`
 	Hubs        []struct {
 		Type string `json:"type"`
 		URL  string `json:"url"`

@@ -422,10 +422,21 @@ func (s *Service) static(old map[string]*Resource) (map[string]*Resource, error)
 		}
 		out[OPMLPath] = NewResource("text/x-opml; charset=utf-8", body, s.cfg.Epoch(), s.cfg.CacheControl)
 	}
-	if r := old[IconPath]; r != nil {
-		out[IconPath] = r
-	} else {
-		out[IconPath] = NewResource("image/svg+xml", iconSVG, s.cfg.Epoch(), s.cfg.CacheControl)
+	icons := []struct {
+		path, mediaType string
+		body            func() []byte
+	}{
+		{IconPath, "image/svg+xml", func() []byte { return iconSVG }},
+		{IconSmallPath, "image/png", func() []byte { return iconPNG(IconSmallSize) }},
+		{IconLargePath, "image/png", func() []byte { return iconPNG(IconLargeSize) }},
+		{FaviconICOPath, "image/x-icon", faviconICO},
+	}
+	for _, ic := range icons {
+		if r := old[ic.path]; r != nil {
+			out[ic.path] = r
+		} else {
+			out[ic.path] = NewResource(ic.mediaType, ic.body(), s.cfg.Epoch(), s.cfg.CacheControl)
+		}
 	}
 	if s.cfg.Stylesheet != "" {
 		if r := old[s.cfg.Stylesheet]; r != nil {
@@ -682,7 +693,9 @@ func (s *Service) Register(mux *http.ServeMux, notFound http.Handler) {
 		res.ServeHTTP(w, r)
 	})
 	mux.Handle("GET "+s.cfg.Site.Path(OPMLPath), h)
-	mux.Handle("GET "+s.cfg.Site.Path(IconPath), h)
+	for _, p := range []string{IconPath, IconSmallPath, IconLargePath, FaviconICOPath} {
+		mux.Handle("GET "+s.cfg.Site.Path(p), h)
+	}
 	if s.cfg.Stylesheet != "" {
 		mux.Handle("GET "+s.cfg.Site.Path(s.cfg.Stylesheet), h)
 	}

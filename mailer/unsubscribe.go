@@ -52,15 +52,13 @@ func NewUnsubscribeKeys(baseURL string, secrets ...[]byte) *UnsubscribeKeys {
 	return &UnsubscribeKeys{secrets: secrets, keys: keys}
 }
 
-// siteOf is what a token is bound to: the base URL's host and path, not
-// its scheme, so moving the site from http to https keeps the links in
-// mail already sent working.
+// siteOf is what a token is bound to (site.LinkScope).
 func siteOf(baseURL string) string {
 	u, err := url.Parse(baseURL)
 	if err != nil || u.Host == "" {
 		return strings.TrimRight(baseURL, "/")
 	}
-	return strings.ToLower(u.Host) + strings.TrimRight(u.EscapedPath(), "/")
+	return site.LinkScope(u)
 }
 
 // Token is the token that takes address off list. It is deterministic

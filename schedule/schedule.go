@@ -131,7 +131,8 @@ type Store interface {
 // Config configures a Scheduler.
 type Config struct {
 	Store Store
-	// Location is the default zone for specs (the site's time zone).
+	// Location is the default zone for specs (the site's time zone);
+	// required.
 	Location *time.Location
 	Logger   *slog.Logger
 	// Now is the clock for slots, catch-up and the lease; nil means
@@ -210,7 +211,10 @@ func New(cfg Config) (*Scheduler, error) {
 		return nil, errors.New("schedule: config has no store")
 	}
 	if cfg.Location == nil {
-		cfg.Location = time.Local
+		// No silent default: the server's zone (time.Local) is rarely the
+		// paper's, and a digest at 07:00 UTC instead of Beijing is a bug
+		// no test on a UTC machine would show.
+		return nil, errors.New("schedule: config has no time zone: pass the site's (site.time_zone)")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)

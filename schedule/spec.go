@@ -14,7 +14,8 @@ import (
 var parser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 
 // ParseSpec parses a cron spec whose times are in loc unless the spec names
-// its own zone with CRON_TZ= (or TZ=). A nil loc means time.Local. Every
+// its own zone with CRON_TZ= (or TZ=); loc is required (nil is an error,
+// not the server's zone). Every
 // problem, including the specs that make robfig/cron panic, comes back as an
 // error that quotes the spec; it never panics.
 func ParseSpec(spec string, loc *time.Location) (sched cron.Schedule, err error) {
@@ -46,7 +47,7 @@ func ParseSpec(spec string, loc *time.Location) (sched cron.Schedule, err error)
 	}
 	if ss, ok := s.(*cron.SpecSchedule); ok && !explicitTZ {
 		if loc == nil {
-			loc = time.Local
+			return nil, fmt.Errorf("cron spec %q: no time zone to read it in: pass the site's, or name one with CRON_TZ=", spec)
 		}
 		c := *ss
 		c.Location = loc

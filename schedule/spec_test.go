@@ -141,3 +141,22 @@ func TestNewestSlot(t *testing.T) {
 		})
 	}
 }
+
+// TestNoZoneIsAnError checks that a schedule never falls back to the
+// server's zone (time.Local) without being told: a spec without CRON_TZ
+// needs a zone, and so does a scheduler.
+func TestNoZoneIsAnError(t *testing.T) {
+	if _, err := ParseSpec("0 7 * * *", nil); err == nil || !strings.Contains(err.Error(), "time zone") {
+		t.Errorf("ParseSpec without a zone: err = %v, want one naming the missing time zone", err)
+	}
+	if _, err := ParseSpec("CRON_TZ=Asia/Shanghai 0 7 * * *", nil); err != nil {
+		t.Errorf("ParseSpec with its own CRON_TZ and no default zone: %v", err)
+	}
+	if _, err := ParseSpec("@every 5m", nil); err != nil {
+		t.Errorf("ParseSpec of an interval, which has no zone: %v", err)
+	}
+	st, _ := openStore(t)
+	if _, err := New(Config{Store: st}); err == nil || !strings.Contains(err.Error(), "time zone") {
+		t.Errorf("New without a zone: err = %v, want one naming the missing time zone", err)
+	}
+}

@@ -1,6 +1,7 @@
 package site
 
 import (
+	"net/url"
 	"reflect"
 	"strings"
 	"testing"
@@ -232,6 +233,38 @@ func TestConfigDuration(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := ConfigDuration(tt.in); got != tt.want {
 				t.Errorf("ConfigDuration(%v) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestLinkScope checks what signed links are bound to: the same site
+// under another scheme, host case or trailing slash is the same scope, a
+// different host or path is not.
+func TestLinkScope(t *testing.T) {
+	scope := func(raw string) string {
+		t.Helper()
+		u, err := url.Parse(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return LinkScope(u)
+	}
+	tests := []struct {
+		name, a, b string
+		same       bool
+	}{
+		{"http and https", "http://example.org/", "https://example.org/", true},
+		{"host case", "https://Example.ORG/", "https://example.org/", true},
+		{"trailing slash", "https://example.org/paper/", "https://example.org/paper", true},
+		{"another host", "https://example.org/", "https://example.net/", false},
+		{"another path", "https://example.org/paper/", "https://example.org/", false},
+		{"another port", "https://example.org:8443/", "https://example.org/", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := scope(tt.a) == scope(tt.b); got != tt.same {
+				t.Errorf("LinkScope(%s) = %q, LinkScope(%s) = %q: same = %v, want %v", tt.a, scope(tt.a), tt.b, scope(tt.b), got, tt.same)
 			}
 		})
 	}

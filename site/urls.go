@@ -1,6 +1,7 @@
 package site
 
 import (
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -56,6 +57,18 @@ const (
 	ConfirmPath   = "/subscribe/confirm/"
 	ManagePath    = "/subscribe/manage/"
 )
+
+// LinkScope is what the site's signed links (unsubscribe and confirmation
+// tokens) are bound to: base_url's host, lower-cased, and its path without
+// the trailing slash ("example.org", "example.org/paper"). Not the scheme:
+// moving the site from http to https keeps the links in mail already sent
+// working.
+func (s *Site) LinkScope() string { return LinkScope(s.BaseURL) }
+
+// LinkScope is Site.LinkScope of a base URL.
+func LinkScope(base *url.URL) string {
+	return strings.ToLower(base.Host) + strings.TrimRight(base.EscapedPath(), "/")
+}
 
 // BasePath is base_url's path, "/" or e.g. "/paper/".
 func (s *Site) BasePath() string { return s.BaseURL.EscapedPath() }

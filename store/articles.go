@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -55,8 +54,6 @@ type ArticleQuery struct {
 	// Limit caps the result; 0 means no cap.
 	Limit int
 }
-
-var dateRE = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
 
 // articleColumns are the columns scanArticle reads, in its order.
 const articleColumns = `id, kind, title, kicker, subtitle, byline, authors, paragraphs, summary,
@@ -461,7 +458,7 @@ func checkEdition(ed content.Edition) error {
 	if ed.Source == "" {
 		return errors.New("edition has no source name")
 	}
-	if !dateRE.MatchString(ed.Date) {
+	if !content.IsDate(ed.Date) {
 		return fmt.Errorf("edition date %q is not YYYY-MM-DD", ed.Date)
 	}
 	seen := make(map[string]bool, len(ed.Articles))

@@ -124,7 +124,7 @@ func New(cfg Config, st Store, m Mailer) (*Handler, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	sl, err := newSealer(cfg.Site.BaseURL.Host+cfg.Site.BasePath(), cfg.Secrets)
+	sl, err := newSealer(cfg.Site.LinkScope(), cfg.Secrets)
 	if err != nil {
 		return nil, fmt.Errorf("subscribe: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/paperboy-news/paperboy/content"
 	"github.com/paperboy-news/paperboy/feed"
 	"github.com/paperboy-news/paperboy/site"
 	"github.com/paperboy-news/paperboy/store"
@@ -61,7 +62,7 @@ func (s *Site) registerDigests(mux *http.ServeMux) {
 // serveIssue serves an issue's page as the mailer rendered it.
 func (s *Site) serveIssue(w http.ResponseWriter, r *http.Request) {
 	name, date := r.PathValue("name"), r.PathValue("date")
-	if !dateRE.MatchString(date) {
+	if !content.IsDate(date) {
 		s.writeError(w, r, http.StatusNotFound)
 		return
 	}

@@ -151,8 +151,8 @@ func TestExport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 3 main feeds + 6 topic feeds + OPML + XSLT + icon + 404 + index + 2 topic pages + 1 month + 2 editions + 14 articles
-	if want := 3 + 6 + 3 + 1 + 1 + 2 + 1 + 2 + len(arts); n != want {
+	// 3 main feeds + 6 topic feeds + OPML + XSLT + 4 icons + 404 + index + 2 topic pages + 1 month + 2 editions + 14 articles
+	if want := 3 + 6 + 6 + 1 + 1 + 2 + 1 + 2 + len(arts); n != want {
 		t.Errorf("wrote %d files, want %d", n, want)
 	}
 	first := exportTarget(t, out)

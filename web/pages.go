@@ -27,9 +27,13 @@ type pageData struct {
 	Title       string
 	Description string
 	Canonical   string
-	// Icon is the favicon's path under the base URL.
-	Icon  string
-	Feeds []altLink
+	// Icon is the favicon's path under the base URL; IconPNG the bitmap
+	// for browsers without SVG icons, TouchIcon the large one phones and
+	// NetNewsWire use.
+	Icon      string
+	IconPNG   string
+	TouchIcon string
+	Feeds     []altLink
 	// FeedGroups are Feeds grouped by what they carry (this topic, the
 	// whole site), for the footer's short "Atom · RSS · JSON Feed" lines.
 	FeedGroups []feedGroup
@@ -182,6 +186,8 @@ func (s *Site) base(slug, title, path string) *pageData {
 		Description:     s.site.Description,
 		Canonical:       s.site.URL(path),
 		Icon:            s.site.Path(feed.IconPath),
+		IconPNG:         s.site.Path(feed.IconSmallPath),
+		TouchIcon:       s.site.Path(feed.IconLargePath),
 		Feeds:           feeds,
 		FeedGroups:      feedGroups(feeds),
 		Topics:          s.site.Topics,
@@ -297,7 +303,7 @@ func (s *Site) indexPage(ctx context.Context) (string, *pageData, error) {
 }
 
 func (s *Site) editionPage(ctx context.Context, date string) (string, *pageData, error) {
-	if !dateRE.MatchString(date) {
+	if !content.IsDate(date) {
 		return "", nil, fmt.Errorf("web: edition %q: %w", date, store.ErrNotFound)
 	}
 	arts, err := s.src.EditionArticles(ctx, date)
@@ -317,7 +323,7 @@ func (s *Site) editionPageOf(date string, arts []content.Article) (string, *page
 }
 
 func (s *Site) articlePage(ctx context.Context, id string) (string, *pageData, error) {
-	if !idRE.MatchString(id) {
+	if !content.IsStableID(id) {
 		return "", nil, fmt.Errorf("web: article %q: %w", id, store.ErrNotFound)
 	}
 	a, err := s.src.Article(ctx, id)

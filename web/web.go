@@ -18,7 +18,6 @@ import (
 	"log/slog"
 	"net/http"
 	"path"
-	"regexp"
 	"strings"
 
 	"github.com/paperboy-news/paperboy/content"
@@ -86,11 +85,6 @@ type Site struct {
 
 //go:embed templates/*.html
 var templateFS embed.FS
-
-var (
-	dateRE = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
-	idRE   = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}-[0-9a-f]{12}$`)
-)
 
 // New returns the site. feeds supplies the feed files, the autodiscovery
 // links and the site settings (feeds.Config().Site), so pages and feeds
@@ -210,7 +204,7 @@ func (s *Site) serveEdition(w http.ResponseWriter, r *http.Request) {
 // answers 410 Gone, or 301 to where it moved.
 func (s *Site) serveArticle(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	if idRE.MatchString(id) {
+	if content.IsStableID(id) {
 		if _, err := s.src.Article(r.Context(), id); errors.Is(err, store.ErrNotFound) {
 			moved, gerr := s.src.GoneArticle(r.Context(), id)
 			switch {

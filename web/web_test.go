@@ -325,7 +325,7 @@ func TestSiteOnStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := 9 + 3 + 1 + 1 + 2 + 1 + 1 + len(ed.Articles); n != want { // feeds, OPML, XSLT and icon, 404, index, topics, month, edition, articles
+	if want := 9 + 6 + 1 + 1 + 2 + 1 + 1 + len(ed.Articles); n != want { // feeds, OPML, XSLT and 4 icons, 404, index, topics, month, edition, articles
 		t.Errorf("exported %d files, want %d", n, want)
 	}
 }
