@@ -110,9 +110,32 @@ func cleanLine(s string) string {
 // capacity should hold s: a page's lines share one buffer. The result is
 // s itself when s holds no white space.
 func cleanLineInto(buf *strings.Builder, s string) string {
-	i := indexSpace(s)
-	if i < 0 {
-		return s // most lines of a page hold no white space once decoded
+	t, _ := cleanMeasure(buf, s)
+	return t
+}
+
+// cleanMeasure is cleanLineInto and the width of its result, found in
+// the same pass over s: every line of a page is cleaned and measured.
+func cleanMeasure(buf *strings.Builder, s string) (text string, w int) {
+	i := 0
+	for ; i < len(s); i++ {
+		c := s[i]
+		if spaceLead[c] && spaceAt(s, i) {
+			break
+		}
+		if cw := cellWeight[c]; cw != cellsDecode {
+			w += int(cw)
+			continue
+		}
+		if i+2 < len(s) && isWide(rune(c&0x0F)<<12|rune(s[i+1]&0x3F)<<6|rune(s[i+2]&0x3F)) {
+			w += 2
+		} else {
+			w++
+		}
+		i += 2
+	}
+	if i >= len(s) {
+		return s, w // most lines of a page hold no white space once decoded
 	}
 	var own strings.Builder
 	b := buf
@@ -129,20 +152,25 @@ func cleanLineInto(buf *strings.Builder, s string) string {
 	pending := false // white space seen since prev
 	for i < len(s) {
 		r, n := decodeRune(s, i)
+		i += n
 		if isSpace(r) {
 			pending = true
-			i += n
 			continue
 		}
-		if pending && prev >= 0 && !isWide(prev) && !isWide(r) {
+		wide := isWide(r)
+		if pending && prev >= 0 && !isWide(prev) && !wide {
 			b.WriteByte(' ')
+			w++
 		}
 		pending = false
-		b.WriteString(s[i : i+n])
-		prev = r
-		i += n
+		b.WriteString(s[i-n : i])
+		if prev = r; wide {
+			w += 2
+		} else {
+			w++
+		}
 	}
-	return b.String()[start:]
+	return b.String()[start:], w
 }
 
 // decodeRune decodes the rune at s[i:] like utf8.DecodeRuneInString,
@@ -164,39 +192,34 @@ func decodeRune(s string, i int) (rune, int) {
 // are few and known by their bytes, so no rune is decoded.
 func indexSpace(s string) int {
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !spaceLead[c] {
-			continue
-		}
-		switch c {
-		case ' ', '\t', '\n', '\v', '\f', '\r':
+		if spaceLead[s[i]] && spaceAt(s, i) {
 			return i
-		case 0xC2: // U+0085, U+00A0
-			if i+1 < len(s) && (s[i+1] == 0x85 || s[i+1] == 0xA0) {
-				return i
-			}
-		case 0xE1: // U+1680
-			if i+2 < len(s) && s[i+1] == 0x9A && s[i+2] == 0x80 {
-				return i
-			}
-		case 0xE2: // U+2000–200B, U+2028, U+2029, U+202F, U+205F
-			if i+2 < len(s) {
-				b1, b2 := s[i+1], s[i+2]
-				if b1 == 0x80 && (b2 <= 0x8B || b2 == 0xA8 || b2 == 0xA9 || b2 == 0xAF) || b1 == 0x81 && b2 == 0x9F {
-					return i
-				}
-			}
-		case 0xE3: // U+3000, the ideographic space
-			if i+2 < len(s) && s[i+1] == 0x80 && s[i+2] == 0x80 {
-				return i
-			}
-		case 0xEF: // U+FEFF
-			if i+2 < len(s) && s[i+1] == 0xBB && s[i+2] == 0xBF {
-				return i
-			}
 		}
 	}
 	return -1
+}
+
+// spaceAt reports whether the character at s[i], whose lead byte is a
+// spaceLead, is white space.
+func spaceAt(s string, i int) bool {
+	switch s[i] {
+	case ' ', '\t', '\n', '\v', '\f', '\r':
+		return true
+	case 0xC2: // U+0085, U+00A0
+		return i+1 < len(s) && (s[i+1] == 0x85 || s[i+1] == 0xA0)
+	case 0xE1: // U+1680
+		return i+2 < len(s) && s[i+1] == 0x9A && s[i+2] == 0x80
+	case 0xE2: // U+2000–200B, U+2028, U+2029, U+202F, U+205F
+		if i+2 < len(s) {
+			b1, b2 := s[i+1], s[i+2]
+			return b1 == 0x80 && (b2 <= 0x8B || b2 == 0xA8 || b2 == 0xA9 || b2 == 0xAF) || b1 == 0x81 && b2 == 0x9F
+		}
+	case 0xE3: // U+3000, the ideographic space
+		return i+2 < len(s) && s[i+1] == 0x80 && s[i+2] == 0x80
+	case 0xEF: // U+FEFF
+		return i+2 < len(s) && s[i+1] == 0xBB && s[i+2] == 0xBF
+	}
+	return false
 }
 
 // spaceLead marks the bytes that open white space in UTF-8.

@@ -122,6 +122,9 @@ func TestFastPathsAgreeWithRuneReading(t *testing.T) {
 		if got, want := cleanLine(s), cleanLineRef(s); got != want && utf8.ValidString(s) {
 			t.Errorf("cleanLine(%q) = %q, rune by rune %q", s, got, want)
 		}
+		if got, w := cleanMeasure(nil, s); (got != cleanLineRef(s) || w != widthRef(got)) && utf8.ValidString(s) {
+			t.Errorf("cleanMeasure(%q) = %q, %d; want %q, %d", s, got, w, cleanLineRef(s), widthRef(cleanLineRef(s)))
+		}
 		if got, want := indexSpace(s), indexSpaceRef(s); got != want {
 			t.Errorf("indexSpace(%q) = %d, rune by rune %d", s, got, want)
 		}

@@ -188,8 +188,8 @@ func parsePage(text string, opts ParseOptions, notes *Explanation) (ed Edition, 
 	for rest := text; rest != ""; {
 		raw, after, _ := strings.Cut(rest, "\n")
 		rest = after
-		t := cleanLineInto(&cleaned, raw)
-		lines = append(lines, pline{n: len(lines) + 1, raw: raw, text: t, w: width(t) + indentCells(raw)})
+		t, w := cleanMeasure(&cleaned, raw)
+		lines = append(lines, pline{n: len(lines) + 1, raw: raw, text: t, w: w + indentCells(raw)})
 	}
 	if !ok {
 		d, at, found := inferDate(lines)
