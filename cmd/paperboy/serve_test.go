@@ -664,15 +664,19 @@ func TestServe(t *testing.T) {
 		t.Errorf("digest after the refused reload has slot %s, not on the running odd-second spec", third.slot)
 	}
 
-	// 6. Metrics count what the sink received.
-	code, body := d.request(t, http.MethodGet, "/metrics", e2eToken)
-	if code != http.StatusOK {
-		t.Fatalf("GET /metrics = %d", code)
-	}
+	// 6. Metrics count what the sink received. The sink has a message
+	// before paperboy has the server's reply, and a run adds its progress
+	// to /metrics every 250 ms and when it ends: wait for the run to catch up.
+	var body []byte
 	wantSent := fmt.Sprintf("paperboy_messages_sent_total{digest=\"daily\"} %d\n", sink.Total())
-	if !strings.Contains(string(body), wantSent) {
-		t.Errorf("/metrics lacks %q:\n%s", wantSent, grepLines(string(body), "paperboy_"))
-	}
+	waitFor(t, 10*time.Second, "/metrics to count every message the sink received", func() (bool, string) {
+		var code int
+		code, body = d.request(t, http.MethodGet, "/metrics", e2eToken)
+		if code != http.StatusOK {
+			t.Fatalf("GET /metrics = %d", code)
+		}
+		return strings.Contains(string(body), wantSent), wantSent + " not in:\n" + grepLines(string(body), "paperboy_messages")
+	})
 	if !regexp.MustCompile(`(?m)^paperboy_items_ingested_total [1-9]`).Match(body) {
 		t.Errorf("/metrics counts no ingested items:\n%s", grepLines(string(body), "paperboy_"))
 	}
