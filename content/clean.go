@@ -115,25 +115,13 @@ func cleanLineInto(buf *strings.Builder, s string) string {
 }
 
 // cleanMeasure is cleanLineInto and the width of its result, found in
-// the same pass over s: every line of a page is cleaned and measured.
+// the same pass over s: every line of a page is cleaned and measured. It
+// works run by run: a run of characters without white space is measured
+// from its lead bytes and copied whole; only the characters on either side
+// of white space are decoded, to decide whether a space stays.
 func cleanMeasure(buf *strings.Builder, s string) (text string, w int) {
-	i := 0
-	for ; i < len(s); i++ {
-		c := s[i]
-		if spaceLead[c] && spaceAt(s, i) {
-			break
-		}
-		if cw := cellWeight[c]; cw != cellsDecode {
-			w += int(cw)
-			continue
-		}
-		if i+2 < len(s) && isWide(rune(c&0x0F)<<12|rune(s[i+1]&0x3F)<<6|rune(s[i+2]&0x3F)) {
-			w += 2
-		} else {
-			w++
-		}
-		i += 2
-	}
+	i, rw := measureRun(s, 0)
+	w = rw
 	if i >= len(s) {
 		return s, w // most lines of a page hold no white space once decoded
 	}
@@ -149,28 +137,48 @@ func cleanMeasure(buf *strings.Builder, s string) (text string, w int) {
 	if i > 0 {
 		prev, _ = utf8.DecodeLastRuneInString(s[:i])
 	}
-	pending := false // white space seen since prev
 	for i < len(s) {
-		r, n := decodeRune(s, i)
-		i += n
-		if isSpace(r) {
-			pending = true
-			continue
+		// Skip the white space, then copy the run after it.
+		for i < len(s) && spaceLead[s[i]] && spaceAt(s, i) {
+			_, n := decodeRune(s, i)
+			i += n
 		}
-		wide := isWide(r)
-		if pending && prev >= 0 && !isWide(prev) && !wide {
+		if i >= len(s) {
+			break
+		}
+		if r, _ := decodeRune(s, i); prev >= 0 && !isWide(prev) && !isWide(r) {
 			b.WriteByte(' ')
 			w++
 		}
-		pending = false
-		b.WriteString(s[i-n : i])
-		if prev = r; wide {
+		end, rw := measureRun(s, i)
+		b.WriteString(s[i:end])
+		w += rw
+		prev, _ = utf8.DecodeLastRuneInString(s[i:end])
+		i = end
+	}
+	return b.String()[start:], w
+}
+
+// measureRun measures s from i up to its next white space (or its end),
+// whose offset it returns, with the width of what lies between (see width).
+func measureRun(s string, i int) (end, w int) {
+	for ; i < len(s); i++ {
+		c := s[i]
+		if spaceLead[c] && spaceAt(s, i) {
+			return i, w
+		}
+		if cw := cellWeight[c]; cw != cellsDecode {
+			w += int(cw)
+			continue
+		}
+		if i+2 < len(s) && isWide(rune(c&0x0F)<<12|rune(s[i+1]&0x3F)<<6|rune(s[i+2]&0x3F)) {
 			w += 2
 		} else {
 			w++
 		}
+		i += 2
 	}
-	return b.String()[start:], w
+	return len(s), w
 }
 
 // decodeRune decodes the rune at s[i:] like utf8.DecodeRuneInString,
