@@ -96,7 +96,11 @@ func NewConsole(cfg ConsoleConfig) *Console {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	c := &Console{cfg: cfg, log: cfg.Logger, sessions: newSessions(cfg.Now)}
+	token := ""
+	if cfg.Admin != nil {
+		token = cfg.Admin.cfg.Token
+	}
+	c := &Console{cfg: cfg, log: cfg.Logger, sessions: newSessions(token, cfg.Now)}
 	c.tmpl = template.Must(template.New("console").Funcs(template.FuncMap{
 		"fill": func(s string, kv ...string) string { return site.Fill(s, kv...) },
 		"word": func(w *site.ConsoleWords, s any) string { return w.Word(fmt.Sprint(s)) },
@@ -170,7 +174,7 @@ func (c *Console) enabled(h http.HandlerFunc) http.HandlerFunc {
 // with the session's CSRF token; otherwise 403 and the login form.
 func (c *Console) guard(h func(http.ResponseWriter, *http.Request, *session, *view)) http.Handler {
 	return c.enabled(func(w http.ResponseWriter, r *http.Request) {
-		ss, ok := c.sessions.get(r)
+		ss, renewed, ok := c.sessions.get(r)
 		if !ok {
 			// A page asked for without a session is the login form; a
 			// form sent without one says why it was not taken.
@@ -188,6 +192,9 @@ func (c *Console) guard(h func(http.ResponseWriter, *http.Request, *session, *vi
 				http.Error(w, "forbidden: the form has no valid CSRF token; reload the page and submit again", http.StatusForbidden)
 				return
 			}
+		}
+		if renewed != "" {
+			setCookie(w, r, sessionCookie, renewed, sessionIdle)
 		}
 		v := c.view(ss)
 		v.Flash = r.URL.Query().Get("flash")
@@ -207,10 +214,8 @@ func (c *Console) view(ss *session) *view {
 	cfg, _ := c.cfg.Current()
 	v := &view{W: c.words(), Site: cfg.Site.Title, Now: c.cfg.Now(), Loc: cfg.Site.Location}
 	if ss != nil {
-		v.CSRF, v.Actor = ss.csrf, ss.actor
-		if to := ss.testTo.Load(); to != nil {
-			v.TestTo = *to
-		}
+		v.CSRF, v.Actor = ss.CSRF, ss.Actor
+		v.TestTo = c.sessions.lastTestTo(ss)
 	}
 	return v
 }
@@ -241,7 +246,7 @@ func redirect(w http.ResponseWriter, r *http.Request, path, flash string) {
 }
 
 func (c *Console) audit1(ctx context.Context, ss *session, action, key, old, new string) {
-	if err := c.cfg.Store.AddAudit(ctx, store.AuditEntry{Actor: ss.actor, Action: action, Key: key, Old: old, New: new}); err != nil {
+	if err := c.cfg.Store.AddAudit(ctx, store.AuditEntry{Actor: ss.Actor, Action: action, Key: key, Old: old, New: new}); err != nil {
 		c.log.Error("admin_audit_failed", "action", action, "key", key, "error", err)
 	}
 }
@@ -261,7 +266,7 @@ func (c *Console) showLogin(w http.ResponseWriter, r *http.Request, status int, 
 }
 
 func (c *Console) loginForm(w http.ResponseWriter, r *http.Request) {
-	if _, ok := c.sessions.get(r); ok {
+	if _, _, ok := c.sessions.get(r); ok {
 		http.Redirect(w, r, "/admin/", http.StatusSeeOther)
 		return
 	}
@@ -303,8 +308,8 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 		c.showLogin(w, r, http.StatusUnauthorized, c.words().LoginFailed)
 		return
 	}
-	id, ss := c.sessions.start(actor)
-	setCookie(w, r, sessionCookie, id, sessionIdle)
+	cookie, ss := c.sessions.start(actor)
+	setCookie(w, r, sessionCookie, cookie, sessionIdle)
 	setCookie(w, r, loginCookie, "", -time.Second)
 	c.audit1(r.Context(), ss, "login", "", "", "")
 	c.log.Info("admin_login", "actor", actor)
@@ -312,7 +317,6 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *Console) logout(w http.ResponseWriter, r *http.Request, _ *session, _ *view) {
-	c.sessions.end(r)
 	setCookie(w, r, sessionCookie, "", -time.Second)
 	http.Redirect(w, r, "/admin/login", http.StatusSeeOther)
 }

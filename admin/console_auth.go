@@ -5,49 +5,69 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
+
+	"github.com/paperboy-news/paperboy/internal/seal"
 )
 
-// The console's access: a login form takes the admin token and starts a
-// session kept in memory (a restart logs everybody out, which is fine for
-// a handful of editors); wrong tokens are throttled, delayed and logged
-// as on the bearer endpoints (Handler.checkToken); the cookie is HttpOnly, SameSite=Strict and
-// Secure when the request came over https. Every form carries the
-// session's CSRF token, and a POST without it is refused with 403 even
-// with a valid cookie. The login form has its own token, bound to a
-// short-lived cookie, so a login cannot be forged from another site
-// either.
+// The console's access: a login form takes the admin token (or a named
+// admin's password) and starts a session. The session is the cookie
+// itself, sealed (AES-GCM, internal/seal) under a key derived from the
+// admin token: any instance behind a load balancer opens it, a restart
+// keeps everyone logged in, and changing the admin token logs everyone
+// out. A session lasts sessionIdle from its last renewal; a request in its
+// second half renews it. Wrong tokens are throttled, delayed and logged as
+// on the bearer endpoints (Handler.checkToken); the cookie is HttpOnly,
+// SameSite=Strict and Secure when the request came over https. Every form
+// carries the session's CSRF token, and a POST without it is refused with
+// 403 even with a valid cookie. The login form has its own token, bound to
+// a short-lived cookie, so a login cannot be forged from another site
+// either. Logging out clears the cookie; a copy of it stays valid until it
+// expires, which HttpOnly, Secure and SameSite keep out of other hands.
 
 const (
 	sessionCookie = "paperboy_admin"
 	loginCookie   = "paperboy_login"
 	sessionIdle   = 12 * time.Hour
-	// maxSessions bounds the memory sessions take; the oldest goes first.
-	maxSessions = 1000
+	// maxTestTo bounds the "test send to me" addresses remembered.
+	maxTestTo = 1000
+	// sessionPurpose names the session key (seal.New).
+	sessionPurpose = "paperboy console session v1"
 )
 
-// session is one logged-in admin.
+// session is one logged-in admin: what the cookie seals.
 type session struct {
-	actor   string
-	csrf    string
-	expires time.Time
-	// testTo is where "test send to me" went last, to fill the form.
-	testTo atomic.Pointer[string]
+	Actor   string `json:"a"`
+	CSRF    string `json:"c"`
+	Expires int64  `json:"e"` // Unix seconds
 }
 
-// sessions holds the console's sessions.
+// expires is when the session ends.
+func (ss *session) expires() time.Time { return time.Unix(ss.Expires, 0) }
+
+// sessions makes and opens the console's session cookies.
 type sessions struct {
-	mu   sync.Mutex
-	byID map[string]*session
+	keys *seal.Keys // nil without an admin token: the console is off
 	now  func() time.Time
+
+	mu sync.Mutex
+	// testTo is where "test send to me" went last, by session CSRF token,
+	// to fill the form again; this instance's memory only, a convenience.
+	testTo map[string]string
 }
 
-func newSessions(now func() time.Time) *sessions {
-	return &sessions{byID: map[string]*session{}, now: now}
+// newSessions returns the sessions sealed under a key derived from token.
+func newSessions(token string, now func() time.Time) *sessions {
+	s := &sessions{now: now, testTo: map[string]string{}}
+	if token != "" {
+		// seal.New fails only without a secret, and token is one.
+		s.keys, _ = seal.New(sessionPurpose, nil, [][]byte{[]byte(token)})
+	}
+	return s
 }
 
 func randomToken() string {
@@ -56,58 +76,64 @@ func randomToken() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// start creates a session for actor and returns its id.
+// start creates a session for actor and returns its cookie value.
 func (s *sessions) start(actor string) (string, *session) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.now()
-	if len(s.byID) >= maxSessions {
-		var oldest string
-		for id, ss := range s.byID {
-			if oldest == "" || ss.expires.Before(s.byID[oldest].expires) {
-				oldest = id
-			}
-		}
-		delete(s.byID, oldest)
-	}
-	id := randomToken()
-	ss := &session{actor: actor, csrf: randomToken(), expires: now.Add(sessionIdle)}
-	s.byID[id] = ss
-	return id, ss
+	ss := &session{Actor: actor, CSRF: randomToken()}
+	return s.seal(ss), ss
 }
 
-// get returns the request's live session, extending it.
-func (s *sessions) get(r *http.Request) (*session, bool) {
+// seal renews ss for sessionIdle from now and returns its cookie value.
+func (s *sessions) seal(ss *session) string {
+	ss.Expires = s.now().Add(sessionIdle).Unix()
+	plain, _ := json.Marshal(ss) // strings and a number always marshal
+	return s.keys.Seal(plain)
+}
+
+// get returns the request's live session and, when it is in its second
+// half, the renewed cookie value to set ("" otherwise).
+func (s *sessions) get(r *http.Request) (ss *session, renewed string, ok bool) {
 	c, err := r.Cookie(sessionCookie)
-	if err != nil {
-		return nil, false
+	if err != nil || s.keys == nil {
+		return nil, "", false
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ss, ok := s.byID[c.Value]
-	if !ok {
-		return nil, false
+	plain, err := s.keys.Open(c.Value)
+	if err != nil {
+		return nil, "", false
+	}
+	ss = &session{}
+	if json.Unmarshal(plain, ss) != nil || ss.Actor == "" || ss.CSRF == "" {
+		return nil, "", false
 	}
 	now := s.now()
-	if now.After(ss.expires) {
-		delete(s.byID, c.Value)
-		return nil, false
+	if !now.Before(ss.expires()) {
+		return nil, "", false
 	}
-	ss.expires = now.Add(sessionIdle)
-	return ss, true
+	if ss.expires().Sub(now) < sessionIdle/2 {
+		renewed = s.seal(ss)
+	}
+	return ss, renewed, true
 }
 
-func (s *sessions) end(r *http.Request) {
-	if c, err := r.Cookie(sessionCookie); err == nil {
-		s.mu.Lock()
-		delete(s.byID, c.Value)
-		s.mu.Unlock()
+// rememberTestTo keeps where ss's last test message went.
+func (s *sessions) rememberTestTo(ss *session, to string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.testTo) >= maxTestTo {
+		clear(s.testTo) // a convenience: forgetting is harmless
 	}
+	s.testTo[ss.CSRF] = to
+}
+
+// lastTestTo is where ss's last test message went, or "".
+func (s *sessions) lastTestTo(ss *session) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.testTo[ss.CSRF]
 }
 
 // validCSRF reports whether the form's csrf field is the session's token.
 func validCSRF(r *http.Request, ss *session) bool {
-	return sameSecret(r.PostFormValue("csrf"), ss.csrf)
+	return sameSecret(r.PostFormValue("csrf"), ss.CSRF)
 }
 
 // sameSecret compares hashes in constant time, so neither a secret's

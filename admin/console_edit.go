@@ -188,12 +188,12 @@ func (c *Console) save(ctx context.Context, ss *session, w *site.ConsoleWords, p
 	c.saveMu.Lock()
 	defer c.saveMu.Unlock()
 	if _, err := config.Save(path, candidate, base); err != nil {
-		c.log.Warn("admin_config_edit_refused", "actor", ss.actor, "error", err)
+		c.log.Warn("admin_config_edit_refused", "actor", ss.Actor, "error", err)
 		return "", err
 	}
 	for _, ed := range edited {
 		c.audit1(ctx, ss, "config", ed.Key, ed.Old, ed.New)
-		c.log.Info("admin_config_edited", "actor", ss.actor, "key", ed.Key, "old", ed.Old, "new", ed.New, "line", ed.Line)
+		c.log.Info("admin_config_edited", "actor", ss.Actor, "key", ed.Key, "old", ed.Old, "new", ed.New, "line", ed.Line)
 	}
 	flash := site.Fill(w.Saved, "count", strconv.Itoa(len(edited)))
 	if c.cfg.Reload != nil {
@@ -286,7 +286,7 @@ func (c *Console) testSend(w http.ResponseWriter, r *http.Request, ss *session, 
 		redirect(w, r, back, v.W.TestFailed+" "+err.Error())
 		return
 	}
-	ss.testTo.Store(&to)
+	c.sessions.rememberTestTo(ss, to)
 	c.audit1(r.Context(), ss, "test_send", string(mailer.JobName(name)), "", to)
 	flash := site.Fill(v.W.TestSent, "to", to)
 	if sent.Fallback != "" {

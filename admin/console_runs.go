@@ -24,7 +24,7 @@ func (c *Console) runNow(w http.ResponseWriter, r *http.Request, ss *session, v 
 	switch {
 	case err == nil:
 		c.audit1(r.Context(), ss, "run", job, "", run.Slot.In(v.Loc).Format(time.DateTime))
-		c.log.Info("admin_job_run", "job", job, "actor", ss.actor)
+		c.log.Info("admin_job_run", "job", job, "actor", ss.Actor)
 		redirect(w, r, back, site.Fill(v.W.RunStarted, "job", job))
 	case errors.Is(err, schedule.ErrBusy):
 		redirect(w, r, back, site.Fill(v.W.RunBusy, "job", job))

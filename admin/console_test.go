@@ -47,13 +47,19 @@ func (s *consoleServer) advance(d time.Duration) {
 
 func startConsole(t *testing.T, lang ...string) *consoleServer {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "config.toml")
 	language := "zh-CN"
 	if len(lang) > 0 {
 		language = lang[0]
 	}
+	return startConsoleWith(t, language, consoleToken)
+}
+
+// startConsoleWith is startConsole in language with the admin token.
+func startConsoleWith(t *testing.T, language, token string) *consoleServer {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config.toml")
 	data := `[site]
 language = "` + language + `"
 
@@ -90,7 +96,7 @@ lists = ["demo"]
 	if err := sched.Reload(ctx, []schedule.Job{{Name: "digest:daily", Spec: "0 7 * * *", SlotKeyed: true, Run: noop}}); err != nil {
 		t.Fatal(err)
 	}
-	h, err := New(Config{Token: consoleToken, Scheduler: sched, FailureDelay: 10 * time.Millisecond, Now: s.now})
+	h, err := New(Config{Token: token, Scheduler: sched, FailureDelay: 10 * time.Millisecond, Now: s.now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,6 +207,52 @@ func TestConsoleSessionExpires(t *testing.T) {
 	s.advance(13 * time.Hour)
 	if code, body := get(t, c, s.url+"/admin/"); code != http.StatusForbidden || !strings.Contains(body, `id="token"`) {
 		t.Errorf("after 13 idle hours = %d, want 403 and the login form", code)
+	}
+}
+
+// TestConsoleSessionAcrossInstances: the session is the sealed cookie, so
+// another instance with the same admin token (behind a load balancer, or
+// this one restarted) takes it; an instance with another token, an
+// altered cookie or a cookie of another kind does not.
+func TestConsoleSessionAcrossInstances(t *testing.T) {
+	first := startConsole(t)
+	c := first.client(t) // the jar sends the cookie to every 127.0.0.1 port
+	var cookie *http.Cookie
+	u, _ := url.Parse(first.url + "/admin/")
+	for _, ck := range c.Jar.Cookies(u) {
+		if ck.Name == sessionCookie {
+			cookie = ck
+		}
+	}
+	if cookie == nil {
+		t.Fatal("no session cookie after login")
+	}
+	other := startConsoleWith(t, "zh-CN", consoleToken)
+	if code, _ := get(t, c, other.url+"/admin/"); code != http.StatusOK {
+		t.Errorf("another instance with the same token = %d, want 200", code)
+	}
+	rotated := startConsoleWith(t, "zh-CN", consoleToken+"-rotated")
+	if code, _ := get(t, c, rotated.url+"/admin/"); code != http.StatusForbidden {
+		t.Errorf("an instance with another token = %d, want 403", code)
+	}
+	altered := []byte(cookie.Value)
+	altered[len(altered)/2] ^= 1
+	for name, value := range map[string]string{
+		"altered":           string(altered),
+		"another kind":      newSessions(consoleToken, time.Now).keys.Seal([]byte(`{"a":"token"}`)),
+		"empty":             "",
+		"not base64 at all": "%%%",
+	} {
+		req, _ := http.NewRequest(http.MethodGet, other.url+"/admin/", nil)
+		req.AddCookie(&http.Cookie{Name: sessionCookie, Value: value})
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("%s cookie = %d, want 403", name, resp.StatusCode)
+		}
 	}
 }
 
