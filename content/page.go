@@ -210,8 +210,14 @@ func parsePage(text string, opts ParseOptions, notes *Explanation) (ed Edition, 
 	blocks := p.dropPageFurniture(splitBlocks(lines))
 	p.classify(blocks)
 	units := p.units(blocks)
-	ed.Articles = make([]Article, 0, len(units))
-	p.derived = make([]bool, 0, len(units))
+	items := 0 // at most one per text run or photo
+	for _, u := range units {
+		if u.kind != blockHeadline {
+			items++
+		}
+	}
+	ed.Articles = make([]Article, 0, items)
+	p.derived = make([]bool, 0, items)
 	p.build(units)
 	if notes != nil {
 		notes.Placement = p.placement
@@ -699,34 +705,35 @@ func headlineShaped(b *block) bool {
 // units groups the classified blocks into headline groups, text runs and
 // photos.
 func (p *pageParser) units(blocks []*block) []unit {
-	var us []unit
-	for _, b := range blocks {
-		var last *unit
-		if len(us) > 0 {
-			last = &us[len(us)-1]
+	// A unit is a run of consecutive blocks, so its blocks are a window of
+	// blocks (capped: nothing appended to one reaches the next).
+	us := make([]unit, 0, len(blocks))
+	start := 0 // the first block of the last unit
+	for k, b := range blocks {
+		if n := len(us); n > 0 {
+			last := &us[n-1]
+			joins := false
+			switch b.kind {
+			case blockHeadline:
+				joins = last.kind == blockHeadline
+			case blockPhoto:
+				joins = last.kind == blockPhoto && last.blocks[0].photo == b.photo
+			case blockByline:
+				joins = false
+			default:
+				joins = last.kind == blockBody
+			}
+			if joins {
+				last.blocks = blocks[start : k+1 : k+1]
+				continue
+			}
 		}
-		switch b.kind {
-		case blockHeadline:
-			if last != nil && last.kind == blockHeadline {
-				last.blocks = append(last.blocks, b)
-				continue
-			}
-			us = append(us, unit{kind: blockHeadline, blocks: []*block{b}})
-		case blockPhoto:
-			if last != nil && last.kind == blockPhoto && last.blocks[0].photo == b.photo {
-				last.blocks = append(last.blocks, b)
-				continue
-			}
-			us = append(us, unit{kind: blockPhoto, blocks: []*block{b}})
-		case blockByline:
-			us = append(us, unit{kind: blockBody, blocks: []*block{b}, byline: true})
-		default:
-			if last != nil && last.kind == blockBody {
-				last.blocks = append(last.blocks, b)
-				continue
-			}
-			us = append(us, unit{kind: blockBody, blocks: []*block{b}})
+		start = k
+		u := unit{kind: b.kind, blocks: blocks[k : k+1 : k+1]}
+		if b.kind == blockByline {
+			u.kind, u.byline = blockBody, true
 		}
+		us = append(us, u)
 	}
 	return us
 }
