@@ -56,20 +56,7 @@ func isCJKPunct(r rune) bool {
 // bytes, counting each character at its lead byte (cellWeight), and only
 // decodes the characters whose lead byte leaves it open (E2, EF).
 func width(s string) int {
-	w := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if cw := cellWeight[c]; cw != cellsDecode {
-			w += int(cw)
-			continue
-		}
-		if i+2 < len(s) && isWide(rune(c&0x0F)<<12|rune(s[i+1]&0x3F)<<6|rune(s[i+2]&0x3F)) {
-			w += 2
-		} else {
-			w++
-		}
-		i += 2
-	}
+	_, w := measure(s, 0, false)
 	return w
 }
 
@@ -161,10 +148,14 @@ func cleanMeasure(buf *strings.Builder, s string) (text string, w int) {
 
 // measureRun measures s from i up to its next white space (or its end),
 // whose offset it returns, with the width of what lies between (see width).
-func measureRun(s string, i int) (end, w int) {
+func measureRun(s string, i int) (end, w int) { return measure(s, i, true) }
+
+// measure is width of s from i, up to the next white space if
+// stopAtSpace; end is where it stopped.
+func measure(s string, i int, stopAtSpace bool) (end, w int) {
 	for ; i < len(s); i++ {
 		c := s[i]
-		if spaceLead[c] && spaceAt(s, i) {
+		if stopAtSpace && spaceLead[c] && spaceAt(s, i) {
 			return i, w
 		}
 		if cw := cellWeight[c]; cw != cellsDecode {

@@ -5,9 +5,6 @@ import (
 	"encoding/binary"
 	"image"
 	"image/png"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/mmcdole/gofeed"
@@ -20,21 +17,11 @@ import (
 // ground red, the masthead white, at every size), the ICO's directory
 // pointing at a PNG, and the feeds naming the bitmaps, read by gofeed.
 func TestIcons(t *testing.T) {
-	svc := refreshedService(t, memSource{arts: fixture.SampleArticles(t)})
-	srv := httptest.NewServer(serveMux(svc))
-	t.Cleanup(srv.Close)
+	svc, srv := newTestServer(t, memSource{arts: fixture.SampleArticles(t)})
 	get := func(path string) (string, []byte) {
 		t.Helper()
-		resp, err := http.Get(srv.URL + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != 200 {
-			t.Fatalf("GET %s = %d", path, resp.StatusCode)
-		}
-		return resp.Header.Get("Content-Type"), b
+		resp, body := getOK(t, srv, path)
+		return resp.Header.Get("Content-Type"), body
 	}
 	checkPNG := func(name string, b []byte, size int) {
 		t.Helper()

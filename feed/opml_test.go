@@ -3,9 +3,7 @@ package feed
 import (
 	"bytes"
 	"encoding/xml"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -18,21 +16,10 @@ import (
 // which is served as a well-formed XSLT style sheet saying how to
 // subscribe.
 func TestOPMLAndStylesheet(t *testing.T) {
-	svc := refreshedService(t, memSource{arts: fixture.SampleArticles(t)})
-	srv := httptest.NewServer(serveMux(svc))
-	t.Cleanup(srv.Close)
+	svc, srv := newTestServer(t, memSource{arts: fixture.SampleArticles(t)})
 	get := func(path string) (*http.Response, []byte) {
 		t.Helper()
-		resp, err := http.Get(srv.URL + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != 200 {
-			t.Fatalf("GET %s = %d", path, resp.StatusCode)
-		}
-		return resp, b
+		return getOK(t, srv, path)
 	}
 	_, body := get(OPMLPath)
 	var o opml

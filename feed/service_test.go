@@ -51,6 +51,17 @@ func get(t *testing.T, method, url string, header map[string]string) *http.Respo
 	return resp
 }
 
+// getOK GETs path from srv, insists on 200 and returns the response
+// with its body.
+func getOK(t *testing.T, srv *httptest.Server, path string) (*http.Response, []byte) {
+	t.Helper()
+	resp := get(t, http.MethodGet, srv.URL+path, nil)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s = %d", path, resp.StatusCode)
+	}
+	return resp, readAll(t, resp.Body)
+}
+
 func readAll(t *testing.T, r io.Reader) []byte {
 	t.Helper()
 	b, err := io.ReadAll(r)
