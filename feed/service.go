@@ -427,9 +427,9 @@ func (s *Service) static(old map[string]*Resource) (map[string]*Resource, error)
 		body            func() []byte
 	}{
 		{IconPath, "image/svg+xml", func() []byte { return iconSVG }},
-		{IconSmallPath, "image/png", func() []byte { return iconPNG(IconSmallSize) }},
-		{IconLargePath, "image/png", func() []byte { return iconPNG(IconLargeSize) }},
-		{FaviconICOPath, "image/x-icon", faviconICO},
+		{IconSmallPath, "image/png", iconSmallPNG},
+		{IconLargePath, "image/png", iconLargePNG},
+		{FaviconICOPath, "image/x-icon", faviconICOPNG},
 	}
 	for _, ic := range icons {
 		if r := old[ic.path]; r != nil {
