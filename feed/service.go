@@ -181,14 +181,6 @@ func NewService(cfg Config, src ArticleSource) (*Service, error) {
 // Config is the service's configuration with its defaults filled in.
 func (s *Service) Config() Config { return s.cfg }
 
-func (s *Service) metas() []Meta {
-	metas := []Meta{s.cfg.MainMeta()}
-	for _, t := range s.cfg.Site.Topics {
-		metas = append(metas, s.cfg.TopicMeta(t))
-	}
-	return metas
-}
-
 // Refresh re-reads every feed's editions and re-renders every
 // subscription document, and forgets every archive document. Call it at
 // start; afterwards Update does less. A feed whose bytes did not change
@@ -208,7 +200,7 @@ func (s *Service) Refresh(ctx context.Context) error {
 		}
 	}
 	plans := map[string]*plan{}
-	for _, m := range s.metas() {
+	for _, m := range s.cfg.metas() {
 		eds, err := s.src.EditionCounts(ctx, m.Slug)
 		if err != nil {
 			return fmt.Errorf("feed: refresh %s: %w", feedSpecific(m.Slug), err)
@@ -252,7 +244,7 @@ func (s *Service) Update(ctx context.Context, dates []string) ([]string, error) 
 	plans := make(map[string]*plan, len(oldPlans))
 	dirty := map[string]bool{}
 	var staleArchives []string
-	for _, m := range s.metas() {
+	for _, m := range s.cfg.metas() {
 		old := oldPlans[m.Slug]
 		counts, err := s.src.EditionCounts(ctx, m.Slug, dates...)
 		if err != nil {
