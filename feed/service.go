@@ -72,9 +72,13 @@ type plan struct {
 }
 
 // months are the feed's archive months, newest first.
-func (p *plan) months() []string {
+func (p *plan) months() []string { return monthsOf(p.editions[p.window:]) }
+
+// monthsOf lists the months (YYYY-MM) of editions given newest first,
+// newest first, once each.
+func monthsOf(editions []store.EditionCount) []string {
 	var ms []string
-	for _, e := range p.editions[p.window:] {
+	for _, e := range editions {
 		if m := e.Date[:7]; len(ms) == 0 || ms[len(ms)-1] != m {
 			ms = append(ms, m)
 		}
@@ -587,13 +591,7 @@ func (s *Service) Months() []string {
 	if pp == nil || (*pp)[""] == nil {
 		return nil
 	}
-	var ms []string
-	for _, e := range (*pp)[""].editions {
-		if m := e.Date[:7]; len(ms) == 0 || ms[len(ms)-1] != m {
-			ms = append(ms, m)
-		}
-	}
-	return ms
+	return monthsOf((*pp)[""].editions)
 }
 
 // Files returns every feed document by site path, sorted by path, for a
