@@ -68,7 +68,7 @@ func (s *Site) serveIssue(w http.ResponseWriter, r *http.Request) {
 	}
 	is, body, err := s.cfg.Digests.IssuePage(r.Context(), name, date)
 	if err != nil {
-		s.respond(w, r, func(context.Context) (string, *pageData, error) { return "", nil, err })
+		s.writeFailure(w, r, "page_failed", err)
 		return
 	}
 	setPageHeaders(w.Header())
