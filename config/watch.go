@@ -44,7 +44,11 @@ type LoadStatus struct {
 	LoadedAt    time.Time `json:"loaded_at"`             // when the running configuration was loaded
 	LastAttempt time.Time `json:"last_attempt,omitzero"` // the latest reload attempt
 	LastError   string    `json:"last_error,omitempty"`  // why the latest attempt failed; "" if it succeeded
-	Reloads     int       `json:"reloads"`               // successful reloads since start
+	// Problems are LastError's problems when the file was refused (Load's
+	// Problems), each with its file, line and key; nil when the latest
+	// attempt succeeded or failed otherwise.
+	Problems Problems `json:"-"`
+	Reloads  int      `json:"reloads"` // successful reloads since start
 }
 
 // Watcher reloads the configuration when its file changes or the
@@ -115,8 +119,10 @@ func (w *Watcher) ReloadNow(ctx context.Context) error {
 	now := w.cfg.Now()
 	w.mu.Lock()
 	w.status.LastAttempt = now
+	w.status.Problems = nil
 	if err != nil {
 		w.status.LastError = err.Error()
+		errors.As(err, &w.status.Problems)
 	} else {
 		w.status.LastError = ""
 		w.status.LoadedAt = now
