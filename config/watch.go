@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -165,14 +164,8 @@ func (w *Watcher) Run(ctx context.Context) error {
 		default: // one queued already
 		}
 	}
-	dir, name := filepath.Split(filepath.Clean(w.cfg.Path))
-	if dir == "" {
-		dir = "."
-	}
 	watchErr := make(chan error, 1)
-	go func() {
-		watchErr <- schedule.WatchDir(ctx, dir, func(n string) bool { return n == name }, w.cfg.Debounce, w.log, request)
-	}()
+	go func() { watchErr <- schedule.WatchFile(ctx, w.cfg.Path, w.cfg.Debounce, w.log, request) }()
 	for {
 		select {
 		case <-ctx.Done():
