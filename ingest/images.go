@@ -182,7 +182,9 @@ func attachImages(ed *content.Edition, set imageSet, stored imageLookup) []store
 		warn(set.dir, [2]int{}, "%s", msg)
 	}
 	var out []store.NewImage
-	seen := map[string]bool{}
+	// done holds the pictures found stored or processed already, by id:
+	// the same bytes under two photos are looked up and encoded once.
+	done := map[string]content.Image{}
 	for p, ai := range photos {
 		f, ok := byPhoto[p]
 		if !ok {
@@ -194,25 +196,25 @@ func attachImages(ed *content.Edition, set imageSet, stored imageLookup) []store
 			warn(f.path, a.Lines, "picture skipped, photo published without it: %v", err)
 			continue
 		}
-		if im, err := stored(photo.ID(data)); err == nil && len(im.Renditions) > 0 {
-			a.Image = &im
-			continue
+		id := photo.ID(data)
+		im, ok := done[id]
+		if !ok {
+			if im, err = stored(id); err != nil || len(im.Renditions) == 0 {
+				pr, err := photo.Process(data)
+				if err != nil {
+					warn(f.path, a.Lines, "picture skipped, photo published without it: %v", err)
+					continue
+				}
+				im = pr.Image
+				ni := store.NewImage{Image: pr.Image}
+				for _, rf := range pr.Files {
+					ni.Data = append(ni.Data, rf.Data)
+				}
+				out = append(out, ni)
+			}
+			done[id] = im
 		}
-		pr, err := photo.Process(data)
-		if err != nil {
-			warn(f.path, a.Lines, "picture skipped, photo published without it: %v", err)
-			continue
-		}
-		a.Image = &pr.Image
-		if seen[pr.Image.ID] {
-			continue
-		}
-		seen[pr.Image.ID] = true
-		im := store.NewImage{Image: pr.Image}
-		for _, rf := range pr.Files {
-			im.Data = append(im.Data, rf.Data)
-		}
-		out = append(out, im)
+		a.Image = &im
 	}
 	return out
 }

@@ -196,18 +196,42 @@ func TestNaturalCompare(t *testing.T) {
 	}
 }
 
-// reuseCounter counts the pictures ingest found stored before.
+// reuseCounter counts the pictures ingest looked up (asked) and found
+// stored before (reused).
 type reuseCounter struct {
 	*store.Store
-	reused int
+	asked, reused int
 }
 
 func (r *reuseCounter) Image(ctx context.Context, id string) (content.Image, error) {
+	r.asked++
 	im, err := r.Store.Image(ctx, id)
 	if err == nil {
 		r.reused++
 	}
 	return im, err
+}
+
+// TestIngestSamePictureTwice: two files with the same bytes under two
+// photos are one picture, looked up and encoded once.
+func TestIngestSamePictureTwice(t *testing.T) {
+	one := fixture.Picture(t, "jpeg", 900, 600, 1)
+	dir := photoDir(t, map[string][]byte{"1.jpg": one, "2.jpg": one})
+	s := &reuseCounter{Store: fixture.NewStore(t)}
+	sum, err := Run(context.Background(), Config{PagesDir: dir}, s, nil)
+	if err != nil || sum.Pictures != 2 || sum.Warnings != 0 {
+		t.Fatalf("run: %+v, %v", sum, err)
+	}
+	if s.asked != 1 {
+		t.Errorf("the picture was looked up %d times, want once", s.asked)
+	}
+	arts, err := s.EditionArticles(context.Background(), fixture.PhotoDate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := pictureIDs(t, arts), []string{idOf(t, one), idOf(t, one)}; !slices.Equal(got, want) {
+		t.Errorf("pictures %v, want %v", got, want)
+	}
 }
 
 // TestIngestReusesStoredPictures: correcting a page's text keeps its

@@ -78,8 +78,9 @@ type Config struct {
 	Logger *slog.Logger
 	// MaxFileSize is the largest file read, in bytes; a larger one fails
 	// unread (its name and size in the Summary). Default DefaultMaxFileSize.
-	// Parsing takes about 15 times a file's size in memory, on up to one
-	// file per CPU at once, so this bounds the run's memory.
+	// Parsing takes about ten times a file's size in memory, on up to one
+	// file per CPU at once, so this bounds the run's memory (an 8 MB page
+	// of 6,000 items ingests at about 95 MB resident, as the README says).
 	MaxFileSize int64
 }
 

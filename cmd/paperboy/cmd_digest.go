@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/mail"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -171,13 +172,9 @@ func mailerConfig(c *config.Config, logger *slog.Logger) (mailer.Config, error) 
 	for _, l := range c.Lists {
 		if l.File != "" {
 			mc.ListReader = listReader{c, logger}
-			// Read through once all the same, without keeping it, so
-			// the lines left out are logged at start.
-			warnings, err := config.StreamRecipients(l, func(config.Recipient) bool { return true })
-			if err != nil {
-				return mailer.Config{}, err
-			}
-			logSkipped(logger, l, warnings)
+			// config.Load read the file through already: log the lines
+			// it left out now, at start, rather than read it again.
+			logSkipped(logger, l, slices.DeleteFunc(slices.Clone(c.ListWarnings), func(w config.Problem) bool { return w.File != l.File }))
 			if len(l.Addresses) == 0 {
 				continue
 			}

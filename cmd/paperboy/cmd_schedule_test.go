@@ -16,21 +16,12 @@ import (
 // with its database there too, and returns the copy's path.
 func tempConfig(t *testing.T) (cfgPath, dbPath string) {
 	t.Helper()
-	data := shipped(t, "config.toml")
 	dir := t.TempDir()
 	if err := os.Mkdir(filepath.Join(dir, "pages"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	dbPath = filepath.Join(dir, "db", "paperboy.db")
-	text := strings.Replace(string(data), `path = "data/paperboy.db"`, `path = "db/paperboy.db"`, 1)
-	if text == string(data) {
-		t.Fatal("config.toml has no store path line to replace")
-	}
-	cfgPath = filepath.Join(dir, "config.toml")
-	if err := os.WriteFile(cfgPath, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return cfgPath, dbPath
+	cfgPath = shippedConfig(t, dir, [2]string{`path = "data/paperboy.db"`, `path = "db/paperboy.db"`})
+	return cfgPath, filepath.Join(dir, "db", "paperboy.db")
 }
 
 func TestScheduleCommand(t *testing.T) {

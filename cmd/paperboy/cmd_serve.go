@@ -145,14 +145,7 @@ func serve(ctx context.Context, c *config.Config, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("serve: listen on %s (server.listen in %s): %w", c.Server.Listen, c.Path, err)
 	}
-	srv := &http.Server{
-		Handler:           d,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
+	srv := newHTTPServer(d, logger)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	if d.adminListen != "" {
@@ -276,6 +269,20 @@ func serve(ctx context.Context, c *config.Config, stdout, stderr io.Writer) erro
 	}
 }
 
+// newHTTPServer is an HTTP server of the daemon's, public or admin: its
+// timeouts bound what a slow or stalled client holds, and its errors go to
+// the log as warnings.
+func newHTTPServer(h http.Handler, logger *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+}
+
 // ServeHTTP serves with the current generation's handler, so a reload
 // switches the site without dropping connections.
 func (d *daemon) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -292,13 +299,7 @@ func (d *daemon) serveAdmin(c *config.Config) (stop func(), err error) {
 	mux := http.NewServeMux()
 	d.admin.Register(mux)
 	d.console.Register(mux)
-	srv := &http.Server{
-		Handler:           mux,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		ErrorLog:          slog.NewLogLogger(d.logger.Handler(), slog.LevelWarn),
-	}
+	srv := newHTTPServer(mux, d.logger)
 	go srv.Serve(ln) //nolint:errcheck // ErrServerClosed after Shutdown
 	d.logger.Info("serving_admin", "addr", ln.Addr().String())
 	return func() {

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/mail"
-	"os"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -135,7 +133,7 @@ func runSuppressions(ctx context.Context, args []string, stdout, stderr io.Write
 // exportSuppressions writes list as CSV to path (atomically), or to stdout
 // when path is "".
 func exportSuppressions(list []store.Suppression, path string, stdout io.Writer) error {
-	write := func(w io.Writer) error {
+	return writeOut(path, stdout, func(w io.Writer) error {
 		cw := csv.NewWriter(w)
 		if err := cw.Write([]string{"address", "reason", "created_at", "evidence"}); err != nil {
 			return err
@@ -147,26 +145,7 @@ func exportSuppressions(list []store.Suppression, path string, stdout io.Writer)
 		}
 		cw.Flush()
 		return cw.Error()
-	}
-	if path == "" {
-		return write(stdout)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".suppressions-*.csv")
-	if err != nil {
-		return fmt.Errorf("export suppressions: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // after the rename, there is nothing left to remove
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return fmt.Errorf("export suppressions to %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("export suppressions to %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("export suppressions to %s: %w", path, err)
-	}
-	return nil
+	})
 }
 
 // csvSafe keeps a spreadsheet from running evidence text (a remote

@@ -62,8 +62,7 @@ func TestConsoleBrowser(t *testing.T) {
 	cfgPath := freshClone(t)
 	dir := filepath.Dir(cfgPath)
 	copyPage(t, dir, time.Now().In(mustZone(t, "Asia/Shanghai")).Format(time.DateOnly))
-	shipped := readFile(t, cfgPath)
-	writeAtomic(t, cfgPath, []byte(strings.Replace(shipped, `listen = "127.0.0.1:8080"`, `listen = "127.0.0.1:0"`, 1)))
+	shippedConfig(t, dir, [2]string{`listen = "127.0.0.1:8080"`, `listen = "127.0.0.1:0"`})
 	token := e2eToken // d.status sends it
 	t.Setenv("PAPERBOY_ADMIN_TOKEN", token)
 	d := startDaemon(t, cfgPath)

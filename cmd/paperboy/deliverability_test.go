@@ -213,6 +213,12 @@ func TestSuppressionsCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
+	// Addresses: readable by the service's user only, as a subscriber export.
+	if fi, err := f.Stat(); err != nil {
+		t.Fatal(err)
+	} else if fi.Mode().Perm() != 0o600 {
+		t.Errorf("export mode = %v; want 0600", fi.Mode())
+	}
 	rows, err := csv.NewReader(f).ReadAll()
 	if err != nil || len(rows) != 2 || strings.Join(rows[0], ",") != "address,reason,created_at,evidence" ||
 		rows[1][0] != "reader2@example.org" || rows[1][1] != "manual" || rows[1][3] != "asked by phone" {

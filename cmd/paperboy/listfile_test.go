@@ -17,21 +17,7 @@ import (
 func shippedWith(t *testing.T, edits ...[2]string) (dir, path string) {
 	t.Helper()
 	dir, _ = feedsSite(t)
-	path = filepath.Join(dir, "config.toml")
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range append(edits, [2]string{`listen = "127.0.0.1:8080"`, `listen = "127.0.0.1:0"`}) {
-		if !bytes.Contains(data, []byte(e[0])) {
-			t.Fatalf("the shipped config.toml has no %s", e[0])
-		}
-		data = bytes.Replace(data, []byte(e[0]), []byte(e[1]), 1)
-	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return dir, path
+	return dir, shippedConfig(t, dir, append(edits, [2]string{`listen = "127.0.0.1:8080"`, `listen = "127.0.0.1:0"`})...)
 }
 
 // TestListFileTypoKeepsPaperboyUp: a bad line in a list file, or a list

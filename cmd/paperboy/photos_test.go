@@ -27,35 +27,14 @@ import (
 func photoSite(t *testing.T) (cfgPath, dir string) {
 	t.Helper()
 	dir = t.TempDir()
-	cfgPath = copyShipped(t, dir, "config.toml")
 	// A digest looks back a day from now; the photo page is older.
-	data, err := os.ReadFile(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := strings.Replace(string(data), `period = "24h"`, `period = "87600h"`, 1)
-	if text == string(data) {
-		t.Fatal("config.toml has no digest period line to replace")
-	}
-	if err := os.WriteFile(cfgPath, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	cfgPath = shippedConfig(t, dir, [2]string{`period = "24h"`, `period = "87600h"`})
 	pages := filepath.Join(dir, "pages")
 	writeTestFile(t, filepath.Join(pages, fixture.PhotoDate+".txt"), fixture.PhotoPage())
 	writeTestFile(t, filepath.Join(pages, fixture.PhotoDate, "1.jpg"), fixture.Picture(t, "jpeg", 1800, 1200, 1))
 	writeTestFile(t, filepath.Join(pages, fixture.PhotoDate, "2.png"), fixture.Picture(t, "png", 640, 480, 2))
 	t.Setenv("PAPERBOY_UNSUBSCRIBE_SECRET", "cmd-test-secret-0123456789")
 	return cfgPath, dir
-}
-
-func writeTestFile(t *testing.T, path string, data []byte) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // serveSite serves the configured site through a real HTTP server, as
@@ -402,9 +381,7 @@ func TestServeSeesPictureChanges(t *testing.T) {
 		t.Fatalf("pictures before any were supplied: %v", pics)
 	}
 
-	other := filepath.Join(dir, "ingest.toml")
-	text := strings.Replace(renderConfig(t, daemonConfig{SMTPPort: 1, Schedule: "0 0 1 1 *", Addresses: []string{"r1@example.org"}}), `pages_dir = "pages"`, `pages_dir = "pages2"`, 1)
-	writeAtomic(t, other, []byte(text))
+	other := otherIngestConfig(t, dir)
 	// Another date than the daemon's own page, which its ingest keeps
 	// without pictures.
 	pics := filepath.Join(dir, "pages2", "2021-07-21")

@@ -42,6 +42,23 @@ func runPaperboy(t *testing.T, args ...string) {
 	}
 }
 
+// otherIngestConfig is the config of a second process on the daemon's
+// database in dir, ingesting another pages directory (dir/pages2, made
+// empty) that the daemon does not watch; it returns its path.
+func otherIngestConfig(t *testing.T, dir string) string {
+	t.Helper()
+	other := filepath.Join(dir, "ingest.toml")
+	text := strings.Replace(renderConfig(t, daemonConfig{SMTPPort: 1, Schedule: "0 0 1 1 *", Addresses: []string{"r1@example.org"}}), `pages_dir = "pages"`, `pages_dir = "pages2"`, 1)
+	if !strings.Contains(text, `pages_dir = "pages2"`) {
+		t.Fatal("the daemon's config has no pages_dir line to replace")
+	}
+	writeAtomic(t, other, []byte(text))
+	if err := os.Mkdir(filepath.Join(dir, "pages2"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return other
+}
+
 // atomItems is the daemon's /atom.xml, read by gofeed.
 func atomItems(t *testing.T, d *runningDaemon) []*gofeed.Item {
 	t.Helper()
@@ -77,14 +94,7 @@ func TestServeSeesAnotherProcessesIngest(t *testing.T) {
 	d := startDaemon(t, cfgPath)
 	waitFor(t, 10*time.Second, "the sample edition in /atom.xml", func() (bool, string) { return feedHasItems(t, d) })
 
-	// The second process's config: same database, another pages
-	// directory the daemon does not watch.
-	other := filepath.Join(dir, "ingest.toml")
-	text := strings.Replace(renderConfig(t, daemonConfig{SMTPPort: 1, Schedule: "0 0 1 1 *", Addresses: []string{"r1@example.org"}}), `pages_dir = "pages"`, `pages_dir = "pages2"`, 1)
-	writeAtomic(t, other, []byte(text))
-	if err := os.Mkdir(filepath.Join(dir, "pages2"), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	other := otherIngestConfig(t, dir)
 	page := filepath.Join(dir, "pages2", "2021-07-21.txt")
 	writeAtomic(t, page, fixture.SamplePage())
 
