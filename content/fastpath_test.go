@@ -53,9 +53,9 @@ func indexSpaceRef(s string) int {
 	return strings.IndexFunc(s, isSpace)
 }
 
-// peopleFieldRef is peopleField read through splitCredit's segments.
+// peopleFieldRef is peopleField read through appendCredit's segments.
 func peopleFieldRef(f string) (roles, names int, ok bool) {
-	segs := splitCredit(f)
+	segs := appendCredit(nil, f)
 	ok = len(segs) > 0
 	for _, sg := range segs {
 		switch sg.kind {

@@ -1097,7 +1097,7 @@ func splitByline(lines []pline) (raw, rest string, n int) {
 	return raw, cleanLine(after), 1
 }
 
-// onlyRoles reports a string of roles only, or "".
+// onlyRoles reports a string of roles only.
 func onlyRoles(s string) bool {
 	for s != "" {
 		r := matchRole(s)
@@ -1116,7 +1116,8 @@ func endsWithRole(raw string) bool {
 	if len(f) == 0 {
 		return false
 	}
-	segs := splitCredit(f[len(f)-1])
+	var buf [8]segment
+	segs := appendCredit(buf[:0], f[len(f)-1])
 	return len(segs) > 0 && segs[len(segs)-1].kind == 'r'
 }
 
