@@ -109,7 +109,8 @@ func ParsePage(r io.Reader, opts ParseOptions) (Edition, error) {
 	if err != nil {
 		return Edition{}, err
 	}
-	return parsePageText(text, opts)
+	ed, _, err := parsePage(text, opts, nil)
+	return ed, err
 }
 
 // readPage reads and decodes a page's text.
@@ -161,20 +162,10 @@ func editionDate(opts ParseOptions) (string, bool, error) {
 // line: one full character.
 const shortCells = 3
 
-func parsePageText(text string, opts ParseOptions) (Edition, error) {
-	ed, _, err := parsePage(text, opts, nil)
-	return ed, err
-}
-
-// parsePageDetail parses decoded page text. derived[i] tells whether item
-// i is a photo whose title was derived from its caption rather than taken
-// from a headline on the page (the conservation test needs to know).
-func parsePageDetail(text string, opts ParseOptions) (ed Edition, derived []bool, err error) {
-	return parsePage(text, opts, nil)
-}
-
 // parsePage parses decoded page text; with notes, it also fills in its
-// Lines and Placement (ExplainPage).
+// Lines and Placement (ExplainPage). derived[i] tells whether item i is a
+// photo whose title was derived from its caption rather than taken from a
+// headline on the page (the conservation test needs to know).
 func parsePage(text string, opts ParseOptions, notes *Explanation) (ed Edition, derived []bool, err error) {
 	ed = Edition{Source: displayName(opts.Name)}
 	date, ok, err := editionDate(opts)
