@@ -127,13 +127,13 @@ func cleanMeasure(buf *strings.Builder, s string) (text string, w int) {
 	for i < len(s) {
 		// Skip the white space, then copy the run after it.
 		for i < len(s) && spaceLead[s[i]] && spaceAt(s, i) {
-			_, n := decodeRune(s, i)
+			_, n := utf8.DecodeRuneInString(s[i:])
 			i += n
 		}
 		if i >= len(s) {
 			break
 		}
-		if r, _ := decodeRune(s, i); prev >= 0 && !isWide(prev) && !isWide(r) {
+		if r, _ := utf8.DecodeRuneInString(s[i:]); prev >= 0 && !isWide(prev) && !isWide(r) {
 			b.WriteByte(' ')
 			w++
 		}
@@ -170,20 +170,6 @@ func measure(s string, i int, stopAtSpace bool) (end, w int) {
 		i += 2
 	}
 	return len(s), w
-}
-
-// decodeRune decodes the rune at s[i:] like utf8.DecodeRuneInString,
-// with the one-byte and three-byte (all Chinese text) forms in line: the
-// parser decodes every character of a page several times over.
-func decodeRune(s string, i int) (rune, int) {
-	if c := s[i]; c < utf8.RuneSelf {
-		return rune(c), 1
-	} else if c >= 0xE1 && c <= 0xEF && c != 0xED && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 {
-		// The lead bytes left out (E0, ED) have narrower rules for the
-		// second byte, which DecodeRuneInString applies.
-		return rune(c&0x0F)<<12 | rune(s[i+1]&0x3F)<<6 | rune(s[i+2]&0x3F), 3
-	}
-	return utf8.DecodeRuneInString(s[i:])
 }
 
 // indexSpace returns the byte offset of the first white space (isSpace)

@@ -9,7 +9,7 @@ import (
 )
 
 // The parser's hot loops read bytes instead of decoding runes (width,
-// cleanLine, indexSpace, decodeRune, peopleField, matchRole, containsAny,
+// cleanLine, indexSpace, peopleField, matchRole, containsAny,
 // the decoder's byte scans). These tests hold each to a plain rune-by-rune
 // reading of its rule, on every page in testdata, on every character
 // class boundary and on random and malformed bytes, so a faster version
@@ -130,13 +130,6 @@ func TestFastPathsAgreeWithRuneReading(t *testing.T) {
 		}
 		if got, want := withoutSpace(s), strings.Join(strings.FieldsFunc(s, isSpace), ""); got != want && utf8.ValidString(s) {
 			t.Errorf("withoutSpace(%q) = %q, want %q", s, got, want)
-		}
-		for i := 0; i < len(s); i++ {
-			r, n := decodeRune(s, i)
-			wr, wn := utf8.DecodeRuneInString(s[i:])
-			if r != wr || n != wn {
-				t.Errorf("decodeRune(%q, %d) = %U, %d; utf8 says %U, %d", s, i, r, n, wr, wn)
-			}
 		}
 		gr, gn, gok := peopleField(s)
 		wr, wn, wok := peopleFieldRef(s)
