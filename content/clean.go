@@ -77,8 +77,6 @@ var cellWeight = func() (t [256]uint8) {
 			t[c] = 1
 		case c == 0xE2 || c == 0xEF:
 			t[c] = cellsDecode
-		case c < 0xF0:
-			t[c] = 2
 		default:
 			t[c] = 2
 		}
@@ -170,18 +168,6 @@ func measure(s string, i int, stopAtSpace bool) (end, w int) {
 		i += 2
 	}
 	return len(s), w
-}
-
-// indexSpace returns the byte offset of the first white space (isSpace)
-// in s, or -1. It looks at bytes: the multi-byte white space characters
-// are few and known by their bytes, so no rune is decoded.
-func indexSpace(s string) int {
-	for i := 0; i < len(s); i++ {
-		if spaceLead[s[i]] && spaceAt(s, i) {
-			return i
-		}
-	}
-	return -1
 }
 
 // spaceAt reports whether the character at s[i], whose lead byte is a
@@ -368,7 +354,7 @@ func nextField(s string) (field, rest string) {
 
 // withoutSpace returns s with its white space (isSpace) removed.
 func withoutSpace(s string) string {
-	i := indexSpace(s)
+	i := strings.IndexFunc(s, isSpace)
 	if i < 0 {
 		return s
 	}
@@ -545,5 +531,5 @@ func joinsEmoji(s string, i, n int) bool {
 // isEmoji approximates Extended_Pictographic: the emoji blocks and the
 // older symbols (♀, ♂, ⚕, ❤ ...) that emoji sequences join.
 func isEmoji(r rune) bool {
-	return r >= 0x1F000 && r <= 0x1FAFF || r >= 0x2600 && r <= 0x27BF || r == 0x2640 || r == 0x2642
+	return r >= 0x1F000 && r <= 0x1FAFF || r >= 0x2600 && r <= 0x27BF
 }

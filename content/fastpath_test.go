@@ -9,7 +9,7 @@ import (
 )
 
 // The parser's hot loops read bytes instead of decoding runes (width,
-// cleanLine, indexSpace, peopleField, matchRole, containsAny,
+// cleanLine, peopleField, matchRole, containsAny,
 // the decoder's byte scans). These tests hold each to a plain rune-by-rune
 // reading of its rule, on every page in testdata, on every character
 // class boundary and on random and malformed bytes, so a faster version
@@ -46,11 +46,6 @@ func cleanLineRef(s string) string {
 		prev = r
 	}
 	return b.String()
-}
-
-// indexSpaceRef is indexSpace read rune by rune.
-func indexSpaceRef(s string) int {
-	return strings.IndexFunc(s, isSpace)
 }
 
 // peopleFieldRef is peopleField read through appendCredit's segments.
@@ -124,9 +119,6 @@ func TestFastPathsAgreeWithRuneReading(t *testing.T) {
 		}
 		if got, w := cleanMeasure(nil, s); (got != cleanLineRef(s) || w != widthRef(got)) && utf8.ValidString(s) {
 			t.Errorf("cleanMeasure(%q) = %q, %d; want %q, %d", s, got, w, cleanLineRef(s), widthRef(cleanLineRef(s)))
-		}
-		if got, want := indexSpace(s), indexSpaceRef(s); got != want {
-			t.Errorf("indexSpace(%q) = %d, rune by rune %d", s, got, want)
 		}
 		if got, want := withoutSpace(s), strings.Join(strings.FieldsFunc(s, isSpace), ""); got != want && utf8.ValidString(s) {
 			t.Errorf("withoutSpace(%q) = %q, want %q", s, got, want)
