@@ -733,11 +733,7 @@ func (p *pageParser) units(blocks []*block) []unit {
 // the unit at us[i], directly or over photos between (a headline, its
 // article's photo, then the article), or -1.
 func headlineAbove(us []unit, i int) int {
-	j := i - 1
-	for j >= 0 && us[j].kind == blockPhoto {
-		j--
-	}
-	if j >= 0 && us[j].kind == blockHeadline {
+	if j := pastPhotos(us, i, -1); j >= 0 && us[j].kind == blockHeadline {
 		return j
 	}
 	return -1
@@ -746,11 +742,7 @@ func headlineAbove(us []unit, i int) int {
 // headlineBelow returns the index of the headline group standing below
 // the unit at us[i], directly or over photos between, or -1.
 func headlineBelow(us []unit, i int) int {
-	j := i + 1
-	for j < len(us) && us[j].kind == blockPhoto {
-		j++
-	}
-	if j < len(us) && us[j].kind == blockHeadline {
+	if j := pastPhotos(us, i, 1); j < len(us) && us[j].kind == blockHeadline {
 		return j
 	}
 	return -1
@@ -759,11 +751,19 @@ func headlineBelow(us []unit, i int) int {
 // photosThenByline reports whether the photo at us[i] is followed, over
 // any further photos, by a bylined text run.
 func photosThenByline(us []unit, i int) bool {
-	j := i + 1
-	for j < len(us) && us[j].kind == blockPhoto {
-		j++
-	}
+	j := pastPhotos(us, i, 1)
 	return j < len(us) && us[j].kind == blockBody && us[j].byline
+}
+
+// pastPhotos returns the index of the first unit after us[i] in the
+// direction step (1: below, -1: above) that is not a photo: -1 or len(us)
+// when photos run to the page's edge.
+func pastPhotos(us []unit, i, step int) int {
+	j := i + step
+	for j >= 0 && j < len(us) && us[j].kind == blockPhoto {
+		j += step
+	}
+	return j
 }
 
 // headlinesBefore decides from the page whether headlines stand before
