@@ -317,7 +317,7 @@ func bylineLenAt(s string) int {
 			return end + close
 		}
 	}
-	if strings.HasSuffix(s[:end], "电") && !strings.HasSuffix(s[:end], "讯") {
+	if strings.HasSuffix(s[:end], "电") {
 		return 0 // "本报…电" without a credit is too weak a sign
 	}
 	return end
