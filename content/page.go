@@ -868,14 +868,13 @@ func takeHeadline(us []unit, used []bool, i int, before bool) *unit {
 
 // unplaced reports blocks that fit no item.
 func (p *pageParser) unplaced(blocks []*block, msg string) {
-	first, last := blocks[0].lines[0].n, blocks[len(blocks)-1].last().n
 	var texts []string
 	for _, b := range blocks {
 		for _, l := range b.lines {
 			texts = append(texts, l.text)
 		}
 	}
-	p.ed.Warnings = append(p.ed.Warnings, Warning{File: p.source, Lines: [2]int{first, last}, Message: msg, Text: strings.Join(texts, " ")})
+	p.ed.Warnings = append(p.ed.Warnings, Warning{File: p.source, Lines: span(blocks), Message: msg, Text: strings.Join(texts, " ")})
 	if p.explaining() {
 		for _, b := range blocks {
 			p.noteBlock(b, ClassUnplaced, 0, "returned as a warning: "+msg)
@@ -982,11 +981,9 @@ func paragraphs(ls []bodyLine, ws []int, explain func(i, para int, start bool, w
 // article emits an article from its headline group (nil if none) and text.
 func (p *pageParser) article(head *unit, u unit) {
 	a := Article{Kind: KindArticle, Date: p.date, Source: p.source, Authors: []Author{}}
-	first, last := u.blocks[0].lines[0].n, u.blocks[len(u.blocks)-1].last().n
+	a.Lines = itemLines(head, u)
 	if head != nil {
 		a.Kicker, a.Title, a.Subtitle = p.headline(head.blocks)
-		first = min(first, head.blocks[0].lines[0].n)
-		last = max(last, head.blocks[len(head.blocks)-1].last().n)
 	}
 	n := 0
 	for _, b := range u.blocks {
@@ -1029,7 +1026,6 @@ func (p *pageParser) article(head *unit, u unit) {
 	if a.Paragraphs == nil {
 		a.Paragraphs = []string{}
 	}
-	a.Lines = [2]int{first, last}
 	// The key is the display title without white space (its parts run
 	// together).
 	key := withoutSpace(a.Kicker + a.Title + a.Subtitle)
@@ -1039,6 +1035,22 @@ func (p *pageParser) article(head *unit, u unit) {
 	}
 	a.ID = p.itemID(KindArticle, key)
 	p.add(a, false)
+}
+
+// span is the first and last line numbers of blocks.
+func span(blocks []*block) [2]int {
+	return [2]int{blocks[0].lines[0].n, blocks[len(blocks)-1].last().n}
+}
+
+// itemLines is the span of an item: its unit's lines and its headline
+// group's (nil if none), wherever the group stands.
+func itemLines(head *unit, u unit) [2]int {
+	l := span(u.blocks)
+	if head != nil {
+		h := span(head.blocks)
+		l = [2]int{min(l[0], h[0]), max(l[1], h[1])}
+	}
+	return l
 }
 
 // add appends an item to the edition.
@@ -1156,11 +1168,9 @@ func (p *pageParser) photo(head *unit, u unit) {
 	if caption != "" {
 		a.Paragraphs = []string{caption}
 	}
-	a.Lines = [2]int{u.blocks[0].lines[0].n, u.blocks[len(u.blocks)-1].last().n}
+	a.Lines = itemLines(head, u)
 	if head != nil {
 		a.Kicker, a.Title, a.Subtitle = p.headline(head.blocks)
-		a.Lines[0] = min(a.Lines[0], head.blocks[0].lines[0].n)
-		a.Lines[1] = max(a.Lines[1], head.blocks[len(head.blocks)-1].last().n)
 	} else {
 		a.Title = photoTitle(caption)
 	}
