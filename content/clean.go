@@ -88,20 +88,15 @@ var cellWeight = func() (t [256]uint8) {
 // character (or at either end) goes, runs of white space between narrow
 // characters (Latin words, numbers) become one space.
 func cleanLine(s string) string {
-	return cleanLineInto(nil, s)
-}
-
-// cleanLineInto is cleanLine writing into buf, when not nil, whose spare
-// capacity should hold s: a page's lines share one buffer. The result is
-// s itself when s holds no white space.
-func cleanLineInto(buf *strings.Builder, s string) string {
-	t, _ := cleanMeasure(buf, s)
+	t, _ := cleanMeasure(nil, s)
 	return t
 }
 
-// cleanMeasure is cleanLineInto and the width of its result, found in
-// the same pass over s: every line of a page is cleaned and measured. It
-// works run by run: a run of characters without white space is measured
+// cleanMeasure is cleanLine and the width of its result, found in the
+// same pass over s: every line of a page is cleaned and measured. It
+// writes into buf, when not nil, whose spare capacity should hold s: a
+// page's lines share one buffer. The result is s itself when s holds no
+// white space. It works run by run: a run of characters without white space is measured
 // from its lead bytes and copied whole; only the characters on either side
 // of white space are decoded, to decide whether a space stays.
 func cleanMeasure(buf *strings.Builder, s string) (text string, w int) {
