@@ -77,8 +77,6 @@ var cellWeight = func() (t [256]uint8) {
 			t[c] = 1
 		case c == 0xE2 || c == 0xEF:
 			t[c] = cellsDecode
-		case c < 0xF0:
-			t[c] = 2
 		default:
 			t[c] = 2
 		}
@@ -90,20 +88,15 @@ var cellWeight = func() (t [256]uint8) {
 // character (or at either end) goes, runs of white space between narrow
 // characters (Latin words, numbers) become one space.
 func cleanLine(s string) string {
-	return cleanLineInto(nil, s)
-}
-
-// cleanLineInto is cleanLine writing into buf, when not nil, whose spare
-// capacity should hold s: a page's lines share one buffer. The result is
-// s itself when s holds no white space.
-func cleanLineInto(buf *strings.Builder, s string) string {
-	t, _ := cleanMeasure(buf, s)
+	t, _ := cleanMeasure(nil, s)
 	return t
 }
 
-// cleanMeasure is cleanLineInto and the width of its result, found in
-// the same pass over s: every line of a page is cleaned and measured. It
-// works run by run: a run of characters without white space is measured
+// cleanMeasure is cleanLine and the width of its result, found in the
+// same pass over s: every line of a page is cleaned and measured. It
+// writes into buf, when not nil, whose spare capacity should hold s: a
+// page's lines share one buffer. The result is s itself when s holds no
+// white space. It works run by run: a run of characters without white space is measured
 // from its lead bytes and copied whole; only the characters on either side
 // of white space are decoded, to decide whether a space stays.
 func cleanMeasure(buf *strings.Builder, s string) (text string, w int) {
@@ -127,13 +120,13 @@ func cleanMeasure(buf *strings.Builder, s string) (text string, w int) {
 	for i < len(s) {
 		// Skip the white space, then copy the run after it.
 		for i < len(s) && spaceLead[s[i]] && spaceAt(s, i) {
-			_, n := decodeRune(s, i)
+			_, n := utf8.DecodeRuneInString(s[i:])
 			i += n
 		}
 		if i >= len(s) {
 			break
 		}
-		if r, _ := decodeRune(s, i); prev >= 0 && !isWide(prev) && !isWide(r) {
+		if r, _ := utf8.DecodeRuneInString(s[i:]); prev >= 0 && !isWide(prev) && !isWide(r) {
 			b.WriteByte(' ')
 			w++
 		}
@@ -170,32 +163,6 @@ func measure(s string, i int, stopAtSpace bool) (end, w int) {
 		i += 2
 	}
 	return len(s), w
-}
-
-// decodeRune decodes the rune at s[i:] like utf8.DecodeRuneInString,
-// with the one-byte and three-byte (all Chinese text) forms in line: the
-// parser decodes every character of a page several times over.
-func decodeRune(s string, i int) (rune, int) {
-	if c := s[i]; c < utf8.RuneSelf {
-		return rune(c), 1
-	} else if c >= 0xE1 && c <= 0xEF && c != 0xED && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 {
-		// The lead bytes left out (E0, ED) have narrower rules for the
-		// second byte, which DecodeRuneInString applies.
-		return rune(c&0x0F)<<12 | rune(s[i+1]&0x3F)<<6 | rune(s[i+2]&0x3F), 3
-	}
-	return utf8.DecodeRuneInString(s[i:])
-}
-
-// indexSpace returns the byte offset of the first white space (isSpace)
-// in s, or -1. It looks at bytes: the multi-byte white space characters
-// are few and known by their bytes, so no rune is decoded.
-func indexSpace(s string) int {
-	for i := 0; i < len(s); i++ {
-		if spaceLead[s[i]] && spaceAt(s, i) {
-			return i
-		}
-	}
-	return -1
 }
 
 // spaceAt reports whether the character at s[i], whose lead byte is a
@@ -382,7 +349,7 @@ func nextField(s string) (field, rest string) {
 
 // withoutSpace returns s with its white space (isSpace) removed.
 func withoutSpace(s string) string {
-	i := indexSpace(s)
+	i := strings.IndexFunc(s, isSpace)
 	if i < 0 {
 		return s
 	}
@@ -559,5 +526,5 @@ func joinsEmoji(s string, i, n int) bool {
 // isEmoji approximates Extended_Pictographic: the emoji blocks and the
 // older symbols (♀, ♂, ⚕, ❤ ...) that emoji sequences join.
 func isEmoji(r rune) bool {
-	return r >= 0x1F000 && r <= 0x1FAFF || r >= 0x2600 && r <= 0x27BF || r == 0x2640 || r == 0x2642
+	return r >= 0x1F000 && r <= 0x1FAFF || r >= 0x2600 && r <= 0x27BF
 }

@@ -109,7 +109,8 @@ func ParsePage(r io.Reader, opts ParseOptions) (Edition, error) {
 	if err != nil {
 		return Edition{}, err
 	}
-	return parsePageText(text, opts)
+	ed, _, err := parsePage(text, opts, nil)
+	return ed, err
 }
 
 // readPage reads and decodes a page's text.
@@ -161,20 +162,10 @@ func editionDate(opts ParseOptions) (string, bool, error) {
 // line: one full character.
 const shortCells = 3
 
-func parsePageText(text string, opts ParseOptions) (Edition, error) {
-	ed, _, err := parsePage(text, opts, nil)
-	return ed, err
-}
-
-// parsePageDetail parses decoded page text. derived[i] tells whether item
-// i is a photo whose title was derived from its caption rather than taken
-// from a headline on the page (the conservation test needs to know).
-func parsePageDetail(text string, opts ParseOptions) (ed Edition, derived []bool, err error) {
-	return parsePage(text, opts, nil)
-}
-
 // parsePage parses decoded page text; with notes, it also fills in its
-// Lines and Placement (ExplainPage).
+// Lines and Placement (ExplainPage). derived[i] tells whether item i is a
+// photo whose title was derived from its caption rather than taken from a
+// headline on the page (the conservation test needs to know).
 func parsePage(text string, opts ParseOptions, notes *Explanation) (ed Edition, derived []bool, err error) {
 	ed = Edition{Source: displayName(opts.Name)}
 	date, ok, err := editionDate(opts)
@@ -742,11 +733,7 @@ func (p *pageParser) units(blocks []*block) []unit {
 // the unit at us[i], directly or over photos between (a headline, its
 // article's photo, then the article), or -1.
 func headlineAbove(us []unit, i int) int {
-	j := i - 1
-	for j >= 0 && us[j].kind == blockPhoto {
-		j--
-	}
-	if j >= 0 && us[j].kind == blockHeadline {
+	if j := pastPhotos(us, i, -1); j >= 0 && us[j].kind == blockHeadline {
 		return j
 	}
 	return -1
@@ -755,11 +742,7 @@ func headlineAbove(us []unit, i int) int {
 // headlineBelow returns the index of the headline group standing below
 // the unit at us[i], directly or over photos between, or -1.
 func headlineBelow(us []unit, i int) int {
-	j := i + 1
-	for j < len(us) && us[j].kind == blockPhoto {
-		j++
-	}
-	if j < len(us) && us[j].kind == blockHeadline {
+	if j := pastPhotos(us, i, 1); j < len(us) && us[j].kind == blockHeadline {
 		return j
 	}
 	return -1
@@ -768,11 +751,19 @@ func headlineBelow(us []unit, i int) int {
 // photosThenByline reports whether the photo at us[i] is followed, over
 // any further photos, by a bylined text run.
 func photosThenByline(us []unit, i int) bool {
-	j := i + 1
-	for j < len(us) && us[j].kind == blockPhoto {
-		j++
-	}
+	j := pastPhotos(us, i, 1)
 	return j < len(us) && us[j].kind == blockBody && us[j].byline
+}
+
+// pastPhotos returns the index of the first unit after us[i] in the
+// direction step (1: below, -1: above) that is not a photo: -1 or len(us)
+// when photos run to the page's edge.
+func pastPhotos(us []unit, i, step int) int {
+	j := i + step
+	for j >= 0 && j < len(us) && us[j].kind == blockPhoto {
+		j += step
+	}
+	return j
 }
 
 // headlinesBefore decides from the page whether headlines stand before
@@ -877,14 +868,13 @@ func takeHeadline(us []unit, used []bool, i int, before bool) *unit {
 
 // unplaced reports blocks that fit no item.
 func (p *pageParser) unplaced(blocks []*block, msg string) {
-	first, last := blocks[0].lines[0].n, blocks[len(blocks)-1].last().n
 	var texts []string
 	for _, b := range blocks {
 		for _, l := range b.lines {
 			texts = append(texts, l.text)
 		}
 	}
-	p.ed.Warnings = append(p.ed.Warnings, Warning{File: p.source, Lines: [2]int{first, last}, Message: msg, Text: strings.Join(texts, " ")})
+	p.ed.Warnings = append(p.ed.Warnings, Warning{File: p.source, Lines: span(blocks), Message: msg, Text: strings.Join(texts, " ")})
 	if p.explaining() {
 		for _, b := range blocks {
 			p.noteBlock(b, ClassUnplaced, 0, "returned as a warning: "+msg)
@@ -991,11 +981,9 @@ func paragraphs(ls []bodyLine, ws []int, explain func(i, para int, start bool, w
 // article emits an article from its headline group (nil if none) and text.
 func (p *pageParser) article(head *unit, u unit) {
 	a := Article{Kind: KindArticle, Date: p.date, Source: p.source, Authors: []Author{}}
-	first, last := u.blocks[0].lines[0].n, u.blocks[len(u.blocks)-1].last().n
+	a.Lines = itemLines(head, u)
 	if head != nil {
 		a.Kicker, a.Title, a.Subtitle = p.headline(head.blocks)
-		first = min(first, head.blocks[0].lines[0].n)
-		last = max(last, head.blocks[len(head.blocks)-1].last().n)
 	}
 	n := 0
 	for _, b := range u.blocks {
@@ -1038,7 +1026,6 @@ func (p *pageParser) article(head *unit, u unit) {
 	if a.Paragraphs == nil {
 		a.Paragraphs = []string{}
 	}
-	a.Lines = [2]int{first, last}
 	// The key is the display title without white space (its parts run
 	// together).
 	key := withoutSpace(a.Kicker + a.Title + a.Subtitle)
@@ -1048,6 +1035,22 @@ func (p *pageParser) article(head *unit, u unit) {
 	}
 	a.ID = p.itemID(KindArticle, key)
 	p.add(a, false)
+}
+
+// span is the first and last line numbers of blocks.
+func span(blocks []*block) [2]int {
+	return [2]int{blocks[0].lines[0].n, blocks[len(blocks)-1].last().n}
+}
+
+// itemLines is the span of an item: its unit's lines and its headline
+// group's (nil if none), wherever the group stands.
+func itemLines(head *unit, u unit) [2]int {
+	l := span(u.blocks)
+	if head != nil {
+		h := span(head.blocks)
+		l = [2]int{min(l[0], h[0]), max(l[1], h[1])}
+	}
+	return l
 }
 
 // add appends an item to the edition.
@@ -1097,7 +1100,7 @@ func splitByline(lines []pline) (raw, rest string, n int) {
 	return raw, cleanLine(after), 1
 }
 
-// onlyRoles reports a string of roles only, or "".
+// onlyRoles reports a string of roles only.
 func onlyRoles(s string) bool {
 	for s != "" {
 		r := matchRole(s)
@@ -1116,7 +1119,8 @@ func endsWithRole(raw string) bool {
 	if len(f) == 0 {
 		return false
 	}
-	segs := splitCredit(f[len(f)-1])
+	var buf [8]segment
+	segs := appendCredit(buf[:0], f[len(f)-1])
 	return len(segs) > 0 && segs[len(segs)-1].kind == 'r'
 }
 
@@ -1164,11 +1168,9 @@ func (p *pageParser) photo(head *unit, u unit) {
 	if caption != "" {
 		a.Paragraphs = []string{caption}
 	}
-	a.Lines = [2]int{u.blocks[0].lines[0].n, u.blocks[len(u.blocks)-1].last().n}
+	a.Lines = itemLines(head, u)
 	if head != nil {
 		a.Kicker, a.Title, a.Subtitle = p.headline(head.blocks)
-		a.Lines[0] = min(a.Lines[0], head.blocks[0].lines[0].n)
-		a.Lines[1] = max(a.Lines[1], head.blocks[len(head.blocks)-1].last().n)
 	} else {
 		a.Title = photoTitle(caption)
 	}

@@ -52,7 +52,7 @@ func placedText(ed Edition, derived []bool) []string {
 // exactly once. It parses the input again to learn which photo titles were
 // derived, and checks that the parse gives the same items.
 func conservationDiff(input string, ed Edition) string {
-	again, derived, err := parsePageDetail(input, ParseOptions{Name: ed.Source, Date: ed.Date})
+	again, derived, err := parsePage(input, ParseOptions{Name: ed.Source, Date: ed.Date}, nil)
 	if err != nil {
 		return "parse again: " + err.Error()
 	}

@@ -124,7 +124,8 @@ func appendSpacedRun(out []string, run string) []string {
 	if utf8.RuneCountInString(run) < 4 {
 		return append(out, run)
 	}
-	for _, sg := range splitCredit(run) {
+	var buf [8]segment
+	for _, sg := range appendCredit(buf[:0], run) {
 		if sg.kind == 'n' {
 			out = append(out, splitNames(sg.text)...)
 		} else {
@@ -194,13 +195,8 @@ type segment struct {
 	kind byte // 'r' role, 'n' name, 's' separator
 }
 
-// splitCredit splits one field of a credit into roles, names and separators.
-func splitCredit(f string) []segment {
-	return appendCredit(nil, f)
-}
-
-// appendCredit is splitCredit appending to segs, so that a caller can
-// pass a buffer on its stack.
+// appendCredit splits one field of a credit into roles, names and
+// separators, appended to segs: a caller can pass a buffer on its stack.
 func appendCredit(segs []segment, f string) []segment {
 	name := 0 // start of the pending name
 	flush := func(end int) {
@@ -321,7 +317,7 @@ func bylineLenAt(s string) int {
 			return end + close
 		}
 	}
-	if strings.HasSuffix(s[:end], "电") && !strings.HasSuffix(s[:end], "讯") {
+	if strings.HasSuffix(s[:end], "电") {
 		return 0 // "本报…电" without a credit is too weak a sign
 	}
 	return end
@@ -427,7 +423,7 @@ func spacedBylineLen(text, raw string) int {
 // parentheses: how many roles and names it holds, and whether it holds
 // nothing else (names of two to four ideographs).
 //
-// It reads f as splitCredit does, without building the segments, and
+// It reads f as appendCredit does, without building the segments, and
 // stops at the first character that cannot be part of a name: the field
 // is often a whole line of article text.
 func peopleField(f string) (roles, names int, ok bool) {

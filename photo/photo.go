@@ -182,10 +182,10 @@ func encode(img image.Image, opaque bool) (File, error) {
 	if err != nil {
 		return File{}, fmt.Errorf("encode %s: %w", typ, err)
 	}
-	sum := sha256.Sum256(buf.Bytes())
 	b := img.Bounds()
 	return File{
-		Rendition: content.Rendition{Name: hex.EncodeToString(sum[:16]) + ext, Type: typ, Width: b.Dx(), Height: b.Dy(), Size: buf.Len()},
+		// Named by its content, as the supplied file is (ID).
+		Rendition: content.Rendition{Name: ID(buf.Bytes()) + ext, Type: typ, Width: b.Dx(), Height: b.Dy(), Size: buf.Len()},
 		Data:      buf.Bytes(),
 	}, nil
 }
