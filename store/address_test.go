@@ -16,10 +16,7 @@ func TestUnsubscribeMatchesAddressesCaseInsensitively(t *testing.T) {
 	eachDriver(t, func(t *testing.T, db testDB) {
 		ctx := context.Background()
 		path := db.fresh(t)
-		s, err := db.reopen(ctx, path)
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := db.openAt(t, path)
 		if err := s.Unsubscribe(ctx, "residents", "Zhang@Example.org"); err != nil {
 			t.Fatal(err)
 		}
@@ -31,10 +28,7 @@ func TestUnsubscribeMatchesAddressesCaseInsensitively(t *testing.T) {
 			}
 		}
 		s.Close()
-		if s, err = db.reopen(ctx, path); err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
+		s = db.openAt(t, path)
 		var stored []string
 		rows, err := s.db.QueryContext(ctx, `SELECT address FROM unsubscribes ORDER BY address`)
 		if err != nil {
