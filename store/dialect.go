@@ -74,13 +74,13 @@ var (
 			WHERE run_id = ?3 AND recipient IN (SELECT recipient FROM deliveries
 				WHERE run_id = ?3 AND status = 'pending' AND recipient > ?7 AND next_attempt_at <= ?4 AND claimed_until <= ?5
 				ORDER BY recipient LIMIT ?6)
-			RETURNING ` + claimedColumns,
+			RETURNING ` + deliveryColumns,
 		postgres: `WITH c AS (SELECT run_id, recipient FROM deliveries
 				WHERE run_id = $3 AND status = 'pending' AND recipient > $7 AND next_attempt_at <= $4 AND claimed_until <= $5
 				ORDER BY recipient LIMIT $6 FOR UPDATE SKIP LOCKED)
 			UPDATE deliveries SET claimed_by = $1, claimed_until = $2
 			FROM c WHERE deliveries.run_id = c.run_id AND deliveries.recipient = c.recipient
-			RETURNING ` + claimedColumns,
+			RETURNING ` + deliveryColumns,
 	}
 	// resetIdentities moves PostgreSQL's id sequences past the ids Copy
 	// wrote; SQLite's next rowid is the largest plus one already.
@@ -103,11 +103,6 @@ var (
 			UPDATE unsubscribes SET address = lower(address) WHERE address <> lower(address)`,
 	}
 )
-
-// claimedColumns are the columns of a claimed delivery.
-const claimedColumns = `deliveries.recipient, deliveries.list, deliveries.message_id, deliveries.status, deliveries.attempts,
-	deliveries.next_attempt_at, deliveries.last_code, deliveries.last_error,
-	EXISTS (SELECT 1 FROM unsubscribes u WHERE u.list = deliveries.list AND u.address = lower(deliveries.recipient))`
 
 // sql is st in the store's engine.
 func (s *Store) sql(st stmt) string {
