@@ -480,21 +480,17 @@ func checkEdition(ed content.Edition) error {
 func (s *Store) storedArticles(ctx context.Context, tx *sql.Tx, ed content.Edition) (map[string]*storedArticle, error) {
 	existing := map[string]*storedArticle{}
 	load := func(where string, args []any) error {
-		rows, err := s.queryBatch(ctx, tx, len(args), `SELECT a.id, a.source, a.content_hash, a.position, a.line_first, a.line_last
-			FROM articles a WHERE `+where, args...)
-		if err != nil {
-			return fmt.Errorf("load stored articles: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
+		err := s.scanRows(ctx, tx, `SELECT a.id, a.source, a.content_hash, a.position, a.line_first, a.line_last
+			FROM articles a WHERE `+where, args, func(rows *sql.Rows) error {
 			var id string
 			var a storedArticle
 			if err := rows.Scan(&id, &a.source, &a.hash, &a.position, &a.lines[0], &a.lines[1]); err != nil {
-				return fmt.Errorf("load stored articles: %w", err)
+				return err
 			}
 			existing[id] = &a
-		}
-		if err := rows.Err(); err != nil {
+			return nil
+		})
+		if err != nil {
 			return fmt.Errorf("load stored articles: %w", err)
 		}
 		return nil
@@ -535,22 +531,18 @@ func (s *Store) storedArticles(ctx context.Context, tx *sql.Tx, ed content.Editi
 
 // loadStoredTopics adds the topics of the articles with the ids in args.
 func (s *Store) loadStoredTopics(ctx context.Context, tx *sql.Tx, existing map[string]*storedArticle, args []any) error {
-	rows, err := s.queryBatch(ctx, tx, len(args), `SELECT article_id, topic FROM article_topics
-		WHERE article_id IN (`+placeholders(len(args))+`) ORDER BY article_id, topic`, args...)
-	if err != nil {
-		return fmt.Errorf("load stored topics: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
+	err := s.scanRows(ctx, tx, `SELECT article_id, topic FROM article_topics
+		WHERE article_id IN (`+placeholders(len(args))+`) ORDER BY article_id, topic`, args, func(rows *sql.Rows) error {
 		var id, topic string
 		if err := rows.Scan(&id, &topic); err != nil {
-			return fmt.Errorf("load stored topics: %w", err)
+			return err
 		}
 		if a := existing[id]; a != nil {
 			a.topics = append(a.topics, topic)
 		}
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return fmt.Errorf("load stored topics: %w", err)
 	}
 	return nil
