@@ -400,12 +400,8 @@ func (s *Store) SavePrepared(ctx context.Context, p *PreparedEdition, sourceHash
 	if err != nil {
 		return EditionChange{}, fmt.Errorf("store: save edition %s: %w", ed.Source, err)
 	}
-	if s.driver == DriverPostgres && change.Added >= analyzeAfter {
-		// PostgreSQL plans by its statistics, which autovacuum refreshes
-		// only later: until then a table that grew from nothing at once
-		// looks empty, and the next save's look-up by id scans it whole
-		// for every batch (40,000 articles: a second per batch).
-		if _, err := s.db.ExecContext(ctx, `ANALYZE articles, article_topics`); err != nil {
+	if q := s.sql(analyzeArticles); q != "" && change.Added >= analyzeAfter {
+		if _, err := s.db.ExecContext(ctx, q); err != nil {
 			return EditionChange{}, fmt.Errorf("store: save edition %s: analyze: %w", ed.Source, err)
 		}
 	}
@@ -587,7 +583,7 @@ func (s *Store) query(ctx context.Context, tx *sql.Tx, query string, args ...any
 }
 
 // analyzeAfter is how many articles one save adds before it refreshes
-// PostgreSQL's statistics itself.
+// the planner's statistics itself (analyzeArticles).
 const analyzeAfter = 5000
 
 // batchRows bounds the rows of one multi-row INSERT, keeping its bound
