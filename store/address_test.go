@@ -16,10 +16,7 @@ func TestUnsubscribeMatchesAddressesCaseInsensitively(t *testing.T) {
 	eachDriver(t, func(t *testing.T, db testDB) {
 		ctx := context.Background()
 		path := db.fresh(t)
-		s, err := db.reopen(ctx, path)
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := db.openAt(t, path)
 		if err := s.Unsubscribe(ctx, "residents", "Zhang@Example.org"); err != nil {
 			t.Fatal(err)
 		}
@@ -31,10 +28,7 @@ func TestUnsubscribeMatchesAddressesCaseInsensitively(t *testing.T) {
 			}
 		}
 		s.Close()
-		if s, err = db.reopen(ctx, path); err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
+		s = db.openAt(t, path)
 		var stored []string
 		rows, err := s.db.QueryContext(ctx, `SELECT address FROM unsubscribes ORDER BY address`)
 		if err != nil {
@@ -68,6 +62,25 @@ func TestUnsubscribeMatchesAddressesCaseInsensitively(t *testing.T) {
 		c, err := s.DeliveryCounts(ctx, got.ID)
 		if err != nil || c.Pending != 1 {
 			t.Fatalf("counts = %+v, %v; want only stays@ pending", c, err)
+		}
+		// Leaving after the run was made, as the list spelled the address
+		// otherwise: the run's deliveries say so, however they are read.
+		rcpts = []OutboxRecipient{{Address: "Late@Example.org", List: "residents", MessageID: "m4@x"}}
+		run.Slot = slot.Add(24 * time.Hour)
+		late, _, err := s.CreateDigestRun(ctx, run, slices.Values(rcpts))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Unsubscribe(ctx, "residents", "late@example.org"); err != nil {
+			t.Fatal(err)
+		}
+		due, err := s.DueDeliveries(ctx, late.ID, "", slot.Add(48*time.Hour), 10)
+		if err != nil || len(due) != 1 || !due[0].Unsubscribed {
+			t.Errorf("DueDeliveries = %+v, %v; want Late@ unsubscribed", due, err)
+		}
+		all, err := s.RunDeliveries(ctx, late.ID, 10)
+		if err != nil || len(all) != 1 || !all[0].Unsubscribed {
+			t.Errorf("RunDeliveries = %+v, %v; want Late@ unsubscribed", all, err)
 		}
 	})
 }

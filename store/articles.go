@@ -400,12 +400,8 @@ func (s *Store) SavePrepared(ctx context.Context, p *PreparedEdition, sourceHash
 	if err != nil {
 		return EditionChange{}, fmt.Errorf("store: save edition %s: %w", ed.Source, err)
 	}
-	if s.driver == DriverPostgres && change.Added >= analyzeAfter {
-		// PostgreSQL plans by its statistics, which autovacuum refreshes
-		// only later: until then a table that grew from nothing at once
-		// looks empty, and the next save's look-up by id scans it whole
-		// for every batch (40,000 articles: a second per batch).
-		if _, err := s.db.ExecContext(ctx, `ANALYZE articles, article_topics`); err != nil {
+	if q := s.sql(analyzeArticles); q != "" && change.Added >= analyzeAfter {
+		if _, err := s.db.ExecContext(ctx, q); err != nil {
 			return EditionChange{}, fmt.Errorf("store: save edition %s: analyze: %w", ed.Source, err)
 		}
 	}
@@ -480,21 +476,17 @@ func checkEdition(ed content.Edition) error {
 func (s *Store) storedArticles(ctx context.Context, tx *sql.Tx, ed content.Edition) (map[string]*storedArticle, error) {
 	existing := map[string]*storedArticle{}
 	load := func(where string, args []any) error {
-		rows, err := s.queryBatch(ctx, tx, len(args), `SELECT a.id, a.source, a.content_hash, a.position, a.line_first, a.line_last
-			FROM articles a WHERE `+where, args...)
-		if err != nil {
-			return fmt.Errorf("load stored articles: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
+		err := s.scanRows(ctx, tx, `SELECT a.id, a.source, a.content_hash, a.position, a.line_first, a.line_last
+			FROM articles a WHERE `+where, args, func(rows *sql.Rows) error {
 			var id string
 			var a storedArticle
 			if err := rows.Scan(&id, &a.source, &a.hash, &a.position, &a.lines[0], &a.lines[1]); err != nil {
-				return fmt.Errorf("load stored articles: %w", err)
+				return err
 			}
 			existing[id] = &a
-		}
-		if err := rows.Err(); err != nil {
+			return nil
+		})
+		if err != nil {
 			return fmt.Errorf("load stored articles: %w", err)
 		}
 		return nil
@@ -535,22 +527,18 @@ func (s *Store) storedArticles(ctx context.Context, tx *sql.Tx, ed content.Editi
 
 // loadStoredTopics adds the topics of the articles with the ids in args.
 func (s *Store) loadStoredTopics(ctx context.Context, tx *sql.Tx, existing map[string]*storedArticle, args []any) error {
-	rows, err := s.queryBatch(ctx, tx, len(args), `SELECT article_id, topic FROM article_topics
-		WHERE article_id IN (`+placeholders(len(args))+`) ORDER BY article_id, topic`, args...)
-	if err != nil {
-		return fmt.Errorf("load stored topics: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
+	err := s.scanRows(ctx, tx, `SELECT article_id, topic FROM article_topics
+		WHERE article_id IN (`+placeholders(len(args))+`) ORDER BY article_id, topic`, args, func(rows *sql.Rows) error {
 		var id, topic string
 		if err := rows.Scan(&id, &topic); err != nil {
-			return fmt.Errorf("load stored topics: %w", err)
+			return err
 		}
 		if a := existing[id]; a != nil {
 			a.topics = append(a.topics, topic)
 		}
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return fmt.Errorf("load stored topics: %w", err)
 	}
 	return nil
@@ -595,7 +583,7 @@ func (s *Store) query(ctx context.Context, tx *sql.Tx, query string, args ...any
 }
 
 // analyzeAfter is how many articles one save adds before it refreshes
-// PostgreSQL's statistics itself.
+// the planner's statistics itself (analyzeArticles).
 const analyzeAfter = 5000
 
 // batchRows bounds the rows of one multi-row INSERT, keeping its bound

@@ -15,16 +15,7 @@ func TestSaveEditionStampsOnceItHoldsTheWriteLock(t *testing.T) {
 	eachDriver(t, func(t *testing.T, db testDB) {
 		ctx := context.Background()
 		path := db.fresh(t)
-		s, err := db.reopen(ctx, path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		other, err := db.reopen(ctx, path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer other.Close()
+		s, other := db.openAt(t, path), db.openAt(t, path)
 		var clock atomic.Pointer[time.Time]
 		waiting, locked := time.Date(2021, 7, 20, 1, 0, 0, 0, time.UTC), time.Date(2021, 7, 20, 1, 0, 5, 0, time.UTC)
 		clock.Store(&waiting)

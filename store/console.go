@@ -72,32 +72,10 @@ func (s *Store) DigestRunByID(ctx context.Context, id int64) (DigestRun, error) 
 // RunDeliveries returns up to limit deliveries of run, failed first, then
 // pending, skipped and sent, each by recipient.
 func (s *Store) RunDeliveries(ctx context.Context, runID int64, limit int) ([]Delivery, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT d.recipient, d.list, d.message_id, d.status, d.attempts,
-			d.next_attempt_at, d.last_code, d.last_error, d.sent_at,
-			EXISTS (SELECT 1 FROM unsubscribes u WHERE u.list = d.list AND u.address = d.recipient)
-		FROM deliveries d WHERE d.run_id = ?
-		ORDER BY CASE d.status WHEN 'failed' THEN 0 WHEN 'pending' THEN 1 WHEN 'skipped' THEN 2 ELSE 3 END, d.recipient
-		LIMIT ?`, runID, limit)
+	ds, err := runOf(runID).scanDeliveries(s.db.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE run_id = ?
+		ORDER BY CASE status WHEN 'failed' THEN 0 WHEN 'pending' THEN 1 WHEN 'skipped' THEN 2 ELSE 3 END, recipient
+		LIMIT ?`, runID, limit))
 	if err != nil {
-		return nil, fmt.Errorf("store: deliveries of run %d: %w", runID, err)
-	}
-	defer rows.Close()
-	var ds []Delivery
-	for rows.Next() {
-		d := Delivery{RunID: runID}
-		var next, sent string
-		if err := rows.Scan(&d.Recipient, &d.List, &d.MessageID, &d.Status, &d.Attempts, &next, &d.LastCode, &d.LastError, &sent, &d.Unsubscribed); err != nil {
-			return nil, fmt.Errorf("store: deliveries of run %d: %w", runID, err)
-		}
-		if d.NextAttempt, err = parseTime(next); err != nil {
-			return nil, fmt.Errorf("store: deliveries of run %d: %w", runID, err)
-		}
-		if d.Sent, err = parseTime(sent); err != nil {
-			return nil, fmt.Errorf("store: deliveries of run %d: %w", runID, err)
-		}
-		ds = append(ds, d)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: deliveries of run %d: %w", runID, err)
 	}
 	return ds, nil

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -17,11 +16,7 @@ import (
 func BenchmarkCopyToPostgres(b *testing.B) {
 	const editions = 10000
 	ctx := context.Background()
-	from, err := Open(ctx, filepath.Join(b.TempDir(), "from.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer from.Close()
+	from := testDB{driver: DriverSQLite}.open(b)
 	day := time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := range editions {
 		if _, err := from.SaveEdition(ctx, benchEdition(day.AddDate(0, 0, i).Format(time.DateOnly)), "hash"); err != nil {

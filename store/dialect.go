@@ -23,7 +23,8 @@ import (
 //   - placeholders: the PostgreSQL connection rewrites ? to $1, $2, ...
 //     (pgConn), so no query is written twice for them;
 //   - the few statements with no common form: the stmt values below, each
-//     holding both spellings side by side;
+//     holding both spellings side by side (empty where one engine needs
+//     no statement at all);
 //   - the schema: migrations/*.sql (SQLite) and migrations/postgres/*.sql,
 //     the same numbers, checked by TestMigrationsMatch;
 //   - connections: SQLite's pragmas and immediate transactions, PostgreSQL's
@@ -74,13 +75,30 @@ var (
 			WHERE run_id = ?3 AND recipient IN (SELECT recipient FROM deliveries
 				WHERE run_id = ?3 AND status = 'pending' AND recipient > ?7 AND next_attempt_at <= ?4 AND claimed_until <= ?5
 				ORDER BY recipient LIMIT ?6)
-			RETURNING ` + claimedColumns,
+			RETURNING ` + deliveryColumns,
 		postgres: `WITH c AS (SELECT run_id, recipient FROM deliveries
 				WHERE run_id = $3 AND status = 'pending' AND recipient > $7 AND next_attempt_at <= $4 AND claimed_until <= $5
 				ORDER BY recipient LIMIT $6 FOR UPDATE SKIP LOCKED)
 			UPDATE deliveries SET claimed_by = $1, claimed_until = $2
 			FROM c WHERE deliveries.run_id = c.run_id AND deliveries.recipient = c.recipient
-			RETURNING ` + claimedColumns,
+			RETURNING ` + deliveryColumns,
+	}
+	// lockMigrations is the first statement of migrate's transaction:
+	// PostgreSQL's counterpart of SQLite's immediate transaction, so that
+	// processes migrating at once take turns (the lock goes with the
+	// transaction).
+	lockMigrations = stmt{
+		sqlite:   ``,
+		postgres: `SELECT pg_advisory_xact_lock(` + advisoryMigrate + `)`,
+	}
+	// analyzeArticles refreshes the planner's statistics after a large
+	// save. PostgreSQL plans by statistics that autovacuum refreshes only
+	// later: until then a table that grew from nothing at once looks
+	// empty, and the next save's look-up by id scans it whole for every
+	// batch (40,000 articles: a second per batch). SQLite plans without.
+	analyzeArticles = stmt{
+		sqlite:   ``,
+		postgres: `ANALYZE articles, article_topics`,
 	}
 	// resetIdentities moves PostgreSQL's id sequences past the ids Copy
 	// wrote; SQLite's next rowid is the largest plus one already.
@@ -103,11 +121,6 @@ var (
 			UPDATE unsubscribes SET address = lower(address) WHERE address <> lower(address)`,
 	}
 )
-
-// claimedColumns are the columns of a claimed delivery.
-const claimedColumns = `deliveries.recipient, deliveries.list, deliveries.message_id, deliveries.status, deliveries.attempts,
-	deliveries.next_attempt_at, deliveries.last_code, deliveries.last_error,
-	EXISTS (SELECT 1 FROM unsubscribes u WHERE u.list = deliveries.list AND u.address = lower(deliveries.recipient))`
 
 // sql is st in the store's engine.
 func (s *Store) sql(st stmt) string {

@@ -115,7 +115,7 @@ func (s *Store) matchCorrections(ctx context.Context, tx *sql.Tx, ed string, sou
 		}
 	}
 	if len(orphanIDs) > 0 {
-		orphans, err := loadOrphans(ctx, tx, orphanIDs)
+		orphans, err := s.loadOrphans(ctx, tx, orphanIDs)
 		if err != nil {
 			return nil, err
 		}
@@ -187,7 +187,7 @@ func (s *Store) renamedMoves(ctx context.Context, tx *sql.Tx, source string, row
 	if err != nil {
 		return nil, fmt.Errorf("load articles of %s: %w", source, err)
 	}
-	orphans, err := loadOrphans(ctx, tx, ids)
+	orphans, err := s.loadOrphans(ctx, tx, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -266,27 +266,21 @@ func recordMoves(ctx context.Context, tx *sql.Tx, moved map[string]string) error
 	return nil
 }
 
-func loadOrphans(ctx context.Context, tx *sql.Tx, ids []any) ([]orphan, error) {
+func (s *Store) loadOrphans(ctx context.Context, tx *sql.Tx, ids []any) ([]orphan, error) {
 	var out []orphan
 	for start := 0; start < len(ids); start += topicBatch {
 		batch := ids[start:min(start+topicBatch, len(ids))]
-		rows, err := tx.QueryContext(ctx, `SELECT id, kind, position, kicker, title, subtitle, paragraphs
-			FROM articles WHERE id IN (`+placeholders(len(batch))+`) ORDER BY position`, batch...)
-		if err != nil {
-			return nil, fmt.Errorf("load stored articles to match: %w", err)
-		}
-		for rows.Next() {
+		err := s.scanRows(ctx, tx, `SELECT id, kind, position, kicker, title, subtitle, paragraphs
+			FROM articles WHERE id IN (`+placeholders(len(batch))+`) ORDER BY position`, batch, func(rows *sql.Rows) error {
 			var o orphan
 			var kicker, title, subtitle, paragraphs string
 			if err := rows.Scan(&o.id, &o.kind, &o.position, &kicker, &title, &subtitle, &paragraphs); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("load stored articles to match: %w", err)
+				return err
 			}
 			o.text = matchText(kicker, title, subtitle, paragraphs)
 			out = append(out, o)
-		}
-		err = rows.Err()
-		rows.Close()
+			return nil
+		})
 		if err != nil {
 			return nil, fmt.Errorf("load stored articles to match: %w", err)
 		}

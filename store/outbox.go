@@ -283,12 +283,9 @@ func (s *Store) UnfinishedDigestRuns(ctx context.Context) ([]DigestRun, error) {
 // tried at now, with recipients sorted after the given one (keyset paging:
 // pass the last recipient of the previous page, "" for the first).
 func (s *Store) DueDeliveries(ctx context.Context, runID int64, after string, now time.Time, limit int) ([]Delivery, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT d.recipient, d.list, d.message_id, d.status, d.attempts,
-			d.next_attempt_at, d.last_code, d.last_error,
-			EXISTS (SELECT 1 FROM unsubscribes u WHERE u.list = d.list AND u.address = lower(d.recipient))
-		FROM deliveries d
-		WHERE d.run_id = ? AND d.status = 'pending' AND d.recipient > ? AND d.next_attempt_at <= ?
-		ORDER BY d.recipient LIMIT ?`, runID, after, formatTime(now), limit)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries
+		WHERE run_id = ? AND status = 'pending' AND recipient > ? AND next_attempt_at <= ?
+		ORDER BY recipient LIMIT ?`, runID, after, formatTime(now), limit)
 	ds, err := runOf(runID).scanDeliveries(rows, err)
 	if err != nil {
 		return nil, fmt.Errorf("store: due deliveries of run %d: %w", runID, err)
@@ -299,9 +296,16 @@ func (s *Store) DueDeliveries(ctx context.Context, runID int64, after string, no
 // runOf is a run's id, for reading its deliveries.
 type runOf int64
 
-// scanDeliveries reads the deliveries of run runID a query returned
-// (recipient, list, message_id, status, attempts, next_attempt_at,
-// last_code, last_error, unsubscribed), passing on the query's error.
+// deliveryColumns are the columns of a delivery as scanDeliveries reads
+// them, qualified by the table's name, which a query must not alias (the
+// claim returns them from an UPDATE). Unsubscribed compares the recipient,
+// as its list spelled it, folded like the addresses Unsubscribe stores.
+const deliveryColumns = `deliveries.recipient, deliveries.list, deliveries.message_id, deliveries.status, deliveries.attempts,
+	deliveries.next_attempt_at, deliveries.last_code, deliveries.last_error, deliveries.sent_at,
+	EXISTS (SELECT 1 FROM unsubscribes u WHERE u.list = deliveries.list AND u.address = lower(deliveries.recipient))`
+
+// scanDeliveries reads the deliveries of run runID a query of
+// deliveryColumns returned, passing on the query's error.
 func (runID runOf) scanDeliveries(rows *sql.Rows, err error) ([]Delivery, error) {
 	if err != nil {
 		return nil, err
@@ -310,11 +314,14 @@ func (runID runOf) scanDeliveries(rows *sql.Rows, err error) ([]Delivery, error)
 	var ds []Delivery
 	for rows.Next() {
 		d := Delivery{RunID: int64(runID)}
-		var next string
-		if err := rows.Scan(&d.Recipient, &d.List, &d.MessageID, &d.Status, &d.Attempts, &next, &d.LastCode, &d.LastError, &d.Unsubscribed); err != nil {
+		var next, sent string
+		if err := rows.Scan(&d.Recipient, &d.List, &d.MessageID, &d.Status, &d.Attempts, &next, &d.LastCode, &d.LastError, &sent, &d.Unsubscribed); err != nil {
 			return nil, err
 		}
 		if d.NextAttempt, err = parseTime(next); err != nil {
+			return nil, err
+		}
+		if d.Sent, err = parseTime(sent); err != nil {
 			return nil, err
 		}
 		ds = append(ds, d)

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -22,11 +21,7 @@ import (
 func BenchmarkSaveWithRenameCandidates(b *testing.B) {
 	const gone = 3000
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
+	s := testDB{driver: DriverSQLite}.open(b)
 	day := time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC)
 	edition := func(i int) content.Edition {
 		date := day.AddDate(0, 0, i).Format(time.DateOnly)
@@ -71,11 +66,7 @@ func BenchmarkSaveWithRenameCandidates(b *testing.B) {
 // candidates, to compare.
 func BenchmarkSaveWithoutRenameCandidates(b *testing.B) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
+	s := testDB{driver: DriverSQLite}.open(b)
 	day := time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC)
 	b.ResetTimer()
 	for i := range b.N {

@@ -200,11 +200,8 @@ func (s *Store) migrate(ctx context.Context) error {
 	// Read committed on PostgreSQL (nil options): after waiting for the
 	// lock, the version is read as the process before left it.
 	err = runTx(ctx, s.db, nil, func(tx *sql.Tx) error {
-		if s.driver == DriverPostgres {
-			// PostgreSQL's counterpart of SQLite's immediate transaction:
-			// processes migrating at once take turns (the lock goes with
-			// the transaction).
-			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(`+advisoryMigrate+`)`); err != nil {
+		if q := s.sql(lockMigrations); q != "" {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
 				return err
 			}
 		}

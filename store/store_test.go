@@ -10,21 +10,14 @@ func TestOpenMigratesOnceAndReopens(t *testing.T) {
 	eachDriver(t, func(t *testing.T, db testDB) {
 		ctx := context.Background()
 		path := db.fresh(t)
-		s, err := db.reopen(ctx, path)
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := db.openAt(t, path)
 		want, _ := loadMigrations(db.driver)
 		v, err := s.SchemaVersion(ctx)
 		if err != nil || v != len(want) {
 			t.Fatalf("schema version = %d, %v; want %d", v, err, len(want))
 		}
 		s.Close()
-		s, err = db.reopen(ctx, path)
-		if err != nil {
-			t.Fatalf("reopen: %v", err)
-		}
-		defer s.Close()
+		s = db.openAt(t, path)
 		if v2, _ := s.SchemaVersion(ctx); v2 != v {
 			t.Fatalf("reopen changed schema version %d -> %d", v, v2)
 		}
@@ -35,15 +28,12 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 	eachDriver(t, func(t *testing.T, db testDB) {
 		ctx := context.Background()
 		path := db.fresh(t)
-		s, err := db.reopen(ctx, path)
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := db.openAt(t, path)
 		if _, err := s.db.Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', '')`); err != nil {
 			t.Fatal(err)
 		}
 		s.Close()
-		_, err = db.reopen(ctx, path)
+		_, err := db.reopen(ctx, path)
 		if err == nil || !strings.Contains(err.Error(), "newer than this paperboy") {
 			t.Fatalf("open newer schema: err = %v, want refusal", err)
 		}

@@ -273,12 +273,15 @@ func (s *Store) ForgetAddress(ctx context.Context, addr string) error {
 	addr = strings.TrimSpace(addr)
 	key := address.Key(addr)
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		// bounces and suppressions compare addresses without regard to
+		// case (their columns' NOCASE), deliveries by its NOCASE index:
+		// each delete searches its index, not the whole table.
 		for _, q := range []string{
 			`DELETE FROM subscribers WHERE addr_key = ?`,
 			`DELETE FROM unsubscribes WHERE address = ?`,
-			`DELETE FROM deliveries WHERE lower(recipient) = ?`,
-			`DELETE FROM bounces WHERE lower(address) = ?`,
-			`DELETE FROM suppressions WHERE lower(address) = ?`,
+			`DELETE FROM deliveries WHERE recipient = ? COLLATE NOCASE`,
+			`DELETE FROM bounces WHERE address = ?`,
+			`DELETE FROM suppressions WHERE address = ?`,
 		} {
 			if _, err := tx.ExecContext(ctx, q, key); err != nil {
 				return err
@@ -448,10 +451,10 @@ func (s *Store) AddressData(ctx context.Context, addr string) (AddressRecord, er
 	case !errors.Is(err, ErrNotFound):
 		return rec, err
 	}
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM deliveries WHERE lower(recipient) = ?`, key).Scan(&rec.Deliveries); err != nil {
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM deliveries WHERE recipient = ? COLLATE NOCASE`, key).Scan(&rec.Deliveries); err != nil {
 		return fail(err)
 	}
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM bounces WHERE lower(address) = ?`, key).Scan(&rec.Bounces); err != nil {
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM bounces WHERE address = ?`, key).Scan(&rec.Bounces); err != nil {
 		return fail(err)
 	}
 	return rec, nil

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 )
@@ -120,4 +121,42 @@ func testSubscriberLifecycle(t *testing.T, db testDB) {
 	if err != nil || len(sups) != 1 || sups[0].Address != "sha256:"+AddressHash("new@example.net") || sups[0].Reason != "forgotten" {
 		t.Fatalf("suppression list after forgetting: %+v, %v; want only the hash", sups, err)
 	}
+}
+
+// TestForgetAddressEverySpelling: the record of one address and its
+// erasure reach its deliveries, bounces and suppression however each
+// spelled it.
+func TestForgetAddressEverySpelling(t *testing.T) {
+	eachDriver(t, func(t *testing.T, db testDB) {
+		ctx := context.Background()
+		s := db.open(t)
+		slot := time.Date(2021, 7, 20, 23, 0, 0, 0, time.UTC)
+		run, _, err := s.CreateDigestRun(ctx, DigestRun{Digest: "daily", Slot: slot, Status: RunSending, WindowEnd: slot},
+			slices.Values([]OutboxRecipient{
+				{Address: "Zhang@Example.net", List: "residents", MessageID: "m1@x"},
+				{Address: "other@example.net", List: "residents", MessageID: "m2@x"},
+			}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.MarkDeliverySent(ctx, run.ID, "Zhang@Example.net", slot); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.RecordBounce(ctx, Bounce{Address: "ZHANG@example.net", Kind: BounceHard, Status: "5.1.1", MessageID: "m1@x", ReportID: "r1"}, 3); err != nil {
+			t.Fatal(err)
+		}
+		rec, err := s.AddressData(ctx, "zhang@example.NET")
+		if err != nil || rec.Deliveries != 1 || rec.Bounces != 1 || rec.Suppression == nil {
+			t.Fatalf("record = %+v, %v; want one delivery, one bounce, suppressed", rec, err)
+		}
+		if err := s.ForgetAddress(ctx, "zhang@example.net"); err != nil {
+			t.Fatal(err)
+		}
+		if rec, err = s.AddressData(ctx, "Zhang@Example.net"); err != nil || rec.Deliveries != 0 || rec.Bounces != 0 || rec.Suppression != nil {
+			t.Fatalf("after forgetting: %+v, %v; want nothing", rec, err)
+		}
+		if c, err := s.DeliveryCounts(ctx, run.ID); err != nil || c.Pending != 1 {
+			t.Fatalf("counts = %+v, %v; want the other reader's delivery kept", c, err)
+		}
+	})
 }

@@ -8,8 +8,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"net/url"
 	"os"
-	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -40,6 +40,11 @@ func Fresh(t testing.TB) string {
 	t.Helper()
 	Need(t)
 	base := os.Getenv(Env)
+	dsn, err := url.Parse(base)
+	if err != nil || dsn.Scheme == "" {
+		// Not the error: it quotes the URL, password and all.
+		t.Fatalf("pgtest: %s is not a URL like postgres://user:password@host:port/database", Env)
+	}
 	name := fmt.Sprintf("paperboy_test_%d_%d", os.Getpid(), databases.Add(1))
 	admin := func(query string) error {
 		db, err := sql.Open("pgx", base)
@@ -58,17 +63,6 @@ func Fresh(t testing.TB) string {
 			t.Errorf("pgtest: drop database: %v", err)
 		}
 	})
-	return withDatabase(base, name)
-}
-
-// withDatabase is the URL dsn naming database instead.
-func withDatabase(dsn, database string) string {
-	scheme, rest, _ := strings.Cut(dsn, "://")
-	hostPart, query, hasQuery := strings.Cut(rest, "?")
-	host, _, _ := strings.Cut(hostPart, "/")
-	out := scheme + "://" + host + "/" + database
-	if hasQuery {
-		out += "?" + query
-	}
-	return out
+	dsn.Path = "/" + name
+	return dsn.String()
 }
