@@ -99,13 +99,3 @@ func (r *Resolver) Address(addr string) (string, bool) {
 	a, ok := r.byTok[tok]
 	return a, ok
 }
-
-// IsReturnPath reports whether addr looks like one of our return paths,
-// known token or not.
-func (r *Resolver) IsReturnPath(addr string) bool {
-	if r == nil || r.base == "" {
-		return false
-	}
-	_, ok := tokenOf(r.base, addr)
-	return ok
-}
