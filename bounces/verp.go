@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+
+	"github.com/paperboy-news/paperboy/internal/address"
 )
 
 // tokenBytes is how much of the HMAC-SHA256 a token keeps: 120 bits, 24
@@ -26,11 +28,12 @@ var b32 = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(bas
 
 // Token is recipient's VERP token: a MAC of the address under secret, so
 // nobody without the secret can make a bounce that suppresses an address
-// of their choosing. It is the same for every message to the address.
+// of their choosing. It is the same for every message to the address, and
+// to every spelling of it that address.Key folds together.
 func Token(secret []byte, recipient string) string {
 	h := hmac.New(sha256.New, secret)
 	// Distinct from the unsubscribe tokens made with the same secret.
-	h.Write([]byte("paperboy bounce\x00" + strings.ToLower(strings.TrimSpace(recipient))))
+	h.Write([]byte("paperboy bounce\x00" + address.Key(strings.TrimSpace(recipient))))
 	return b32.EncodeToString(h.Sum(nil)[:tokenBytes])
 }
 
