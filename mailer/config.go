@@ -414,14 +414,15 @@ func (cfg Config) withDefaults() (Config, map[string]*digestConf, error) {
 	// The names are kept apart (listCache), so that lists hold the bare
 	// addresses deliveries are keyed by.
 	lists := make(map[string][]string, len(cfg.Lists))
-	for list, addrs := range cfg.Lists {
-		lists[list] = make([]string, 0, len(addrs))
-		for _, a := range addrs {
-			addr, _ := parseRecipient(a)
+	cfg.listNames = map[string]string{}
+	for list, entries := range cfg.Lists {
+		lists[list] = make([]string, 0, len(entries))
+		for _, e := range entries {
+			addr, name, _ := parseMailbox(e)
 			lists[list] = append(lists[list], addr)
+			nameOf(cfg.listNames, addr, name)
 		}
 	}
-	cfg.listNames = namesOf(cfg.Lists)
 	cfg.Lists = lists
 	words := cfg.Site.Words
 	if cfg.UnsubscribePath == "" {
@@ -492,7 +493,8 @@ func (cfg Config) withDefaults() (Config, map[string]*digestConf, error) {
 	return cfg, digests, nil
 }
 
-// parseRecipient checks a bare address and lower-cases its domain.
+// parseRecipient is parseMailbox without the name: the bare address of a
+// list entry, or of an address given alone, with its domain lower-cased.
 func parseRecipient(addr string) (string, error) {
 	a, _, err := parseMailbox(addr)
 	return a, err
