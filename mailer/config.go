@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net/mail"
 	"os"
 	"regexp"
@@ -266,6 +267,8 @@ type SubjectData struct {
 type digestConf struct {
 	Digest
 	subject *template.Template
+	// listPhrase is Title as its List-Id header's phrase, encoded once.
+	listPhrase string
 }
 
 // nameRE is a digest or list name: they go into Message-IDs, List-Ids
@@ -424,6 +427,9 @@ func (cfg Config) withDefaults() (Config, map[string]*digestConf, error) {
 		}
 	}
 	cfg.Lists = lists
+	// Validate ruled out CR and LF in From; the name is made header-safe
+	// here, once, not per message.
+	cfg.FromName = content.OneLine(cfg.FromName)
 	words := cfg.Site.Words
 	if cfg.UnsubscribePath == "" {
 		cfg.UnsubscribePath = site.UnsubscribePath
@@ -488,7 +494,8 @@ func (cfg Config) withDefaults() (Config, map[string]*digestConf, error) {
 		if d.Period <= 0 {
 			d.Period = 24 * time.Hour
 		}
-		digests[d.Name] = &digestConf{Digest: d, subject: tmpl}
+		digests[d.Name] = &digestConf{Digest: d, subject: tmpl,
+			listPhrase: mime.BEncoding.Encode("UTF-8", content.OneLine(d.Title))}
 	}
 	return cfg, digests, nil
 }
