@@ -29,12 +29,18 @@ type envelope struct {
 // scheduled run of the same second: mail clients hide a second message
 // with a Message-ID they have seen.
 func (m *Digests) messageID(digest string, slot time.Time, recipient string) string {
-	h := sha256.Sum256([]byte(recipient))
 	layout := "20060102T150405Z"
 	if slot.Nanosecond() != 0 {
 		layout = "20060102T150405.999999999Z"
 	}
-	return fmt.Sprintf("%s.%s.%s@%s", digest, slot.UTC().Format(layout), hex.EncodeToString(h[:10]), m.cfg.Domain)
+	return fmt.Sprintf("%s.%s.%s@%s", digest, slot.UTC().Format(layout), recipientTag(recipient), m.cfg.Domain)
+}
+
+// recipientTag is what a Message-ID says of its recipient: 80 bits of a
+// hash, so IDs differ per reader without showing the address.
+func recipientTag(recipient string) string {
+	h := sha256.Sum256([]byte(recipient))
+	return hex.EncodeToString(h[:10])
 }
 
 // listID is the List-Id value of digest's list (RFC 2919).

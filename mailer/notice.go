@@ -2,8 +2,6 @@ package mailer
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"time"
 
@@ -41,8 +39,7 @@ func (m *Digests) sendNotice(ctx context.Context, n Notice) (string, error) {
 		return "", err
 	}
 	now := m.cfg.Now()
-	h := sha256.Sum256([]byte(to))
-	id := fmt.Sprintf("%s.%d.%s@%s", n.Kind, now.UnixNano(), hex.EncodeToString(h[:10]), m.cfg.Domain)
+	id := fmt.Sprintf("%s.%d.%s@%s", n.Kind, now.UnixNano(), recipientTag(to), m.cfg.Domain)
 	msg, err := m.newMsg(n.Subject)
 	if err != nil {
 		return "", err
