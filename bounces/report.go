@@ -13,6 +13,9 @@ import (
 	"net/mail"
 	"net/textproto"
 	"strings"
+	"unicode/utf8"
+
+	"github.com/paperboy-news/paperboy/content"
 )
 
 // ErrNotReport is returned by Parse for mail that is neither a delivery
@@ -215,14 +218,22 @@ func bareAddress(v string) string {
 	return strings.Trim(v, "<>")
 }
 
-// oneLine joins folded lines and caps the length: it ends up in the store
+// maxDetail caps a diagnostic kept in the store, in bytes.
+const maxDetail = 300
+
+// oneLine joins folded lines (content.OneLine) and caps the length on a
+// character boundary: it ends up in the store, which keeps text as UTF-8,
 // and in the admin's listing.
 func oneLine(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > 300 {
-		s = s[:300]
+	s = content.OneLine(s)
+	if len(s) <= maxDetail {
+		return s
 	}
-	return s
+	cut := maxDetail
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut]
 }
 
 // parseOriginal reads the quoted header of our message (a whole message or
