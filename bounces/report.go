@@ -13,7 +13,6 @@ import (
 	"net/mail"
 	"net/textproto"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/paperboy-news/paperboy/content"
 )
@@ -226,14 +225,10 @@ const maxDetail = 300
 // and in the admin's listing.
 func oneLine(s string) string {
 	s = content.OneLine(s)
-	if len(s) <= maxDetail {
-		return s
+	if len(s) > maxDetail {
+		s = strings.ToValidUTF8(s[:maxDetail], "")
 	}
-	cut := maxDetail
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut]
+	return s
 }
 
 // parseOriginal reads the quoted header of our message (a whole message or
