@@ -16,6 +16,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/paperboy-news/paperboy/content"
+	"github.com/paperboy-news/paperboy/internal/address"
 	"github.com/paperboy-news/paperboy/site"
 )
 
@@ -511,12 +512,11 @@ func parseRecipient(addr string) (string, error) {
 // name ("张三 <zhang@example.cn>"): the address with its domain
 // lower-cased, and the name ("" if none), which the To header carries.
 func parseMailbox(entry string) (addr, name string, err error) {
-	a, err := mail.ParseAddress(entry)
-	if err != nil || (a.Name == "" && a.Address != strings.TrimSpace(entry)) {
+	addr, name, err = address.Mailbox(entry)
+	if err != nil {
 		return "", "", fmt.Errorf("recipient %q: want an address such as reader@example.cn or 张三 <reader@example.cn>", entry)
 	}
-	local, domain, _ := strings.Cut(a.Address, "@")
-	return local + "@" + strings.ToLower(domain), content.OneLine(a.Name), nil
+	return addr, content.OneLine(name), nil
 }
 
 // ParseSubject parses a digest's subject template (text/template over
