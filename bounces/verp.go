@@ -11,7 +11,6 @@ import (
 	"crypto/sha256"
 	"encoding/base32"
 	"fmt"
-	"net/mail"
 	"strings"
 
 	"github.com/paperboy-news/paperboy/internal/address"
@@ -46,8 +45,7 @@ func ReturnPath(base string, secret []byte, recipient string) string {
 
 // CheckReturnPath reports whether base can carry VERP tokens.
 func CheckReturnPath(base string) error {
-	a, err := mail.ParseAddress(base)
-	if err != nil || a.Address != base || a.Name != "" {
+	if _, err := address.Parse(base); err != nil || strings.TrimSpace(base) != base {
 		return fmt.Errorf("return path %q: want a bare address such as bounces@news.example.cn", base)
 	}
 	local, _, _ := strings.Cut(base, "@")

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"mime"
-	"net/mail"
 	"os"
 	"regexp"
 	"strings"
@@ -288,7 +287,7 @@ func (cfg Config) Validate() site.Problems {
 	if cfg.Site == nil {
 		ps.Add("site", "the mailer needs the validated site settings")
 	}
-	if _, err := mail.ParseAddress(cfg.From); err != nil || strings.ContainsAny(cfg.From, "<>\r\n") {
+	if _, err := address.Parse(cfg.From); err != nil || strings.TrimSpace(cfg.From) != cfg.From {
 		ps.Add("smtp.from", "%q is not a bare email address such as news@example.cn", cfg.From)
 	}
 	for list, addrs := range cfg.Lists {
