@@ -320,24 +320,25 @@ type configJSON struct {
 	LastErrorAt       []string `json:"last_error_at,omitempty"`
 }
 
-// problemAt matches the start of a config problem: "file:line: key: ".
-var problemAt = regexp.MustCompile(`^(\S[^:]*):(\d+): (?:([A-Za-z0-9_.]+): )?`)
-
 func toConfigJSON(cs config.LoadStatus) *configJSON {
 	c := &configJSON{File: filepath.Base(cs.Path), LoadedAt: cs.LoadedAt, LastAttempt: cs.LastAttempt, Reloads: cs.Reloads}
-	for _, line := range strings.Split(cs.LastError, "\n") {
-		if strings.TrimSpace(line) == "" {
-			continue
+	if cs.LastError == "" {
+		return c
+	}
+	if cs.Problems == nil {
+		// Refused other than by the file's problems: only the log says why.
+		c.LastErrorProblems = 1
+		c.LastErrorAt = []string{"(see the server log)"}
+		return c
+	}
+	c.LastErrorProblems = len(cs.Problems)
+	for _, p := range cs.Problems {
+		at := filepath.Base(p.File)
+		if p.Line > 0 {
+			at += ":" + strconv.Itoa(p.Line)
 		}
-		c.LastErrorProblems++
-		m := problemAt.FindStringSubmatch(line)
-		if m == nil {
-			c.LastErrorAt = append(c.LastErrorAt, "(see the server log)")
-			continue
-		}
-		at := filepath.Base(m[1]) + ":" + m[2]
-		if m[3] != "" {
-			at += " " + m[3]
+		if p.Key != "" {
+			at += " " + p.Key
 		}
 		c.LastErrorAt = append(c.LastErrorAt, at)
 	}

@@ -63,9 +63,12 @@ func newServer(t *testing.T, tok string, ob OutboxCounter) (*httptest.Server, *M
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sched.Stop(context.Background()) })
+	refused := config.Problems{
+		{File: "/srv/paperboy/config.toml", Line: 41, Key: "digest.shedule", Message: "unknown key digest.shedule"},
+		{File: "/srv/paperboy/lists/residents.txt", Line: 7, Key: "lists.addresses", Message: `list "residents": "zhang.example.org" is not an email address`},
+	}
 	h, err := New(Config{Token: tok, Scheduler: sched, Metrics: m, Outbox: ob, FailureDelay: time.Millisecond, FailureBurst: 1000,
-		ConfigState: fixedConfig{config.LoadStatus{Path: "/srv/paperboy/config.toml", LastError: "/srv/paperboy/config.toml:41: digest.shedule: unknown key digest.shedule\n" +
-			"/srv/paperboy/lists/residents.txt:7: lists.addresses: list \"residents\": \"zhang.example.org\" is not an email address"}}})
+		ConfigState: fixedConfig{config.LoadStatus{Path: "/srv/paperboy/config.toml", LastError: refused.Error(), Problems: refused}}})
 	if err != nil {
 		t.Fatal(err)
 	}

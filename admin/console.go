@@ -174,7 +174,7 @@ func (c *Console) enabled(h http.HandlerFunc) http.HandlerFunc {
 // with the session's CSRF token; otherwise 403 and the login form.
 func (c *Console) guard(h func(http.ResponseWriter, *http.Request, *session, *view)) http.Handler {
 	return c.enabled(func(w http.ResponseWriter, r *http.Request) {
-		ss, renewed, ok := c.sessions.get(r)
+		ss, renewed, ok := c.session(r)
 		if !ok {
 			// A page asked for without a session is the login form; a
 			// form sent without one says why it was not taken.
@@ -200,6 +200,21 @@ func (c *Console) guard(h func(http.ResponseWriter, *http.Request, *session, *vi
 		v.Flash = r.URL.Query().Get("flash")
 		h(w, r, ss, v)
 	})
+}
+
+// session is the request's live session (sessions.get); a named admin's
+// only while the running configuration still lists the admin with the
+// password hash the session logged in with.
+func (c *Console) session(r *http.Request) (ss *session, renewed string, ok bool) {
+	ss, renewed, ok = c.sessions.get(r)
+	if !ok || ss.Cred == "" {
+		return ss, renewed, ok
+	}
+	cfg, _ := c.cfg.Current()
+	if !slices.ContainsFunc(cfg.Server.Admins, func(a config.Admin) bool { return a.Name == ss.Actor && credOf(a.Hash) == ss.Cred }) {
+		return nil, "", false
+	}
+	return ss, renewed, true
 }
 
 func (c *Console) words() *site.ConsoleWords {
@@ -266,7 +281,7 @@ func (c *Console) showLogin(w http.ResponseWriter, r *http.Request, status int, 
 }
 
 func (c *Console) loginForm(w http.ResponseWriter, r *http.Request) {
-	if _, _, ok := c.sessions.get(r); ok {
+	if _, _, ok := c.session(r); ok {
 		http.Redirect(w, r, "/admin/", http.StatusSeeOther)
 		return
 	}
@@ -286,13 +301,13 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 	name := oneLine(r.PostFormValue("name"), 40)
 	cfg, _ := c.cfg.Current()
 	var (
-		result tokenCheck
-		actor  string
+		result      tokenCheck
+		actor, cred string
 	)
 	if i := slices.IndexFunc(cfg.Server.Admins, func(a config.Admin) bool { return a.Name == name }); i >= 0 {
 		hash := cfg.Server.Admins[i].Hash
 		result = c.cfg.Admin.check(r, func() bool { return bcrypt.CompareHashAndPassword([]byte(hash), []byte(secret)) == nil })
-		actor = name
+		actor, cred = name, credOf(hash)
 	} else {
 		result = c.cfg.Admin.checkToken(r, secret)
 		actor = "token"
@@ -308,7 +323,7 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 		c.showLogin(w, r, http.StatusUnauthorized, c.words().LoginFailed)
 		return
 	}
-	cookie, ss := c.sessions.start(actor)
+	cookie, ss := c.sessions.start(actor, cred)
 	setCookie(w, r, sessionCookie, cookie, sessionIdle)
 	setCookie(w, r, loginCookie, "", -time.Second)
 	c.audit1(r.Context(), ss, "login", "", "", "")

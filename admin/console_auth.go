@@ -27,7 +27,9 @@ import (
 // 403 even with a valid cookie. The login form has its own token, bound to
 // a short-lived cookie, so a login cannot be forged from another site
 // either. Logging out clears the cookie; a copy of it stays valid until it
-// expires, which HttpOnly, Secure and SameSite keep out of other hands.
+// expires, which HttpOnly, Secure and SameSite keep out of other hands. A
+// named admin's session also ends when the admin leaves the admins file or
+// gets a new password (Console.session), since no restart ends it.
 
 const (
 	sessionCookie = "paperboy_admin"
@@ -41,9 +43,19 @@ const (
 
 // session is one logged-in admin: what the cookie seals.
 type session struct {
-	Actor   string `json:"a"`
+	Actor string `json:"a"`
+	// Cred is credOf the named admin's password hash at login; "" for a
+	// login with the admin token.
+	Cred    string `json:"h,omitempty"`
 	CSRF    string `json:"c"`
 	Expires int64  `json:"e"` // Unix seconds
+}
+
+// credOf is what a session keeps of a named admin's password hash: enough
+// to tell that the hash changed.
+func credOf(hash string) string {
+	sum := sha256.Sum256([]byte(hash))
+	return base64.RawURLEncoding.EncodeToString(sum[:12])
 }
 
 // expires is when the session ends.
@@ -76,9 +88,10 @@ func randomToken() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// start creates a session for actor and returns its cookie value.
-func (s *sessions) start(actor string) (string, *session) {
-	ss := &session{Actor: actor, CSRF: randomToken()}
+// start creates a session for actor, logged in with cred (credOf a named
+// admin's hash, or ""), and returns its cookie value.
+func (s *sessions) start(actor, cred string) (string, *session) {
+	ss := &session{Actor: actor, Cred: cred, CSRF: randomToken()}
 	return s.seal(ss), ss
 }
 

@@ -16,16 +16,33 @@ import (
 	"github.com/paperboy-news/paperboy/site"
 )
 
-// editData is the edit form of a digest.
-type editData struct {
-	Name     string
-	Version  string
+// digestForm is a digest's keys the edit form shows and sends.
+type digestForm struct {
 	Schedule string
 	CatchUp  string
 	Skip     bool
 	Paused   bool
 	Lists    []string
 	Topics   []string
+}
+
+// readForm is the digest as the request's form has it.
+func readForm(r *http.Request) digestForm {
+	return digestForm{
+		Schedule: strings.TrimSpace(r.PostFormValue("schedule")),
+		CatchUp:  strings.TrimSpace(r.PostFormValue("catch_up")),
+		Skip:     r.PostFormValue("skip_empty") == "on",
+		Paused:   r.PostFormValue("paused") == "on",
+		Lists:    nonEmpty(r.PostForm["lists"]),
+		Topics:   nonEmpty(r.PostForm["topics"]),
+	}
+}
+
+// editData is the edit form of a digest.
+type editData struct {
+	Name    string
+	Version string
+	digestForm
 	AllLists []string
 	// AllTopics are the site's topics: slug and name.
 	AllTopics [][2]string
@@ -52,8 +69,8 @@ func (c *Console) fileDigest(name string) (data []byte, cfg *config.Config, d co
 }
 
 func (c *Console) formFor(cfg *config.Config, d config.Digest, data []byte) editData {
-	e := editData{Name: d.Name, Version: config.Version(data), Schedule: d.Schedule, CatchUp: site.ConfigDuration(d.CatchUp),
-		Skip: d.SkipEmpty, Paused: d.Paused, Lists: d.Lists, Topics: d.Topics}
+	e := editData{Name: d.Name, Version: config.Version(data), digestForm: digestForm{Schedule: d.Schedule,
+		CatchUp: site.ConfigDuration(d.CatchUp), Skip: d.SkipEmpty, Paused: d.Paused, Lists: d.Lists, Topics: d.Topics}}
 	for _, l := range cfg.Lists {
 		e.AllLists = append(e.AllLists, l.Name)
 	}
@@ -81,31 +98,29 @@ func (c *Console) editForm(w http.ResponseWriter, r *http.Request, _ *session, v
 // formChanges compares the form with the digest as the file has it and
 // returns the keys that differ: a catch-up window written another way
 // ("180m" for "3h") is no change.
-func formChanges(r *http.Request, d config.Digest) []config.Change {
+func formChanges(f digestForm, d config.Digest) []config.Change {
 	var ch []config.Change
-	if s := strings.TrimSpace(r.PostFormValue("schedule")); s != d.Schedule {
-		ch = append(ch, config.Change{Key: "schedule", Value: s})
+	if f.Schedule != d.Schedule {
+		ch = append(ch, config.Change{Key: "schedule", Value: f.Schedule})
 	}
-	cu := strings.TrimSpace(r.PostFormValue("catch_up"))
+	cu := f.CatchUp
 	if cu == "0" {
 		cu = "0s"
 	}
 	if dur, err := time.ParseDuration(cu); err != nil || dur != d.CatchUp {
 		ch = append(ch, config.Change{Key: "catch_up", Value: cu})
 	}
-	if skip := r.PostFormValue("skip_empty") == "on"; skip != d.SkipEmpty {
-		ch = append(ch, config.Change{Key: "skip_empty", Value: skip})
+	if f.Skip != d.SkipEmpty {
+		ch = append(ch, config.Change{Key: "skip_empty", Value: f.Skip})
 	}
-	if paused := r.PostFormValue("paused") == "on"; paused != d.Paused {
-		ch = append(ch, config.Change{Key: "paused", Value: paused})
+	if f.Paused != d.Paused {
+		ch = append(ch, config.Change{Key: "paused", Value: f.Paused})
 	}
-	lists := nonEmpty(r.PostForm["lists"])
-	if !slices.Equal(lists, d.Lists) {
-		ch = append(ch, config.Change{Key: "lists", Value: lists})
+	if !slices.Equal(f.Lists, d.Lists) {
+		ch = append(ch, config.Change{Key: "lists", Value: f.Lists})
 	}
-	topics := nonEmpty(r.PostForm["topics"])
-	if !slices.Equal(topics, d.Topics) && !(len(topics) == 0 && len(d.Topics) == 0) {
-		ch = append(ch, config.Change{Key: "topics", Value: topics})
+	if !slices.Equal(f.Topics, d.Topics) && !(len(f.Topics) == 0 && len(d.Topics) == 0) {
+		ch = append(ch, config.Change{Key: "topics", Value: f.Topics})
 	}
 	return ch
 }
@@ -137,18 +152,14 @@ func (c *Console) editSubmit(w http.ResponseWriter, r *http.Request, ss *session
 		c.render(w, http.StatusConflict, "edit", v)
 		return
 	}
-	changes := formChanges(r, d)
-	candidate, edited, err := config.EditDigest(data, name, changes)
+	form := readForm(r)
+	candidate, edited, err := config.EditDigest(data, name, formChanges(form, d))
 	if err != nil {
 		c.fail(w, "edit", err)
 		return
 	}
 	e := c.formFor(cfg, d, data)
-	e.Schedule = strings.TrimSpace(r.PostFormValue("schedule"))
-	e.CatchUp = strings.TrimSpace(r.PostFormValue("catch_up"))
-	e.Skip = r.PostFormValue("skip_empty") == "on"
-	e.Paused = r.PostFormValue("paused") == "on"
-	e.Lists, e.Topics = nonEmpty(r.PostForm["lists"]), nonEmpty(r.PostForm["topics"])
+	e.digestForm = form
 	e.Words = describeSchedule(v.W, e.Schedule, cfg.Site.Location)
 	v.Data = &e
 

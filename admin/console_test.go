@@ -13,8 +13,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/paperboy-news/paperboy/config"
 	"github.com/paperboy-news/paperboy/schedule"
@@ -31,6 +34,9 @@ type consoleServer struct {
 	st    *store.Store
 	mu    sync.Mutex
 	clock time.Time
+	// cfg is the running configuration, which a test may replace as a
+	// reload would.
+	cfg atomic.Pointer[config.Config]
 }
 
 func (s *consoleServer) now() time.Time {
@@ -88,6 +94,7 @@ lists = ["demo"]
 	}
 	t.Cleanup(func() { st.Close() })
 	s := &consoleServer{st: st, clock: time.Now()}
+	s.cfg.Store(cfg)
 	sched, err := schedule.New(schedule.Config{Store: st, Location: cfg.Site.Location, Now: s.now})
 	if err != nil {
 		t.Fatal(err)
@@ -102,7 +109,7 @@ lists = ["demo"]
 	}
 	c := NewConsole(ConsoleConfig{
 		Admin: h, Scheduler: sched, Store: st,
-		Current:   func() (*config.Config, DigestMailer) { return cfg, nil },
+		Current:   func() (*config.Config, DigestMailer) { return s.cfg.Load(), nil },
 		LeaseName: schedule.LeaseName,
 		Now:       s.now,
 	})
@@ -253,6 +260,66 @@ func TestConsoleSessionAcrossInstances(t *testing.T) {
 		if resp.StatusCode != http.StatusForbidden {
 			t.Errorf("%s cookie = %d, want 403", name, resp.StatusCode)
 		}
+	}
+}
+
+// TestConsoleNamedAdminRevoked: a named admin's session, though sealed in
+// the cookie, ends when a reload drops the admin or changes the password;
+// a session of the admin token is not bound to the admins file.
+func TestConsoleNamedAdminRevoked(t *testing.T) {
+	s := startConsole(t)
+	withAdmins := func(admins ...config.Admin) {
+		cfg := *s.cfg.Load()
+		cfg.Server.Admins = admins
+		s.cfg.Store(&cfg)
+	}
+	hash := func(password string) string {
+		h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.MinCost)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(h)
+	}
+	login := func(name, secret string) *http.Client {
+		t.Helper()
+		jar, _ := cookiejar.New(nil)
+		c := &http.Client{Jar: jar}
+		_, page := get(t, c, s.url+"/admin/login")
+		m := csrfField.FindStringSubmatch(page)
+		if m == nil {
+			t.Fatalf("no CSRF field on the login form:\n%s", page)
+		}
+		resp, err := c.PostForm(s.url+"/admin/login", url.Values{"csrf": {m[1]}, "name": {name}, "token": {secret}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("login as %s = %d", name, resp.StatusCode)
+		}
+		return c
+	}
+	alice := config.Admin{Name: "alice", Hash: hash("alice's password")}
+	withAdmins(alice)
+	c := login("alice", "alice's password")
+	byToken := s.client(t)
+	if code, _ := get(t, c, s.url+"/admin/"); code != http.StatusOK {
+		t.Fatalf("named admin after login = %d, want 200", code)
+	}
+	withAdmins(config.Admin{Name: "alice", Hash: hash("a new password")})
+	if code, _ := get(t, c, s.url+"/admin/"); code != http.StatusForbidden {
+		t.Errorf("named admin after a password change = %d, want 403", code)
+	}
+	withAdmins(alice)
+	if code, _ := get(t, c, s.url+"/admin/"); code != http.StatusOK {
+		t.Errorf("named admin with the password back = %d, want 200", code)
+	}
+	withAdmins()
+	if code, _ := get(t, c, s.url+"/admin/"); code != http.StatusForbidden {
+		t.Errorf("named admin removed from the admins file = %d, want 403", code)
+	}
+	if code, _ := get(t, byToken, s.url+"/admin/"); code != http.StatusOK {
+		t.Errorf("token session with no admins file = %d, want 200", code)
 	}
 }
 

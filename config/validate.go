@@ -169,19 +169,12 @@ func (v *validator) site(f *fileConfig, c *Config) {
 
 func (v *validator) server(f fileServer, c *Config) {
 	c.Server = Server{Listen: f.Listen, AdminTokenEnv: f.AdminTokenEnv}
-	if _, port, err := net.SplitHostPort(f.Listen); err != nil {
-		v.add("server.listen", "%q is not host:port, e.g. \"127.0.0.1:8080\"", f.Listen)
-	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
-		v.add("server.listen", "port %q is not a number from 0 to 65535", port)
-	}
+	v.listenPort("server.listen", f.Listen, `e.g. "127.0.0.1:8080"`)
 	v.envVar("server.admin_token_env", f.AdminTokenEnv, true)
 	c.Server.AdminListen = f.AdminListen
 	if f.AdminListen != "" {
-		if _, port, err := net.SplitHostPort(f.AdminListen); err != nil {
-			v.add("server.admin_listen", "%q is not host:port, e.g. \"127.0.0.1:9090\"; \"\" serves /admin on listen", f.AdminListen)
-		} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
-			v.add("server.admin_listen", "port %q is not a number from 0 to 65535", port)
-		} else if f.AdminListen == f.Listen && n != 0 {
+		n, ok := v.listenPort("server.admin_listen", f.AdminListen, `e.g. "127.0.0.1:9090"; "" serves /admin on listen`)
+		if ok && f.AdminListen == f.Listen && n != 0 {
 			v.add("server.admin_listen", "%q is listen itself; use another port, or \"\" to serve /admin on listen", f.AdminListen)
 		}
 	}
@@ -198,6 +191,21 @@ func (v *validator) server(f fileServer, c *Config) {
 		}
 		c.Server.TrustedProxies = append(c.Server.TrustedProxies, prefix.Masked())
 	}
+}
+
+// listenPort checks a host:port to listen on and returns its port; ok is
+// false if it is not one, which it reports with hint.
+func (v *validator) listenPort(path, addr, hint string) (port int, ok bool) {
+	_, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		v.add(path, "%q is not host:port, %s", addr, hint)
+		return 0, false
+	}
+	if port, err = strconv.Atoi(p); err != nil || port < 0 || port > 65535 {
+		v.add(path, "port %q is not a number from 0 to 65535", p)
+		return 0, false
+	}
+	return port, true
 }
 
 func (v *validator) log(f fileLog, c *Config) {

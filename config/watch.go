@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -44,7 +43,11 @@ type LoadStatus struct {
 	LoadedAt    time.Time `json:"loaded_at"`             // when the running configuration was loaded
 	LastAttempt time.Time `json:"last_attempt,omitzero"` // the latest reload attempt
 	LastError   string    `json:"last_error,omitempty"`  // why the latest attempt failed; "" if it succeeded
-	Reloads     int       `json:"reloads"`               // successful reloads since start
+	// Problems are LastError's problems when the file was refused (Load's
+	// Problems), each with its file, line and key; nil when the latest
+	// attempt succeeded or failed otherwise.
+	Problems Problems `json:"-"`
+	Reloads  int      `json:"reloads"` // successful reloads since start
 }
 
 // Watcher reloads the configuration when its file changes or the
@@ -115,8 +118,10 @@ func (w *Watcher) ReloadNow(ctx context.Context) error {
 	now := w.cfg.Now()
 	w.mu.Lock()
 	w.status.LastAttempt = now
+	w.status.Problems = nil
 	if err != nil {
 		w.status.LastError = err.Error()
+		errors.As(err, &w.status.Problems)
 	} else {
 		w.status.LastError = ""
 		w.status.LoadedAt = now
@@ -159,14 +164,8 @@ func (w *Watcher) Run(ctx context.Context) error {
 		default: // one queued already
 		}
 	}
-	dir, name := filepath.Split(filepath.Clean(w.cfg.Path))
-	if dir == "" {
-		dir = "."
-	}
 	watchErr := make(chan error, 1)
-	go func() {
-		watchErr <- schedule.WatchDir(ctx, dir, func(n string) bool { return n == name }, w.cfg.Debounce, w.log, request)
-	}()
+	go func() { watchErr <- schedule.WatchFile(ctx, w.cfg.Path, w.cfg.Debounce, w.log, request) }()
 	for {
 		select {
 		case <-ctx.Done():

@@ -2,7 +2,6 @@ package config
 
 import (
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,7 +39,7 @@ func TestWatcher(t *testing.T) {
 			return err
 		}
 		if strings.HasPrefix(string(b), "bad") {
-			return errors.New(path + ":3: unknown key digest.shedule")
+			return Problems{{File: path, Line: 3, Message: "unknown key digest.shedule"}}
 		}
 		applied.Store(string(b))
 		return nil
@@ -87,6 +86,9 @@ func TestWatcher(t *testing.T) {
 		if !strings.Contains(st.LastError, "config.toml:3: unknown key digest.shedule") || applied.Load() != "ok 2" || st.Reloads != 1 {
 			t.Errorf("status = %+v, applied %v", st, applied.Load())
 		}
+		if len(st.Problems) != 1 || st.Problems[0].Line != 3 {
+			t.Errorf("status problems = %+v, want the file's one problem at line 3", st.Problems)
+		}
 	})
 	t.Run("SIGHUP reloads", func(t *testing.T) {
 		if err := os.WriteFile(path, []byte("ok 3"), 0o644); err != nil { // in place: also an event, so count on the state only
@@ -94,6 +96,9 @@ func TestWatcher(t *testing.T) {
 		}
 		sigs <- nil
 		fixture.WaitUntil(t, "reload of ok 3", func() bool { return applied.Load() == "ok 3" && w.Status().LastError == "" })
+		if st := w.Status(); st.Problems != nil {
+			t.Errorf("problems after a good reload = %+v, want none", st.Problems)
+		}
 	})
 	t.Run("bytes already applied do not reload again", func(t *testing.T) {
 		// The console saves and reloads at once; the write's own file

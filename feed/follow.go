@@ -81,8 +81,8 @@ func (s *Service) syncFrom(ctx context.Context, cs ChangeSource) error {
 	return nil
 }
 
-// Follow keeps the service current returns up to date with the store
-// until ctx ends: every interval, and at once when wake receives (the
+// Follow keeps the service that current returns up to date with the
+// store until ctx ends: every interval, and at once when wake receives (the
 // store's change notifications; nil for none), it calls Sync, and pings
 // the configured WebSub hubs with the feeds that changed. current is asked
 // each time, so a config reload's new service is followed from then on.

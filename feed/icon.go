@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"sync"
 )
 
 // The site's icon comes in the forms readers ask for. The SVG (IconPath)
@@ -119,6 +120,15 @@ func iconPNG(size int) []byte {
 	}
 	return b.Bytes()
 }
+
+// The bitmaps depend on nothing configured, so they are drawn once per
+// process rather than by every Service (each config reload builds one):
+// drawing the three takes about 0.2 s.
+var (
+	iconSmallPNG  = sync.OnceValue(func() []byte { return iconPNG(IconSmallSize) })
+	iconLargePNG  = sync.OnceValue(func() []byte { return iconPNG(IconLargeSize) })
+	faviconICOPNG = sync.OnceValue(faviconICO)
+)
 
 // faviconICO is an ICO file holding one PNG image: every browser and
 // reader since Windows Vista reads PNG inside ICO.

@@ -87,11 +87,7 @@ func (c Config) OPML() ([]byte, error) {
 	o.Version = "2.0"
 	o.Head.Title = site.Clean(c.Site.Title)
 	o.Head.DateCreated = c.Epoch().Format(time.RFC1123Z)
-	metas := []Meta{c.MainMeta()}
-	for _, t := range c.Site.Topics {
-		metas = append(metas, c.TopicMeta(t))
-	}
-	for _, m := range metas {
+	for _, m := range c.metas() {
 		for _, f := range AllFormats {
 			if !c.enabled(f) {
 				continue

@@ -45,6 +45,15 @@ func (c Config) TopicMeta(t site.Topic) Meta {
 	return Meta{Title: c.Site.Title + " · " + t.Name, Description: desc + " · " + t.Name, Slug: t.Slug}
 }
 
+// metas describes every feed: the main feed, then each topic's.
+func (c Config) metas() []Meta {
+	metas := []Meta{c.MainMeta()}
+	for _, t := range c.Site.Topics {
+		metas = append(metas, c.TopicMeta(t))
+	}
+	return metas
+}
+
 // item is an article prepared once for all three formats.
 type item struct {
 	id        string

@@ -72,9 +72,13 @@ type plan struct {
 }
 
 // months are the feed's archive months, newest first.
-func (p *plan) months() []string {
+func (p *plan) months() []string { return monthsOf(p.editions[p.window:]) }
+
+// monthsOf lists the months (YYYY-MM) of editions given newest first,
+// newest first, once each.
+func monthsOf(editions []store.EditionCount) []string {
 	var ms []string
-	for _, e := range p.editions[p.window:] {
+	for _, e := range editions {
 		if m := e.Date[:7]; len(ms) == 0 || ms[len(ms)-1] != m {
 			ms = append(ms, m)
 		}
@@ -181,14 +185,6 @@ func NewService(cfg Config, src ArticleSource) (*Service, error) {
 // Config is the service's configuration with its defaults filled in.
 func (s *Service) Config() Config { return s.cfg }
 
-func (s *Service) metas() []Meta {
-	metas := []Meta{s.cfg.MainMeta()}
-	for _, t := range s.cfg.Site.Topics {
-		metas = append(metas, s.cfg.TopicMeta(t))
-	}
-	return metas
-}
-
 // Refresh re-reads every feed's editions and re-renders every
 // subscription document, and forgets every archive document. Call it at
 // start; afterwards Update does less. A feed whose bytes did not change
@@ -208,7 +204,7 @@ func (s *Service) Refresh(ctx context.Context) error {
 		}
 	}
 	plans := map[string]*plan{}
-	for _, m := range s.metas() {
+	for _, m := range s.cfg.metas() {
 		eds, err := s.src.EditionCounts(ctx, m.Slug)
 		if err != nil {
 			return fmt.Errorf("feed: refresh %s: %w", feedSpecific(m.Slug), err)
@@ -252,7 +248,7 @@ func (s *Service) Update(ctx context.Context, dates []string) ([]string, error) 
 	plans := make(map[string]*plan, len(oldPlans))
 	dirty := map[string]bool{}
 	var staleArchives []string
-	for _, m := range s.metas() {
+	for _, m := range s.cfg.metas() {
 		old := oldPlans[m.Slug]
 		counts, err := s.src.EditionCounts(ctx, m.Slug, dates...)
 		if err != nil {
@@ -427,9 +423,9 @@ func (s *Service) static(old map[string]*Resource) (map[string]*Resource, error)
 		body            func() []byte
 	}{
 		{IconPath, "image/svg+xml", func() []byte { return iconSVG }},
-		{IconSmallPath, "image/png", func() []byte { return iconPNG(IconSmallSize) }},
-		{IconLargePath, "image/png", func() []byte { return iconPNG(IconLargeSize) }},
-		{FaviconICOPath, "image/x-icon", faviconICO},
+		{IconSmallPath, "image/png", iconSmallPNG},
+		{IconLargePath, "image/png", iconLargePNG},
+		{FaviconICOPath, "image/x-icon", faviconICOPNG},
 	}
 	for _, ic := range icons {
 		if r := old[ic.path]; r != nil {
@@ -595,13 +591,7 @@ func (s *Service) Months() []string {
 	if pp == nil || (*pp)[""] == nil {
 		return nil
 	}
-	var ms []string
-	for _, e := range (*pp)[""].editions {
-		if m := e.Date[:7]; len(ms) == 0 || ms[len(ms)-1] != m {
-			ms = append(ms, m)
-		}
-	}
-	return ms
+	return monthsOf((*pp)[""].editions)
 }
 
 // Files returns every feed document by site path, sorted by path, for a

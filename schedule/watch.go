@@ -21,6 +21,23 @@ import (
 // WatchDir's goroutine. WatchDir returns when ctx is done (nil) or the
 // watch cannot be set up.
 func WatchDir(ctx context.Context, dir string, match func(name string) bool, debounce time.Duration, log *slog.Logger, fn func()) error {
+	return watch(ctx, dir, true, match, debounce, log, fn)
+}
+
+// WatchFile is WatchDir for one file, path (config.toml): it watches the
+// file's directory but not those under it, so neither a file of the same
+// name further down nor the writes of a database or pages kept beside it
+// reach the watch.
+func WatchFile(ctx context.Context, path string, debounce time.Duration, log *slog.Logger, fn func()) error {
+	dir, name := filepath.Split(filepath.Clean(path))
+	if dir == "" {
+		dir = "."
+	}
+	return watch(ctx, dir, false, func(n string) bool { return n == name }, debounce, log, fn)
+}
+
+// watch is WatchDir, following subdirectories only if recursive.
+func watch(ctx context.Context, dir string, recursive bool, match func(name string) bool, debounce time.Duration, log *slog.Logger, fn func()) error {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -29,7 +46,11 @@ func WatchDir(ctx context.Context, dir string, match func(name string) bool, deb
 		return fmt.Errorf("schedule: watch %s: %w", dir, err)
 	}
 	defer w.Close()
-	if err := watchTree(w, dir); err != nil {
+	add := w.Add
+	if recursive {
+		add = func(d string) error { return watchTree(w, d) }
+	}
+	if err := add(dir); err != nil {
 		return fmt.Errorf("schedule: watch %s: %w", dir, err)
 	}
 	timer := time.NewTimer(time.Hour)
@@ -49,7 +70,7 @@ func WatchDir(ctx context.Context, dir string, match func(name string) bool, deb
 			if !match(filepath.Base(ev.Name)) {
 				continue
 			}
-			if ev.Has(fsnotify.Create) {
+			if recursive && ev.Has(fsnotify.Create) {
 				if fi, err := os.Stat(ev.Name); err == nil && fi.IsDir() {
 					// A new directory (pictures for a page) is watched
 					// too; files already in it count as written now.

@@ -79,3 +79,36 @@ func TestWatchDirPictures(t *testing.T) {
 	os.WriteFile(filepath.Join(fresh, "1.jpg"), []byte("jpeg"), 0o644)
 	fixture.WaitUntil(t, "the watch to fire for a picture in the new directory", func() bool { return fired.Load() == 3 })
 }
+
+// TestWatchFile: a write of the file fires the watch; a file of the same
+// name in a directory below, or another file beside it, does not.
+func TestWatchFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config.toml")
+	sub := filepath.Join(dir, "backup")
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var fired atomic.Int32
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- WatchFile(ctx, path, 50*time.Millisecond, nil, func() { fired.Add(1) }) }()
+	time.Sleep(100 * time.Millisecond) // let the watch start
+	for _, p := range []string{filepath.Join(sub, "config.toml"), filepath.Join(dir, "paperboy.db")} {
+		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(300 * time.Millisecond)
+	if n := fired.Load(); n != 0 {
+		t.Errorf("fired %d times for other files, want 0", n)
+	}
+	if err := os.WriteFile(path, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fixture.WaitUntil(t, "the file watch to fire", func() bool { return fired.Load() == 1 })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}

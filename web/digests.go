@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/paperboy-news/paperboy/content"
 	"github.com/paperboy-news/paperboy/feed"
@@ -68,7 +67,7 @@ func (s *Site) serveIssue(w http.ResponseWriter, r *http.Request) {
 	}
 	is, body, err := s.cfg.Digests.IssuePage(r.Context(), name, date)
 	if err != nil {
-		s.respond(w, r, func(context.Context) (string, *pageData, error) { return "", nil, err })
+		s.writeFailure(w, r, "page_failed", err)
 		return
 	}
 	setPageHeaders(w.Header())
@@ -110,7 +109,7 @@ func (s *Site) digestsPage(ctx context.Context, name string) (string, *pageData,
 
 // exportDigests writes the archive of sent digests: its lists and every
 // issue's page.
-func (s *Site) exportDigests(ctx context.Context, page func(string, string, *pageData) error, write func(string, []byte, time.Time) error) error {
+func (s *Site) exportDigests(ctx context.Context, page func(string, string, *pageData) error, write func(string, *feed.Resource) error) error {
 	if s.cfg.Digests == nil {
 		return nil
 	}
@@ -144,7 +143,7 @@ func (s *Site) exportDigests(ctx context.Context, page func(string, string, *pag
 		if err != nil {
 			return err
 		}
-		if err := write(is.Path(), body, is.Sent); err != nil {
+		if err := write(is.Path(), feed.NewResource("", body, is.Sent, "")); err != nil {
 			return err
 		}
 	}

@@ -169,31 +169,38 @@ func (s *Site) exportTo(ctx context.Context, root string) (int, error) {
 		return 0, err
 	}
 	n := 0
-	// Each file's mtime is its Last-Modified and the .gz sibling is made
-	// deterministically, so an identical re-export keeps every byte and
-	// mtime and nginx's ETags (mtime and size) stay valid.
-	write := func(sitePath string, body []byte, modified time.Time) error {
+	// put writes body at sitePath, its mtime its Last-Modified, and
+	// returns the file's path.
+	put := func(sitePath string, body []byte, modified time.Time) (string, error) {
 		rel := strings.TrimPrefix(sitePath, "/")
 		if rel == "" || strings.HasSuffix(rel, "/") {
 			rel += "index.html"
 		}
 		rel = filepath.FromSlash(rel)
 		if !filepath.IsLocal(rel) {
-			return fmt.Errorf("path %q leaves the export directory", sitePath)
+			return "", fmt.Errorf("path %q leaves the export directory", sitePath)
 		}
 		p := filepath.Join(root, rel)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return err
+			return "", err
 		}
 		if err := writeWithTime(p, body, modified); err != nil {
-			return err
-		}
-		if gz := feed.NewResource("", body, modified, "").Gzipped(); gz != nil {
-			if err := writeWithTime(p+".gz", gz, modified); err != nil {
-				return err
-			}
+			return "", err
 		}
 		n++
+		return p, nil
+	}
+	// write puts r with its .gz sibling, made deterministically (a feed's
+	// was made when it was rendered), so an identical re-export keeps
+	// every byte and mtime and nginx's ETags (mtime and size) stay valid.
+	write := func(sitePath string, r *feed.Resource) error {
+		p, err := put(sitePath, r.Body, r.Modified)
+		if err != nil {
+			return err
+		}
+		if gz := r.Gzipped(); gz != nil {
+			return writeWithTime(p+".gz", gz, r.Modified)
+		}
 		return nil
 	}
 	page := func(path, name string, d *pageData) error {
@@ -205,7 +212,7 @@ func (s *Site) exportTo(ctx context.Context, root string) (int, error) {
 		if modified.IsZero() {
 			modified = epoch // a page without dated content: 404, an empty topic
 		}
-		return write(path, body, modified)
+		return write(path, feed.NewResource("", body, modified, ""))
 	}
 
 	files, err := s.feeds.Files(ctx)
@@ -213,7 +220,7 @@ func (s *Site) exportTo(ctx context.Context, root string) (int, error) {
 		return n, err
 	}
 	for _, f := range files {
-		if err := write(f.Path, f.Body, f.Modified); err != nil {
+		if err := write(f.Path, f.Resource); err != nil {
 			return n, err
 		}
 	}
@@ -272,9 +279,7 @@ func (s *Site) exportTo(ctx context.Context, root string) (int, error) {
 			if err := page(site.ArticlePath(a.ID), name, d); err != nil {
 				return n, err
 			}
-			k, err := s.exportImage(ctx, root, a, written)
-			n += k
-			if err != nil {
+			if err := s.exportImage(ctx, a, written, put); err != nil {
 				return n, err
 			}
 		}
@@ -282,12 +287,11 @@ func (s *Site) exportTo(ctx context.Context, root string) (int, error) {
 	return n, nil
 }
 
-// exportImage writes the renditions of a's picture that are not written
-// yet, each dated when it was stored, and says how many it wrote.
-func (s *Site) exportImage(ctx context.Context, root string, a content.Article, written map[string]bool) (int, error) {
-	n := 0
+// exportImage puts the renditions of a's picture that are not written
+// yet, each dated when it was stored.
+func (s *Site) exportImage(ctx context.Context, a content.Article, written map[string]bool, put func(string, []byte, time.Time) (string, error)) error {
 	if a.Image == nil {
-		return n, nil
+		return nil
 	}
 	for _, r := range a.Image.Renditions {
 		if written[r.Name] {
@@ -295,19 +299,14 @@ func (s *Site) exportImage(ctx context.Context, root string, a content.Article, 
 		}
 		f, err := s.src.ImageFile(ctx, r.Name)
 		if err != nil {
-			return n, fmt.Errorf("article %s: %w", a.ID, err)
+			return fmt.Errorf("article %s: %w", a.ID, err)
 		}
-		p := filepath.Join(root, filepath.FromSlash(strings.TrimPrefix(site.ImagePath(r.Name), "/")))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return n, err
-		}
-		if err := writeWithTime(p, f.Data, f.Created); err != nil {
-			return n, err
+		if _, err := put(site.ImagePath(r.Name), f.Data, f.Created); err != nil {
+			return err
 		}
 		written[r.Name] = true
-		n++
 	}
-	return n, nil
+	return nil
 }
 
 // writeWithTime writes a file and sets its mtime to modified (when known).

@@ -223,7 +223,6 @@ func (s *Site) view(a content.Article) articleView {
 	if v.Photo && v.Kicker == "" {
 		v.Kicker = s.site.Words.PhotoLabel
 	}
-	v.Image = s.imageOf(a, 960, articleImageSizes)
 	for _, p := range a.Paragraphs {
 		if p = site.Clean(p); p != "" {
 			v.Paragraphs = append(v.Paragraphs, p)
@@ -336,6 +335,7 @@ func (s *Site) articlePage(ctx context.Context, id string) (string, *pageData, e
 
 func (s *Site) articlePageOf(a content.Article) (string, *pageData) {
 	v := s.view(a)
+	v.Image = s.imageOf(a, 960, articleImageSizes)
 	d := s.base("", s.site.Words.Title(a), site.ArticlePath(a.ID))
 	d.Description = site.Lead(a)
 	d.Article = &v

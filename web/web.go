@@ -204,20 +204,20 @@ func (s *Site) serveEdition(w http.ResponseWriter, r *http.Request) {
 // answers 410 Gone, or 301 to where it moved.
 func (s *Site) serveArticle(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	if content.IsStableID(id) {
-		if _, err := s.src.Article(r.Context(), id); errors.Is(err, store.ErrNotFound) {
-			moved, gerr := s.src.GoneArticle(r.Context(), id)
-			switch {
-			case gerr == nil && moved != "":
-				http.Redirect(w, r, s.site.Path(site.ArticlePath(moved)), http.StatusMovedPermanently)
-				return
-			case gerr == nil:
-				s.writeError(w, r, http.StatusGone)
-				return
-			}
+	// The article is read once; only a missing one asks what became of it.
+	name, d, err := s.articlePage(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) && content.IsStableID(id) {
+		moved, gerr := s.src.GoneArticle(r.Context(), id)
+		switch {
+		case gerr == nil && moved != "":
+			http.Redirect(w, r, s.site.Path(site.ArticlePath(moved)), http.StatusMovedPermanently)
+			return
+		case gerr == nil:
+			s.writeError(w, r, http.StatusGone)
+			return
 		}
 	}
-	s.respond(w, r, func(ctx context.Context) (string, *pageData, error) { return s.articlePage(ctx, id) })
+	s.respond(w, r, func(context.Context) (string, *pageData, error) { return name, d, err })
 }
 
 func (s *Site) serveMonth(w http.ResponseWriter, r *http.Request) {
