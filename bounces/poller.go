@@ -13,6 +13,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
+	"github.com/paperboy-news/paperboy/internal/address"
 	"github.com/paperboy-news/paperboy/site"
 	"github.com/paperboy-news/paperboy/store"
 )
@@ -142,7 +143,7 @@ func NewPoller(cfg Config, st Store) (*Poller, error) {
 		p.res = NewResolver(cfg.ReturnPath, cfg.Secret, cfg.Addresses)
 	}
 	for _, a := range cfg.Addresses {
-		p.known[strings.ToLower(strings.TrimSpace(a))] = strings.TrimSpace(a)
+		p.known[address.Key(strings.TrimSpace(a))] = strings.TrimSpace(a)
 	}
 	return p, nil
 }
@@ -410,7 +411,7 @@ func (p *Poller) verpAddress(addrs ...string) string {
 }
 
 func (p *Poller) knownAddress(a string) string {
-	return p.known[strings.ToLower(strings.TrimSpace(a))]
+	return p.known[address.Key(strings.TrimSpace(a))]
 }
 
 // kind classifies a DSN recipient: failed with a 5.x.x status is a hard

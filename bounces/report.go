@@ -13,6 +13,8 @@ import (
 	"net/mail"
 	"net/textproto"
 	"strings"
+
+	"github.com/paperboy-news/paperboy/content"
 )
 
 // ErrNotReport is returned by Parse for mail that is neither a delivery
@@ -215,12 +217,16 @@ func bareAddress(v string) string {
 	return strings.Trim(v, "<>")
 }
 
-// oneLine joins folded lines and caps the length: it ends up in the store
+// maxDetail caps a diagnostic kept in the store, in bytes.
+const maxDetail = 300
+
+// oneLine joins folded lines (content.OneLine) and caps the length on a
+// character boundary: it ends up in the store, which keeps text as UTF-8,
 // and in the admin's listing.
 func oneLine(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > 300 {
-		s = s[:300]
+	s = content.OneLine(s)
+	if len(s) > maxDetail {
+		s = strings.ToValidUTF8(s[:maxDetail], "")
 	}
 	return s
 }

@@ -11,8 +11,9 @@ import (
 	"crypto/sha256"
 	"encoding/base32"
 	"fmt"
-	"net/mail"
 	"strings"
+
+	"github.com/paperboy-news/paperboy/internal/address"
 )
 
 // tokenBytes is how much of the HMAC-SHA256 a token keeps: 120 bits, 24
@@ -26,11 +27,12 @@ var b32 = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(bas
 
 // Token is recipient's VERP token: a MAC of the address under secret, so
 // nobody without the secret can make a bounce that suppresses an address
-// of their choosing. It is the same for every message to the address.
+// of their choosing. It is the same for every message to the address, and
+// to every spelling of it that address.Key folds together.
 func Token(secret []byte, recipient string) string {
 	h := hmac.New(sha256.New, secret)
 	// Distinct from the unsubscribe tokens made with the same secret.
-	h.Write([]byte("paperboy bounce\x00" + strings.ToLower(strings.TrimSpace(recipient))))
+	h.Write([]byte("paperboy bounce\x00" + address.Key(strings.TrimSpace(recipient))))
 	return b32.EncodeToString(h.Sum(nil)[:tokenBytes])
 }
 
@@ -43,8 +45,7 @@ func ReturnPath(base string, secret []byte, recipient string) string {
 
 // CheckReturnPath reports whether base can carry VERP tokens.
 func CheckReturnPath(base string) error {
-	a, err := mail.ParseAddress(base)
-	if err != nil || a.Address != base || a.Name != "" {
+	if _, err := address.Parse(base); err != nil || strings.TrimSpace(base) != base {
 		return fmt.Errorf("return path %q: want a bare address such as bounces@news.example.cn", base)
 	}
 	local, _, _ := strings.Cut(base, "@")
@@ -98,14 +99,4 @@ func (r *Resolver) Address(addr string) (string, bool) {
 	}
 	a, ok := r.byTok[tok]
 	return a, ok
-}
-
-// IsReturnPath reports whether addr looks like one of our return paths,
-// known token or not.
-func (r *Resolver) IsReturnPath(addr string) bool {
-	if r == nil || r.base == "" {
-		return false
-	}
-	_, ok := tokenOf(r.base, addr)
-	return ok
 }

@@ -5,7 +5,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"log/slog"
-	"net/mail"
+	"mime"
 	"os"
 	"regexp"
 	"strings"
@@ -15,6 +15,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/paperboy-news/paperboy/content"
+	"github.com/paperboy-news/paperboy/internal/address"
 	"github.com/paperboy-news/paperboy/site"
 )
 
@@ -266,6 +267,8 @@ type SubjectData struct {
 type digestConf struct {
 	Digest
 	subject *template.Template
+	// listPhrase is Title as its List-Id header's phrase, encoded once.
+	listPhrase string
 }
 
 // nameRE is a digest or list name: they go into Message-IDs, List-Ids
@@ -284,7 +287,7 @@ func (cfg Config) Validate() site.Problems {
 	if cfg.Site == nil {
 		ps.Add("site", "the mailer needs the validated site settings")
 	}
-	if _, err := mail.ParseAddress(cfg.From); err != nil || strings.ContainsAny(cfg.From, "<>\r\n") {
+	if _, err := address.Parse(cfg.From); err != nil || strings.TrimSpace(cfg.From) != cfg.From {
 		ps.Add("smtp.from", "%q is not a bare email address such as news@example.cn", cfg.From)
 	}
 	for list, addrs := range cfg.Lists {
@@ -414,15 +417,19 @@ func (cfg Config) withDefaults() (Config, map[string]*digestConf, error) {
 	// The names are kept apart (listCache), so that lists hold the bare
 	// addresses deliveries are keyed by.
 	lists := make(map[string][]string, len(cfg.Lists))
-	for list, addrs := range cfg.Lists {
-		lists[list] = make([]string, 0, len(addrs))
-		for _, a := range addrs {
-			addr, _ := parseRecipient(a)
+	cfg.listNames = map[string]string{}
+	for list, entries := range cfg.Lists {
+		lists[list] = make([]string, 0, len(entries))
+		for _, e := range entries {
+			addr, name, _ := parseMailbox(e)
 			lists[list] = append(lists[list], addr)
+			nameOf(cfg.listNames, addr, name)
 		}
 	}
-	cfg.listNames = namesOf(cfg.Lists)
 	cfg.Lists = lists
+	// Validate ruled out CR and LF in From; the name is made header-safe
+	// here, once, not per message.
+	cfg.FromName = content.OneLine(cfg.FromName)
 	words := cfg.Site.Words
 	if cfg.UnsubscribePath == "" {
 		cfg.UnsubscribePath = site.UnsubscribePath
@@ -487,12 +494,14 @@ func (cfg Config) withDefaults() (Config, map[string]*digestConf, error) {
 		if d.Period <= 0 {
 			d.Period = 24 * time.Hour
 		}
-		digests[d.Name] = &digestConf{Digest: d, subject: tmpl}
+		digests[d.Name] = &digestConf{Digest: d, subject: tmpl,
+			listPhrase: mime.BEncoding.Encode("UTF-8", content.OneLine(d.Title))}
 	}
 	return cfg, digests, nil
 }
 
-// parseRecipient checks a bare address and lower-cases its domain.
+// parseRecipient is parseMailbox without the name: the bare address of a
+// list entry, or of an address given alone, with its domain lower-cased.
 func parseRecipient(addr string) (string, error) {
 	a, _, err := parseMailbox(addr)
 	return a, err
@@ -502,12 +511,11 @@ func parseRecipient(addr string) (string, error) {
 // name ("张三 <zhang@example.cn>"): the address with its domain
 // lower-cased, and the name ("" if none), which the To header carries.
 func parseMailbox(entry string) (addr, name string, err error) {
-	a, err := mail.ParseAddress(entry)
-	if err != nil || (a.Name == "" && a.Address != strings.TrimSpace(entry)) {
+	addr, name, err = address.Mailbox(entry)
+	if err != nil {
 		return "", "", fmt.Errorf("recipient %q: want an address such as reader@example.cn or 张三 <reader@example.cn>", entry)
 	}
-	local, domain, _ := strings.Cut(a.Address, "@")
-	return local + "@" + strings.ToLower(domain), content.OneLine(a.Name), nil
+	return addr, content.OneLine(name), nil
 }
 
 // ParseSubject parses a digest's subject template (text/template over

@@ -33,3 +33,32 @@ func TestShortSecretErrorSaysWhatToSet(t *testing.T) {
 		})
 	}
 }
+
+// TestFromMustBeBare: smtp.from is a bare address (config splits a display
+// name off before); anything else, a header break above all, is refused.
+func TestFromMustBeBare(t *testing.T) {
+	tests := []struct {
+		name, from string
+		ok         bool
+	}{
+		{"bare", "news@example.cn", true},
+		{"display name", "示范区新闻 <news@example.cn>", false},
+		{"angle brackets", "<news@example.cn>", false},
+		{"trailing CRLF", "news@example.cn\r\n", false},
+		{"injected header", "news@example.cn\r\nBcc: x@example.org", false},
+		{"comment", "news@example.cn (News)", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := testConfig(nil, 1)
+			cfg.From = tc.from
+			refused := false
+			for _, p := range cfg.Validate() {
+				refused = refused || p.Key == "smtp.from"
+			}
+			if refused == tc.ok {
+				t.Errorf("From %q: refused = %v, want %v", tc.from, refused, !tc.ok)
+			}
+		})
+	}
+}

@@ -33,17 +33,12 @@ type listCache struct {
 	names map[string]string
 }
 
-// namesOf collects the display names of lists' entries, by address.Key.
-func namesOf(lists map[string][]string) map[string]string {
-	names := map[string]string{}
-	for _, entries := range lists {
-		for _, e := range entries {
-			if addr, name, err := parseMailbox(e); err == nil && name != "" {
-				names[address.Key(addr)] = name
-			}
-		}
+// nameOf records in names that addr's reader is called name, if the list
+// gave one: an address keeps the name last read with it.
+func nameOf(names map[string]string, addr, name string) {
+	if name != "" {
+		names[address.Key(addr)] = name
 	}
-	return names
 }
 
 // name is the reader's name for addr as the lists gave it, "" if none.
@@ -74,12 +69,7 @@ func (c *listCache) read(ctx context.Context, names []string) map[string][]strin
 				c.log.Warn("recipient_skipped", "list", name, "err", err)
 				continue
 			}
-			if display != "" {
-				if c.names == nil {
-					c.names = map[string]string{}
-				}
-				c.names[address.Key(addr)] = display
-			}
+			nameOf(c.names, addr, display)
 			addrs = append(addrs, addr)
 		}
 		fresh[name] = addrs
@@ -145,14 +135,9 @@ func (c *listCache) stream(ctx context.Context, s ListStreamer, list string, yie
 			c.log.Warn("recipient_skipped", "list", list, "err", err)
 			return true
 		}
-		if display != "" {
-			c.mu.Lock()
-			if c.names == nil {
-				c.names = map[string]string{}
-			}
-			c.names[address.Key(addr)] = display
-			c.mu.Unlock()
-		}
+		c.mu.Lock()
+		nameOf(c.names, addr, display)
+		c.mu.Unlock()
 		return yield(addr)
 	})
 }

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"mime"
 	"strings"
 	"time"
 
@@ -30,30 +29,49 @@ type envelope struct {
 // scheduled run of the same second: mail clients hide a second message
 // with a Message-ID they have seen.
 func (m *Digests) messageID(digest string, slot time.Time, recipient string) string {
-	h := sha256.Sum256([]byte(recipient))
 	layout := "20060102T150405Z"
 	if slot.Nanosecond() != 0 {
 		layout = "20060102T150405.999999999Z"
 	}
-	return fmt.Sprintf("%s.%s.%s@%s", digest, slot.UTC().Format(layout), hex.EncodeToString(h[:10]), m.cfg.Domain)
+	return fmt.Sprintf("%s.%s.%s@%s", digest, slot.UTC().Format(layout), recipientTag(recipient), m.cfg.Domain)
+}
+
+// recipientTag is what a Message-ID says of its recipient: 80 bits of a
+// hash, so IDs differ per reader without showing the address.
+func recipientTag(recipient string) string {
+	h := sha256.Sum256([]byte(recipient))
+	return hex.EncodeToString(h[:10])
 }
 
 // listID is the List-Id value of digest's list (RFC 2919).
 func (m *Digests) listID(digest *digestConf, list string) string {
-	phrase := mime.BEncoding.Encode("UTF-8", content.OneLine(digest.Title))
-	return fmt.Sprintf("%s <%s.%s.%s>", phrase, list, digest.Name, m.cfg.Domain)
+	return digest.listPhrase + " <" + list + "." + digest.Name + "." + m.cfg.Domain + ">"
+}
+
+// newMsg is a message from the digests' sender with subject and what
+// every message paperboy sends carries: base64 bodies, no User-Agent, the
+// catalogue's Content-Language and Auto-Submitted. The sender was made
+// header-safe once, by New.
+func (m *Digests) newMsg(subject string) (*mail.Msg, error) {
+	msg := mail.NewMsg(mail.WithEncoding(mail.EncodingB64), mail.WithNoDefaultUserAgent())
+	if err := msg.FromFormat(m.cfg.FromName, m.cfg.From); err != nil {
+		return nil, fmt.Errorf("from %q: %w", m.cfg.From, err)
+	}
+	msg.Subject(content.OneLine(subject))
+	msg.SetGenHeader(mail.HeaderContentLang, content.OneLine(m.cat.Lang))
+	msg.SetGenHeader(mail.Header("Auto-Submitted"), "auto-generated")
+	return msg, nil
 }
 
 // message builds one recipient's message from a body rendered once.
 func (m *Digests) message(digest *digestConf, subject string, b *body, env envelope, date time.Time) (*mail.Msg, error) {
-	msg := mail.NewMsg(mail.WithEncoding(mail.EncodingB64), mail.WithNoDefaultUserAgent())
-	if err := msg.FromFormat(content.OneLine(m.cfg.FromName), content.OneLine(m.cfg.From)); err != nil {
-		return nil, fmt.Errorf("from %q: %w", m.cfg.From, err)
+	msg, err := m.newMsg(subject)
+	if err != nil {
+		return nil, err
 	}
 	if err := msg.AddToFormat(content.OneLine(env.name), content.OneLine(env.to)); err != nil {
 		return nil, fmt.Errorf("to %q: %w", env.to, err)
 	}
-	msg.Subject(content.OneLine(subject))
 	msg.SetDateWithValue(date.In(m.cfg.Site.Location))
 	msg.SetMessageIDWithValue(content.OneLine(env.messageID))
 	msg.SetGenHeaderPreformatted(mail.Header("List-Id"), content.OneLine(m.listID(digest, env.list)))
@@ -65,9 +83,7 @@ func (m *Digests) message(digest *digestConf, subject string, b *body, env envel
 	} else {
 		msg.SetListUnsubscribe(unsub)
 	}
-	msg.SetGenHeader(mail.HeaderContentLang, content.OneLine(m.cat.Lang))
 	msg.SetGenHeader(mail.HeaderPrecedence, "bulk")
-	msg.SetGenHeader(mail.Header("Auto-Submitted"), "auto-generated")
 	msg.SetBodyString(mail.TypeTextPlain, b.textFor(unsub))
 	msg.AddAlternativeString(mail.TypeTextHTML, b.htmlFor(unsub))
 	// Hook (mail, issue 13): VERP return path and DKIM signature.

@@ -2,8 +2,6 @@ package mailer
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"time"
 
@@ -41,20 +39,16 @@ func (m *Digests) sendNotice(ctx context.Context, n Notice) (string, error) {
 		return "", err
 	}
 	now := m.cfg.Now()
-	h := sha256.Sum256([]byte(to))
-	id := fmt.Sprintf("%s.%d.%s@%s", n.Kind, now.UnixNano(), hex.EncodeToString(h[:10]), m.cfg.Domain)
-	msg := mail.NewMsg(mail.WithEncoding(mail.EncodingB64), mail.WithNoDefaultUserAgent())
-	if err := msg.FromFormat(content.OneLine(m.cfg.FromName), content.OneLine(m.cfg.From)); err != nil {
-		return "", fmt.Errorf("from %q: %w", m.cfg.From, err)
+	id := fmt.Sprintf("%s.%d.%s@%s", n.Kind, now.UnixNano(), recipientTag(to), m.cfg.Domain)
+	msg, err := m.newMsg(n.Subject)
+	if err != nil {
+		return "", err
 	}
 	if err := msg.To(to); err != nil {
 		return "", fmt.Errorf("to %q: %w", to, err)
 	}
-	msg.Subject(content.OneLine(n.Subject))
 	msg.SetDateWithValue(now.In(m.cfg.Site.Location).Truncate(time.Second))
 	msg.SetMessageIDWithValue(content.OneLine(id))
-	msg.SetGenHeader(mail.HeaderContentLang, content.OneLine(m.cat.Lang))
-	msg.SetGenHeader(mail.Header("Auto-Submitted"), "auto-generated")
 	msg.SetBodyString(mail.TypeTextPlain, n.Text)
 	if n.HTML != "" {
 		msg.AddAlternativeString(mail.TypeTextHTML, n.HTML)

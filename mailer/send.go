@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -259,7 +260,8 @@ func (s *sendRun) deliverOne(ctx context.Context, sender Sender, dl store.Delive
 	}
 	reply := de.Error()
 	if len(reply) > maxReplyLen {
-		reply = reply[:maxReplyLen]
+		// On a character boundary: the store keeps UTF-8 text.
+		reply = strings.ToValidUTF8(reply[:maxReplyLen], "")
 	}
 	attempts := dl.Attempts + 1
 	switch {

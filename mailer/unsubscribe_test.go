@@ -163,3 +163,18 @@ func TestUnsubscribeHandler(t *testing.T) {
 		t.Fatalf("POST with a token of the earlier format = %d", code)
 	}
 }
+
+// TestUnsubscribePageNotFramed: the confirmation page, whose button
+// unsubscribes at once, refuses to be framed and is never cached.
+func TestUnsubscribePageNotFramed(t *testing.T) {
+	st := fixture.NewStore(t)
+	m := newDigests(t, testConfig(nil, 1), st, st)
+	link, _ := url.Parse(m.unsubscribeURL("residents", "r0000@example.org"))
+	rec := httptest.NewRecorder()
+	m.UnsubscribeHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/unsubscribe?"+link.RawQuery, nil))
+	h := rec.Result().Header
+	if rec.Code != 200 || h.Get("X-Frame-Options") != "DENY" || !strings.Contains(h.Get("Content-Security-Policy"), "frame-ancestors 'none'") ||
+		h.Get("Cache-Control") != "no-store" {
+		t.Fatalf("GET = %d, headers %v", rec.Code, h)
+	}
+}

@@ -2,7 +2,6 @@ package subscribe
 
 import (
 	"context"
-	"net/mail"
 	"time"
 
 	"github.com/paperboy-news/paperboy/internal/address"
@@ -41,8 +40,8 @@ func (r Recipients) ReadList(ctx context.Context, name string) ([]string, error)
 	seen := make(map[string]bool, len(addrs)+len(subs))
 	for _, a := range addrs {
 		// A configured entry may carry the reader's name.
-		if m, err := mail.ParseAddress(a); err == nil {
-			a = m.Address
+		if addr, _, err := address.Mailbox(a); err == nil {
+			a = addr
 		}
 		seen[address.Key(a)] = true
 	}

@@ -42,11 +42,22 @@ func Equal(a, b string) bool { return len(a) == len(b) && Key(a) == Key(b) }
 // angle brackets), and returns it with its domain lower-cased, the form
 // lists, deliveries and subscribers keep.
 func Parse(s string) (string, error) {
+	addr, name, err := Mailbox(s)
+	if err != nil || name != "" {
+		return "", fmt.Errorf("%q is not a bare email address such as reader@example.cn", strings.TrimSpace(s))
+	}
+	return addr, nil
+}
+
+// Mailbox accepts a list entry: a bare address as Parse does, or one with
+// a display name, "张三 <zhang@example.cn>". It returns the address in
+// Parse's form and the name as written ("" for a bare address).
+func Mailbox(s string) (addr, name string, err error) {
 	s = strings.TrimSpace(s)
 	a, err := mail.ParseAddress(s)
-	if err != nil || a.Name != "" || a.Address != s {
-		return "", fmt.Errorf("%q is not a bare email address such as reader@example.cn", s)
+	if err != nil || (a.Name == "" && a.Address != s) {
+		return "", "", fmt.Errorf("%q is not an email address such as reader@example.cn or 张三 <reader@example.cn>", s)
 	}
 	local, domain, _ := strings.Cut(a.Address, "@")
-	return local + "@" + strings.ToLower(domain), nil
+	return local + "@" + strings.ToLower(domain), a.Name, nil
 }

@@ -43,3 +43,24 @@ func TestParse(t *testing.T) {
 		})
 	}
 }
+
+func TestMailbox(t *testing.T) {
+	tests := []struct {
+		name, in, addr, display string
+		ok                      bool
+	}{
+		{"bare", " Zhang@Example.CN ", "Zhang@example.cn", "", true},
+		{"display name", "张三 <Zhang@Example.CN>", "Zhang@example.cn", "张三", true},
+		{"angle brackets alone", "<zhang@example.cn>", "", "", false},
+		{"no at", "张三 <zhang.example.cn>", "", "", false},
+		{"header injection", "a@example.cn\r\nBcc: b@example.cn", "", "", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			addr, display, err := Mailbox(tc.in)
+			if (err == nil) != tc.ok || addr != tc.addr || display != tc.display {
+				t.Errorf("Mailbox(%q) = %q, %q, %v; want %q, %q, ok %v", tc.in, addr, display, err, tc.addr, tc.display, tc.ok)
+			}
+		})
+	}
+}
