@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"iter"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 )
@@ -38,6 +39,13 @@ func TestCopy(t *testing.T) {
 			t.Fatal(err)
 		}
 		if _, err := from.Suppress(ctx, Suppression{Address: "Bounced@example.org", Reason: "hard-bounce", Created: slot}); err != nil {
+			t.Fatal(err)
+		}
+
+		if err := from.AddSubscriber(ctx, Subscriber{List: "residents", Address: "Reader@example.org", Status: SubConfirmed, Source: "import"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := from.RequestSubscription(ctx, "residents", "new@example.org"); err != nil {
 			t.Fatal(err)
 		}
 
@@ -92,6 +100,11 @@ func TestCopy(t *testing.T) {
 		if sup, err := to.Suppressed(ctx, "bounced@example.org"); err != nil || sup.Reason != "hard-bounce" {
 			t.Errorf("suppression lost: %+v, %v", sup, err)
 		}
+		wantSubs, _ := from.Subscribers(ctx, "residents")
+		gotSubs, err := to.Subscribers(ctx, "residents")
+		if err != nil || len(wantSubs) != 2 || !reflect.DeepEqual(gotSubs, wantSubs) {
+			t.Errorf("subscribers after the copy %+v, %v; want %+v", gotSubs, err, wantSubs)
+		}
 		next, _, err := to.CreateDigestRun(ctx, DigestRun{Digest: "daily", Slot: slot.Add(24 * time.Hour), Status: RunSending, WindowEnd: slot},
 			iter.Seq[OutboxRecipient](func(func(OutboxRecipient) bool) {}))
 		if err != nil || next.ID != run.ID+1 {
@@ -99,6 +112,38 @@ func TestCopy(t *testing.T) {
 		}
 		if _, err := Copy(ctx, from, to); err == nil {
 			t.Error("a second copy into a store with data succeeded")
+		}
+	})
+}
+
+// TestCopyCoversEveryTable: every table of the schema is either copied or
+// left out for a stated reason, so a table a new migration adds cannot be
+// forgotten by paperboy store copy.
+func TestCopyCoversEveryTable(t *testing.T) {
+	eachDriver(t, func(t *testing.T, db testDB) {
+		s := db.open(t)
+		q := `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`
+		if db.driver == DriverPostgres {
+			q = `SELECT tablename FROM pg_tables WHERE schemaname = current_schema()`
+		}
+		rows, err := s.db.QueryContext(context.Background(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		n := 0
+		for rows.Next() {
+			var name string
+			if err := rows.Scan(&name); err != nil {
+				t.Fatal(err)
+			}
+			n++
+			if _, left := copyLeftOut[name]; !left && !slices.Contains(CopyTables, name) {
+				t.Errorf("table %s is neither copied (CopyTables) nor left out with a reason (copyLeftOut)", name)
+			}
+		}
+		if err := rows.Err(); err != nil || n < len(CopyTables) {
+			t.Fatalf("listed %d tables (%v), want at least %d", n, err, len(CopyTables))
 		}
 	})
 }

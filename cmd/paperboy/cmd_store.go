@@ -68,7 +68,7 @@ func runStore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	fmt.Fprintf(stdout, "copied %s to %s in %s:", src, toSt.Path(), time.Since(start).Round(time.Millisecond))
-	for _, t := range []string{"articles", "digest_runs", "deliveries", "job_runs", "suppressions", "unsubscribes"} {
+	for _, t := range store.CopyTables {
 		fmt.Fprintf(stdout, " %s %d", t, stats[t])
 	}
 	fmt.Fprintln(stdout)
