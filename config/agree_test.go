@@ -1,12 +1,20 @@
 package config
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
 	"log/slog"
+	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/paperboy-news/paperboy/feed"
 	"github.com/paperboy-news/paperboy/mailer"
@@ -18,6 +26,7 @@ import (
 type agreeFile struct {
 	baseURL, language, timeZone, tagAuthority string
 	topics, lists, digestLists, from, subject string
+	smtpExtra                                 string // more [smtp] lines
 }
 
 func baseAgreeFile() agreeFile {
@@ -43,7 +52,7 @@ tag_authority = %q
 [smtp]
 from = %q
 file_dir = "outbox"
-
+%s
 %s
 [[digests]]
 name = "daily"
@@ -51,7 +60,7 @@ schedule = "0 7 * * *"
 lists = %s
 subject = %q
 topics = ["flood"]
-`, f.baseURL, f.language, f.timeZone, f.tagAuthority, f.topics, f.from, f.lists, f.digestLists, f.subject)
+`, f.baseURL, f.language, f.timeZone, f.tagAuthority, f.topics, f.from, f.smtpExtra, f.lists, f.digestLists, f.subject)
 }
 
 // TestCheckAgreesWithServices is the issue's rule: whatever `paperboy
@@ -110,6 +119,10 @@ func TestCheckAgreesWithServices(t *testing.T) {
 		{"from without a domain", func(f *agreeFile) { f.from = "news" }, false, "smtp.from"},
 		{"subject with a misspelled field", func(f *agreeFile) { f.subject = "{{.Titel}}" }, false, "digests.subject"},
 		{"subject in English", func(f *agreeFile) { f.subject = "{{.Site}}, {{.Date}}" }, true, ""},
+
+		{"CA file with a certificate", func(f *agreeFile) { f.smtpExtra = `ca_file = "ca.pem"` }, true, ""},
+		{"CA file that is no certificate", func(f *agreeFile) { f.smtpExtra = `ca_file = "empty.txt"` }, false, "smtp.ca_file"},
+		{"CA file missing", func(f *agreeFile) { f.smtpExtra = `ca_file = "nowhere.pem"` }, false, "smtp.ca_file"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -123,6 +136,7 @@ func TestCheckAgreesWithServices(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(dir, "empty.txt"), nil, 0o644); err != nil {
 				t.Fatal(err)
 			}
+			writeTestCA(t, filepath.Join(dir, "ca.pem"))
 			_, loadErr := Load(path)
 			c, problems := decode(path, []byte(f.String()))
 			checkOK := loadErr == nil && len(problems) == 0
@@ -179,4 +193,22 @@ func startServices(t *testing.T, c *Config) []error {
 		errs = append(errs, err)
 	}
 	return errs
+}
+
+// writeTestCA writes a self-signed certificate in PEM to path.
+func writeTestCA(t *testing.T, path string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }

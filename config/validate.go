@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/mail"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -237,7 +236,7 @@ func (v *validator) smtp(f fileSMTP, dir string, c *Config) {
 	c.SMTP.AllowPlaintextAuth = f.AllowPlaintextAuth
 	c.SMTP.CAFile = resolve(dir, f.CAFile)
 	if f.CAFile != "" {
-		if _, err := os.Stat(c.SMTP.CAFile); err != nil {
+		if _, err := mailer.LoadCAFile(c.SMTP.CAFile); err != nil {
 			v.add("smtp.ca_file", "%v", err)
 		}
 	}

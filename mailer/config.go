@@ -186,8 +186,10 @@ func (s SMTPConfig) tlsConfig() *tls.Config {
 	return tc
 }
 
-// loadCAFile returns the system roots plus the certificates in file.
-func loadCAFile(file string) (*x509.CertPool, error) {
+// LoadCAFile returns the system roots plus the certificates in file, the
+// pool smtp.ca_file names; config checks the file with it, so `paperboy
+// check` refuses what the mailer would.
+func LoadCAFile(file string) (*x509.CertPool, error) {
 	pem, err := os.ReadFile(file)
 	if err != nil {
 		return nil, err
@@ -402,7 +404,7 @@ func (cfg Config) withDefaults() (Config, map[string]*digestConf, error) {
 		cfg.UnsubscribeSecretEnv = "PAPERBOY_UNSUBSCRIBE_SECRET"
 	}
 	if s := &cfg.SMTP; s.CAFile != "" {
-		if pool, err := loadCAFile(s.CAFile); err != nil {
+		if pool, err := LoadCAFile(s.CAFile); err != nil {
 			ps.Add("smtp.ca_file", "%v", err)
 		} else {
 			s.TLSConfig = s.tlsConfig()
