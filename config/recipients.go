@@ -3,7 +3,6 @@ package config
 import (
 	"bufio"
 	"fmt"
-	"net/mail"
 	"os"
 	"strings"
 
@@ -68,13 +67,14 @@ func StreamRecipients(l List, yield func(Recipient) bool) (warnings Problems, er
 			Message: fmt.Sprintf("list %q needs addresses, a file of addresses, or signup = true", l.Name)}}
 	}
 	parse := func(list *Problems, file string, line int, key, text string) (Recipient, bool) {
-		a, err := mail.ParseAddress(text)
+		// The mailer reads entries with the same rule (address.Mailbox).
+		addr, name, err := address.Mailbox(text)
 		if err != nil {
 			*list = append(*list, Problem{File: file, Line: line, Key: key,
-				Message: fmt.Sprintf("list %q: %q is not an email address: %v", l.Name, text, err)})
+				Message: fmt.Sprintf("list %q: %v", l.Name, err)})
 			return Recipient{}, false
 		}
-		return Recipient{Address: normalizeAddress(a.Address), Name: content.OneLine(a.Name)}, true
+		return Recipient{Address: addr, Name: content.OneLine(name)}, true
 	}
 	var problems Problems
 	inline := make([]Recipient, 0, len(l.Addresses))
@@ -124,16 +124,6 @@ func readListFile(l List, add func(line int, text string) bool) Problems {
 		warnings = append(warnings, Problem{File: l.File, Line: n, Message: fmt.Sprintf("list %q: the lines from here on are left out: %v", l.Name, err)})
 	}
 	return warnings
-}
-
-// normalizeAddress lower-cases an address's domain; the local part is
-// left alone, as mail servers may treat its case as significant.
-func normalizeAddress(a string) string {
-	i := strings.LastIndexByte(a, '@')
-	if i < 0 {
-		return a
-	}
-	return a[:i+1] + strings.ToLower(a[i+1:])
 }
 
 // FirstRecipient is the first address of the digest's first list that

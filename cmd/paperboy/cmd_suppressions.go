@@ -6,11 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/mail"
+
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/paperboy-news/paperboy/internal/address"
 	"github.com/paperboy-news/paperboy/store"
 )
 
@@ -55,11 +56,11 @@ func runSuppressions(ctx context.Context, args []string, stdout, stderr io.Write
 	}
 	addrs := make([]string, 0, len(rest))
 	for _, a := range rest {
-		p, err := mail.ParseAddress(a)
-		if err != nil || p.Name != "" {
-			return fmt.Errorf("%w: %q is not a bare email address such as reader@example.org", errUsage, a)
+		addr, err := address.Parse(a)
+		if err != nil {
+			return fmt.Errorf("%w: %v", errUsage, err)
 		}
-		addrs = append(addrs, p.Address)
+		addrs = append(addrs, addr)
 	}
 	c, st, err := openConfigured(ctx, *path, stderr)
 	if err != nil {
