@@ -243,14 +243,7 @@ func (h *unsubscribeHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (h *unsubscribeHandler) page(w http.ResponseWriter, status int, v unsubscribeView) {
 	v.Lang, v.Site = h.cat.Lang, h.cfg.SiteTitle
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Referrer-Policy", "no-referrer")
-	// Its one button acts at once: no other site may frame it to have a
-	// reader press it unawares (as subscribe's pages).
-	w.Header().Set("X-Frame-Options", "DENY")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	site.SetTokenPageHeaders(w.Header())
 	w.WriteHeader(status)
 	if err := unsubscribePage.Execute(w, v); err != nil {
 		h.cfg.Logger.Error("unsubscribe_page_failed", "err", err)

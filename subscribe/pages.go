@@ -80,16 +80,11 @@ type manageView struct {
 	Other string
 }
 
-// page writes a page with the headers every page of this package gets:
-// never cached (they hold tokens), no referrer (links carry tokens).
+// page writes a page with the headers of a page holding a token
+// (site.SetTokenPageHeaders).
 func (h *Handler) page(w http.ResponseWriter, status int, v pageView) {
 	v.S, v.Lang, v.Site, v.Home = h.words, h.words.Lang, h.cfg.Site.Title, h.cfg.Site.Path("/")
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Referrer-Policy", "no-referrer")
-	w.Header().Set("X-Frame-Options", "DENY")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	site.SetTokenPageHeaders(w.Header())
 	w.WriteHeader(status)
 	if err := pageTmpl.Execute(w, v); err != nil {
 		h.log.Error("subscribe_page_failed", "err", err)
