@@ -9,7 +9,6 @@ import (
 	"slices"
 	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -557,23 +556,11 @@ func (s *Service) touchArchive(path string) {
 	}
 }
 
-// parseArchivePath splits "/archive/2021-07/atom.xml" or
-// "/topics/flood/archive/2021-07/atom.xml".
+// parseArchivePath reads an archive document's path (site.ParseArchivePath)
+// in one of the service's formats.
 func (s *Service) parseArchivePath(path string) (slug, month string, f Format, ok bool) {
-	rest, ok := strings.CutPrefix(path, "/topics/")
-	if ok {
-		slug, rest, ok = strings.Cut(rest, "/")
-		if !ok {
-			return "", "", "", false
-		}
-		rest = "/" + rest
-	}
-	rest, ok = strings.CutPrefix(rest, "/archive/")
+	slug, month, file, ok := site.ParseArchivePath(path)
 	if !ok {
-		return "", "", "", false
-	}
-	month, file, ok := strings.Cut(rest, "/")
-	if !ok || len(month) != 7 || month[4] != '-' {
 		return "", "", "", false
 	}
 	for _, g := range s.cfg.Formats {

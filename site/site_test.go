@@ -269,3 +269,24 @@ func TestLinkScope(t *testing.T) {
 		})
 	}
 }
+
+// TestParseArchivePath reads back what ArchivePath builds, and nothing else.
+func TestParseArchivePath(t *testing.T) {
+	for _, tc := range []struct{ slug, month, file string }{
+		{"", "2021-07", "atom.xml"}, {"flood", "2021-07", "rss.xml"}, {"economy", "1999-12", "feed.json"},
+	} {
+		slug, month, file, ok := ParseArchivePath(ArchivePath(tc.slug, tc.month, tc.file))
+		if !ok || slug != tc.slug || month != tc.month || file != tc.file {
+			t.Errorf("ParseArchivePath(ArchivePath(%q, %q, %q)) = %q, %q, %q, %v", tc.slug, tc.month, tc.file, slug, month, file, ok)
+		}
+	}
+	for _, path := range []string{
+		"/atom.xml", "/archive/2021-07/", "/archive/2021-7/atom.xml", "/archive/2021-07/a/atom.xml",
+		"/topics//archive/2021-07/atom.xml", "/topics/flood/atom.xml", "/topics/flood", "archive/2021-07/atom.xml",
+		"/archive/2021-07/atom.xml/", "/topics/flood/x/archive/2021-07/atom.xml",
+	} {
+		if slug, month, file, ok := ParseArchivePath(path); ok {
+			t.Errorf("ParseArchivePath(%q) = %q, %q, %q, true; want not an archive path", path, slug, month, file)
+		}
+	}
+}

@@ -30,8 +30,11 @@ func TopicPath(slug string) string {
 	if slug == "" {
 		return "/"
 	}
-	return "/topics/" + slug + "/"
+	return topicsDir + slug + "/"
 }
+
+// topicsDir holds the topics' pages and feeds.
+const topicsDir = "/topics/"
 
 // FeedPath is a feed file: "/{file}" for the main feed (slug ""),
 // "/topics/{slug}/{file}" for a topic's.
@@ -42,6 +45,32 @@ func FeedPath(slug, file string) string { return TopicPath(slug) + file }
 // "/topics/{slug}/archive/2021-07/{file}" for a topic's.
 func ArchivePath(slug, month, file string) string {
 	return TopicPath(slug) + "archive/" + month + "/" + file
+}
+
+// ParseArchivePath is ArchivePath read back: the topic slug ("" for the
+// main feed), the month and the file name of an archive document's path,
+// or ok false for any other path. The month has ArchivePath's YYYY-MM
+// shape; whether it and the file exist is the caller's question.
+func ParseArchivePath(path string) (slug, month, file string, ok bool) {
+	rest := path
+	if r, topic := strings.CutPrefix(path, topicsDir); topic {
+		if slug, rest, ok = strings.Cut(r, "/"); !ok || slug == "" {
+			return "", "", "", false
+		}
+		rest = "/" + rest
+	}
+	rest, ok = strings.CutPrefix(rest, "/archive/")
+	if !ok {
+		return "", "", "", false
+	}
+	month, file, ok = strings.Cut(rest, "/")
+	if !ok || len(month) != len("2006-01") || month[4] != '-' || file == "" || strings.Contains(file, "/") {
+		return "", "", "", false
+	}
+	if ArchivePath(slug, month, file) != path {
+		return "", "", "", false
+	}
+	return slug, month, file, true
 }
 
 // MonthPath is the page listing a month's articles, "/archive/{month}/".
