@@ -90,12 +90,11 @@ const FeedImageWidth = 960
 // that know srcset pick their size; width and height keep their layout
 // from jumping.
 func (c Config) imageHTML(a content.Article) string {
-	if a.Image == nil || len(a.Image.Renditions) == 0 {
+	p, ok := site.PictureOf(a, FeedImageWidth, c.URL)
+	if !ok {
 		return ""
 	}
-	r := a.Image.AtLeast(FeedImageWidth)
-	return `<img src="` + html.EscapeString(c.URL(site.ImagePath(r.Name))) +
-		`" srcset="` + html.EscapeString(site.SrcSet(a.Image, c.URL)) +
-		`" width="` + strconv.Itoa(r.Width) + `" height="` + strconv.Itoa(r.Height) +
-		`" alt="` + html.EscapeString(site.Clean(a.Alt())) + `">`
+	return `<img src="` + html.EscapeString(p.Src) + `" srcset="` + html.EscapeString(p.SrcSet) +
+		`" width="` + strconv.Itoa(p.Width) + `" height="` + strconv.Itoa(p.Height) +
+		`" alt="` + html.EscapeString(p.Alt) + `">`
 }

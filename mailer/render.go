@@ -349,16 +349,17 @@ func (m *Digests) item(a content.Article) itemView {
 // imageOf is the digest's <img> for a's picture: a rendition sharp on a
 // phone at 2x, linked from the site, never attached.
 func (m *Digests) imageOf(a content.Article) *imageView {
-	if a.Image == nil || len(a.Image.Renditions) == 0 {
+	p, ok := site.PictureOf(a, 2*480, m.cfg.Site.URL)
+	if !ok {
 		return nil
 	}
-	r := a.Image.AtLeast(2 * 480)
-	w := min(r.Width, MailImageWidth)
+	// Shown at most MailImageWidth wide, the height scaled to match.
+	w := min(p.Width, MailImageWidth)
 	return &imageView{
-		Src:    m.cfg.Site.URL(site.ImagePath(r.Name)),
-		Alt:    content.OneLine(site.Clean(a.Alt())),
+		Src:    p.Src,
+		Alt:    content.OneLine(p.Alt),
 		Width:  w,
-		Height: max(1, (r.Height*w+r.Width/2)/r.Width),
+		Height: max(1, (p.Height*w+p.Width/2)/p.Width),
 	}
 }
 

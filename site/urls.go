@@ -128,6 +128,32 @@ func (s *Site) SitePath(requestPath string) (string, bool) {
 // the file's content hash, so the URL may be cached forever.
 func ImagePath(name string) string { return "/images/" + name }
 
+// Picture is an article's picture as an <img> shows it: Src is a
+// rendition at least as wide as asked, whose size Width and Height are
+// (so the layout does not jump as it loads), SrcSet every rendition for
+// clients that pick, Alt the cleaned alternative text.
+type Picture struct {
+	Src, SrcSet, Alt string
+	Width, Height    int
+}
+
+// PictureOf is a's picture with a src at least width pixels wide, its
+// URLs made by url from site paths (Site.Path for pages, Site.URL for
+// feeds and mail); ok is false when a has none.
+func PictureOf(a content.Article, width int, url func(string) string) (p Picture, ok bool) {
+	if a.Image == nil || len(a.Image.Renditions) == 0 {
+		return Picture{}, false
+	}
+	r := a.Image.AtLeast(width)
+	return Picture{
+		Src:    url(ImagePath(r.Name)),
+		SrcSet: SrcSet(a.Image, url),
+		Alt:    Clean(a.Alt()),
+		Width:  r.Width,
+		Height: r.Height,
+	}, true
+}
+
 // SrcSet is an <img srcset> listing every rendition of im by width, each
 // URL made by url from its site path (Site.Path for pages, Site.URL for
 // feeds and mail).

@@ -161,18 +161,11 @@ const (
 // imageOf is the <img> of a's picture with a src at least width pixels
 // wide, or nil.
 func (s *Site) imageOf(a content.Article, width int, sizes string) *imageView {
-	if a.Image == nil || len(a.Image.Renditions) == 0 {
+	p, ok := site.PictureOf(a, width, s.site.Path)
+	if !ok {
 		return nil
 	}
-	r := a.Image.AtLeast(width)
-	return &imageView{
-		Src:    s.site.Path(site.ImagePath(r.Name)),
-		SrcSet: site.SrcSet(a.Image, s.site.Path),
-		Sizes:  sizes,
-		Alt:    site.Clean(a.Alt()),
-		Width:  r.Width,
-		Height: r.Height,
-	}
+	return &imageView{Src: p.Src, SrcSet: p.SrcSet, Sizes: sizes, Alt: p.Alt, Width: p.Width, Height: p.Height}
 }
 
 func (s *Site) base(slug, title, path string) *pageData {
